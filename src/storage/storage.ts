@@ -1,0 +1,148 @@
+/**
+ * Storage port: what every backend (embedded SQLite, PostgreSQL, …) provides. Every method takes an
+ * optional `AbortSignal`; every backend runs the same contract suite (`storage.contract.ts`).
+ * @module
+ */
+import type { Event, Item, StoredEvent, User } from '../core/types.js';
+
+/** Options common to I/O calls. */
+export interface CallOptions {
+  /** Abort the call. */
+  signal?: AbortSignal;
+}
+
+/** Paging over a listing ordered by id. */
+export interface ListOptions extends CallOptions {
+  /** Return ids strictly after this one. */
+  after?: string;
+  /** Page size; backends cap it. */
+  limit?: number;
+}
+
+/** Filter over stored events. */
+export interface EventQuery extends CallOptions {
+  /** Only events of this user. */
+  userId?: string;
+  /** Only events of these types. */
+  types?: readonly string[];
+  /** Only events with `seq` greater than this (for incremental reads). */
+  afterSeq?: number;
+  /** Page size for the async iteration (default 10 000). */
+  batchSize?: number;
+}
+
+/** What deleting a user removed. */
+export interface UserDeletion {
+  /** Whether the user row existed. */
+  user: boolean;
+  /** Number of events removed. */
+  events: number;
+}
+
+/** A saved model version: metadata plus one binary payload. */
+export interface ModelRecord {
+  /** Model name, e.g. `ease` or `als`. */
+  name: string;
+  /** Version number, assigned by storage on save (1, 2, …). */
+  version: number;
+  /** When it was saved, ms since epoch. */
+  createdAt: number;
+  /** Free metadata (hyper-parameters, metrics, data fingerprint). */
+  meta: Record<string, unknown>;
+  /** Serialised model. */
+  payload: Uint8Array;
+}
+
+/** Items catalogue. */
+export interface CatalogStore {
+  /** Inserts or replaces items by id; returns how many were written. */
+  upsert(items: readonly Item[], options?: CallOptions): Promise<number>;
+  /** One item, or undefined. */
+  get(id: string, options?: CallOptions): Promise<Item | undefined>;
+  /** Several items in the order asked; unknown ids are skipped. */
+  getMany(ids: readonly string[], options?: CallOptions): Promise<Item[]>;
+  /** Removes one item; returns whether it existed. Its events are kept as history. */
+  delete(id: string, options?: CallOptions): Promise<boolean>;
+  /** A page of items ordered by id. */
+  list(options?: ListOptions): Promise<Item[]>;
+  /** All items, in pages, ordered by id. */
+  scan(options?: CallOptions & { batchSize?: number }): AsyncIterable<Item[]>;
+  /** Number of items. */
+  count(options?: CallOptions): Promise<number>;
+}
+
+/** Users. */
+export interface UserStore {
+  /** Inserts or replaces users by id; returns how many were written. */
+  upsert(users: readonly User[], options?: CallOptions): Promise<number>;
+  /** One user, or undefined. */
+  get(id: string, options?: CallOptions): Promise<User | undefined>;
+  /** Removes the user and every event of theirs; reports what was removed. */
+  delete(id: string, options?: CallOptions): Promise<UserDeletion>;
+  /** A page of users ordered by id. */
+  list(options?: ListOptions): Promise<User[]>;
+  /** Number of users. */
+  count(options?: CallOptions): Promise<number>;
+}
+
+/** Append-only event log. */
+export interface EventStore {
+  /** Appends events durably; returns their sequence numbers in order. */
+  append(events: readonly Event[], options?: CallOptions): Promise<number[]>;
+  /** Events matching `query`, in pages, ordered by `seq`. */
+  scan(query?: EventQuery): AsyncIterable<StoredEvent[]>;
+  /** The events of one user ordered by timestamp then seq (most recent last); `limit` keeps the latest. */
+  forUser(userId: string, options?: CallOptions & { limit?: number }): Promise<StoredEvent[]>;
+  /** Number of events (optionally of one user). */
+  count(options?: CallOptions & { userId?: string }): Promise<number>;
+  /** Highest sequence number, 0 when empty. */
+  lastSeq(options?: CallOptions): Promise<number>;
+}
+
+/** Versioned model snapshots. */
+export interface ModelStore {
+  /** Stores a new version of `name`; returns the record with its version number. */
+  save(name: string, meta: Record<string, unknown>, payload: Uint8Array, options?: CallOptions): Promise<ModelRecord>;
+  /** A given version, or the latest when `version` is omitted; undefined when none. */
+  load(name: string, version?: number, options?: CallOptions): Promise<ModelRecord | undefined>;
+  /** Versions of `name` (without payloads), newest first. */
+  versions(name: string, options?: CallOptions): Promise<Omit<ModelRecord, 'payload'>[]>;
+  /** Names that have at least one version. */
+  names(options?: CallOptions): Promise<string[]>;
+}
+
+/** One atomic write of several kinds of records: all land or none do. */
+export interface BulkWrite {
+  items?: readonly Item[];
+  users?: readonly User[];
+  events?: readonly Event[];
+}
+
+/** What a bulk write wrote. */
+export interface BulkWriteResult {
+  items: number;
+  users: number;
+  events: number;
+}
+
+/** Capability flags; defaults are the safe answer. */
+export interface StorageCapabilities {
+  /** Several processes may write at once. */
+  concurrentWriters: boolean;
+}
+
+/** A storage backend. */
+export interface Storage {
+  /** The URL it was opened with, with any password redacted. */
+  readonly url: string;
+  /** What this backend can do. */
+  readonly capabilities: StorageCapabilities;
+  readonly items: CatalogStore;
+  readonly users: UserStore;
+  readonly events: EventStore;
+  readonly models: ModelStore;
+  /** Writes items, users and events in one transaction; on any error nothing is written. */
+  bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult>;
+  /** Releases the connection; further calls fail. */
+  close(): Promise<void>;
+}
