@@ -1,0 +1,156 @@
+/**
+ * Shared helpers for the benchmarks: timing, result rows, a plain-text table, and synthetic
+ * inputs shaped like real recommender data.
+ * @module
+ */
+import { createRng, type Rng } from '../src/linalg/index.js';
+
+/** One benchmark result: an optimised kernel against its naive reference, timed in the same run. */
+export interface Row {
+  /** Kernel name, e.g. `gemm`. */
+  kernel: string;
+  /** Problem size in words, e.g. `512×512×512`. */
+  size: string;
+  /** Median wall time of the optimised kernel, in milliseconds. */
+  optimisedMs: number;
+  /** Median wall time of the naive reference, or null when it was not run. */
+  naiveMs: number | null;
+  /** naiveMs / optimisedMs, or null when the reference was not run. */
+  speedUp: number | null;
+  /** Throughput of the optimised kernel in GFLOP/s, where a flop count is meaningful. */
+  optimisedGflops: number | null;
+  /** Throughput of the naive reference in GFLOP/s (same nominal flop count). */
+  naiveGflops: number | null;
+  /** Agreement check between the two results, or why the reference was skipped. */
+  note: string;
+}
+
+/** Options of {@link timeMs}. */
+export interface TimeOptions<T> {
+  /** Builds a fresh input before every run, outside the timed region (for in-place kernels). */
+  setup?: () => T;
+  /** Untimed runs first, to let the JIT optimise (default 1). */
+  warmup?: number;
+  /** Timed runs; the median is reported (default 3). */
+  repeats?: number;
+}
+
+let sinkValue = 0;
+
+/** Feeds a result to a global sink so the JIT cannot drop the computation that produced it. */
+export function consume(value: number): void {
+  sinkValue += value;
+}
+
+/** The accumulated sink (read it once at the end so it stays live). */
+export function sink(): number {
+  return sinkValue;
+}
+
+/** Median wall time in milliseconds of `run(setup())` over `repeats` runs after `warmup` runs. */
+export function timeMs<T>(run: (input: T) => void, options: TimeOptions<T> = {}): number {
+  const setup = options.setup ?? ((): T => undefined as T);
+  for (let w = 0; w < (options.warmup ?? 1); w++) run(setup());
+  const times: number[] = [];
+  for (let r = 0; r < (options.repeats ?? 3); r++) {
+    const input = setup();
+    const start = performance.now();
+    run(input);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/** Renders rows as a plain-text table with padded columns. */
+export function formatTable(rows: readonly Row[]): string {
+  const header = ['kernel', 'size', 'optimised ms', 'naive ms', 'speed-up', 'GFLOP/s opt', 'GFLOP/s naive', 'note'];
+  const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toFixed(3));
+  const fmtNum = (v: number | null, digits: number, suffix = ''): string => (v === null ? '—' : `${v.toFixed(digits)}${suffix}`);
+  const body = rows.map((r) => [
+    r.kernel,
+    r.size,
+    fmtMs(r.optimisedMs),
+    r.naiveMs === null ? '—' : fmtMs(r.naiveMs),
+    fmtNum(r.speedUp, 1, '×'),
+    fmtNum(r.optimisedGflops, 2),
+    fmtNum(r.naiveGflops, 2),
+    r.note,
+  ]);
+  const all = [header, ...body];
+  const widths = header.map((_, c) => Math.max(...all.map((line) => line[c].length)));
+  const numeric = [false, false, true, true, true, true, true, false];
+  const render = (line: string[]): string =>
+    line
+      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [render(header), rule, ...body.map(render)].join('\n');
+}
+
+/** Largest |a[i] − b[i]| (Infinity when lengths differ). */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= worst)) worst = d;
+  }
+  return worst;
+}
+
+/** A CSR matrix with sorted, unique column indices per row. */
+export interface SyntheticCsr {
+  indptr: Int32Array;
+  indices: Int32Array;
+  numRows: number;
+  numCols: number;
+}
+
+/**
+ * An implicit-feedback matrix shaped like MovieLens-1M: log-normal row lengths (a few heavy
+ * users), Zipf-like column popularity (a few blockbuster items), about `targetNnz` nonzeros.
+ */
+export function syntheticCsr(seed: number, numRows: number, numCols: number, targetNnz: number): SyntheticCsr {
+  const rng: Rng = createRng(seed);
+  const cdf = new Float64Array(numCols);
+  let total = 0;
+  for (let j = 0; j < numCols; j++) total += (cdf[j] = 1 / Math.pow(j + 10, 0.9));
+  let acc = 0;
+  for (let j = 0; j < numCols; j++) cdf[j] = (acc += cdf[j] / total);
+
+  const weights = new Float64Array(numRows);
+  let weightSum = 0;
+  for (let i = 0; i < numRows; i++) weightSum += (weights[i] = Math.exp(rng.normal()));
+  const maxLen = Math.floor(numCols / 2); // keeps rejection sampling of unique columns cheap
+  const indptr = new Int32Array(numRows + 1);
+  const chunks: Int32Array[] = [];
+  const seen = new Uint8Array(numCols);
+  for (let i = 0; i < numRows; i++) {
+    const len = Math.min(maxLen, Math.max(1, Math.round((weights[i] / weightSum) * targetNnz)));
+    const row = new Int32Array(len);
+    let filled = 0;
+    while (filled < len) {
+      const u = rng.next();
+      let lo = 0;
+      let hi = numCols - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cdf[mid] < u) lo = mid + 1;
+        else hi = mid;
+      }
+      if (seen[lo] === 0) {
+        seen[lo] = 1;
+        row[filled++] = lo;
+      }
+    }
+    row.sort();
+    for (let p = 0; p < len; p++) seen[row[p]] = 0;
+    chunks.push(row);
+    indptr[i + 1] = indptr[i] + len;
+  }
+  const indices = new Int32Array(indptr[numRows]);
+  chunks.forEach((row, i) => indices.set(row, indptr[i]));
+  return { indptr, indices, numRows, numCols };
+}

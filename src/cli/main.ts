@@ -1,0 +1,364 @@
+#!/usr/bin/env node
+/**
+ * The `lmrec` command line: import data, train models, run evaluation protocols, and ask for
+ * recommendations. Tables go to stdout; `--json` prints exactly one JSON document instead; progress
+ * bars go to stderr on a terminal only; failures exit non-zero with the reason on stderr.
+ * @module
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  DEFAULT_FEEDBACK_POLICY,
+  EngineError,
+  MODEL_KINDS,
+  RECBOLE_GENERAL,
+  RECBOLE_ML1M_PUBLISHED,
+  createEngine,
+  createLevelLogger,
+  detectFormat,
+  loadConfig,
+  openStorage,
+  readInteractionFile,
+  renderJson,
+  renderMarkdown,
+  runProtocol,
+} from '../index.js';
+import type { Config, Engine, TrainResult, ImportSource, ModelParams, ModelRun, ProtocolConfig } from '../index.js';
+import { createProgressDisplay, progressWanted } from './progress.js';
+
+interface GlobalOptions {
+  config?: string;
+  db?: string;
+  json?: boolean;
+  logLevel?: string;
+}
+
+const program = new Command();
+program
+  .name('lmrec')
+  .description('Recommendation engine: import, train, evaluate, recommend.')
+  .option('-c, --config <file>', 'config file (default ./lmrec.config.json when present)')
+  .option('--db <url>', 'storage URL, e.g. sqlite://var/lmrec.db (overrides config and LMREC_STORAGE_URL)')
+  .option('--json', 'print one JSON document on stdout instead of tables')
+  .option('--log-level <level>', 'debug | info | warn | error')
+  .showHelpAfterError();
+
+function globals(): GlobalOptions {
+  return program.opts<GlobalOptions>();
+}
+
+function config(): Config {
+  const g = globals();
+  return loadConfig({
+    file: g.config,
+    overrides: { storageUrl: g.db, logLevel: g.logLevel as Config['logLevel'] | undefined },
+  });
+}
+
+async function withEngine<T>(fn: (engine: Engine, cfg: Config) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const logger = createLevelLogger(cfg.logLevel, (line) => process.stderr.write(line + '\n'));
+  const storage = await openStorage(cfg.storageUrl);
+  const engine = createEngine(storage, { logger, defaultModel: cfg.defaultModel, feedback: { ...DEFAULT_FEEDBACK_POLICY, positiveRating: cfg.feedback.positiveRating } });
+  try {
+    return await fn(engine, cfg);
+  } finally {
+    await engine.close();
+  }
+}
+
+function print(json: unknown, table: () => string): void {
+  if (globals().json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+  else process.stdout.write(table());
+}
+
+function intArg(name: string, min = 1) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${v}"`);
+    return n;
+  };
+}
+
+function numberArg(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got "${v}"`);
+    return n;
+  };
+}
+
+function parseParam(v: string, prev: ModelParams = {}): ModelParams {
+  const eq = v.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`--param expects key=value, got "${v}"`);
+  const key = v.slice(0, eq);
+  const raw = v.slice(eq + 1);
+  const num = Number(raw);
+  prev[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(num) ? num : raw;
+  return prev;
+}
+
+function parseModels(v: string): string[] {
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const m of list) {
+    if (!(MODEL_KINDS as readonly string[]).includes(m)) throw new InvalidArgumentError(`unknown model "${m}"; known: ${MODEL_KINDS.join(', ')}`);
+  }
+  return list;
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(4)) : c)))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => String(r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+program
+  .command('import')
+  .description('import a dataset into storage in one transaction (MovieLens dir, S3-Rec file, CSV, JSONL)')
+  .argument('<path>', 'directory or file')
+  .option('-f, --format <format>', 'movielens-100k | movielens-latest | s3rec | csv | jsonl (detected when omitted)')
+  .option('-k, --kind <kind>', 'items | users | events (csv and jsonl; default events)', 'events')
+  .action(async (path: string, opts: { format?: string; kind: string }) => {
+    await withEngine(async (engine) => {
+      const source = importSourceFor(resolve(path), opts.format, opts.kind);
+      const t0 = performance.now();
+      const report = await engine.import(source);
+      const seconds = (performance.now() - t0) / 1000;
+      print({ ...report, seconds }, () => table(['format', 'items', 'users', 'events', 'seconds'], [[report.format, report.items, report.users, report.events, seconds.toFixed(1)]]) + report.warnings.map((w) => `warning: ${w}\n`).join(''));
+    });
+  });
+
+function importSourceFor(path: string, format: string | undefined, kind: string): ImportSource {
+  const f = format ?? detectFormat(path);
+  if (kind !== 'items' && kind !== 'users' && kind !== 'events') throw new InvalidArgumentError(`--kind must be items, users or events, got "${kind}"`);
+  switch (f) {
+    case 'movielens-100k':
+    case 'movielens-latest':
+      return { format: f, dir: path };
+    case 's3rec':
+      return { format: 's3rec', file: path };
+    case 'csv':
+    case 'jsonl':
+      return { format: f, kind, file: path };
+    default:
+      throw new InvalidArgumentError(`cannot tell the format of ${path}; pass --format`);
+  }
+}
+
+program
+  .command('train')
+  .description('train models on everything stored and save a new version of each')
+  .argument('[models...]', `models to train (${MODEL_KINDS.join(', ')})`, ['ease'])
+  .option('-p, --param <key=value>', 'hyper-parameter (repeatable), e.g. -p lambda=500', parseParam, {})
+  .action(async (models: string[], opts: { param: ModelParams }) => {
+    for (const m of models) parseModels(m);
+    await withEngine(async (engine) => {
+      const progress = createProgressDisplay(progressWanted(globals().json));
+      const results: TrainResult[] = [];
+      for (const m of models) {
+        results.push(await engine.train(m, opts.param, { onProgress: progress.onProgress }));
+        progress.stop();
+      }
+      print(results, () =>
+        table(
+          ['model', 'version', 'users', 'items', 'interactions', 'fit s', 'params'],
+          results.map((r) => [r.model, r.version, r.users, r.items, r.interactions, r.fit.seconds.toFixed(2), JSON.stringify(r.params)]),
+        ),
+      );
+    });
+  });
+
+program
+  .command('evaluate')
+  .description('run an offline protocol on a ratings file (user,item,rating[,timestamp] CSV, u.data, ratings.dat, MovieLens dir, S3-Rec file)')
+  .argument('<path>', 'ratings file or directory')
+  .option('--protocol <name>', 'recbole (ratings ≥ 3, 10-core, random 8:1:1, full ranking) | loo (leave-one-out by time) | temporal (global 8:1:1 by time)', 'recbole')
+  .option('-m, --models <list>', 'comma-separated models', parseModels, [...MODEL_KINDS])
+  .option('--min-rating <n>', 'positive-feedback threshold (protocol default; "none" keeps all)')
+  .option('--kcore <n>', 'k-core threshold for users and items (0 = none)', intArg('--kcore', 0))
+  .option('--seed <n>', 'split seed', intArg('--seed', 0))
+  .option('--ks <list>', 'metric cut-offs, e.g. 5,10,20', (v: string) => v.split(',').map(intArg('--ks')))
+  .option('--valid-metric <metric>', 'metric that picks hyper-parameters, e.g. ndcg@10')
+  .option('--sampled <n>', 'rank among n sampled negatives instead of all items (labelled as sampled)', intArg('--sampled'))
+  .option('--grid <spec>', 'override a grid: model.key=v1|v2 (repeatable)', (v: string, prev: string[] = []) => [...prev, v], [] as string[])
+  .option('--no-grid', 'use default hyper-parameters only (no search)')
+  .option('--format <format>', 'input format: ratings (default, auto-detected delimiter) | s3rec')
+  .option('-o, --out <dir>', 'write report.json and report.md into this directory')
+  .action(async (path: string, opts: EvaluateCliOptions) => {
+    const json = Boolean(globals().json);
+    const progress = createProgressDisplay(progressWanted(json));
+    const protocol = protocolFor(opts);
+    const log = await readInteractionFile(resolve(path), opts.format === 's3rec' ? { format: 's3rec' } : {});
+    const runs: ModelRun[] = opts.models.map((kind) => ({ kind, grid: gridFor(kind, opts) }));
+    const logger = createLevelLogger((globals().logLevel as Config['logLevel'] | undefined) ?? 'warn', (line) => process.stderr.write(line + '\n'));
+    const report = await runProtocol(log, path, protocol, runs, {
+      onProgress: progress.onProgress,
+      logger,
+      onModel: (m) => {
+        progress.stop();
+        if (!json) process.stderr.write(`${m.kind}: test ndcg@10=${(m.test.metrics['ndcg@10'] ?? NaN).toFixed(4)} (${m.trials.length} trial(s))\n`);
+      },
+    });
+    progress.stop();
+    const reference = protocol.name === 'recbole-general' ? { name: 'RecBole ML-1M', table: RECBOLE_ML1M_PUBLISHED } : undefined;
+    const md = renderMarkdown(report, reference);
+    if (opts.out) {
+      const dir = resolve(opts.out);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'report.json'), renderJson(report));
+      writeFileSync(join(dir, 'report.md'), md);
+    }
+    print(report, () => md);
+  });
+
+interface EvaluateCliOptions {
+  protocol: string;
+  models: string[];
+  minRating?: string;
+  kcore?: number;
+  seed?: number;
+  ks?: number[];
+  validMetric?: string;
+  sampled?: number;
+  grid: string[] | false;
+  format?: string;
+  out?: string;
+}
+
+function protocolFor(opts: EvaluateCliOptions): ProtocolConfig {
+  let p: ProtocolConfig;
+  if (opts.protocol === 'recbole') p = { ...RECBOLE_GENERAL };
+  else if (opts.protocol === 'loo') p = { name: 'leave-one-out', split: { kind: 'leave-one-out' }, ks: [10, 20], validMetric: 'ndcg@10', seed: 2020 };
+  else if (opts.protocol === 'temporal') p = { name: 'global-temporal', minValue: 3, split: { kind: 'temporal', ratios: [0.8, 0.1, 0.1] }, ks: [10], validMetric: 'ndcg@10', seed: 2020 };
+  else throw new InvalidArgumentError(`--protocol must be recbole, loo or temporal, got "${opts.protocol}"`);
+  if (opts.minRating !== undefined) {
+    if (opts.minRating === 'none') delete p.minValue;
+    else p.minValue = numberArg('--min-rating')(opts.minRating);
+  }
+  if (opts.kcore !== undefined) {
+    if (opts.kcore === 0) delete p.kCore;
+    else p.kCore = { minUserInteractions: opts.kcore, minItemInteractions: opts.kcore };
+  }
+  if (opts.seed !== undefined) p.seed = opts.seed;
+  if (opts.ks) p.ks = opts.ks;
+  if (opts.validMetric) p.validMetric = opts.validMetric;
+  if (opts.sampled) p.sampledNegatives = opts.sampled;
+  return p;
+}
+
+function gridFor(kind: string, opts: EvaluateCliOptions): Record<string, (number | string | boolean)[]> | undefined {
+  if (opts.grid === false) return {};
+  const overrides = opts.grid.filter((g) => g.startsWith(`${kind}.`));
+  if (overrides.length === 0) return undefined;
+  const grid: Record<string, (number | string | boolean)[]> = {};
+  for (const g of overrides) {
+    const [key, values] = g.slice(kind.length + 1).split('=');
+    if (!key || values === undefined) throw new InvalidArgumentError(`--grid expects model.key=v1|v2, got "${g}"`);
+    grid[key] = values.split('|').map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
+  }
+  return grid;
+}
+
+program
+  .command('recommend')
+  .description('top-k items for a user (popularity for unknown users)')
+  .argument('<userId>')
+  .option('-k, --k <n>', 'list length', intArg('-k'), 10)
+  .option('-m, --model <name>', 'model (default: config defaultModel)')
+  .option('--exclude <ids>', 'comma-separated item ids to leave out', (v: string) => v.split(','))
+  .option('--include-seen', 'allow items the user already interacted with')
+  .action(async (userId: string, opts: { k: number; model?: string; exclude?: string[]; includeSeen?: boolean }) => {
+    await withEngine(async (engine) => {
+      const rec = await engine.recommend(userId, { k: opts.k, model: opts.model, exclude: opts.exclude, includeSeen: opts.includeSeen });
+      print(rec, () => {
+        const head = `user ${userId} · ${rec.modelVersion}${rec.fallback ? ` · fallback: ${rec.fallback}` : ''}\n`;
+        return head + table(['#', 'item', 'score', 'title'], rec.items.map((it, r) => [r + 1, it.id, it.score, it.title ?? '']));
+      });
+    });
+  });
+
+program
+  .command('similar')
+  .description('items most similar to an item under a model')
+  .argument('<itemId>')
+  .option('-k, --k <n>', 'list length', intArg('-k'), 10)
+  .option('-m, --model <name>', 'model (default: config defaultModel)')
+  .action(async (itemId: string, opts: { k: number; model?: string }) => {
+    await withEngine(async (engine) => {
+      const res = await engine.similarItems(itemId, { k: opts.k, model: opts.model });
+      print(res, () => `similar to ${itemId} · ${res.modelVersion}\n` + table(['#', 'item', 'score', 'title'], res.items.map((it, r) => [r + 1, it.id, it.score, it.title ?? ''])));
+    });
+  });
+
+program
+  .command('models')
+  .description('stored model versions')
+  .action(async () => {
+    await withEngine(async (engine) => {
+      const names = await engine.storage.models.names();
+      const rows: { name: string; version: number; createdAt: string; meta: Record<string, unknown> }[] = [];
+      for (const n of names) for (const v of await engine.storage.models.versions(n)) rows.push({ name: n, version: v.version, createdAt: new Date(v.createdAt).toISOString(), meta: v.meta });
+      print(rows, () => table(['model', 'version', 'created', 'params'], rows.map((r) => [r.name, r.version, r.createdAt, JSON.stringify((r.meta as { params?: unknown }).params ?? {})])));
+    });
+  });
+
+program
+  .command('status')
+  .description('what storage holds')
+  .action(async () => {
+    await withEngine(async (engine, cfg) => {
+      const s = engine.storage;
+      const status = { storage: s.url, items: await s.items.count(), users: await s.users.count(), events: await s.events.count(), models: await s.models.names() };
+      void cfg;
+      print(status, () => table(['storage', 'items', 'users', 'events', 'models'], [[status.storage, status.items, status.users, status.events, status.models.join(',') || '–']]));
+    });
+  });
+
+program
+  .command('demo')
+  .description('import the bundled MovieLens demo (first run), train models, and show recommendations')
+  .action(async () => {
+    await withEngine(async (engine) => {
+      const json = Boolean(globals().json);
+      const progress = createProgressDisplay(progressWanted(json));
+      const say = (line: string): void => {
+        if (!json) process.stderr.write(line + '\n');
+      };
+      let imported;
+      if ((await engine.storage.events.count()) === 0) {
+        const dir = fileURLToPath(new URL('../../data/demo/ml-latest-small', import.meta.url));
+        say(`importing the MovieLens latest-small demo from ${dir} …`);
+        imported = await engine.import({ format: 'movielens-latest', dir });
+        say(`imported ${imported.items} items, ${imported.users} users, ${imported.events} events`);
+      } else say(`storage ${engine.storage.url} already holds data; reusing it`);
+      const trained = [];
+      for (const [kind, params] of [['pop', {}], ['itemknn', { k: 100, shrink: 10 }], ['ease', { lambda: 500, minSupport: 5 }]] as const) {
+        if ((await engine.storage.models.versions(kind)).length > 0) continue;
+        say(`training ${kind} …`);
+        trained.push(await engine.train(kind, params, { onProgress: progress.onProgress }));
+        progress.stop();
+      }
+      const rec = await engine.recommend('1', { k: 10 });
+      const sim = await engine.similarItems('1', { k: 5 });
+      print({ imported, trained, recommendations: rec, similar: sim }, () =>
+        `Recommendations for user 1 (${rec.modelVersion}):\n` +
+        table(['#', 'item', 'score', 'title'], rec.items.map((it, r) => [r + 1, it.id, it.score, it.title ?? ''])) +
+        `\nSimilar to item 1 (${sim.modelVersion}):\n` +
+        table(['#', 'item', 'score', 'title'], sim.items.map((it, r) => [r + 1, it.id, it.score, it.title ?? ''])) +
+        `\nTry: node dist/cli/main.js recommend 42 · similar 260 · evaluate data/demo/ml-latest-small/ratings.csv\n`,
+      );
+    });
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  const e = err as Error;
+  const code = err instanceof EngineError ? ` [${err.code}]` : '';
+  const details = err instanceof EngineError && err.details ? ` ${JSON.stringify(err.details)}` : '';
+  process.stderr.write(`lmrec: ${e.message}${code}${details}\n`);
+  if (!(err instanceof EngineError) && !(err instanceof InvalidArgumentError) && process.env.LMREC_DEBUG) process.stderr.write(`${e.stack ?? ''}\n`);
+  process.exitCode = 1;
+}

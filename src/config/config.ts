@@ -1,0 +1,85 @@
+/**
+ * Configuration: one schema-validated object with defaults in code, read from an optional JSON file
+ * and overridden by environment variables. Secrets (passwords in URLs, API keys) are redacted when the
+ * config is printed.
+ * @module
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.js';
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** Schema of the configuration file (`lmrec.config.json`). */
+export const configSchema = z
+  .object({
+    /** Storage location: `sqlite:///abs/path.db`, `sqlite://relative.db`, `postgres://…`. */
+    storageUrl: z.string().min(1).default('sqlite://var/lmrec.db'),
+    logLevel: z.enum(LOG_LEVELS).default('info'),
+    /** Model used when a request names none. */
+    defaultModel: z.string().default('ease'),
+    feedback: z
+      .object({
+        positiveRating: z.number().default(3),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+/** The validated configuration. */
+export type Config = z.infer<typeof configSchema>;
+
+/** Environment variables that override file values. */
+export const ENV_OVERRIDES = {
+  LMREC_STORAGE_URL: 'storageUrl',
+  LMREC_LOG_LEVEL: 'logLevel',
+  LMREC_DEFAULT_MODEL: 'defaultModel',
+} as const;
+
+/** Where to look for settings. */
+export interface LoadConfigOptions {
+  /** Explicit config file; when absent `lmrec.config.json` in `cwd` is used if it exists. */
+  file?: string;
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Values that win over file and environment (e.g. CLI flags). */
+  overrides?: Partial<Config>;
+}
+
+/** Loads, merges and validates the configuration. Errors name the file and the offending key. */
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const file = options.file ? resolve(cwd, options.file) : resolve(cwd, 'lmrec.config.json');
+  let fromFile: Record<string, unknown> = {};
+  if (options.file && !existsSync(file)) throw new ValidationError(`config file ${file} does not exist`, { details: { file } });
+  if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (cause) {
+      throw new ValidationError(`config file ${file} is not valid JSON: ${(cause as Error).message}`, { cause, details: { file } });
+    }
+  }
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const [name, key] of Object.entries(ENV_OVERRIDES)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') merged[key] = v;
+  }
+  for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) merged[k] = v;
+  const parsed = configSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.join('.') || '(root)';
+    throw new ValidationError(`invalid configuration at "${where}": ${issue.message} (file ${file}, or env ${Object.keys(ENV_OVERRIDES).join('/')})`, {
+      details: { file, field: where, issues: parsed.error.issues },
+    });
+  }
+  return parsed.data;
+}
+
+/** A copy of `config` safe to print: passwords in URLs are replaced. */
+export function redactConfig(config: Config): Config {
+  return { ...config, storageUrl: config.storageUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') };
+}

@@ -1,0 +1,324 @@
+/**
+ * The engine facade: one object that imports data into storage, trains and versions models, and
+ * answers recommendation and similar-item requests by external id. The CLI and (later) the HTTP
+ * server are thin layers over it.
+ * @module
+ */
+import { csrFromCoo } from '../core/csr-matrix.js';
+import { NotFoundError, ValidationError, throwIfAborted } from '../core/errors.js';
+import { InteractionLogBuilder } from '../core/interaction-log.js';
+import type { InteractionLog } from '../core/interaction-log.js';
+import { silentLogger } from '../core/logger.js';
+import type { Logger, ProgressCallback } from '../core/logger.js';
+import type { StoredEvent } from '../core/types.js';
+import { importDataset } from '../ingest/import-dataset.js';
+import type { ImportReport, ImportSource } from '../ingest/import-source.js';
+import { topK } from '../linalg/index.js';
+import { createModel, isModelKind, MODEL_KINDS } from '../models/registry.js';
+import type { FitReport, ModelParams } from '../models/recommender.js';
+import { PopularityModel } from '../models/popularity.js';
+import type { Storage } from '../storage/storage.js';
+import { DEFAULT_FEEDBACK_POLICY, feedbackWeight, marksSeen } from './feedback-policy.js';
+import type { FeedbackPolicy } from './feedback-policy.js';
+import { decodeTrainedModel, encodeTrainedModel } from './trained-model.js';
+import type { TrainedModel } from './trained-model.js';
+
+/** Options of {@link createEngine}. */
+export interface EngineOptions {
+  logger?: Logger;
+  /** How events become training signal. */
+  feedback?: FeedbackPolicy;
+  /** Model used when a request names none (default `ease`, else the newest trained). */
+  defaultModel?: string;
+}
+
+/** One recommended item. */
+export interface RecommendedItem {
+  id: string;
+  score: number;
+  title?: string;
+  /** Which model or fallback proposed it. */
+  sources: string[];
+}
+
+/** A recommendation answer. */
+export interface Recommendations {
+  userId: string;
+  /** `<model>@<version>`, or `popularity@live` when nothing is trained. */
+  modelVersion: string;
+  /** Set when the list came from the popularity fallback, with the reason. */
+  fallback?: string;
+  items: RecommendedItem[];
+}
+
+/** Options of {@link Engine.recommend}. */
+export interface RecommendOptions {
+  k?: number;
+  /** Model name; default the engine's default model. */
+  model?: string;
+  /** Item ids never to return. */
+  exclude?: readonly string[];
+  /** Also return items the user already interacted with. */
+  includeSeen?: boolean;
+  signal?: AbortSignal;
+}
+
+/** What {@link Engine.train} did. */
+export interface TrainResult {
+  model: string;
+  version: number;
+  params: ModelParams;
+  fit: FitReport;
+  users: number;
+  items: number;
+  interactions: number;
+}
+
+/** Training data built from stored events. */
+export interface TrainingData {
+  log: InteractionLog;
+  /** Highest event seq included. */
+  lastSeq: number;
+}
+
+const MAX_K = 1000;
+
+/** Creates an engine over an open storage. The engine does not own the storage's lifetime unless asked. */
+export function createEngine(storage: Storage, options: EngineOptions = {}): Engine {
+  return new Engine(storage, options);
+}
+
+/** See the module description. */
+export class Engine {
+  private readonly logger: Logger;
+  private readonly feedback: FeedbackPolicy;
+  private readonly cache = new Map<string, TrainedModel>();
+
+  constructor(
+    readonly storage: Storage,
+    private readonly options: EngineOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.feedback = options.feedback ?? DEFAULT_FEEDBACK_POLICY;
+  }
+
+  /** Imports a dataset in one transaction (nothing is written when it fails). */
+  async import(source: ImportSource, options: { signal?: AbortSignal } = {}): Promise<ImportReport> {
+    return importDataset(this.storage, source, { signal: options.signal });
+  }
+
+  /** Positive feedback from all stored events, as an interaction log (value = weight). */
+  async trainingData(options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<TrainingData> {
+    const builder = new InteractionLogBuilder();
+    let lastSeq = 0;
+    const total = await this.storage.events.count({ signal: options.signal });
+    let seen = 0;
+    for await (const page of this.storage.events.scan({ signal: options.signal, batchSize: 20_000 })) {
+      for (const e of page) {
+        lastSeq = Math.max(lastSeq, e.seq);
+        const w = feedbackWeight(e, this.feedback);
+        if (w > 0 && e.itemId !== undefined) builder.add(e.userId, e.itemId, w, e.timestamp);
+      }
+      seen += page.length;
+      options.onProgress?.('read events', seen, total);
+    }
+    return { log: builder.build(), lastSeq };
+  }
+
+  /** Trains model `kind` on all stored positive feedback and stores it as a new version. */
+  async train(kind: string, params: ModelParams = {}, options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<TrainResult> {
+    if (!isModelKind(kind)) throw new ValidationError(`unknown model "${kind}"; known models: ${MODEL_KINDS.join(', ')}`, { details: { model: kind } });
+    const { log, lastSeq } = await this.trainingData(options);
+    if (log.userIdx.length === 0) throw new ValidationError('no positive feedback stored: import or post events before training');
+    const matrix = csrFromCoo(log.users.size, log.items.size, log.userIdx, log.itemIdx, log.value, 'max');
+    const model = createModel(kind, params);
+    throwIfAborted(options.signal);
+    const fit = await model.fit(matrix, { signal: options.signal, onProgress: options.onProgress, logger: this.logger });
+    const counts = new Float32Array(log.items.size);
+    for (let e = 0; e < matrix.indices.length; e++) counts[matrix.indices[e]]++;
+    const trained: TrainedModel = { model, users: log.users, items: log.items, itemCounts: counts, dataSeq: lastSeq, trainedAt: Date.now() };
+    const record = await this.storage.models.save(
+      kind,
+      { params: model.params, fit, users: log.users.size, items: log.items.size, interactions: matrix.indices.length, dataSeq: lastSeq },
+      encodeTrainedModel(trained),
+      { signal: options.signal },
+    );
+    this.cache.set(`${kind}@${record.version}`, trained);
+    this.logger.log('info', `trained ${kind} v${record.version}`, { seconds: fit.seconds });
+    return { model: kind, version: record.version, params: model.params, fit, users: log.users.size, items: log.items.size, interactions: matrix.indices.length };
+  }
+
+  /** Loads a stored model version (latest by default); undefined when none is stored. */
+  async loadModel(kind: string, version?: number, signal?: AbortSignal): Promise<{ trained: TrainedModel; version: number } | undefined> {
+    if (version !== undefined) {
+      const hit = this.cache.get(`${kind}@${version}`);
+      if (hit) return { trained: hit, version };
+    }
+    const versions = await this.storage.models.versions(kind, { signal });
+    const wanted = version ?? versions[0]?.version;
+    if (wanted === undefined) return undefined;
+    const hit = this.cache.get(`${kind}@${wanted}`);
+    if (hit) return { trained: hit, version: wanted };
+    const record = await this.storage.models.load(kind, wanted, { signal });
+    if (!record) return undefined;
+    const trained = decodeTrainedModel(record.payload);
+    this.cache.set(`${kind}@${wanted}`, trained);
+    return { trained, version: wanted };
+  }
+
+  /** The model used when a request names none. */
+  async resolveModelName(requested?: string, signal?: AbortSignal): Promise<string | undefined> {
+    if (requested !== undefined) {
+      if (!isModelKind(requested)) throw new ValidationError(`unknown model "${requested}"; known models: ${MODEL_KINDS.join(', ')}`, { details: { model: requested } });
+      return requested;
+    }
+    const names = await this.storage.models.names({ signal });
+    const preferred = this.options.defaultModel ?? 'ease';
+    if (names.includes(preferred)) return preferred;
+    let newest: { name: string; at: number } | undefined;
+    for (const name of names) {
+      const v = (await this.storage.models.versions(name, { signal }))[0];
+      if (v && (!newest || v.createdAt > newest.at)) newest = { name, at: v.createdAt };
+    }
+    return newest?.name;
+  }
+
+  /**
+   * Top-k items for `userId`. Items the user already interacted with are left out unless asked; an
+   * unknown user or one without usable history gets the popularity list, not an error. A user whose
+   * events arrived after training is scored from the live history (fold-in).
+   */
+  async recommend(userId: string, options: RecommendOptions = {}): Promise<Recommendations> {
+    const k = checkK(options.k ?? 10);
+    const { signal } = options;
+    const history = await this.storage.events.forUser(userId, { signal });
+    const name = await this.resolveModelName(options.model, signal);
+    const loaded = name === undefined ? undefined : await this.loadModel(name, undefined, signal);
+    if (options.model !== undefined && !loaded) throw new NotFoundError(`model "${options.model}" has no trained version; train it first`, { details: { model: options.model } });
+    const excludeIds = new Set(options.exclude ?? []);
+    if (!options.includeSeen) for (const e of history) if (marksSeen(e) && e.itemId !== undefined) excludeIds.add(e.itemId);
+
+    if (!loaded) {
+      const items = await this.livePopularity(k, excludeIds, signal);
+      return { userId, modelVersion: 'popularity@live', fallback: 'no trained model', items };
+    }
+    const { trained, version } = loaded;
+    const { items: dict } = trained;
+    const query = userQuery(trained, userId, history, this.feedback);
+    let scores = new Float32Array(dict.size);
+    let source = trained.model.kind;
+    let fallback: string | undefined;
+    if (query.items.length === 0) {
+      scores = trained.itemCounts.slice();
+      source = 'popularity';
+      fallback = trained.users.has(userId) || history.length > 0 ? 'no usable history' : 'unknown user';
+    } else {
+      trained.model.score(query, scores);
+    }
+    const ranked = await this.rankAndFilter(scores, dict, k, excludeIds, signal);
+    const out: Recommendations = {
+      userId,
+      modelVersion: `${trained.model.kind}@${version}`,
+      items: ranked.map((r) => ({ ...r, sources: [source] })),
+    };
+    if (fallback) out.fallback = fallback;
+    return out;
+  }
+
+  /** The k items most similar to `itemId` under a model; NotFoundError when the item is unknown. */
+  async similarItems(itemId: string, options: { k?: number; model?: string; signal?: AbortSignal } = {}): Promise<{ itemId: string; modelVersion: string; items: RecommendedItem[] }> {
+    const k = checkK(options.k ?? 10);
+    const { signal } = options;
+    const item = await this.storage.items.get(itemId, { signal });
+    const name = await this.resolveModelName(options.model, signal);
+    const loaded = name === undefined ? undefined : await this.loadModel(name, undefined, signal);
+    const idx = loaded ? loaded.trained.items.indexOf(itemId) : -1;
+    if (!item && idx < 0) throw new NotFoundError(`item "${itemId}" not found`, { details: { itemId } });
+    if (!loaded) throw new NotFoundError('no trained model: train one before asking for similar items', { details: { itemId } });
+    const { trained, version } = loaded;
+    const modelVersion = `${trained.model.kind}@${version}`;
+    if (idx < 0) {
+      // Known item without interactions: nothing collaborative to go on.
+      return { itemId, modelVersion, items: [] };
+    }
+    const scores = new Float32Array(trained.items.size);
+    trained.model.similarItems(idx, scores);
+    const ranked = await this.rankAndFilter(scores, trained.items, k, new Set([itemId]), signal);
+    return { itemId, modelVersion, items: ranked.filter((r) => r.score > 0).map((r) => ({ ...r, sources: [trained.model.kind] })) };
+  }
+
+  private async rankAndFilter(
+    scores: Float32Array,
+    dict: TrainedModel['items'],
+    k: number,
+    exclude: ReadonlySet<string>,
+    signal?: AbortSignal,
+  ): Promise<Omit<RecommendedItem, 'sources'>[]> {
+    const mask = new Uint8Array(dict.size);
+    for (const id of exclude) {
+      const i = dict.indexOf(id);
+      if (i >= 0) mask[i] = 1;
+    }
+    // Over-fetch so that items removed from the catalogue or unavailable can be dropped.
+    const out: Omit<RecommendedItem, 'sources'>[] = [];
+    let want = k;
+    for (let round = 0; round < 4 && out.length < k; round++) {
+      want = Math.min(dict.size, want * 2 + 10);
+      const top = topK(scores, want, mask);
+      const ids = Array.from(top.indices, (i) => dict.idAt(i));
+      const items = new Map((await this.storage.items.getMany(ids, { signal })).map((it) => [it.id, it]));
+      out.length = 0;
+      for (let r = 0; r < ids.length && out.length < k; r++) {
+        const it = items.get(ids[r]);
+        if (it && it.available === false) continue;
+        const row: Omit<RecommendedItem, 'sources'> = { id: ids[r], score: top.scores[r] };
+        if (it) row.title = it.title;
+        out.push(row);
+      }
+      if (top.indices.length < want) break;
+    }
+    return out;
+  }
+
+  private async livePopularity(k: number, exclude: ReadonlySet<string>, signal?: AbortSignal): Promise<RecommendedItem[]> {
+    const { log } = await this.trainingData({ signal });
+    const pop = new PopularityModel();
+    await pop.fit(csrFromCoo(log.users.size, log.items.size, log.userIdx, log.itemIdx, null, 'max'));
+    const scores = new Float32Array(log.items.size);
+    pop.score({ userIdx: -1, items: new Int32Array(0), values: new Float32Array(0) }, scores);
+    const ranked = await this.rankAndFilter(scores, log.items, k, exclude, signal);
+    return ranked.map((r) => ({ ...r, sources: ['popularity'] }));
+  }
+
+  /** Closes the storage. */
+  async close(): Promise<void> {
+    this.cache.clear();
+    await this.storage.close();
+  }
+}
+
+function checkK(k: number): number {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new ValidationError(`k must be an integer between 1 and ${MAX_K}, got ${k}`, { details: { field: 'k', value: k } });
+  return k;
+}
+
+/**
+ * The model query for a user: the stored row when nothing happened since training, otherwise the
+ * live positive history with userIdx −1 so that factor models fold it in.
+ */
+function userQuery(trained: TrainedModel, userId: string, history: readonly StoredEvent[], policy: FeedbackPolicy) {
+  const weights = new Map<number, number>();
+  let newer = false;
+  for (const e of history) {
+    if (e.seq > trained.dataSeq) newer = true;
+    const w = feedbackWeight(e, policy);
+    if (w <= 0 || e.itemId === undefined) continue;
+    const i = trained.items.indexOf(e.itemId);
+    if (i >= 0) weights.set(i, Math.max(weights.get(i) ?? 0, w));
+  }
+  const items = Int32Array.from(weights.keys()).sort();
+  const values = new Float32Array(items.length);
+  items.forEach((i, k) => (values[k] = weights.get(i) ?? 0));
+  const known = trained.users.indexOf(userId);
+  return { userIdx: newer ? -1 : known, items, values };
+}

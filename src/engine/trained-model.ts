@@ -1,0 +1,52 @@
+/**
+ * A trained model together with the id dictionaries that give its indices meaning, the popularity
+ * fallback, and where in the event log its training data ended. This is what storage keeps per
+ * model version.
+ * @module
+ */
+import { IdDictionary } from '../core/id-dictionary.js';
+import { ValidationError } from '../core/errors.js';
+import type { Recommender } from '../models/recommender.js';
+import { modelFromSnapshot } from '../models/registry.js';
+import { decodeSnapshot, encodeSnapshot } from '../models/snapshot.js';
+
+/** A model ready to serve. */
+export interface TrainedModel {
+  model: Recommender;
+  users: IdDictionary;
+  items: IdDictionary;
+  /** Training users per item, for the popularity fallback. */
+  itemCounts: Float32Array;
+  /** Highest event sequence number included in training. */
+  dataSeq: number;
+  /** When training finished, ms since epoch. */
+  trainedAt: number;
+}
+
+/** Serialises a trained model into one payload. */
+export function encodeTrainedModel(t: TrainedModel): Uint8Array {
+  const s = t.model.snapshot();
+  return encodeSnapshot({
+    ...s,
+    meta: { ...s.meta, __users: t.users.toArray(), __items: t.items.toArray(), __dataSeq: t.dataSeq, __trainedAt: t.trainedAt },
+    arrays: { ...s.arrays, __itemCounts: t.itemCounts },
+  });
+}
+
+/** Restores a trained model from {@link encodeTrainedModel}'s payload. */
+export function decodeTrainedModel(bytes: Uint8Array): TrainedModel {
+  const s = decodeSnapshot(bytes);
+  const { __users, __items, __dataSeq, __trainedAt, ...meta } = s.meta;
+  const { __itemCounts, ...arrays } = s.arrays;
+  if (!Array.isArray(__users) || !Array.isArray(__items) || !(__itemCounts instanceof Float32Array)) {
+    throw new ValidationError('model payload lacks its id dictionaries; it was not written by this engine');
+  }
+  return {
+    model: modelFromSnapshot({ ...s, meta, arrays }),
+    users: IdDictionary.from(__users as string[]),
+    items: IdDictionary.from(__items as string[]),
+    itemCounts: __itemCounts,
+    dataSeq: Number(__dataSeq ?? 0),
+    trainedAt: Number(__trainedAt ?? 0),
+  };
+}

@@ -1,0 +1,246 @@
+/**
+ * Protocol runner: filter → split → for each model, grid search on validation → test at the best
+ * validation point → one report. The RecBole general-recommendation protocol is the default.
+ * @module
+ */
+import { columnCounts, csrFromCoo } from '../core/csr-matrix.js';
+import type { CsrMatrix } from '../core/csr-matrix.js';
+import { throwIfAborted } from '../core/errors.js';
+import type { InteractionLog } from '../core/interaction-log.js';
+import type { Logger, ProgressCallback } from '../core/logger.js';
+import { createModel, defaultGrid, expandGrid } from '../models/registry.js';
+import type { FitReport, ModelParams } from '../models/recommender.js';
+import { evaluateRanking } from './evaluate-ranking.js';
+import type { EvaluationResult, RankingTask } from './evaluate-ranking.js';
+import { filterByValue, kCoreFilter, logStats } from './filter.js';
+import type { KCoreOptions, LogStats } from './filter.js';
+import { leaveOneOutSplit, randomRatioSplit, temporalSplit } from './split.js';
+import type { Split, TieBreak } from './split.js';
+
+/** How to split. */
+export type SplitConfig =
+  | { kind: 'random-ratio'; ratios: number[] }
+  | { kind: 'leave-one-out'; tieBreak?: TieBreak }
+  | { kind: 'temporal'; ratios: number[] };
+
+/** A complete evaluation protocol. */
+export interface ProtocolConfig {
+  /** Short name for reports. */
+  name: string;
+  /** Keep interactions whose value is at least this (positive-feedback threshold); omit to keep all. */
+  minValue?: number;
+  /** Iterative k-core filter; omit for none. */
+  kCore?: KCoreOptions;
+  split: SplitConfig;
+  /** Metric cut-offs. */
+  ks: number[];
+  /** Metric that selects hyper-parameters and early-stopping points, e.g. `ndcg@10`. */
+  validMetric: string;
+  /** Seed of the split (models carry their own seeds in their parameters). */
+  seed: number;
+  /** Sampled-negative ranking instead of full ranking (reported as such). */
+  sampledNegatives?: number;
+}
+
+/**
+ * RecBole's general-recommendation protocol as used for its MovieLens-1M table: ratings ≥ 3, 10-core on
+ * users and items, random 8:1:1 split per user, full ranking excluding training items (and validation
+ * items at test time), hyper-parameters chosen by validation NDCG@10.
+ */
+export const RECBOLE_GENERAL: ProtocolConfig = {
+  name: 'recbole-general',
+  minValue: 3,
+  kCore: { minUserInteractions: 10, minItemInteractions: 10 },
+  split: { kind: 'random-ratio', ratios: [0.8, 0.1, 0.1] },
+  ks: [10],
+  validMetric: 'ndcg@10',
+  seed: 2020,
+};
+
+/** Published test results of RecBole on MovieLens-1M under {@link RECBOLE_GENERAL}, for side-by-side reports. */
+export const RECBOLE_ML1M_PUBLISHED: Record<string, { 'ndcg@10': number; 'recall@10'?: number }> = {
+  pop: { 'ndcg@10': 0.1006, 'recall@10': 0.0699 },
+  itemknn: { 'ndcg@10': 0.2389, 'recall@10': 0.1723 },
+  bpr: { 'ndcg@10': 0.2407, 'recall@10': 0.1725 },
+  lightgcn: { 'ndcg@10': 0.2476 },
+  multivae: { 'ndcg@10': 0.2523 },
+  ease: { 'ndcg@10': 0.2865, 'recall@10': 0.2139 },
+};
+
+/** A model to run, with an optional grid replacing its default one. */
+export interface ModelRun {
+  kind: string;
+  grid?: Record<string, (number | string | boolean)[]>;
+}
+
+/** One grid point. */
+export interface Trial {
+  params: ModelParams;
+  /** Validation value of the protocol's metric. */
+  validScore: number;
+  fit: FitReport;
+}
+
+/** A model's outcome under the protocol. */
+export interface ModelResult {
+  kind: string;
+  /** Best hyper-parameters by validation. */
+  params: ModelParams;
+  valid: EvaluationResult;
+  test: EvaluationResult;
+  fit: FitReport;
+  trials: Trial[];
+}
+
+/** Everything a protocol run measured. */
+export interface ProtocolReport {
+  protocol: ProtocolConfig;
+  dataset: { name: string; raw: LogStats; filtered: LogStats };
+  split: { train: number; valid: number; test: number; validUsers: number; testUsers: number };
+  /** `full` or `sampled-<n>`. */
+  mode: string;
+  models: ModelResult[];
+  /** Seconds for the whole run. */
+  seconds: number;
+  /** ISO time the run finished. */
+  finishedAt: string;
+}
+
+/** Hooks of a protocol run. */
+export interface ProtocolHooks {
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+  logger?: Logger;
+  /** Called when a model finishes, e.g. to print its row at once. */
+  onModel?: (result: ModelResult) => void;
+}
+
+/** Splits `log` as `config` says. */
+export function splitLog(log: InteractionLog, config: SplitConfig, seed: number): Split {
+  if (config.kind === 'random-ratio') return randomRatioSplit(log, config.ratios, seed);
+  if (config.kind === 'leave-one-out') return leaveOneOutSplit(log, config.tieBreak);
+  return temporalSplit(log, config.ratios);
+}
+
+/** The users × items matrix of the given rows of `log` (duplicate pairs merged). */
+export function matrixOfRows(log: InteractionLog, rows: Int32Array, binary = true): CsrMatrix {
+  const r = new Int32Array(rows.length);
+  const c = new Int32Array(rows.length);
+  const v = new Float32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) {
+    r[k] = log.userIdx[rows[k]];
+    c[k] = log.itemIdx[rows[k]];
+    v[k] = binary ? 1 : log.value[rows[k]];
+  }
+  return csrFromCoo(log.users.size, log.items.size, r, c, v, 'max');
+}
+
+/** Prepared data of a protocol: filtered log, split, and the two ranking tasks. */
+export interface PreparedProtocol {
+  log: InteractionLog;
+  raw: LogStats;
+  split: Split;
+  train: CsrMatrix;
+  validTask: RankingTask;
+  testTask: RankingTask;
+}
+
+/** Applies filtering and splitting and builds the validation and test tasks. */
+export function prepareProtocol(input: InteractionLog, config: ProtocolConfig): PreparedProtocol {
+  const raw = logStats(input);
+  let log = input;
+  if (config.minValue !== undefined) log = filterByValue(log, config.minValue);
+  if (config.kCore) log = kCoreFilter(log, config.kCore);
+  const split = splitLog(log, config.split, config.seed);
+  const train = matrixOfRows(log, split.train);
+  const valid = matrixOfRows(log, split.valid);
+  const test = matrixOfRows(log, split.test);
+  const itemPopularity = columnCounts(train);
+  return {
+    log,
+    raw,
+    split,
+    train,
+    validTask: { history: train, exclude: [train], targets: valid, itemPopularity },
+    testTask: { history: train, exclude: [train, valid], targets: test, itemPopularity },
+  };
+}
+
+function usersWithRows(m: CsrMatrix): number {
+  let n = 0;
+  for (let u = 0; u < m.numRows; u++) if (m.indptr[u + 1] > m.indptr[u]) n++;
+  return n;
+}
+
+/** Runs `models` under `config` on `log`. */
+export async function runProtocol(
+  log: InteractionLog,
+  datasetName: string,
+  config: ProtocolConfig,
+  models: readonly ModelRun[],
+  hooks: ProtocolHooks = {},
+): Promise<ProtocolReport> {
+  const t0 = performance.now();
+  const prepared = prepareProtocol(log, config);
+  const { train, validTask, testTask, split } = prepared;
+  const evalOptions = { ks: config.ks, sampledNegatives: config.sampledNegatives, seed: config.seed, signal: hooks.signal };
+  const validOnly = { ...evalOptions, ks: [...new Set([...config.ks, metricCutoff(config.validMetric)])] };
+  const results: ModelResult[] = [];
+  for (const run of models) {
+    const grid = expandGrid(run.grid ?? defaultGrid(run.kind));
+    const trials: Trial[] = [];
+    let best: { params: ModelParams; score: number; valid: EvaluationResult; test: EvaluationResult; fit: FitReport } | undefined;
+    for (let g = 0; g < grid.length; g++) {
+      throwIfAborted(hooks.signal);
+      const params = grid[g];
+      const model = createModel(run.kind, params);
+      const phase = `${run.kind} ${g + 1}/${grid.length}`;
+      const fit = await model.fit(train, {
+        signal: hooks.signal,
+        logger: hooks.logger,
+        onProgress: (p, done, total) => hooks.onProgress?.(`${phase} ${p}`, done, total),
+        validate: () => pick(evaluateRanking(model, validTask, validOnly), config.validMetric),
+      });
+      const valid = evaluateRanking(model, validTask, validOnly);
+      const score = pick(valid, config.validMetric);
+      trials.push({ params: { ...model.params }, validScore: score, fit });
+      hooks.logger?.log('info', `${phase}: valid ${config.validMetric}=${score.toFixed(4)}`, { params: model.params });
+      if (!best || score > best.score) {
+        // Test now, while this model is in memory, so only the chosen one's test result is kept.
+        const test = evaluateRanking(model, testTask, evalOptions);
+        best = { params: { ...model.params }, score, valid, test, fit };
+      }
+    }
+    if (!best) throw new RangeError(`model ${run.kind} has an empty hyper-parameter grid`);
+    const result: ModelResult = { kind: run.kind, params: best.params, valid: best.valid, test: best.test, fit: best.fit, trials };
+    results.push(result);
+    hooks.onModel?.(result);
+  }
+  return {
+    protocol: config,
+    dataset: { name: datasetName, raw: prepared.raw, filtered: logStats(prepared.log) },
+    split: {
+      train: split.train.length,
+      valid: split.valid.length,
+      test: split.test.length,
+      validUsers: usersWithRows(validTask.targets),
+      testUsers: usersWithRows(testTask.targets),
+    },
+    mode: config.sampledNegatives ? `sampled-${config.sampledNegatives}` : 'full',
+    models: results,
+    seconds: (performance.now() - t0) / 1000,
+    finishedAt: new Date().toISOString(),
+  };
+}
+
+function metricCutoff(metric: string): number {
+  const k = Number(metric.split('@')[1]);
+  if (!Number.isInteger(k) || k <= 0) throw new RangeError(`validation metric must look like "ndcg@10", got "${metric}"`);
+  return k;
+}
+
+function pick(result: EvaluationResult, metric: string): number {
+  const v = result.metrics[metric];
+  if (v === undefined) throw new RangeError(`metric "${metric}" was not computed; available: ${Object.keys(result.metrics).join(', ')}`);
+  return v;
+}

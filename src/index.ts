@@ -1,0 +1,60 @@
+/**
+ * Public API of the engine: explicit re-exports only. The CLI and server use nothing else.
+ * @module
+ */
+export { AbortError, BackendError, ConflictError, EngineError, NotFoundError, UnsupportedError, ValidationError, throwIfAborted } from './core/errors.js';
+export type { EngineErrorOptions, ErrorDetails } from './core/errors.js';
+export { EVENT_TYPES, ITEMLESS_EVENT_TYPES, isEventType } from './core/types.js';
+export type { Attributes, Event, EventType, Item, JsonValue, StoredEvent, User } from './core/types.js';
+export { IdDictionary } from './core/id-dictionary.js';
+export { InteractionLogBuilder, logLength } from './core/interaction-log.js';
+export type { InteractionLog } from './core/interaction-log.js';
+export { binarize, columnCounts, csrFromCoo, rowIndices, rowLength, rowValues, transposeCsr } from './core/csr-matrix.js';
+export type { CsrMatrix, DuplicatePolicy } from './core/csr-matrix.js';
+export { createLevelLogger, silentLogger } from './core/logger.js';
+export type { LogLevel, Logger, ProgressCallback } from './core/logger.js';
+
+export { configSchema, ENV_OVERRIDES, loadConfig, redactConfig } from './config/config.js';
+export type { Config, LoadConfigOptions } from './config/config.js';
+
+export { openStorage, parseStorageUrl, createSqliteStorage } from './storage/index.js';
+export type {
+  BulkWrite,
+  BulkWriteResult,
+  CallOptions,
+  CatalogStore,
+  EventQuery,
+  EventStore,
+  ListOptions,
+  ModelRecord,
+  ModelStore,
+  Storage,
+  StorageCapabilities,
+  UserDeletion,
+  UserStore,
+} from './storage/index.js';
+
+export { detectFormat, importDataset, readInteractionFile } from './ingest/index.js';
+export type { ImportReport, ImportSource } from './ingest/index.js';
+
+export { MODEL_KINDS, createModel, defaultGrid, describeModel, deserializeModel, expandGrid, isModelKind, modelFromSnapshot, serializeModel } from './models/registry.js';
+export type { ModelKind } from './models/registry.js';
+export type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './models/recommender.js';
+export type { ModelSnapshot } from './models/snapshot.js';
+
+export { filterByValue, kCoreFilter, logStats, selectRows } from './eval/filter.js';
+export type { KCoreOptions, LogStats } from './eval/filter.js';
+export { leaveOneOutSplit, randomRatioSplit, ratioPartSizes, temporalSplit } from './eval/split.js';
+export type { Split, SplitKind } from './eval/split.js';
+export { RANKING_METRICS, gini, listMetrics } from './eval/metrics.js';
+export type { ListMetrics, MetricValues, RankingMetric } from './eval/metrics.js';
+export { evaluateRanking } from './eval/evaluate-ranking.js';
+export type { EvaluateOptions, EvaluationResult, RankingTask } from './eval/evaluate-ranking.js';
+export { RECBOLE_GENERAL, RECBOLE_ML1M_PUBLISHED, matrixOfRows, prepareProtocol, runProtocol, splitLog } from './eval/protocol.js';
+export type { ModelResult, ModelRun, ProtocolConfig, ProtocolReport, SplitConfig, Trial } from './eval/protocol.js';
+export { renderJson, renderMarkdown } from './eval/report.js';
+
+export { DEFAULT_FEEDBACK_POLICY, feedbackWeight } from './engine/feedback-policy.js';
+export type { FeedbackPolicy } from './engine/feedback-policy.js';
+export { Engine, createEngine } from './engine/engine.js';
+export type { EngineOptions, RecommendOptions, RecommendedItem, Recommendations, TrainResult } from './engine/engine.js';

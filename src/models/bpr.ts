@@ -1,0 +1,222 @@
+/**
+ * BPR-MF (Rendle et al., "BPR: Bayesian Personalized Ranking from Implicit Feedback", UAI 2009):
+ * matrix factorisation with item biases, trained by stochastic gradient ascent on ln σ(x̂ᵤᵢ − x̂ᵤⱼ) over
+ * (user, positive, sampled negative) triples, with L2 regularisation.
+ * @module
+ */
+import type { CsrMatrix } from '../core/csr-matrix.js';
+import { throwIfAborted } from '../core/errors.js';
+import { createRng } from '../linalg/index.js';
+import { factorCosine, itemGramian, scoreFactors, scoreWithVector } from './factor-model.js';
+import type { Factors } from './factor-model.js';
+import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
+import type { ModelSnapshot } from './snapshot.js';
+
+/** Hyper-parameters of {@link BprModel}. */
+export interface BprOptions {
+  /** Latent dimension. */
+  factors: number;
+  /** SGD step size. */
+  learningRate: number;
+  /** L2 weight on the factors and biases touched by each step. */
+  regularization: number;
+  /** Maximum passes over the positive pairs. */
+  epochs: number;
+  /** Validate every this many epochs when a validator is given. */
+  evalEvery: number;
+  /** Validations without improvement before stopping. */
+  patience: number;
+  /** Standard deviation of the initial factors. */
+  initStd: number;
+  /** Seed of initialisation and sampling. */
+  seed: number;
+}
+
+const DEFAULTS: BprOptions = {
+  factors: 64,
+  learningRate: 0.05,
+  regularization: 0.005,
+  epochs: 100,
+  evalEvery: 5,
+  patience: 3,
+  initStd: 0.1,
+  seed: 42,
+};
+
+/** Creates a BPR-MF recommender. */
+export function createBpr(options: Partial<BprOptions> = {}): BprModel {
+  return new BprModel({ ...DEFAULTS, ...options });
+}
+
+function contains(sorted: Int32Array, start: number, end: number, value: number): boolean {
+  let lo = start;
+  let hi = end - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid];
+    if (v === value) return true;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** BPR matrix factorisation. */
+export class BprModel implements Recommender {
+  readonly kind = 'bpr';
+  readonly params: ModelParams;
+  private f: Factors = { userFactors: new Float32Array(0), itemFactors: new Float32Array(0), itemBias: new Float32Array(0), dim: 0 };
+  private yty: Float64Array | undefined;
+
+  constructor(private readonly options: BprOptions) {
+    this.params = { ...options };
+  }
+
+  get numItems(): number {
+    return this.f.itemBias.length;
+  }
+
+  async fit(train: CsrMatrix, context: FitContext = {}): Promise<FitReport> {
+    const t0 = performance.now();
+    const o = this.options;
+    const dim = o.factors;
+    const rng = createRng(o.seed);
+    const numItems = train.numCols;
+    const P = new Float32Array(train.numRows * dim);
+    const Q = new Float32Array(numItems * dim);
+    const bias = new Float32Array(numItems);
+    for (let k = 0; k < P.length; k++) P[k] = rng.normal() * o.initStd;
+    for (let k = 0; k < Q.length; k++) Q[k] = rng.normal() * o.initStd;
+    this.f = { userFactors: P, itemFactors: Q, itemBias: bias, dim };
+    const nnz = train.indices.length;
+    const rowOf = new Int32Array(nnz);
+    for (let u = 0; u < train.numRows; u++) for (let e = train.indptr[u]; e < train.indptr[u + 1]; e++) rowOf[e] = u;
+    const order = new Int32Array(nnz);
+    for (let e = 0; e < nnz; e++) order[e] = e;
+    const lr = o.learningRate;
+    const reg = o.regularization;
+    let best = -Infinity;
+    let bestEpoch = 0;
+    let bestState: [Float32Array, Float32Array, Float32Array] | undefined;
+    let stale = 0;
+    let epochs = 0;
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      throwIfAborted(context.signal);
+      for (let e = nnz - 1; e > 0; e--) {
+        const s = rng.int(e + 1);
+        const t = order[e];
+        order[e] = order[s];
+        order[s] = t;
+      }
+      for (let step = 0; step < nnz; step++) {
+        const e = order[step];
+        const u = rowOf[e];
+        const i = train.indices[e];
+        const start = train.indptr[u];
+        const end = train.indptr[u + 1];
+        if (end - start >= numItems) continue;
+        let j = rng.int(numItems);
+        while (contains(train.indices, start, end, j)) j = rng.int(numItems);
+        const pu = u * dim;
+        const qi = i * dim;
+        const qj = j * dim;
+        let x = bias[i] - bias[j];
+        for (let k = 0; k < dim; k++) x += P[pu + k] * (Q[qi + k] - Q[qj + k]);
+        const g = 1 / (1 + Math.exp(x)); // σ(−x): the gradient scale of ln σ(x)
+        for (let k = 0; k < dim; k++) {
+          const puk = P[pu + k];
+          const qik = Q[qi + k];
+          const qjk = Q[qj + k];
+          P[pu + k] = puk + lr * (g * (qik - qjk) - reg * puk);
+          Q[qi + k] = qik + lr * (g * puk - reg * qik);
+          Q[qj + k] = qjk + lr * (-g * puk - reg * qjk);
+        }
+        bias[i] += lr * (g - reg * bias[i]);
+        bias[j] += lr * (-g - reg * bias[j]);
+      }
+      epochs = epoch;
+      this.yty = undefined;
+      context.onProgress?.('bpr epochs', epoch, o.epochs);
+      if (context.validate && (epoch % o.evalEvery === 0 || epoch === o.epochs)) {
+        const s = context.validate();
+        context.logger?.log('debug', 'bpr validation', { epoch, score: s });
+        if (s > best) {
+          best = s;
+          bestEpoch = epoch;
+          bestState = [P.slice(), Q.slice(), bias.slice()];
+          stale = 0;
+        } else if (++stale >= o.patience) break;
+      }
+    }
+    if (bestState) {
+      this.f = { userFactors: bestState[0], itemFactors: bestState[1], itemBias: bestState[2], dim };
+      this.yty = undefined;
+    }
+    const report: FitReport = { seconds: (performance.now() - t0) / 1000, epochs };
+    if (bestState) Object.assign(report, { bestEpoch, bestScore: best });
+    return report;
+  }
+
+  score(query: UserQuery, out: Float32Array): void {
+    const numUsers = this.f.userFactors.length / Math.max(this.f.dim, 1);
+    if ((query.userIdx >= 0 && query.userIdx < numUsers) || query.items.length === 0) {
+      scoreFactors(this.f, query, out, () => (this.yty ??= itemGramian(this.f)), { alpha: 1, regularization: 1 });
+      return;
+    }
+    scoreWithVector(this.f, this.foldIn(query.items), out);
+  }
+
+  /**
+   * A user vector for a history the model has not seen: BPR steps on the user's factors only, with
+   * item factors frozen, from the mean of the history's item factors. Deterministic per history.
+   */
+  foldIn(items: Int32Array): Float32Array {
+    const { itemFactors: Q, itemBias: bias, dim } = this.f;
+    const numItems = bias.length;
+    const valid = Int32Array.from(items.filter((i) => i >= 0 && i < numItems)).sort();
+    const p = new Float32Array(dim);
+    if (valid.length === 0) return p;
+    for (const i of valid) for (let k = 0; k < dim; k++) p[k] += Q[i * dim + k] / valid.length;
+    let h = 2166136261;
+    for (const i of valid) h = Math.imul(h ^ i, 16777619);
+    const rng = createRng(h >>> 0);
+    const lr = this.options.learningRate;
+    const reg = this.options.regularization;
+    const steps = Math.max(200, 20 * valid.length);
+    for (let s = 0; s < steps; s++) {
+      const i = valid[rng.int(valid.length)];
+      let j = rng.int(numItems);
+      for (let t = 0; t < 10 && contains(valid, 0, valid.length, j); t++) j = rng.int(numItems);
+      let x = bias[i] - bias[j];
+      for (let k = 0; k < dim; k++) x += p[k] * (Q[i * dim + k] - Q[j * dim + k]);
+      const g = 1 / (1 + Math.exp(x));
+      for (let k = 0; k < dim; k++) p[k] += lr * (g * (Q[i * dim + k] - Q[j * dim + k]) - reg * p[k]);
+    }
+    return p;
+  }
+
+  similarItems(itemIdx: number, out: Float32Array): void {
+    factorCosine(this.f, itemIdx, out);
+  }
+
+  snapshot(): ModelSnapshot {
+    return {
+      kind: this.kind,
+      params: this.params,
+      meta: { dim: this.f.dim },
+      arrays: { userFactors: this.f.userFactors, itemFactors: this.f.itemFactors, itemBias: this.f.itemBias },
+    };
+  }
+
+  /** Restores from {@link BprModel.snapshot}. */
+  static fromSnapshot(s: ModelSnapshot): BprModel {
+    const m = new BprModel({ ...DEFAULTS, ...(s.params as Partial<BprOptions>) });
+    m.f = {
+      userFactors: s.arrays.userFactors as Float32Array,
+      itemFactors: s.arrays.itemFactors as Float32Array,
+      itemBias: s.arrays.itemBias as Float32Array,
+      dim: s.meta.dim as number,
+    };
+    return m;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Shared machinery of matrix-factorisation models: scoring by dot products of user and item
+ * factors, item-item cosine, and the closed-form fold-in of a user the model has not seen
+ * (one weighted ridge solve against fixed item factors).
+ * @module
+ */
+import { dot, gramianT, solveSpdSmall } from '../linalg/index.js';
+import type { UserQuery } from './recommender.js';
+
+/** Factor matrices of a trained model. */
+export interface Factors {
+  /** Users × dim, row-major. */
+  userFactors: Float32Array;
+  /** Items × dim, row-major. */
+  itemFactors: Float32Array;
+  /** Per-item bias (zeros when the model has none). */
+  itemBias: Float32Array;
+  dim: number;
+}
+
+/** Weighted-ridge fold-in settings. */
+export interface FoldInOptions {
+  /** Confidence added per unit of interaction value (implicit ALS's α). */
+  alpha: number;
+  /** Ridge weight λ. */
+  regularization: number;
+}
+
+/** Writes scores u·y_j + b_j for every item into `out`. */
+export function scoreWithVector(f: Factors, userVec: Float32Array | Float64Array, out: Float32Array): void {
+  const { itemFactors, itemBias, dim } = f;
+  const n = itemBias.length;
+  for (let j = 0; j < n; j++) out[j] = dot(userVec, 0, itemFactors, j * dim, dim) + itemBias[j];
+}
+
+/**
+ * Solves (YᵀY + Σᵢ αvᵢ yᵢyᵢᵀ + λI) x = Σᵢ (1 + αvᵢ) yᵢ over the user's history: the exact implicit-ALS
+ * user step with item factors held fixed. `yty` is YᵀY (dim × dim), computed once per model.
+ */
+export function foldInUser(f: Factors, yty: Float64Array, items: Int32Array, values: Float32Array, options: FoldInOptions): Float64Array {
+  const { itemFactors, dim } = f;
+  const a = Float64Array.from(yty);
+  const b = new Float64Array(dim);
+  const numItems = f.itemBias.length;
+  for (let k = 0; k < dim; k++) a[k * dim + k] += options.regularization;
+  for (let t = 0; t < items.length; t++) {
+    const i = items[t];
+    if (i < 0 || i >= numItems) continue;
+    const c = options.alpha * (values[t] || 1);
+    const off = i * dim;
+    for (let r = 0; r < dim; r++) {
+      const yr = itemFactors[off + r];
+      b[r] += (1 + c) * yr;
+      const cyr = c * yr;
+      for (let s = 0; s < dim; s++) a[r * dim + s] += cyr * itemFactors[off + s];
+    }
+  }
+  solveSpdSmall(a, dim, b);
+  return b;
+}
+
+/** Scores for `query`: stored factors for a known user, fold-in for an unknown one, zeros without history. */
+export function scoreFactors(
+  f: Factors,
+  query: UserQuery,
+  out: Float32Array,
+  yty: () => Float64Array,
+  foldIn: FoldInOptions,
+): void {
+  const numUsers = f.userFactors.length / f.dim;
+  if (query.userIdx >= 0 && query.userIdx < numUsers) {
+    scoreWithVector(f, f.userFactors.subarray(query.userIdx * f.dim, (query.userIdx + 1) * f.dim), out);
+    return;
+  }
+  if (query.items.length === 0) {
+    out.set(f.itemBias);
+    return;
+  }
+  scoreWithVector(f, foldInUser(f, yty(), query.items, query.values, foldIn), out);
+}
+
+/** Cosine similarity of item `itemIdx`'s factors to every item's. */
+export function factorCosine(f: Factors, itemIdx: number, out: Float32Array): void {
+  const { itemFactors, dim } = f;
+  const n = f.itemBias.length;
+  const off = itemIdx * dim;
+  const ni = Math.sqrt(dot(itemFactors, off, itemFactors, off, dim)) || 1;
+  for (let j = 0; j < n; j++) {
+    const nj = Math.sqrt(dot(itemFactors, j * dim, itemFactors, j * dim, dim)) || 1;
+    out[j] = dot(itemFactors, off, itemFactors, j * dim, dim) / (ni * nj);
+  }
+}
+
+/** YᵀY of the item factors. */
+export function itemGramian(f: Factors): Float64Array {
+  return gramianT(f.itemFactors, f.itemBias.length, f.dim);
+}

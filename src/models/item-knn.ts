@@ -1,0 +1,145 @@
+/**
+ * Item-based k-nearest-neighbours (cosine with shrinkage, as in RecBole's ItemKNN): each item keeps
+ * its `k` most similar items; a user's score for item j sums the similarities to j of the items in the
+ * user's history.
+ * @module
+ */
+import { binarize, transposeCsr } from '../core/csr-matrix.js';
+import type { CsrMatrix } from '../core/csr-matrix.js';
+import { throwIfAborted } from '../core/errors.js';
+import { topK } from '../linalg/index.js';
+import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
+import type { ModelSnapshot } from './snapshot.js';
+
+/** Hyper-parameters of {@link ItemKnnModel}. */
+export interface ItemKnnOptions {
+  /** Neighbours kept per item. */
+  k: number;
+  /** Added to the cosine denominator, damping similarities built on few co-occurrences. */
+  shrink: number;
+}
+
+const DEFAULTS: ItemKnnOptions = { k: 100, shrink: 0 };
+
+/** Creates an item-kNN recommender. */
+export function createItemKnn(options: Partial<ItemKnnOptions> = {}): ItemKnnModel {
+  return new ItemKnnModel({ ...DEFAULTS, ...options });
+}
+
+/**
+ * Builds, for each row item i, its top-`k` neighbours j by cos(i, j) = co(i,j) / (‖i‖‖j‖ + shrink + 1e-6)
+ * over the columns of `userItem` (binary), self excluded. Returns the neighbour lists as CSR.
+ */
+export function itemNeighbours(userItem: CsrMatrix, k: number, shrink: number, signal?: AbortSignal, onRow?: (done: number) => void): CsrMatrix {
+  const itemUser = transposeCsr(userItem);
+  const n = userItem.numCols;
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) norms[i] = Math.sqrt(itemUser.indptr[i + 1] - itemUser.indptr[i]);
+  const co = new Float32Array(n);
+  const touched = new Int32Array(n);
+  const keep = Math.min(k, Math.max(n - 1, 0));
+  const indptr = new Int32Array(n + 1);
+  const rowsIdx: Int32Array[] = [];
+  const rowsVal: Float32Array[] = [];
+  const mask = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if ((i & 255) === 0) {
+      throwIfAborted(signal);
+      onRow?.(i);
+    }
+    let nTouched = 0;
+    for (let p = itemUser.indptr[i]; p < itemUser.indptr[i + 1]; p++) {
+      const u = itemUser.indices[p];
+      for (let q = userItem.indptr[u]; q < userItem.indptr[u + 1]; q++) {
+        const j = userItem.indices[q];
+        if (co[j] === 0) touched[nTouched++] = j;
+        co[j] += 1;
+      }
+    }
+    // Score only co-occurring items; everything else is masked out of the selection.
+    mask.fill(1);
+    for (let t = 0; t < nTouched; t++) {
+      const j = touched[t];
+      if (j !== i) {
+        co[j] = co[j] / (norms[i] * norms[j] + shrink + 1e-6);
+        mask[j] = 0;
+      }
+    }
+    const best = keep > 0 ? topK(co, keep, mask) : { indices: new Int32Array(0), scores: new Float32Array(0) };
+    rowsIdx.push(best.indices);
+    rowsVal.push(best.scores);
+    indptr[i + 1] = indptr[i] + best.indices.length;
+    for (let t = 0; t < nTouched; t++) co[touched[t]] = 0;
+  }
+  const indices = new Int32Array(indptr[n]);
+  const values = new Float32Array(indptr[n]);
+  for (let i = 0; i < n; i++) {
+    indices.set(rowsIdx[i], indptr[i]);
+    values.set(rowsVal[i], indptr[i]);
+  }
+  return { numRows: n, numCols: n, indptr, indices, values };
+}
+
+/** Item-kNN over binary interactions. */
+export class ItemKnnModel implements Recommender {
+  readonly kind = 'itemknn';
+  readonly params: ModelParams;
+  private neighbours: CsrMatrix = { numRows: 0, numCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };
+
+  constructor(private readonly options: ItemKnnOptions) {
+    this.params = { ...options };
+  }
+
+  get numItems(): number {
+    return this.neighbours.numCols;
+  }
+
+  async fit(train: CsrMatrix, context: FitContext = {}): Promise<FitReport> {
+    const t0 = performance.now();
+    const n = train.numCols;
+    this.neighbours = itemNeighbours(binarize(train), this.options.k, this.options.shrink, context.signal, (done) =>
+      context.onProgress?.('itemknn similarities', done, n),
+    );
+    context.onProgress?.('itemknn similarities', n, n);
+    return { seconds: (performance.now() - t0) / 1000, epochs: 1 };
+  }
+
+  score(query: UserQuery, out: Float32Array): void {
+    out.fill(0);
+    const { indptr, indices, values } = this.neighbours;
+    for (const i of query.items) {
+      if (i < 0 || i >= this.neighbours.numRows) continue;
+      for (let p = indptr[i]; p < indptr[i + 1]; p++) out[indices[p]] += values[p];
+    }
+  }
+
+  similarItems(itemIdx: number, out: Float32Array): void {
+    out.fill(0);
+    const { indptr, indices, values } = this.neighbours;
+    for (let p = indptr[itemIdx]; p < indptr[itemIdx + 1]; p++) out[indices[p]] = values[p];
+  }
+
+  snapshot(): ModelSnapshot {
+    const w = this.neighbours;
+    return {
+      kind: this.kind,
+      params: this.params,
+      meta: { numItems: w.numCols },
+      arrays: { indptr: w.indptr, indices: w.indices, values: w.values },
+    };
+  }
+
+  /** Restores from {@link ItemKnnModel.snapshot}. */
+  static fromSnapshot(s: ModelSnapshot): ItemKnnModel {
+    const m = new ItemKnnModel({ ...DEFAULTS, ...(s.params as Partial<ItemKnnOptions>) });
+    const n = s.meta.numItems as number;
+    m.neighbours = {
+      numRows: n,
+      numCols: n,
+      indptr: s.arrays.indptr as Int32Array,
+      indices: s.arrays.indices as Int32Array,
+      values: s.arrays.values as Float32Array,
+    };
+    return m;
+  }
+}

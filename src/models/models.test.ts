@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { csrFromCoo } from '../core/csr-matrix.js';
+import type { CsrMatrix } from '../core/csr-matrix.js';
+import { createRng, topK } from '../linalg/index.js';
+import { MODEL_KINDS, createModel, deserializeModel, serializeModel } from './registry.js';
+import type { ModelParams, Recommender } from './recommender.js';
+
+/**
+ * Two planted communities: users 0..29 mostly hold items 0..19, users 30..59 mostly items 20..39,
+ * with a little cross-traffic. Item 0 and item 20 are each community's most popular item.
+ */
+function communities(): CsrMatrix {
+  const rng = createRng(11);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (let u = 0; u < 60; u++) {
+    const base = u < 30 ? 0 : 20;
+    const other = u < 30 ? 20 : 0;
+    rows.push(u);
+    cols.push(base);
+    for (let t = 0; t < 8; t++) {
+      rows.push(u);
+      cols.push(base + rng.int(20));
+    }
+    if (rng.next() < 0.3) {
+      rows.push(u);
+      cols.push(other + rng.int(20));
+    }
+  }
+  return csrFromCoo(60, 40, rows, cols, null, 'max');
+}
+
+function fastParams(kind: string): ModelParams {
+  if (kind === 'als') return { factors: 8, iterations: 10, alpha: 2, regularization: 1 };
+  if (kind === 'bpr') return { factors: 8, epochs: 60, learningRate: 0.05, regularization: 0.001 };
+  if (kind === 'ease') return { lambda: 10 };
+  if (kind === 'itemknn' || kind === 'userknn') return { k: 20, shrink: 0 };
+  return {};
+}
+
+function scoresFor(model: Recommender, m: CsrMatrix, u: number, known = true): Float32Array {
+  const out = new Float32Array(m.numCols);
+  model.score(
+    {
+      userIdx: known ? u : -1,
+      items: m.indices.subarray(m.indptr[u], m.indptr[u + 1]),
+      values: m.values.subarray(m.indptr[u], m.indptr[u + 1]),
+    },
+    out,
+  );
+  return out;
+}
+
+function inCommunityShare(model: Recommender, m: CsrMatrix, known: boolean): number {
+  let hits = 0;
+  let total = 0;
+  for (let u = 0; u < m.numRows; u++) {
+    const s = scoresFor(model, m, u, known);
+    const mask = new Uint8Array(m.numCols);
+    for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) mask[m.indices[p]] = 1;
+    const top = topK(s, 5, mask);
+    for (const i of top.indices) {
+      total++;
+      if ((u < 30) === (i < 20)) hits++;
+    }
+  }
+  return hits / total;
+}
+
+describe.each(MODEL_KINDS.filter((k) => k !== 'pop'))('%s', (kind) => {
+  const train = communities();
+
+  it('recommends from the user\'s own community', async () => {
+    const model = createModel(kind, fastParams(kind));
+    await model.fit(train);
+    expect(model.numItems).toBe(40);
+    expect(inCommunityShare(model, train, true)).toBeGreaterThan(0.85);
+  });
+
+  it('scores an unseen user from a history (fold-in) like a known one', async () => {
+    const model = createModel(kind, fastParams(kind));
+    await model.fit(train);
+    expect(inCommunityShare(model, train, false)).toBeGreaterThan(0.8);
+  });
+
+  it('restores from its snapshot with identical scores', async () => {
+    const model = createModel(kind, fastParams(kind));
+    await model.fit(train);
+    const copy = deserializeModel(serializeModel(model));
+    expect(copy.kind).toBe(kind);
+    expect(copy.params).toEqual(model.params);
+    for (const u of [0, 17, 45]) expect(Array.from(scoresFor(copy, train, u))).toEqual(Array.from(scoresFor(model, train, u)));
+    const a = new Float32Array(40);
+    const b = new Float32Array(40);
+    model.similarItems(3, a);
+    copy.similarItems(3, b);
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+
+  it('finds similar items inside the item\'s community', async () => {
+    const model = createModel(kind, fastParams(kind));
+    await model.fit(train);
+    const s = new Float32Array(40);
+    model.similarItems(5, s);
+    const mask = new Uint8Array(40);
+    mask[5] = 1;
+    const top = topK(s, 5, mask);
+    const inside = Array.from(top.indices).filter((i) => i < 20).length;
+    expect(inside).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('pop', () => {
+  it('ranks by number of users', async () => {
+    const train = communities();
+    const model = createModel('pop');
+    await model.fit(train);
+    const s = scoresFor(model, train, 0);
+    const top = topK(s, 2);
+    expect(new Set(top.indices)).toEqual(new Set([0, 20]));
+    let holders = 0;
+    for (let u = 0; u < train.numRows; u++) if (train.indices.subarray(train.indptr[u], train.indptr[u + 1]).includes(0)) holders++;
+    expect(s[0]).toBe(holders);
+  });
+});
+
+describe('iterative models', () => {
+  it('keep the state of the best validation score and stop early', async () => {
+    const train = communities();
+    const model = createModel('bpr', { ...fastParams('bpr'), epochs: 200, evalEvery: 5, patience: 2 });
+    let calls = 0;
+    // A validator that peaks at its third call: the fit must stop two calls later and keep epoch 15.
+    const report = await model.fit(train, { validate: () => [0.1, 0.2, 0.5, 0.3, 0.2, 0.9][calls++] });
+    expect(calls).toBe(5);
+    expect(report.bestEpoch).toBe(15);
+    expect(report.bestScore).toBe(0.5);
+    expect(report.epochs).toBe(25);
+  });
+
+  it('are reproducible for a fixed seed', async () => {
+    const train = communities();
+    const a = createModel('bpr', fastParams('bpr'));
+    const b = createModel('bpr', fastParams('bpr'));
+    await a.fit(train);
+    await b.fit(train);
+    expect(Array.from(scoresFor(a, train, 3))).toEqual(Array.from(scoresFor(b, train, 3)));
+  });
+});
+
+describe('registry', () => {
+  it('rejects unknown models with the list of known ones', () => {
+    expect(() => createModel('lightgcn')).toThrow(/unknown model "lightgcn".*ease/);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * The Recommender port: every model fits on a user × item matrix and scores every item for a user
+ * described by a dense index and/or a history, so that unknown users and live histories (fold-in)
+ * are scored by the same call.
+ * @module
+ */
+import type { CsrMatrix } from '../core/csr-matrix.js';
+import type { Logger, ProgressCallback } from '../core/logger.js';
+import type { ModelSnapshot } from './snapshot.js';
+
+/** Hyper-parameters: flat, JSON-serialisable. */
+export type ModelParams = Record<string, number | string | boolean>;
+
+/** Who to score: a training user index (or -1) and the history to score from. */
+export interface UserQuery {
+  /** Row of the training matrix, or -1 for a user the model has not seen. */
+  userIdx: number;
+  /** Item indices of the user's history (training row, or a live history for fold-in). */
+  items: Int32Array;
+  /** Values aligned with `items` (1 for implicit feedback). */
+  values: Float32Array;
+}
+
+/** Hooks and limits for a fit. */
+export interface FitContext {
+  /** Abort the fit between epochs or blocks. */
+  signal?: AbortSignal;
+  /** Progress of long phases. */
+  onProgress?: ProgressCallback;
+  /** Log sink. */
+  logger?: Logger;
+  /**
+   * For iterative models: scores the current state on held-out data (higher is better). The model
+   * keeps the best state seen and stops after `patience` evaluations without improvement.
+   */
+  validate?: () => number;
+}
+
+/** What a fit did. */
+export interface FitReport {
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** Epochs or iterations run (1 for closed-form models). */
+  epochs: number;
+  /** Epoch of the kept state, when validation chose it. */
+  bestEpoch?: number;
+  /** Validation score of the kept state. */
+  bestScore?: number;
+}
+
+/** A trainable top-N recommender over dense indices. */
+export interface Recommender {
+  /** Registry name (`pop`, `itemknn`, `userknn`, `als`, `bpr`, `ease`). */
+  readonly kind: string;
+  /** Effective hyper-parameters (defaults filled in). */
+  readonly params: ModelParams;
+  /** Number of items it scores (columns of the training matrix). */
+  readonly numItems: number;
+  /** Learns from a user × item matrix (implicit feedback values). */
+  fit(train: CsrMatrix, context?: FitContext): Promise<FitReport>;
+  /** Writes a score for every item into `out` (length `numItems`); higher is better. */
+  score(query: UserQuery, out: Float32Array): void;
+  /** Writes item-to-item similarity to `itemIdx` for every item into `out`. */
+  similarItems(itemIdx: number, out: Float32Array): void;
+  /** Serialisable state; `modelFromSnapshot` restores an equivalent model. */
+  snapshot(): ModelSnapshot;
+}

@@ -1,0 +1,116 @@
+/**
+ * Model registry: creates models by name with hyper-parameters, restores them from snapshots, and
+ * holds each model's default hyper-parameter grid for the evaluation harness.
+ * @module
+ */
+import { ValidationError } from '../core/errors.js';
+import { AlsModel, createAls } from './als.js';
+import { BprModel, createBpr } from './bpr.js';
+import { EaseModel, createEase } from './ease.js';
+import { ItemKnnModel, createItemKnn } from './item-knn.js';
+import { PopularityModel, createPopularity } from './popularity.js';
+import type { ModelParams, Recommender } from './recommender.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import type { ModelSnapshot } from './snapshot.js';
+import { UserKnnModel, createUserKnn } from './user-knn.js';
+
+/** Registered model names. */
+export const MODEL_KINDS = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease'] as const;
+
+/** One of {@link MODEL_KINDS}. */
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+interface Entry {
+  create: (params: ModelParams) => Recommender;
+  restore: (s: ModelSnapshot) => Recommender;
+  /** Hyper-parameter grid searched by the protocol runner (each key's values are crossed). */
+  grid: Record<string, (number | string | boolean)[]>;
+  description: string;
+}
+
+const REGISTRY: Record<ModelKind, Entry> = {
+  pop: { create: (p) => createPopularity(p as never), restore: (s) => PopularityModel.fromSnapshot(s), grid: {}, description: 'most interacted items' },
+  itemknn: {
+    create: (p) => createItemKnn(p),
+    restore: (s) => ItemKnnModel.fromSnapshot(s),
+    grid: { k: [50, 100, 200, 400], shrink: [0, 10, 50] },
+    description: 'item-based kNN, cosine with shrinkage',
+  },
+  userknn: {
+    create: (p) => createUserKnn(p),
+    restore: (s) => UserKnnModel.fromSnapshot(s),
+    grid: { k: [50, 100, 200, 400], shrink: [0, 10] },
+    description: 'user-based kNN, cosine with shrinkage',
+  },
+  als: {
+    create: (p) => createAls(p),
+    restore: (s) => AlsModel.fromSnapshot(s),
+    grid: { factors: [64], alpha: [2, 10, 40], regularization: [0.1, 10] },
+    description: 'implicit ALS (conjugate gradient)',
+  },
+  bpr: {
+    create: (p) => createBpr(p),
+    restore: (s) => BprModel.fromSnapshot(s),
+    grid: { factors: [64], learningRate: [0.02, 0.05], regularization: [0.001, 0.005] },
+    description: 'BPR matrix factorisation (SGD)',
+  },
+  ease: {
+    create: (p) => createEase(p),
+    restore: (s) => EaseModel.fromSnapshot(s),
+    grid: { lambda: [100, 250, 500, 1000, 2000] },
+    description: 'EASE closed-form item autoencoder',
+  },
+};
+
+/** True when `kind` names a registered model. */
+export function isModelKind(kind: string): kind is ModelKind {
+  return (MODEL_KINDS as readonly string[]).includes(kind);
+}
+
+function entry(kind: string): Entry {
+  if (!isModelKind(kind)) {
+    throw new ValidationError(`unknown model "${kind}"; known models: ${MODEL_KINDS.join(', ')}`, { details: { model: kind } });
+  }
+  return REGISTRY[kind];
+}
+
+/** Creates an untrained model of `kind` with `params` (defaults for the rest). */
+export function createModel(kind: string, params: ModelParams = {}): Recommender {
+  return entry(kind).create(params);
+}
+
+/** The default hyper-parameter grid of `kind`. */
+export function defaultGrid(kind: string): Record<string, (number | string | boolean)[]> {
+  return entry(kind).grid;
+}
+
+/** One-line description of `kind`. */
+export function describeModel(kind: string): string {
+  return entry(kind).description;
+}
+
+/** Restores a model from its snapshot. */
+export function modelFromSnapshot(snapshot: ModelSnapshot): Recommender {
+  return entry(snapshot.kind).restore(snapshot);
+}
+
+/** Serialises a trained model to bytes. */
+export function serializeModel(model: Recommender): Uint8Array {
+  return encodeSnapshot(model.snapshot());
+}
+
+/** Restores a model from bytes made by {@link serializeModel}. */
+export function deserializeModel(bytes: Uint8Array): Recommender {
+  return modelFromSnapshot(decodeSnapshot(bytes));
+}
+
+/** Every combination of a grid's values, in a stable order. */
+export function expandGrid(grid: Record<string, readonly (number | string | boolean)[]>): ModelParams[] {
+  let combos: ModelParams[] = [{}];
+  for (const [key, values] of Object.entries(grid)) {
+    const next: ModelParams[] = [];
+    for (const c of combos) for (const v of values) next.push({ ...c, [key]: v });
+    combos = next;
+  }
+  return combos;
+}

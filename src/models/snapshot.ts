@@ -1,0 +1,87 @@
+/**
+ * Model snapshots: hyper-parameters, JSON metadata and named typed arrays, encoded into one
+ * self-describing binary payload (a JSON header followed by 8-byte aligned array data).
+ * @module
+ */
+import { ValidationError } from '../core/errors.js';
+import type { ModelParams } from './recommender.js';
+
+/** Typed arrays a snapshot may hold. */
+export type SnapshotArray = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/** A model's state. */
+export interface ModelSnapshot {
+  kind: string;
+  params: ModelParams;
+  /** Small JSON state (shapes, counters, id lists). */
+  meta: Record<string, unknown>;
+  /** Large numeric state. */
+  arrays: Record<string, SnapshotArray>;
+}
+
+const MAGIC = 'LMRS1';
+const DTYPES = {
+  f32: Float32Array,
+  f64: Float64Array,
+  i32: Int32Array,
+  u8: Uint8Array,
+} as const;
+type DType = keyof typeof DTYPES;
+
+function dtypeOf(a: SnapshotArray): DType {
+  if (a instanceof Float32Array) return 'f32';
+  if (a instanceof Float64Array) return 'f64';
+  if (a instanceof Int32Array) return 'i32';
+  return 'u8';
+}
+
+interface Header {
+  kind: string;
+  params: ModelParams;
+  meta: Record<string, unknown>;
+  arrays: { name: string; dtype: DType; offset: number; length: number }[];
+}
+
+/** Encodes a snapshot into bytes. */
+export function encodeSnapshot(snapshot: ModelSnapshot): Uint8Array {
+  const entries = Object.entries(snapshot.arrays);
+  let offset = 0;
+  const arrays: Header['arrays'] = [];
+  for (const [name, a] of entries) {
+    arrays.push({ name, dtype: dtypeOf(a), offset, length: a.length });
+    offset += Math.ceil(a.byteLength / 8) * 8;
+  }
+  const header: Header = { kind: snapshot.kind, params: snapshot.params, meta: snapshot.meta, arrays };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const prefix = MAGIC.length + 4;
+  const dataStart = Math.ceil((prefix + headerBytes.length) / 8) * 8;
+  const out = new Uint8Array(dataStart + offset);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(out.buffer).setUint32(MAGIC.length, headerBytes.length, true);
+  out.set(headerBytes, prefix);
+  entries.forEach(([, a], k) => {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), dataStart + arrays[k].offset);
+  });
+  return out;
+}
+
+/** Decodes bytes made by {@link encodeSnapshot}; arrays are copies aligned for their type. */
+export function decodeSnapshot(bytes: Uint8Array): ModelSnapshot {
+  const magic = new TextDecoder().decode(bytes.subarray(0, MAGIC.length));
+  if (magic !== MAGIC) throw new ValidationError('not a model snapshot (bad magic bytes)', { details: { magic } });
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getUint32(MAGIC.length, true);
+  const prefix = MAGIC.length + 4;
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(prefix, prefix + headerLength))) as Header;
+  const dataStart = Math.ceil((prefix + headerLength) / 8) * 8;
+  const arrays: Record<string, SnapshotArray> = {};
+  for (const a of header.arrays) {
+    const Ctor = DTYPES[a.dtype];
+    const byteLength = a.length * Ctor.BYTES_PER_ELEMENT;
+    const start = dataStart + a.offset;
+    const out = new Ctor(a.length);
+    new Uint8Array(out.buffer).set(bytes.subarray(start, start + byteLength));
+    arrays[a.name] = out;
+  }
+  return { kind: header.kind, params: header.params, meta: header.meta, arrays };
+}

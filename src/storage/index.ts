@@ -1,0 +1,31 @@
+/**
+ * Storage: the port every backend implements, `openStorage(url)` choosing a backend by scheme, and
+ * the embedded SQLite backend. Explicit re-exports only, so the public surface is reviewed here.
+ * @module
+ */
+export type {
+  BulkWrite,
+  BulkWriteResult,
+  CallOptions,
+  CatalogStore,
+  EventQuery,
+  EventStore,
+  ListOptions,
+  ModelRecord,
+  ModelStore,
+  Storage,
+  StorageCapabilities,
+  UserDeletion,
+  UserStore,
+} from './storage.js';
+export { STORAGE_SCHEMES, openStorage, parseStorageUrl } from './open-storage.js';
+export type { OpenStorageOptions, StorageLocation } from './open-storage.js';
+export { REDACTED, redactUrl } from './storage-url.js';
+export {
+  DEFAULT_EVENT_SCAN_BATCH,
+  DEFAULT_ITEM_SCAN_BATCH,
+  DEFAULT_LIST_LIMIT,
+  MAX_LIST_LIMIT,
+  createSqliteStorage,
+} from './sqlite/sqlite-storage.js';
+export type { SqliteStorageOptions } from './sqlite/sqlite-storage.js';

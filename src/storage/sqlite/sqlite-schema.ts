@@ -1,0 +1,116 @@
+/**
+ * Schema of the SQLite backend as an ordered list of migrations, recorded in `schema_migrations`.
+ * Opening a file applies the migrations it lacks, so files written by an older build keep working
+ * and a later schema change is one more entry in {@link SQLITE_MIGRATIONS}.
+ * @module
+ */
+import { BackendError } from '../../core/errors.js';
+import type { SqliteDatabase } from './sqlite-driver.js';
+
+/** One schema step; `sql` may hold several statements. */
+export interface SqliteMigration {
+  /** 1, 2, …; applied in order, each exactly once. */
+  version: number;
+  /** What it changes, for humans reading the table. */
+  description: string;
+  /** DDL; written with IF NOT EXISTS so that re-running it over a partial schema is harmless. */
+  sql: string;
+}
+
+/** Every migration, oldest first. Never edit a released entry: append a new one. */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'items, users, events, models',
+    sql: `
+      CREATE TABLE IF NOT EXISTS items (
+        id         TEXT PRIMARY KEY NOT NULL,
+        title      TEXT NOT NULL,
+        text       TEXT,
+        attributes TEXT,
+        created_at INTEGER,
+        available  INTEGER NOT NULL DEFAULT 1 CHECK (available IN (0, 1))
+      );
+      CREATE TABLE IF NOT EXISTS users (
+        id         TEXT PRIMARY KEY NOT NULL,
+        attributes TEXT
+      );
+      -- AUTOINCREMENT so that a seq is never reused after deletions: incremental readers rely on it.
+      -- No foreign keys: events may name users and items the catalogue does not (yet) hold, and
+      -- deleting an item keeps its events as history.
+      CREATE TABLE IF NOT EXISTS events (
+        seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id TEXT NOT NULL,
+        item_id TEXT,
+        type    TEXT NOT NULL,
+        value   REAL,
+        text    TEXT,
+        ts      INTEGER NOT NULL,
+        context TEXT
+      );
+      CREATE INDEX IF NOT EXISTS events_user_ts_seq ON events (user_id, ts, seq);
+      CREATE INDEX IF NOT EXISTS events_item ON events (item_id);
+      CREATE TABLE IF NOT EXISTS models (
+        name       TEXT NOT NULL,
+        version    INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        meta       TEXT NOT NULL,
+        payload    BLOB NOT NULL,
+        PRIMARY KEY (name, version)
+      );
+    `,
+  },
+];
+
+/** Latest schema version this build knows. */
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;
+
+function currentVersion(db: SqliteDatabase): number {
+  const row = db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get([]) as { version: number | null } | undefined;
+  return row?.version ?? 0;
+}
+
+/**
+ * Brings the schema of `db` up to {@link SQLITE_SCHEMA_VERSION}. Runs under `BEGIN IMMEDIATE` and
+ * re-reads the version inside the transaction, so two processes opening a new file at once do not
+ * both migrate. Refuses a file written by a newer build rather than risk misreading it.
+ */
+export function migrateSqliteSchema(db: SqliteDatabase, now: () => number = Date.now): number {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     INTEGER PRIMARY KEY NOT NULL,
+    description TEXT NOT NULL,
+    applied_at  INTEGER NOT NULL
+  )`);
+  if (currentVersion(db) === SQLITE_SCHEMA_VERSION) return SQLITE_SCHEMA_VERSION;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const from = currentVersion(db);
+    if (from > SQLITE_SCHEMA_VERSION) {
+      throw new BackendError(
+        `database schema version ${from} is newer than this build supports (${SQLITE_SCHEMA_VERSION}); upgrade lmrec`,
+        { details: { schemaVersion: from, supported: SQLITE_SCHEMA_VERSION } },
+      );
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)');
+    for (const migration of SQLITE_MIGRATIONS) {
+      if (migration.version <= from) continue;
+      db.exec(migration.sql);
+      record.run([migration.version, migration.description, now()]);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    try {
+      db.exec('ROLLBACK');
+    } catch {
+      // SQLite may have rolled back on its own; the original error is the one to report.
+    }
+    throw error;
+  }
+  return SQLITE_SCHEMA_VERSION;
+}
+
+/** Reads the schema version without changing anything (for read-only opens); 0 when there is no schema. */
+export function readSqliteSchemaVersion(db: SqliteDatabase): number {
+  const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get([]);
+  return table === undefined ? 0 : currentVersion(db);
+}

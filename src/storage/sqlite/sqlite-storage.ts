@@ -1,0 +1,605 @@
+/**
+ * Embedded SQLite backend: the default storage, one file (or memory) per engine. The driver is
+ * synchronous, so every method does its work in one synchronous stretch; async generators yield
+ * between pages, and no cursor stays open across a yield, so scans never block writers.
+ *
+ * SQLite allows one writer at a time across processes (WAL lets readers continue meanwhile);
+ * `busy_timeout` makes a second process wait instead of failing at once.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { BackendError, EngineError, UnsupportedError, ValidationError, throwIfAborted } from '../../core/errors.js';
+import type { Attributes, Event, Item, StoredEvent, User } from '../../core/types.js';
+import type {
+  BulkWrite,
+  BulkWriteResult,
+  CallOptions,
+  CatalogStore,
+  EventQuery,
+  EventStore,
+  ListOptions,
+  ModelRecord,
+  ModelStore,
+  Storage,
+  StorageCapabilities,
+  UserDeletion,
+  UserStore,
+} from '../storage.js';
+import { redactUrl } from '../storage-url.js';
+import {
+  encodeJson,
+  validateEventTypes,
+  validateEvents,
+  validateInteger,
+  validateItems,
+  validateKey,
+  validateMeta,
+  validateUsers,
+} from '../validation.js';
+import { openSqliteDatabase, toBytes } from './sqlite-driver.js';
+import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-driver.js';
+import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
+
+/** Options of {@link createSqliteStorage}. */
+export interface SqliteStorageOptions {
+  /** Database file (created with its schema when missing; its directory must exist) or `:memory:`. */
+  path: string;
+  /** Open an existing file for reading only; writes reject with `UnsupportedError`. */
+  readonly?: boolean;
+  /** How long a call waits for another process's write lock before failing (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** URL to report as `storage.url` (redacted); defaults to one built from `path`. */
+  url?: string;
+}
+
+/** Page size of `list` when the caller gives none. */
+export const DEFAULT_LIST_LIMIT = 100;
+/** Largest page `list` returns, whatever the caller asks: bounds memory per call. */
+export const MAX_LIST_LIMIT = 10_000;
+/** Page size of `items.scan` when the caller gives none. */
+export const DEFAULT_ITEM_SCAN_BATCH = 1_000;
+/** Page size of `events.scan` when the caller gives none (the port documents 10 000). */
+export const DEFAULT_EVENT_SCAN_BATCH = 10_000;
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+interface ItemRow {
+  id: string;
+  title: string;
+  text: string | null;
+  attributes: string | null;
+  created_at: number | null;
+  available: number;
+}
+
+interface UserRow {
+  id: string;
+  attributes: string | null;
+}
+
+interface EventRow {
+  seq: number;
+  user_id: string;
+  item_id: string | null;
+  type: string;
+  value: number | null;
+  text: string | null;
+  ts: number;
+  context: string | null;
+}
+
+interface ModelRow {
+  name: string;
+  version: number;
+  created_at: number;
+  meta: string;
+  payload?: unknown;
+}
+
+const ITEM_COLUMNS = 'id, title, text, attributes, created_at, available';
+const USER_COLUMNS = 'id, attributes';
+const EVENT_COLUMNS = 'seq, user_id, item_id, type, value, text, ts, context';
+
+// Rows are mapped field by field: the driver adds `_metadata` to each row, and absent optional
+// fields must stay absent (not null) so that what comes out deep-equals what went in.
+function itemFromRow(row: ItemRow): Item {
+  const item: Item = { id: row.id, title: row.title };
+  if (row.text !== null) item.text = row.text;
+  if (row.attributes !== null) item.attributes = JSON.parse(row.attributes) as Attributes;
+  if (row.created_at !== null) item.createdAt = row.created_at;
+  item.available = row.available !== 0;
+  return item;
+}
+
+function userFromRow(row: UserRow): User {
+  const user: User = { id: row.id };
+  if (row.attributes !== null) user.attributes = JSON.parse(row.attributes) as Attributes;
+  return user;
+}
+
+function eventFromRow(row: EventRow): StoredEvent {
+  const event: StoredEvent = { seq: row.seq, userId: row.user_id, type: row.type as StoredEvent['type'], timestamp: row.ts };
+  if (row.item_id !== null) event.itemId = row.item_id;
+  if (row.value !== null) event.value = row.value;
+  if (row.text !== null) event.text = row.text;
+  if (row.context !== null) event.context = JSON.parse(row.context) as Attributes;
+  return event;
+}
+
+function modelInfoFromRow(row: ModelRow): Omit<ModelRecord, 'payload'> {
+  return { name: row.name, version: row.version, createdAt: row.created_at, meta: JSON.parse(row.meta) as Record<string, unknown> };
+}
+
+function itemParams(item: Item): SqliteValue[] {
+  return [
+    item.id,
+    item.title,
+    item.text ?? null,
+    encodeJson(item.attributes),
+    item.createdAt ?? null,
+    item.available === false ? 0 : 1,
+  ];
+}
+
+function eventParams(event: Event): SqliteValue[] {
+  return [
+    event.userId,
+    event.itemId ?? null,
+    event.type,
+    event.value ?? null,
+    event.text ?? null,
+    event.timestamp,
+    encodeJson(event.context),
+  ];
+}
+
+function isStringArray(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((entry) => typeof entry === 'string');
+}
+
+function defaultUrl(path: string): string {
+  if (path === ':memory:') return 'sqlite::memory:';
+  return path.startsWith('/') ? `sqlite://${path}` : `sqlite://${path.replace(/\\/g, '/')}`;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Creates the embedded SQLite storage. Opens (or creates) the file, switches it to WAL, and brings
+ * its schema up to date; throws `BackendError` when the file cannot be opened or has a newer schema.
+ * @example
+ * const storage = createSqliteStorage({ path: 'data/lmrec.db' });
+ * await storage.items.upsert([{ id: 'm1', title: 'Heat' }]);
+ * await storage.close();
+ */
+export function createSqliteStorage(options: SqliteStorageOptions): Storage {
+  const { path } = options;
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new ValidationError('sqlite storage path must be a non-empty string', { details: { field: 'path' } });
+  }
+  const readonly = options.readonly ?? false;
+  const busyTimeoutMs = validateInteger('busyTimeoutMs', options.busyTimeoutMs, 0, DEFAULT_BUSY_TIMEOUT_MS);
+  const memory = path === ':memory:';
+  if (readonly && memory) {
+    throw new ValidationError('a read-only sqlite storage needs a file path: an in-memory database starts empty', {
+      details: { field: 'readonly' },
+    });
+  }
+  // The driver would silently create a missing file; a read-only open of a typo must fail instead.
+  if (readonly && !existsSync(path)) {
+    throw new BackendError(`cannot open sqlite database read-only: ${path} does not exist`, { details: { path } });
+  }
+
+  let opened: SqliteDatabase;
+  try {
+    opened = openSqliteDatabase(path);
+  } catch (error) {
+    throw new BackendError(`cannot open sqlite database ${path}: ${message(error)}`, { cause: error, details: { path } });
+  }
+  try {
+    opened.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    opened.exec('PRAGMA foreign_keys = ON');
+    if (readonly) {
+      // The driver ignores its own readonly flag; query_only makes SQLite itself refuse writes.
+      opened.exec('PRAGMA query_only = ON');
+      const version = readSqliteSchemaVersion(opened);
+      if (version === 0) throw new BackendError(`${path} holds no lmrec schema; open it writable once to create it`);
+      if (version > SQLITE_SCHEMA_VERSION) {
+        throw new BackendError(`database schema version ${version} is newer than this build supports (${SQLITE_SCHEMA_VERSION})`);
+      }
+    } else {
+      // WAL lets readers proceed during a write; NORMAL sync is durable across crashes of the
+      // process (only an OS crash may lose the last commits), at a fraction of FULL's fsyncs.
+      opened.exec('PRAGMA journal_mode = WAL');
+      opened.exec('PRAGMA synchronous = NORMAL');
+      migrateSqliteSchema(opened);
+    }
+  } catch (error) {
+    opened.close();
+    if (error instanceof EngineError) throw error;
+    throw new BackendError(`cannot initialise sqlite database ${path}: ${message(error)}`, { cause: error, details: { path } });
+  }
+
+  const storageUrl = redactUrl(options.url ?? defaultUrl(path));
+  let db: SqliteDatabase | undefined = opened;
+  const statements = new Map<string, SqliteStatement>();
+
+  /** Prepared statements are cached by text: most calls repeat a handful of statements. */
+  function sql(text: string): SqliteStatement {
+    let statement = statements.get(text);
+    if (statement === undefined) {
+      statement = connection().prepare(text);
+      statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  function connection(): SqliteDatabase {
+    if (db === undefined) throw new BackendError('storage is closed', { details: { url: storageUrl } });
+    return db;
+  }
+
+  /** Entry checks of every call, before argument validation: aborted first, then closed. */
+  function enter(signal: AbortSignal | undefined): void {
+    throwIfAborted(signal);
+    connection();
+  }
+
+  /** Runs `work` after the entry checks (again: scans call it between pages), wrapping driver errors. */
+  function run<T>(operation: string, signal: AbortSignal | undefined, work: () => T): T {
+    enter(signal);
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof EngineError) throw error;
+      throw new BackendError(`sqlite ${operation} failed: ${message(error)}`, { cause: error, details: { operation } });
+    }
+  }
+
+  /** Like {@link run}, inside one IMMEDIATE transaction: all of `work` lands, or none of it. */
+  function write<T>(operation: string, signal: AbortSignal | undefined, work: () => T): T {
+    return run(operation, signal, () => {
+      if (readonly) throw new UnsupportedError(`${operation}: storage was opened read-only`, { details: { operation } });
+      const conn = connection();
+      // IMMEDIATE takes the write lock up front, so a busy database fails (or waits) before any work.
+      conn.exec('BEGIN IMMEDIATE');
+      try {
+        const result = work();
+        conn.exec('COMMIT');
+        return result;
+      } catch (error) {
+        rollback(conn);
+        throw error;
+      }
+    });
+  }
+
+  function rollback(conn: SqliteDatabase): void {
+    try {
+      conn.exec('ROLLBACK');
+    } catch {
+      // SQLite already rolled back on its own (e.g. after SQLITE_FULL); the original error matters.
+    }
+  }
+
+  function listLimit(limit: number | undefined): number {
+    return Math.min(validateInteger('limit', limit, 0, DEFAULT_LIST_LIMIT), MAX_LIST_LIMIT);
+  }
+
+  function optionalAfter(after: string | undefined): string | undefined {
+    if (after !== undefined && typeof after !== 'string') {
+      throw new ValidationError('after must be a string', { details: { field: 'after' } });
+    }
+    return after;
+  }
+
+  function insertItems(items: readonly Item[]): number {
+    const statement = sql(
+      `INSERT INTO items (${ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET title = excluded.title, text = excluded.text, attributes = excluded.attributes,
+         created_at = excluded.created_at, available = excluded.available`,
+    );
+    for (const item of items) statement.run(itemParams(item));
+    return items.length;
+  }
+
+  function insertUsers(users: readonly User[]): number {
+    const statement = sql(
+      `INSERT INTO users (${USER_COLUMNS}) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes`,
+    );
+    for (const user of users) statement.run([user.id, encodeJson(user.attributes)]);
+    return users.length;
+  }
+
+  function insertEvents(events: readonly Event[]): number[] {
+    const statement = sql(`INSERT INTO events (user_id, item_id, type, value, text, ts, context) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    const seqs = new Array<number>(events.length);
+    for (let i = 0; i < events.length; i++) seqs[i] = Number(statement.run(eventParams(events[i])).lastInsertRowid);
+    return seqs;
+  }
+
+  const items: CatalogStore = {
+    async upsert(batch, options?: CallOptions) {
+      enter(options?.signal);
+      validateItems(batch);
+      return write('items.upsert', options?.signal, () => insertItems(batch));
+    },
+    async get(id, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('id', id);
+      return run('items.get', options?.signal, () => {
+        const row = sql(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = ?`).get([id]) as ItemRow | undefined;
+        return row === undefined ? undefined : itemFromRow(row);
+      });
+    },
+    async getMany(ids, options?: CallOptions) {
+      enter(options?.signal);
+      if (!isStringArray(ids)) {
+        throw new ValidationError('ids must be an array of strings', { details: { field: 'ids' } });
+      }
+      return run('items.getMany', options?.signal, () => {
+        if (ids.length === 0) return [];
+        // json_each binds any number of ids as one parameter, with no SQLITE_MAX_VARIABLE_NUMBER limit.
+        const rows = sql(`SELECT ${ITEM_COLUMNS} FROM items WHERE id IN (SELECT value FROM json_each(?))`).all([
+          JSON.stringify(ids),
+        ]) as ItemRow[];
+        const byId = new Map(rows.map((row) => [row.id, itemFromRow(row)]));
+        return ids.flatMap((id) => {
+          const item = byId.get(id);
+          return item === undefined ? [] : [item];
+        });
+      });
+    },
+    async delete(id, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('id', id);
+      return write('items.delete', options?.signal, () => sql('DELETE FROM items WHERE id = ?').run([id]).changes > 0);
+    },
+    async list(options: ListOptions = {}) {
+      enter(options.signal);
+      const after = optionalAfter(options.after);
+      const limit = listLimit(options.limit);
+      return run('items.list', options.signal, () => {
+        const rows = (
+          after === undefined
+            ? sql(`SELECT ${ITEM_COLUMNS} FROM items ORDER BY id LIMIT ?`).all([limit])
+            : sql(`SELECT ${ITEM_COLUMNS} FROM items WHERE id > ? ORDER BY id LIMIT ?`).all([after, limit])
+        ) as ItemRow[];
+        return rows.map(itemFromRow);
+      });
+    },
+    async *scan(options: CallOptions & { batchSize?: number } = {}) {
+      enter(options.signal);
+      const batchSize = validateInteger('batchSize', options.batchSize, 1, DEFAULT_ITEM_SCAN_BATCH);
+      let after: string | undefined;
+      for (;;) {
+        const page = run('items.scan', options.signal, () => {
+          const rows = (
+            after === undefined
+              ? sql(`SELECT ${ITEM_COLUMNS} FROM items ORDER BY id LIMIT ?`).all([batchSize])
+              : sql(`SELECT ${ITEM_COLUMNS} FROM items WHERE id > ? ORDER BY id LIMIT ?`).all([after, batchSize])
+          ) as ItemRow[];
+          return rows.map(itemFromRow);
+        });
+        if (page.length === 0) return;
+        yield page;
+        if (page.length < batchSize) return;
+        after = page[page.length - 1].id;
+      }
+    },
+    async count(options?: CallOptions) {
+      return run('items.count', options?.signal, () => (sql('SELECT COUNT(*) AS n FROM items').get([]) as { n: number }).n);
+    },
+  };
+
+  const users: UserStore = {
+    async upsert(batch, options?: CallOptions) {
+      enter(options?.signal);
+      validateUsers(batch);
+      return write('users.upsert', options?.signal, () => insertUsers(batch));
+    },
+    async get(id, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('id', id);
+      return run('users.get', options?.signal, () => {
+        const row = sql(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`).get([id]) as UserRow | undefined;
+        return row === undefined ? undefined : userFromRow(row);
+      });
+    },
+    async delete(id, options?: CallOptions): Promise<UserDeletion> {
+      enter(options?.signal);
+      validateKey('id', id);
+      return write('users.delete', options?.signal, () => {
+        const events = sql('DELETE FROM events WHERE user_id = ?').run([id]).changes;
+        const user = sql('DELETE FROM users WHERE id = ?').run([id]).changes > 0;
+        return { user, events };
+      });
+    },
+    async list(options: ListOptions = {}) {
+      enter(options.signal);
+      const after = optionalAfter(options.after);
+      const limit = listLimit(options.limit);
+      return run('users.list', options.signal, () => {
+        const rows = (
+          after === undefined
+            ? sql(`SELECT ${USER_COLUMNS} FROM users ORDER BY id LIMIT ?`).all([limit])
+            : sql(`SELECT ${USER_COLUMNS} FROM users WHERE id > ? ORDER BY id LIMIT ?`).all([after, limit])
+        ) as UserRow[];
+        return rows.map(userFromRow);
+      });
+    },
+    async count(options?: CallOptions) {
+      return run('users.count', options?.signal, () => (sql('SELECT COUNT(*) AS n FROM users').get([]) as { n: number }).n);
+    },
+  };
+
+  const events: EventStore = {
+    async append(batch, options?: CallOptions) {
+      enter(options?.signal);
+      validateEvents(batch);
+      return write('events.append', options?.signal, () => insertEvents(batch));
+    },
+    async *scan(query: EventQuery = {}) {
+      enter(query.signal);
+      const batchSize = validateInteger('batchSize', query.batchSize, 1, DEFAULT_EVENT_SCAN_BATCH);
+      let afterSeq = validateInteger('afterSeq', query.afterSeq, 0, 0);
+      const userId = query.userId === undefined ? undefined : validateKey('userId', query.userId);
+      const types = validateEventTypes(query.types);
+      // No type can match an empty type list.
+      if (types !== undefined && types.length === 0) return;
+      const where = ['seq > ?'];
+      if (userId !== undefined) where.push('user_id = ?');
+      if (types !== undefined) where.push('type IN (SELECT value FROM json_each(?))');
+      const text = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
+      const filters: SqliteValue[] = [];
+      if (userId !== undefined) filters.push(userId);
+      if (types !== undefined) filters.push(JSON.stringify(types));
+      for (;;) {
+        const page = run('events.scan', query.signal, () =>
+          (sql(text).all([afterSeq, ...filters, batchSize]) as EventRow[]).map(eventFromRow),
+        );
+        if (page.length === 0) return;
+        yield page;
+        if (page.length < batchSize) return;
+        afterSeq = page[page.length - 1].seq;
+      }
+    },
+    async forUser(userId, options: CallOptions & { limit?: number } = {}) {
+      enter(options.signal);
+      validateKey('userId', userId);
+      const limit = options.limit === undefined ? undefined : validateInteger('limit', options.limit, 0, 0);
+      return run('events.forUser', options.signal, () => {
+        const rows = (
+          limit === undefined
+            ? sql(`SELECT ${EVENT_COLUMNS} FROM events WHERE user_id = ? ORDER BY ts, seq`).all([userId])
+            : // Take the latest `limit` from the index backwards, then put them back in time order.
+              sql(
+                `SELECT * FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE user_id = ? ORDER BY ts DESC, seq DESC LIMIT ?)
+                 ORDER BY ts, seq`,
+              ).all([userId, limit])
+        ) as EventRow[];
+        return rows.map(eventFromRow);
+      });
+    },
+    async count(options: CallOptions & { userId?: string } = {}) {
+      enter(options.signal);
+      const userId = options.userId === undefined ? undefined : validateKey('userId', options.userId);
+      return run('events.count', options.signal, () => {
+        const row = (
+          userId === undefined
+            ? sql('SELECT COUNT(*) AS n FROM events').get([])
+            : sql('SELECT COUNT(*) AS n FROM events WHERE user_id = ?').get([userId])
+        ) as { n: number };
+        return row.n;
+      });
+    },
+    async lastSeq(options?: CallOptions) {
+      // sqlite_sequence holds the highest seq ever assigned, so lastSeq never moves backwards when
+      // the newest events are deleted (MAX(seq) would), which keeps incremental readers' watermarks valid.
+      return run('events.lastSeq', options?.signal, () => {
+        const row = sql("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get([]) as { seq: number } | undefined;
+        return row?.seq ?? 0;
+      });
+    },
+  };
+
+  const models: ModelStore = {
+    async save(name, meta, payload, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('name', name);
+      validateMeta(meta);
+      if (!(payload instanceof Uint8Array)) {
+        throw new ValidationError('payload must be a Uint8Array', { details: { field: 'payload' } });
+      }
+      const metaJson = JSON.stringify(meta);
+      return write('models.save', options?.signal, () => {
+        // Inside the write transaction, so two savers cannot both take the same next version.
+        const { next } = sql('SELECT COALESCE(MAX(version), 0) + 1 AS next FROM models WHERE name = ?').get([name]) as {
+          next: number;
+        };
+        const createdAt = Date.now();
+        sql('INSERT INTO models (name, version, created_at, meta, payload) VALUES (?, ?, ?, ?, ?)').run([
+          name,
+          next,
+          createdAt,
+          metaJson,
+          payload,
+        ]);
+        return { name, version: next, createdAt, meta: JSON.parse(metaJson) as Record<string, unknown>, payload };
+      });
+    },
+    async load(name, version?: number, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('name', name);
+      if (version !== undefined) validateInteger('version', version, 1, 1);
+      return run('models.load', options?.signal, () => {
+        const row = (
+          version === undefined
+            ? sql('SELECT name, version, created_at, meta, payload FROM models WHERE name = ? ORDER BY version DESC LIMIT 1').get([
+                name,
+              ])
+            : sql('SELECT name, version, created_at, meta, payload FROM models WHERE name = ? AND version = ?').get([name, version])
+        ) as ModelRow | undefined;
+        if (row === undefined) return undefined;
+        return { ...modelInfoFromRow(row), payload: toBytes(row.payload) };
+      });
+    },
+    async versions(name, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('name', name);
+      return run('models.versions', options?.signal, () =>
+        (sql('SELECT name, version, created_at, meta FROM models WHERE name = ? ORDER BY version DESC').all([name]) as ModelRow[]).map(
+          modelInfoFromRow,
+        ),
+      );
+    },
+    async names(options?: CallOptions) {
+      return run('models.names', options?.signal, () =>
+        (sql('SELECT DISTINCT name FROM models ORDER BY name').all([]) as { name: string }[]).map((row) => row.name),
+      );
+    },
+  };
+
+  const capabilities: StorageCapabilities = Object.freeze({ concurrentWriters: false });
+
+  return {
+    url: storageUrl,
+    capabilities,
+    items,
+    users,
+    events,
+    models,
+    async bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult> {
+      enter(options?.signal);
+      if (typeof batch !== 'object' || batch === null) {
+        throw new ValidationError('bulk write must be an object with items, users and/or events');
+      }
+      const batchItems = batch.items ?? [];
+      const batchUsers = batch.users ?? [];
+      const batchEvents = batch.events ?? [];
+      validateItems(batchItems);
+      validateUsers(batchUsers);
+      validateEvents(batchEvents);
+      // Everything is validated before the transaction opens, and the writes run synchronously, so
+      // an abort can only be observed at entry; a driver error inside rolls all three kinds back.
+      return write('bulkWrite', options?.signal, () => ({
+        items: insertItems(batchItems),
+        users: insertUsers(batchUsers),
+        events: insertEvents(batchEvents).length,
+      }));
+    },
+    async close() {
+      if (db === undefined) return;
+      const closing = db;
+      db = undefined;
+      statements.clear();
+      try {
+        closing.close();
+      } catch (error) {
+        throw new BackendError(`sqlite close failed: ${message(error)}`, { cause: error });
+      }
+    },
+  };
+}

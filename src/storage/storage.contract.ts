@@ -1,0 +1,618 @@
+/**
+ * The storage contract: one suite that every backend runs against a real database (no mocks), so
+ * that "SQLite passes" and "PostgreSQL passes" mean the same thing. A backend's test file calls
+ * {@link runStorageContract} with a factory that yields a fresh, empty storage per test.
+ *
+ * The suite is backend-neutral: it uses only the port, ASCII ids wherever order matters (backends
+ * collate non-ASCII text differently), and skips, with a stated reason, what a backend cannot do.
+ * @module
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AbortError, BackendError, ConflictError, ValidationError } from '../core/errors.js';
+import type { Event, Item, StoredEvent, User } from '../core/types.js';
+import type { CallOptions, Storage } from './storage.js';
+
+/** What a contract factory provides for one test. */
+export interface StorageContractContext {
+  /** A fresh storage with no records. */
+  storage: Storage;
+  /** Opens the same database again after `storage` was closed; omit when the backend cannot. */
+  reopen?: () => Promise<Storage>;
+  /** Removes what the factory created (files, schemas); runs after the storages are closed. */
+  cleanup?: () => Promise<void>;
+}
+
+/** Creates the context of one contract test. */
+export type StorageContractFactory = () => Promise<StorageContractContext>;
+
+/** Drains an async iterable of pages, keeping the page boundaries. */
+async function pages<T>(iterable: AsyncIterable<T[]>): Promise<T[][]> {
+  const result: T[][] = [];
+  for await (const page of iterable) result.push(page);
+  return result;
+}
+
+/** Drains an async iterable of pages into one array. */
+async function drain<T>(iterable: AsyncIterable<T[]>): Promise<T[]> {
+  return (await pages(iterable)).flat();
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable('expected the call to reject'),
+    (error: unknown) => error,
+  );
+}
+
+async function expectValidation(promise: Promise<unknown>, details: Record<string, unknown>): Promise<void> {
+  const error = await rejection(promise);
+  expect(error).toBeInstanceOf(ValidationError);
+  expect((error as ValidationError).details).toMatchObject(details);
+}
+
+/** Deterministic bytes (xorshift32), so that payload tests are reproducible. */
+function seededBytes(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    bytes[i] = state & 0xff;
+  }
+  return bytes;
+}
+
+/** Byte-for-byte comparison; `toEqual` on large typed arrays is slow. */
+function expectSameBytes(actual: Uint8Array | undefined, expected: Uint8Array): void {
+  expect(actual).toBeInstanceOf(Uint8Array);
+  expect(actual!.byteLength).toBe(expected.byteLength);
+  expect(Buffer.compare(actual!, expected)).toBe(0);
+}
+
+/** What an item reads back as: `available` is always present and defaults to true. */
+function stored(item: Item): Item {
+  return { ...item, available: item.available ?? true };
+}
+
+const T0 = Date.UTC(2024, 0, 1);
+
+const fullItem: Item = {
+  id: 'item-full',
+  title: 'Amélie — 天使アメリ 🎬',
+  text: 'Ünïcödé plot: שלום, привет, e\u0301 (combining), "quotes" and \\ backslashes\nsecond line',
+  attributes: {
+    genres: ['Comedy', 'Romance'],
+    price: 9.99,
+    year: 2001,
+    rating: -0.5,
+    adult: false,
+    nested: { deeper: { list: [1, 'two', null, { three: true }] } },
+    empty: {},
+    none: null,
+    '🔑': 'emoji key',
+  },
+  createdAt: T0,
+  available: false,
+};
+
+const bareItem: Item = { id: 'item-bare', title: 'Bare' };
+
+function item(id: string, extra: Partial<Item> = {}): Item {
+  return { id, title: `Title ${id}`, ...extra };
+}
+
+function view(userId: string, itemId: string, timestamp: number, extra: Partial<Event> = {}): Event {
+  return { userId, itemId, type: 'view', timestamp, ...extra };
+}
+
+/** Ids that sort the same under byte, code-unit and "C" collation. */
+function ids(prefix: string, n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+}
+
+/**
+ * Registers the storage contract suite under `name`. `factory` runs before each test and must give
+ * an empty storage; the suite closes it (and any reopened one) and then calls `cleanup`.
+ * @example
+ * runStorageContract('sqlite :memory:', async () => ({ storage: createSqliteStorage({ path: ':memory:' }) }));
+ */
+export function runStorageContract(name: string, factory: StorageContractFactory): void {
+  describe(`storage contract: ${name}`, () => {
+    let context: StorageContractContext;
+    let storage: Storage;
+    const opened: Storage[] = [];
+
+    beforeEach(async () => {
+      context = await factory();
+      storage = context.storage;
+      opened.push(storage);
+    });
+
+    afterEach(async () => {
+      for (const each of opened.splice(0)) await each.close();
+      await context.cleanup?.();
+    });
+
+    /** Closes the current storage and opens the same database again. */
+    async function reopen(): Promise<Storage> {
+      await storage.close();
+      storage = await context.reopen!();
+      opened.push(storage);
+      return storage;
+    }
+
+    describe('descriptor', () => {
+      it('reports a url and capability flags', () => {
+        expect(typeof storage.url).toBe('string');
+        expect(storage.url.length).toBeGreaterThan(0);
+        expect(typeof storage.capabilities.concurrentWriters).toBe('boolean');
+      });
+    });
+
+    describe('items', () => {
+      it('round-trips every field, unicode and JSON attributes included', async () => {
+        expect(await storage.items.upsert([fullItem, bareItem])).toBe(2);
+        expect(await storage.items.get(fullItem.id)).toEqual(fullItem);
+        const unicodeId = item('ид-🎬-ü', { text: '' });
+        await storage.items.upsert([unicodeId]);
+        expect(await storage.items.get(unicodeId.id)).toEqual(stored(unicodeId));
+      });
+
+      it('omits absent optional fields instead of returning nulls, and defaults available to true', async () => {
+        await storage.items.upsert([bareItem]);
+        const got = await storage.items.get(bareItem.id);
+        expect(got).toStrictEqual({ id: 'item-bare', title: 'Bare', available: true });
+      });
+
+      it('upsert replaces the whole record', async () => {
+        await storage.items.upsert([fullItem]);
+        const replacement: Item = { id: fullItem.id, title: 'Replaced', attributes: { only: 'this' } };
+        expect(await storage.items.upsert([replacement])).toBe(1);
+        expect(await storage.items.get(fullItem.id)).toStrictEqual(stored(replacement));
+        expect(await storage.items.count()).toBe(1);
+      });
+
+      it('get returns undefined for an unknown id', async () => {
+        expect(await storage.items.get('nope')).toBeUndefined();
+      });
+
+      it('getMany keeps the order asked and skips unknown ids', async () => {
+        await storage.items.upsert([item('a'), item('b'), item('c')]);
+        const got = await storage.items.getMany(['c', 'missing', 'a', 'b']);
+        expect(got.map((each) => each.id)).toEqual(['c', 'a', 'b']);
+        expect(got[0]).toEqual(stored(item('c')));
+        expect(await storage.items.getMany([])).toEqual([]);
+      });
+
+      it('delete reports whether the item existed and keeps its events', async () => {
+        await storage.items.upsert([item('a'), item('b')]);
+        await storage.events.append([view('u1', 'a', T0)]);
+        expect(await storage.items.delete('a')).toBe(true);
+        expect(await storage.items.delete('a')).toBe(false);
+        expect(await storage.items.get('a')).toBeUndefined();
+        expect(await storage.items.count()).toBe(1);
+        expect(await storage.events.count()).toBe(1);
+      });
+
+      it('list pages by id with after and limit', async () => {
+        const all = ids('item', 25);
+        await storage.items.upsert([...all].reverse().map((id) => item(id)));
+        const first = await storage.items.list({ limit: 10 });
+        expect(first.map((each) => each.id)).toEqual(all.slice(0, 10));
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await storage.items.list({ limit: 7, ...(after === undefined ? {} : { after }) });
+          if (page.length === 0) break;
+          expect(page.length).toBeLessThanOrEqual(7);
+          seen.push(...page.map((each) => each.id));
+          after = page[page.length - 1].id;
+        }
+        expect(seen).toEqual(all);
+        expect(await storage.items.list({ after: all[24] })).toEqual([]);
+        expect((await storage.items.list()).map((each) => each.id)).toEqual(all);
+      });
+
+      it('scan yields every item in pages ordered by id', async () => {
+        expect(await pages(storage.items.scan())).toEqual([]);
+        const all = ids('item', 23);
+        await storage.items.upsert([...all].reverse().map((id) => item(id, { createdAt: T0 })));
+        const scanned = await pages(storage.items.scan({ batchSize: 5 }));
+        expect(scanned.map((page) => page.length)).toEqual([5, 5, 5, 5, 3]);
+        expect(scanned.flat()).toEqual(all.map((id) => stored(item(id, { createdAt: T0 }))));
+      });
+
+      it('count counts items', async () => {
+        expect(await storage.items.count()).toBe(0);
+        await storage.items.upsert(ids('i', 12).map((id) => item(id)));
+        expect(await storage.items.count()).toBe(12);
+      });
+
+      it('rejects invalid items naming index and field, writing none of the batch', async () => {
+        await expectValidation(storage.items.upsert([item('ok'), { id: '', title: 'x' }]), { index: 1, field: 'id' });
+        await expectValidation(storage.items.upsert([item('ok'), item('ok2'), { id: 'x', title: '' }]), { index: 2, field: 'title' });
+        await expectValidation(storage.items.upsert([{ id: 'x' } as Item]), { index: 0, field: 'title' });
+        await expectValidation(storage.items.upsert([item('x', { attributes: { price: Number.NaN } })]), {
+          index: 0,
+          field: 'attributes',
+        });
+        await expectValidation(storage.items.upsert([item('x', { createdAt: Number.POSITIVE_INFINITY })]), {
+          index: 0,
+          field: 'createdAt',
+        });
+        expect(await storage.items.count()).toBe(0);
+      });
+
+      it('rejects a batch that repeats an id with ConflictError', async () => {
+        const error = await rejection(storage.items.upsert([item('a'), item('b'), item('a')]));
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(await storage.items.count()).toBe(0);
+      });
+    });
+
+    describe('users', () => {
+      const alice: User = { id: 'alice', attributes: { age: '25-34', city: 'Zürich', tags: ['a', 'b'], premium: true } };
+      const bob: User = { id: 'bob' };
+
+      it('round-trips, omitting absent attributes', async () => {
+        expect(await storage.users.upsert([alice, bob])).toBe(2);
+        expect(await storage.users.get('alice')).toEqual(alice);
+        expect(await storage.users.get('bob')).toStrictEqual({ id: 'bob' });
+        expect(await storage.users.get('carol')).toBeUndefined();
+      });
+
+      it('upsert replaces the whole record', async () => {
+        await storage.users.upsert([alice]);
+        await storage.users.upsert([{ id: 'alice' }]);
+        expect(await storage.users.get('alice')).toStrictEqual({ id: 'alice' });
+        expect(await storage.users.count()).toBe(1);
+      });
+
+      it('list pages by id and count counts', async () => {
+        const all = ids('user', 15);
+        await storage.users.upsert([...all].reverse().map((id) => ({ id })));
+        expect(await storage.users.count()).toBe(15);
+        const first = await storage.users.list({ limit: 6 });
+        expect(first.map((user) => user.id)).toEqual(all.slice(0, 6));
+        const second = await storage.users.list({ limit: 6, after: first[5].id });
+        expect(second.map((user) => user.id)).toEqual(all.slice(6, 12));
+        const rest = await storage.users.list({ limit: 6, after: second[5].id });
+        expect(rest.map((user) => user.id)).toEqual(all.slice(12));
+      });
+
+      it('delete removes the user and all their events, reporting counts', async () => {
+        await storage.users.upsert([alice, bob]);
+        await storage.events.append([view('alice', 'i1', T0), view('bob', 'i1', T0 + 1), view('alice', 'i2', T0 + 2)]);
+        expect(await storage.users.delete('alice')).toEqual({ user: true, events: 2 });
+        expect(await storage.users.get('alice')).toBeUndefined();
+        expect(await storage.events.forUser('alice')).toEqual([]);
+        expect(await storage.events.count()).toBe(1);
+        expect(await storage.users.count()).toBe(1);
+        expect(await storage.users.delete('alice')).toEqual({ user: false, events: 0 });
+      });
+
+      it('delete removes events of a user that has no user row', async () => {
+        await storage.events.append([view('ghost', 'i1', T0), view('ghost', 'i2', T0)]);
+        expect(await storage.users.delete('ghost')).toEqual({ user: false, events: 2 });
+        expect(await storage.events.count()).toBe(0);
+      });
+
+      it('rejects invalid users naming index and field', async () => {
+        await expectValidation(storage.users.upsert([{ id: 'ok' }, { id: '' }]), { index: 1, field: 'id' });
+        await expectValidation(storage.users.upsert([{ id: 'x', attributes: [] as unknown as User['attributes'] }]), {
+          index: 0,
+          field: 'attributes',
+        });
+        expect(await storage.users.count()).toBe(0);
+      });
+    });
+
+    describe('events', () => {
+      it('append returns increasing seqs and events round-trip with optional fields intact', async () => {
+        const batch: Event[] = [
+          view('u1', 'i1', T0),
+          { userId: 'u1', itemId: 'i2', type: 'rating', value: 4.5, timestamp: T0 + 1 },
+          { userId: 'u1', itemId: 'i2', type: 'rating', value: 0, timestamp: T0 + 2 },
+          { userId: 'u2', type: 'search', text: 'comédie romantique 🎬', timestamp: T0 + 3, context: { device: 'mobile', page: 2 } },
+          { userId: 'u2', itemId: 'i3', type: 'review', text: '', timestamp: T0 + 4 },
+          { userId: 'u2', itemId: 'i3', type: 'purchase', value: -12.25, timestamp: T0 - 86_400_000, context: {} },
+        ];
+        const seqs = await storage.events.append(batch);
+        expect(seqs).toHaveLength(batch.length);
+        for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]);
+        const scanned = await drain(storage.events.scan());
+        expect(scanned).toStrictEqual(batch.map((event, i): StoredEvent => ({ ...event, seq: seqs[i] })));
+        const more = await storage.events.append([view('u3', 'i1', T0)]);
+        expect(more[0]).toBeGreaterThan(seqs[seqs.length - 1]);
+        expect(await storage.events.append([])).toEqual([]);
+      });
+
+      it('lastSeq is 0 when empty, tracks appends and never moves backwards', async () => {
+        expect(await storage.events.lastSeq()).toBe(0);
+        const seqs = await storage.events.append([view('u1', 'i1', T0), view('u2', 'i1', T0)]);
+        expect(await storage.events.lastSeq()).toBe(seqs[1]);
+        // Deleting the owner of the newest event must not hand its seq out again.
+        await storage.users.delete('u2');
+        expect(await storage.events.lastSeq()).toBeGreaterThanOrEqual(seqs[1]);
+        const [next] = await storage.events.append([view('u3', 'i1', T0)]);
+        expect(next).toBeGreaterThan(seqs[1]);
+        expect(await storage.events.lastSeq()).toBe(next);
+      });
+
+      it('scan pages by seq and filters by user, types and afterSeq', async () => {
+        const batch: Event[] = [];
+        for (let i = 0; i < 40; i++) {
+          batch.push({
+            userId: `u${i % 3}`,
+            itemId: `i${i % 7}`,
+            type: (['view', 'click', 'purchase', 'like'] as const)[i % 4],
+            timestamp: T0 + ((i * 7919) % 40) * 1000,
+          });
+        }
+        const seqs = await storage.events.append(batch);
+        const paged = await pages(storage.events.scan({ batchSize: 6 }));
+        expect(paged.map((page) => page.length)).toEqual([6, 6, 6, 6, 6, 6, 4]);
+        expect(paged.flat().map((event) => event.seq)).toEqual(seqs);
+
+        const ofU1 = await drain(storage.events.scan({ userId: 'u1', batchSize: 4 }));
+        expect(ofU1.map((event) => event.seq)).toEqual(seqs.filter((_, i) => i % 3 === 1));
+
+        const clicksAndLikes = await drain(storage.events.scan({ types: ['click', 'like'], batchSize: 5 }));
+        expect(clicksAndLikes.map((event) => event.seq)).toEqual(seqs.filter((_, i) => i % 4 === 1 || i % 4 === 3));
+
+        const combined = await drain(storage.events.scan({ userId: 'u2', types: ['view'], afterSeq: seqs[10] }));
+        expect(combined.map((event) => event.seq)).toEqual(seqs.filter((seq, i) => seq > seqs[10] && i % 3 === 2 && i % 4 === 0));
+
+        expect(await drain(storage.events.scan({ types: [] }))).toEqual([]);
+        expect(await drain(storage.events.scan({ userId: 'nobody' }))).toEqual([]);
+      });
+
+      it('supports incremental reads with afterSeq = lastSeq', async () => {
+        await storage.events.append([view('u1', 'i1', T0), view('u1', 'i2', T0 + 1)]);
+        const watermark = await storage.events.lastSeq();
+        expect(await drain(storage.events.scan({ afterSeq: watermark }))).toEqual([]);
+        const fresh = await storage.events.append([view('u2', 'i1', T0 + 2), view('u1', 'i3', T0 + 3)]);
+        const delta = await drain(storage.events.scan({ afterSeq: watermark }));
+        expect(delta.map((event) => event.seq)).toEqual(fresh);
+        expect(delta.map((event) => event.itemId)).toEqual(['i1', 'i3']);
+      });
+
+      it('forUser orders by timestamp then seq, and limit keeps the latest (oldest first)', async () => {
+        const seqs = await storage.events.append([
+          view('u1', 'late', T0 + 300),
+          view('u1', 'early', T0 + 100),
+          view('u2', 'other', T0 + 150),
+          view('u1', 'tie-a', T0 + 200),
+          view('u1', 'tie-b', T0 + 200),
+          view('u1', 'middle', T0 + 150),
+        ]);
+        const history = await storage.events.forUser('u1');
+        expect(history.map((event) => event.itemId)).toEqual(['early', 'middle', 'tie-a', 'tie-b', 'late']);
+        expect(history[0]).toStrictEqual({ ...view('u1', 'early', T0 + 100), seq: seqs[1] });
+        const latest = await storage.events.forUser('u1', { limit: 3 });
+        expect(latest.map((event) => event.itemId)).toEqual(['tie-a', 'tie-b', 'late']);
+        expect((await storage.events.forUser('u1', { limit: 100 })).length).toBe(5);
+        expect(await storage.events.forUser('u1', { limit: 0 })).toEqual([]);
+        expect(await storage.events.forUser('nobody')).toEqual([]);
+      });
+
+      it('count counts all events or one user\u2019s', async () => {
+        expect(await storage.events.count()).toBe(0);
+        await storage.events.append([view('u1', 'i1', T0), view('u1', 'i2', T0), view('u2', 'i1', T0)]);
+        expect(await storage.events.count()).toBe(3);
+        expect(await storage.events.count({ userId: 'u1' })).toBe(2);
+        expect(await storage.events.count({ userId: 'nobody' })).toBe(0);
+      });
+
+      it('rejects invalid events naming index and field, writing none of the batch', async () => {
+        const ok = view('u1', 'i1', T0);
+        await expectValidation(storage.events.append([ok, { ...ok, type: 'watch' as Event['type'] }]), { index: 1, field: 'type' });
+        await expectValidation(storage.events.append([ok, ok, { ...ok, userId: undefined as unknown as string }]), {
+          index: 2,
+          field: 'userId',
+        });
+        await expectValidation(storage.events.append([{ ...ok, timestamp: Number.NaN }]), { index: 0, field: 'timestamp' });
+        await expectValidation(storage.events.append([{ ...ok, value: Number.POSITIVE_INFINITY }]), { index: 0, field: 'value' });
+        await expectValidation(storage.events.append([ok, { userId: 'u1', type: 'purchase', timestamp: T0 }]), {
+          index: 1,
+          field: 'itemId',
+        });
+        expect(await storage.events.count()).toBe(0);
+        // Item-less types may omit the item.
+        await storage.events.append([{ userId: 'u1', type: 'search', text: 'q', timestamp: T0 }]);
+        expect(await storage.events.count()).toBe(1);
+      });
+
+      it('rejects an unknown type in a scan filter', async () => {
+        const error = await rejection(drain(storage.events.scan({ types: ['viewed'] })));
+        expect(error).toBeInstanceOf(ValidationError);
+      });
+
+      it('appends a large batch in one call', async () => {
+        const n = 20_000;
+        const batch = Array.from({ length: n }, (_, i) => view(`u${i % 500}`, `i${i % 2000}`, T0 + i));
+        const seqs = await storage.events.append(batch);
+        expect(seqs).toHaveLength(n);
+        expect(await storage.events.count()).toBe(n);
+        expect(await storage.events.lastSeq()).toBe(seqs[n - 1]);
+        let total = 0;
+        for await (const page of storage.events.scan({ batchSize: 3_000 })) total += page.length;
+        expect(total).toBe(n);
+      });
+    });
+
+    describe('models', () => {
+      it('save numbers versions per name; load gives the latest or a given version with identical bytes', async () => {
+        const first = seededBytes(1 << 16, 1);
+        const second = seededBytes((1 << 18) + 3, 2);
+        const meta = { factors: 64, metrics: { 'ndcg@10': 0.4123 }, note: 'α' };
+        const v1 = await storage.models.save('als', meta, first);
+        expect(v1).toMatchObject({ name: 'als', version: 1, meta });
+        expect(typeof v1.createdAt).toBe('number');
+        const v2 = await storage.models.save('als', { factors: 128 }, second);
+        expect(v2.version).toBe(2);
+        const other = await storage.models.save('ease', {}, new Uint8Array(0));
+        expect(other.version).toBe(1);
+
+        const latest = await storage.models.load('als');
+        expect(latest).toMatchObject({ name: 'als', version: 2, meta: { factors: 128 }, createdAt: v2.createdAt });
+        expectSameBytes(latest!.payload, second);
+        const older = await storage.models.load('als', 1);
+        expect(older).toMatchObject({ name: 'als', version: 1, meta, createdAt: v1.createdAt });
+        expectSameBytes(older!.payload, first);
+        expectSameBytes((await storage.models.load('ease'))?.payload, new Uint8Array(0));
+
+        expect(await storage.models.load('als', 3)).toBeUndefined();
+        expect(await storage.models.load('missing')).toBeUndefined();
+      });
+
+      it('versions lists newest first without payloads; names lists each name once', async () => {
+        expect(await storage.models.names()).toEqual([]);
+        expect(await storage.models.versions('als')).toEqual([]);
+        await storage.models.save('als', { k: 1 }, new Uint8Array([1]));
+        await storage.models.save('als', { k: 2 }, new Uint8Array([2]));
+        await storage.models.save('popularity', {}, new Uint8Array([3]));
+        const versions = await storage.models.versions('als');
+        expect(versions.map((each) => each.version)).toEqual([2, 1]);
+        expect(versions[0]).toStrictEqual({ name: 'als', version: 2, createdAt: versions[0].createdAt, meta: { k: 2 } });
+        expect(versions.every((each) => !('payload' in each))).toBe(true);
+        expect(await storage.models.names()).toEqual(['als', 'popularity']);
+      });
+    });
+
+    describe('bulkWrite', () => {
+      it('writes items, users and events together and reports counts', async () => {
+        const result = await storage.bulkWrite({
+          items: [item('a'), item('b')],
+          users: [{ id: 'u1' }],
+          events: [view('u1', 'a', T0), view('u1', 'b', T0 + 1), view('u2', 'a', T0 + 2)],
+        });
+        expect(result).toEqual({ items: 2, users: 1, events: 3 });
+        expect(await storage.items.count()).toBe(2);
+        expect(await storage.users.count()).toBe(1);
+        expect((await storage.events.forUser('u1')).map((event) => event.itemId)).toEqual(['a', 'b']);
+        expect(await storage.bulkWrite({})).toEqual({ items: 0, users: 0, events: 0 });
+      });
+
+      it('writes nothing at all when the last event is invalid', async () => {
+        await storage.bulkWrite({ items: [item('old')], users: [{ id: 'old' }], events: [view('old', 'old', T0)] });
+        const before = { items: 1, users: 1, events: 1, lastSeq: await storage.events.lastSeq() };
+        const error = await rejection(
+          storage.bulkWrite({
+            items: [item('new-1'), item('old', { title: 'changed' })],
+            users: [{ id: 'new-user' }],
+            events: [view('new-user', 'new-1', T0), view('new-user', 'new-1', T0 + 1), { userId: 'new-user', type: 'view', timestamp: T0 }],
+          }),
+        );
+        expect(error).toBeInstanceOf(ValidationError);
+        expect((error as ValidationError).details).toMatchObject({ collection: 'events', index: 2, field: 'itemId' });
+        expect(await storage.items.count()).toBe(before.items);
+        expect(await storage.users.count()).toBe(before.users);
+        expect(await storage.events.count()).toBe(before.events);
+        expect(await storage.events.lastSeq()).toBe(before.lastSeq);
+        expect(await storage.items.get('new-1')).toBeUndefined();
+        expect((await storage.items.get('old'))!.title).toBe('Title old');
+      });
+
+      it('writes nothing when an id repeats within the batch', async () => {
+        const error = await rejection(storage.bulkWrite({ users: [{ id: 'u' }, { id: 'u' }], events: [view('u', 'i', T0)] }));
+        expect(error).toBeInstanceOf(ConflictError);
+        expect(await storage.users.count()).toBe(0);
+        expect(await storage.events.count()).toBe(0);
+      });
+    });
+
+    /** One call per port method, for the abort and close checks. */
+    const calls: [string, (target: Storage, options: CallOptions) => Promise<unknown>][] = [
+      ['items.upsert', (s, o) => s.items.upsert([item('x')], o)],
+      ['items.get', (s, o) => s.items.get('x', o)],
+      ['items.getMany', (s, o) => s.items.getMany(['x'], o)],
+      ['items.delete', (s, o) => s.items.delete('x', o)],
+      ['items.list', (s, o) => s.items.list(o)],
+      ['items.scan', (s, o) => drain(s.items.scan(o))],
+      ['items.count', (s, o) => s.items.count(o)],
+      ['users.upsert', (s, o) => s.users.upsert([{ id: 'x' }], o)],
+      ['users.get', (s, o) => s.users.get('x', o)],
+      ['users.delete', (s, o) => s.users.delete('x', o)],
+      ['users.list', (s, o) => s.users.list(o)],
+      ['users.count', (s, o) => s.users.count(o)],
+      ['events.append', (s, o) => s.events.append([view('x', 'x', T0)], o)],
+      ['events.scan', (s, o) => drain(s.events.scan(o))],
+      ['events.forUser', (s, o) => s.events.forUser('x', o)],
+      ['events.count', (s, o) => s.events.count(o)],
+      ['events.lastSeq', (s, o) => s.events.lastSeq(o)],
+      ['models.save', (s, o) => s.models.save('m', {}, new Uint8Array([1]), o)],
+      ['models.load', (s, o) => s.models.load('m', undefined, o)],
+      ['models.versions', (s, o) => s.models.versions('m', o)],
+      ['models.names', (s, o) => s.models.names(o)],
+      ['bulkWrite', (s, o) => s.bulkWrite({ items: [item('x')] }, o)],
+    ];
+
+    describe('abort', () => {
+      it('every method rejects with AbortError when the signal is already aborted, writing nothing', async () => {
+        const controller = new AbortController();
+        controller.abort(new Error('stop'));
+        for (const [label, call] of calls) {
+          expect(await rejection(call(storage, { signal: controller.signal })), label).toBeInstanceOf(AbortError);
+        }
+        expect(await storage.items.count()).toBe(0);
+        expect(await storage.users.count()).toBe(0);
+        expect(await storage.events.count()).toBe(0);
+        expect(await storage.models.names()).toEqual([]);
+      });
+
+      it('a scan stops with AbortError between pages', async () => {
+        await storage.events.append(Array.from({ length: 10 }, (_, i) => view('u', `i${i}`, T0 + i)));
+        const controller = new AbortController();
+        const iterator = storage.events.scan({ batchSize: 3, signal: controller.signal })[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        expect(first.done).toBe(false);
+        controller.abort();
+        expect(await rejection(iterator.next())).toBeInstanceOf(AbortError);
+      });
+    });
+
+    describe('close', () => {
+      it('every method rejects with BackendError after close, and close is idempotent', async () => {
+        await storage.close();
+        await storage.close();
+        for (const [label, call] of calls) {
+          const error = await rejection(call(storage, {}));
+          expect(error, label).toBeInstanceOf(BackendError);
+          expect((error as Error).message, label).toMatch(/closed/i);
+        }
+      });
+    });
+
+    describe('persistence', () => {
+      it('keeps everything written across close and reopen', async ({ skip }) => {
+        skip(context.reopen === undefined, `${name} cannot reopen its database (the factory gave no reopen), e.g. in-memory`);
+        await storage.items.upsert([fullItem, bareItem]);
+        await storage.users.upsert([{ id: 'u1', attributes: { city: 'Köln' } }]);
+        const seqs = await storage.events.append([
+          view('u1', 'item-full', T0, { context: { device: 'tv' } }),
+          { userId: 'u1', type: 'search', text: 'q', timestamp: T0 + 1 },
+        ]);
+        const payload = seededBytes(4096, 7);
+        const saved = await storage.models.save('als', { factors: 8 }, payload);
+
+        const again = await reopen();
+        expect(await again.items.get(fullItem.id)).toEqual(fullItem);
+        expect(await again.items.get(bareItem.id)).toStrictEqual(stored(bareItem));
+        expect(await again.users.get('u1')).toEqual({ id: 'u1', attributes: { city: 'Köln' } });
+        expect((await drain(again.events.scan())).map((event) => event.seq)).toEqual(seqs);
+        expect(await again.events.lastSeq()).toBe(seqs[1]);
+        const loaded = await again.models.load('als');
+        expect(loaded).toMatchObject({ version: saved.version, createdAt: saved.createdAt, meta: { factors: 8 } });
+        expectSameBytes(loaded?.payload, payload);
+        const [next] = await again.events.append([view('u1', 'item-bare', T0 + 2)]);
+        expect(next).toBeGreaterThan(seqs[1]);
+        expect((await again.models.save('als', {}, new Uint8Array([1]))).version).toBe(saved.version + 1);
+      });
+    });
+  });
+}

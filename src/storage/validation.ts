@@ -1,0 +1,196 @@
+/**
+ * Validation at the storage port boundary, shared by every backend so that they reject the same
+ * inputs with the same errors. Records arrive from importers, HTTP bodies and user code; a bad row
+ * must fail the whole call before anything is written, naming the batch index and the field so
+ * the caller can find it.
+ * @module
+ */
+import { ConflictError, ValidationError } from '../core/errors.js';
+import { ITEMLESS_EVENT_TYPES, isEventType } from '../core/types.js';
+import type { Attributes, Event, EventType, Item, User } from '../core/types.js';
+
+/** JSON nesting deeper than this is rejected; it also stops cycles from recursing forever. */
+const MAX_JSON_DEPTH = 64;
+
+function fail(collection: string, index: number, field: string, problem: string): never {
+  throw new ValidationError(`${collection}[${index}].${field} ${problem}`, {
+    details: { collection, index, field },
+  });
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Returns a reason when `value` would not survive a JSON round-trip unchanged, else undefined. */
+function jsonProblem(value: unknown, depth: number): string | undefined {
+  if (depth > MAX_JSON_DEPTH) return `nests deeper than ${MAX_JSON_DEPTH} levels (or is cyclic)`;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'contains a non-finite number';
+  if (Array.isArray(value)) {
+    for (const element of value) {
+      const problem = jsonProblem(element, depth + 1);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  if (isPlainObject(value)) {
+    for (const key of Object.keys(value)) {
+      const member = value[key];
+      // Undefined members are dropped by JSON like any absent optional field; not an error.
+      if (member === undefined) continue;
+      const problem = jsonProblem(member, depth + 1);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  return `contains a value that is not JSON (${typeof value})`;
+}
+
+function checkAttributes(collection: string, index: number, field: string, value: unknown): void {
+  if (value === undefined) return;
+  if (!isPlainObject(value)) fail(collection, index, field, 'must be a plain JSON object when present');
+  const problem = jsonProblem(value, 0);
+  if (problem !== undefined) fail(collection, index, field, problem);
+}
+
+function checkId(collection: string, index: number, field: string, value: unknown): void {
+  if (typeof value !== 'string' || value.length === 0) fail(collection, index, field, 'must be a non-empty string');
+}
+
+function checkOptionalString(collection: string, index: number, field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'string') fail(collection, index, field, 'must be a string when present');
+}
+
+function checkOptionalNumber(collection: string, index: number, field: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value))) {
+    fail(collection, index, field, 'must be a finite number when present');
+  }
+}
+
+function checkArray(collection: string, records: unknown): asserts records is readonly unknown[] {
+  if (!Array.isArray(records)) {
+    throw new ValidationError(`${collection} must be an array`, { details: { collection } });
+  }
+}
+
+function checkRecord(collection: string, index: number, record: unknown): asserts record is Record<string, unknown> {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+    throw new ValidationError(`${collection}[${index}] must be an object`, { details: { collection, index } });
+  }
+}
+
+/** Rejects a second record with the same id: which one should win is the caller's decision, not ours. */
+function checkUniqueIds(collection: string, records: readonly { id: string }[]): void {
+  const seen = new Map<string, number>();
+  records.forEach((record, index) => {
+    const first = seen.get(record.id);
+    if (first !== undefined) {
+      throw new ConflictError(`${collection}[${index}].id "${record.id}" repeats ${collection}[${first}].id in one batch`, {
+        details: { collection, index, field: 'id', firstIndex: first },
+      });
+    }
+    seen.set(record.id, index);
+  });
+}
+
+/**
+ * Checks a batch of items; throws {@link ValidationError} naming the first bad index and field, or
+ * {@link ConflictError} when an id repeats within the batch.
+ */
+export function validateItems(items: readonly Item[], collection = 'items'): void {
+  checkArray(collection, items);
+  items.forEach((item: unknown, index) => {
+    checkRecord(collection, index, item);
+    checkId(collection, index, 'id', item.id);
+    checkId(collection, index, 'title', item.title);
+    checkOptionalString(collection, index, 'text', item.text);
+    checkAttributes(collection, index, 'attributes', item.attributes);
+    checkOptionalNumber(collection, index, 'createdAt', item.createdAt);
+    if (item.available !== undefined && typeof item.available !== 'boolean') {
+      fail(collection, index, 'available', 'must be a boolean when present');
+    }
+  });
+  checkUniqueIds(collection, items);
+}
+
+/** Checks a batch of users; same errors as {@link validateItems}. */
+export function validateUsers(users: readonly User[], collection = 'users'): void {
+  checkArray(collection, users);
+  users.forEach((user: unknown, index) => {
+    checkRecord(collection, index, user);
+    checkId(collection, index, 'id', user.id);
+    checkAttributes(collection, index, 'attributes', user.attributes);
+  });
+  checkUniqueIds(collection, users);
+}
+
+/** Checks a batch of events; throws {@link ValidationError} naming the first bad index and field. */
+export function validateEvents(events: readonly Event[], collection = 'events'): void {
+  checkArray(collection, events);
+  events.forEach((event: unknown, index) => {
+    checkRecord(collection, index, event);
+    const type = event.type;
+    if (typeof type !== 'string' || !isEventType(type)) {
+      fail(collection, index, 'type', `must be one of the known event types (got ${JSON.stringify(type) ?? 'undefined'})`);
+    }
+    checkId(collection, index, 'userId', event.userId);
+    if (event.itemId === undefined) {
+      if (!ITEMLESS_EVENT_TYPES.has(type)) fail(collection, index, 'itemId', `is required for event type "${type}"`);
+    } else {
+      checkId(collection, index, 'itemId', event.itemId);
+    }
+    if (typeof event.timestamp !== 'number' || !Number.isFinite(event.timestamp)) {
+      fail(collection, index, 'timestamp', 'must be a finite number (ms since epoch)');
+    }
+    checkOptionalNumber(collection, index, 'value', event.value);
+    checkOptionalString(collection, index, 'text', event.text);
+    checkAttributes(collection, index, 'context', event.context);
+  });
+}
+
+/** Checks an event-type filter: every entry must be a known type, so that a typo is not an empty result. */
+export function validateEventTypes(types: readonly string[] | undefined): readonly EventType[] | undefined {
+  if (types === undefined) return undefined;
+  if (!Array.isArray(types)) throw new ValidationError('types must be an array', { details: { field: 'types' } });
+  for (const type of types) {
+    if (typeof type !== 'string' || !isEventType(type)) {
+      throw new ValidationError(`types contains an unknown event type ${JSON.stringify(type) ?? 'undefined'}`, {
+        details: { field: 'types', value: type },
+      });
+    }
+  }
+  return types as readonly EventType[];
+}
+
+/** Checks a non-empty string argument such as an id or a model name. */
+export function validateKey(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new ValidationError(`${field} must be a non-empty string`, { details: { field } });
+  }
+  return value;
+}
+
+/** Checks an optional integer argument against a minimum; returns `fallback` when absent. */
+export function validateInteger(field: string, value: unknown, min: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw new ValidationError(`${field} must be an integer >= ${min}`, { details: { field, value } });
+  }
+  return value;
+}
+
+/** Checks model metadata: a plain JSON object. */
+export function validateMeta(meta: unknown): Record<string, unknown> {
+  if (!isPlainObject(meta)) throw new ValidationError('meta must be a plain JSON object', { details: { field: 'meta' } });
+  const problem = jsonProblem(meta, 0);
+  if (problem !== undefined) throw new ValidationError(`meta ${problem}`, { details: { field: 'meta' } });
+  return meta;
+}
+
+/** Encodes optional attributes as JSON text, or null when absent. */
+export function encodeJson(value: Attributes | Record<string, unknown> | undefined): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
