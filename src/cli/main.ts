@@ -122,7 +122,7 @@ program
   .option('-k, --kind <kind>', 'items | users | events (csv and jsonl; default events)', 'events')
   .action(async (path: string, opts: { format?: string; kind: string }) => {
     await withEngine(async (engine) => {
-      const source = importSourceFor(resolve(path), opts.format, opts.kind);
+      const source = await importSourceFor(resolve(path), opts.format, opts.kind);
       const t0 = performance.now();
       const report = await engine.import(source);
       const seconds = (performance.now() - t0) / 1000;
@@ -130,8 +130,13 @@ program
     });
   });
 
-function importSourceFor(path: string, format: string | undefined, kind: string): ImportSource {
-  const f = format ?? detectFormat(path);
+async function importSourceFor(path: string, format: string | undefined, kind: string): Promise<ImportSource> {
+  if (format === undefined) {
+    const detected = await detectFormat(path);
+    if (!detected) throw new InvalidArgumentError(`cannot tell the format of ${path}; pass --format`);
+    return detected;
+  }
+  const f = format;
   if (kind !== 'items' && kind !== 'users' && kind !== 'events') throw new InvalidArgumentError(`--kind must be items, users or events, got "${kind}"`);
   switch (f) {
     case 'movielens-100k':

@@ -1,3 +1,4 @@
+// choleskyInPlace / choleskySolve: L·Lᵀ = A and solve residuals on seeded SPD matrices, pivot errors.
 import { describe, expect, it } from 'vitest';
 import { choleskyInPlace, choleskySolve } from './cholesky.js';
 import { gemm } from './gemm.js';

@@ -1,3 +1,4 @@
+// gemm against naiveGemm on seeded inputs of odd, degenerate and tile-crossing shapes.
 import { describe, expect, it } from 'vitest';
 import { gemm } from './gemm.js';
 import { naiveGemm } from './naive.js';

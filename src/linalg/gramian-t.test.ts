@@ -1,3 +1,4 @@
+// gramianT against naive FᵀF (naiveGemm with transA) across the 256-row chunk boundary.
 import { describe, expect, it } from 'vitest';
 import { gramianT } from './gramian-t.js';
 import { naiveGemm } from './naive.js';

@@ -1,3 +1,4 @@
+// The seeded RNG: known-answer vector, determinism, distribution checks, Fisher-Yates shuffle.
 import { describe, expect, it } from 'vitest';
 import { createRng, shuffleInPlace, xoshiro128StarStar } from './random.js';
 

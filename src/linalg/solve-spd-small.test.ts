@@ -1,3 +1,4 @@
+// solveSpdSmall against naiveInverse(A)·b; A must stay untouched and work buffers reusable.
 import { describe, expect, it } from 'vitest';
 import { naiveGemm, naiveInverse } from './naive.js';
 import { createRng } from './random.js';

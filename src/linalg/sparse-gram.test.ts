@@ -1,3 +1,4 @@
+// sparseGram against naiveSparseGram on seeded CSR matrices: sorted, unsorted, duplicates, stripes.
 import { describe, expect, it } from 'vitest';
 import { naiveSparseGram } from './naive.js';
 import { createRng } from './random.js';

@@ -1,3 +1,4 @@
+// spdInverse: A·A⁻¹ ≈ I and agreement with naiveInverse on seeded SPD matrices, symmetry, errors.
 import { describe, expect, it } from 'vitest';
 import { naiveInverse, naiveSparseGram } from './naive.js';
 import { createRng } from './random.js';

@@ -4,8 +4,8 @@
  * Algorithm: blocked Gauss-Jordan "sweep" (Goodnight 1979) on the upper triangle. Sweeping a
  * block K of pivots maps
  *   A_OO ← A_OO − A_OK·P·A_KO,  A_KO ← P·A_KO,  A_OK ← A_OK·P,  A_KK ← −P   with P = A_KK⁻¹,
- * and sweeping every block leaves −A⁻¹. The pivots are the Cholesky pivots squared, so they stay
- * positive for an SPD matrix and no pivoting is needed. It costs about n³ flops, the same as
+ * and sweeping every block leaves −A⁻¹. The pivots are the squared diagonal of the Cholesky factor, so
+ * they stay positive for an SPD matrix and no pivoting is needed. It costs about n³ flops, like
  * Cholesky + triangular inverse + LᵀL product, but is a single pass whose work is all one shape:
  * a rank-64 update of the upper triangle through the shared register-blocked kernel, in column
  * tiles sized for L2.

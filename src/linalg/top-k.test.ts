@@ -1,3 +1,4 @@
+// topK equals the sorted prefix (naiveTopK) on seeded arrays with ties, NaN, ±Infinity and masks.
 import { describe, expect, it } from 'vitest';
 import type { FloatArray } from './float-array.js';
 import { naiveTopK } from './naive.js';

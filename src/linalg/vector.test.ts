@@ -1,3 +1,4 @@
+// dot / axpy / scale / norm2 against the obvious loops, for lengths around the unroll by four.
 import { describe, expect, it } from 'vitest';
 import { naiveDot } from './naive.js';
 import { createRng } from './random.js';

@@ -33,25 +33,25 @@ const REGISTRY: Record<ModelKind, Entry> = {
   itemknn: {
     create: (p) => createItemKnn(p),
     restore: (s) => ItemKnnModel.fromSnapshot(s),
-    grid: { k: [50, 100, 200, 400], shrink: [0, 10, 50] },
+    grid: { k: [50, 100, 200, 400, 800], shrink: [0, 10, 50] },
     description: 'item-based kNN, cosine with shrinkage',
   },
   userknn: {
     create: (p) => createUserKnn(p),
     restore: (s) => UserKnnModel.fromSnapshot(s),
-    grid: { k: [50, 100, 200, 400], shrink: [0, 10] },
+    grid: { k: [25, 50, 100, 200], shrink: [0, 10] },
     description: 'user-based kNN, cosine with shrinkage',
   },
   als: {
     create: (p) => createAls(p),
     restore: (s) => AlsModel.fromSnapshot(s),
-    grid: { factors: [64], alpha: [2, 10, 40], regularization: [0.1, 10] },
+    grid: { factors: [64], alpha: [1, 4, 16], regularization: [1, 10, 50] },
     description: 'implicit ALS (conjugate gradient)',
   },
   bpr: {
     create: (p) => createBpr(p),
     restore: (s) => BprModel.fromSnapshot(s),
-    grid: { factors: [64], learningRate: [0.02, 0.05], regularization: [0.001, 0.005] },
+    grid: { factors: [64], learningRate: [0.02, 0.05], regularization: [0.01, 0.03, 0.06] },
     description: 'BPR matrix factorisation (SGD)',
   },
   ease: {
