@@ -1,8 +1,10 @@
 /**
- * Shared helpers for the benchmarks: timing, result rows, a plain-text table, and synthetic
- * inputs shaped like real recommender data.
+ * Shared helpers for the benchmarks: timing, result rows, plain-text and Markdown tables, a forced
+ * garbage collection for memory readings, and synthetic inputs shaped like real recommender data.
  * @module
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createRng, type Rng } from '../src/linalg/index.js';
 
 /** One benchmark result: an optimised kernel against its naive reference, timed in the same run. */
@@ -62,10 +64,39 @@ export function timeMs<T>(run: (input: T) => void, options: TimeOptions<T> = {})
   return times[Math.floor(times.length / 2)];
 }
 
-/** Renders rows as a plain-text table with padded columns. */
-export function formatTable(rows: readonly Row[]): string {
+/** How {@link renderTable} lays a table out. */
+export type TableStyle = 'text' | 'markdown';
+
+/**
+ * Renders a table: `text` pads columns (numbers right-aligned) under a rule of dashes; `markdown`
+ * writes a GitHub pipe table with the numeric columns right-aligned.
+ */
+export function renderTable(header: readonly string[], numeric: readonly boolean[], body: readonly string[][], style: TableStyle = 'text'): string {
+  if (style === 'markdown') {
+    const cell = (s: string): string => s.replace(/\|/g, '\\|');
+    const line = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+    const rule = `|${header.map((_, c) => (numeric[c] ? ' ---: ' : ' --- ')).join('|')}|`;
+    return [line(header), rule, ...body.map(line)].join('\n');
+  }
+  const all = [header, ...body];
+  const widths = header.map((_, c) => Math.max(...all.map((line) => line[c].length)));
+  const render = (line: readonly string[]): string =>
+    line
+      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  return [render(header), rule, ...body.map(render)].join('\n');
+}
+
+/** Milliseconds with precision that shrinks as they grow: `0.012`, `3.4`, `250`. */
+export function fmtMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toFixed(3);
+}
+
+/** Renders kernel rows as a table with padded columns (or as Markdown). */
+export function formatTable(rows: readonly Row[], style: TableStyle = 'text'): string {
   const header = ['kernel', 'size', 'optimised ms', 'naive ms', 'speed-up', 'GFLOP/s opt', 'GFLOP/s naive', 'note'];
-  const fmtMs = (ms: number): string => (ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toFixed(3));
   const fmtNum = (v: number | null, digits: number, suffix = ''): string => (v === null ? '—' : `${v.toFixed(digits)}${suffix}`);
   const body = rows.map((r) => [
     r.kernel,
@@ -77,16 +108,43 @@ export function formatTable(rows: readonly Row[]): string {
     fmtNum(r.naiveGflops, 2),
     r.note,
   ]);
-  const all = [header, ...body];
-  const widths = header.map((_, c) => Math.max(...all.map((line) => line[c].length)));
-  const numeric = [false, false, true, true, true, true, true, false];
-  const render = (line: string[]): string =>
-    line
-      .map((cell, c) => (numeric[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
-      .join('  ')
-      .trimEnd();
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [render(header), rule, ...body.map(render)].join('\n');
+  return renderTable(header, [false, false, true, true, true, true, true, false], body, style);
+}
+
+/** A way to force a full garbage collection, and how it was obtained. */
+export interface GcHandle {
+  /** Runs a full collection, or null when none could be obtained. */
+  run: (() => void) | null;
+  /** `global.gc (--expose-gc)`, `v8.setFlagsFromString('--expose-gc')`, or why there is none. */
+  how: string;
+}
+
+let gcHandle: GcHandle | undefined;
+
+/**
+ * `global.gc` when Node runs with `--expose-gc`; otherwise the flag is turned on at run time and
+ * `gc` is fetched from a fresh V8 context. Memory deltas are only meaningful with a collection
+ * before each reading, so callers should print {@link GcHandle.how}.
+ */
+export function gcHandleOf(): GcHandle {
+  if (gcHandle) return gcHandle;
+  const exposed = (globalThis as { gc?: unknown }).gc;
+  if (typeof exposed === 'function') {
+    gcHandle = { run: () => void (exposed as () => unknown)(), how: 'global.gc (--expose-gc)' };
+    return gcHandle;
+  }
+  try {
+    setFlagsFromString('--expose-gc');
+    const fn: unknown = runInNewContext('gc');
+    if (typeof fn === 'function') {
+      gcHandle = { run: () => void (fn as () => unknown)(), how: "global.gc not exposed; gc via v8.setFlagsFromString('--expose-gc')" };
+      return gcHandle;
+    }
+  } catch {
+    // fall through: no collection available
+  }
+  gcHandle = { run: null, how: 'no gc available (run node with --expose-gc): memory deltas include garbage' };
+  return gcHandle;
 }
 
 /** Largest |a[i] − b[i]| (Infinity when lengths differ). */

@@ -8,6 +8,7 @@ import type { CsrMatrix } from '../core/csr-matrix.js';
 import { transposeCsr } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import { axpy, createRng, dot, gramianT } from '../linalg/index.js';
+import { EarlyStopping } from './early-stopping.js';
 import { factorCosine, itemGramian, scoreFactors } from './factor-model.js';
 import type { Factors } from './factor-model.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
@@ -145,10 +146,7 @@ export class AlsModel implements Recommender {
     for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = rng.normal() * 0.01;
     this.f = { userFactors, itemFactors, itemBias: new Float32Array(train.numCols), dim };
     const itemUser = transposeCsr(train);
-    let best = -Infinity;
-    let bestEpoch = 0;
-    let bestState: [Float32Array, Float32Array] | undefined;
-    let stale = 0;
+    const stopping = new EarlyStopping<[Float32Array, Float32Array]>(context, o.evalEvery, o.patience, o.iterations, 'als');
     let epochs = 0;
     for (let it = 1; it <= o.iterations; it++) {
       throwIfAborted(context.signal);
@@ -157,24 +155,14 @@ export class AlsModel implements Recommender {
       this.yty = undefined;
       epochs = it;
       context.onProgress?.('als iterations', it, o.iterations);
-      if (context.validate && (it % o.evalEvery === 0 || it === o.iterations)) {
-        const s = context.validate();
-        context.logger?.log('debug', 'als validation', { iteration: it, score: s });
-        if (s > best) {
-          best = s;
-          bestEpoch = it;
-          bestState = [userFactors.slice(), itemFactors.slice()];
-          stale = 0;
-        } else if (++stale >= o.patience) break;
-      }
+      if (stopping.afterEpoch(it, () => [userFactors.slice(), itemFactors.slice()])) break;
     }
-    if (bestState) {
-      this.f = { ...this.f, userFactors: bestState[0], itemFactors: bestState[1] };
+    const best = stopping.best;
+    if (best) {
+      this.f = { ...this.f, userFactors: best[0], itemFactors: best[1] };
       this.yty = undefined;
     }
-    const report: FitReport = { seconds: (performance.now() - t0) / 1000, epochs };
-    if (bestState) Object.assign(report, { bestEpoch, bestScore: best });
-    return report;
+    return stopping.report((performance.now() - t0) / 1000, epochs);
   }
 
   score(query: UserQuery, out: Float32Array): void {

@@ -7,6 +7,7 @@
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import { createRng } from '../linalg/index.js';
+import { EarlyStopping } from './early-stopping.js';
 import { factorCosine, itemGramian, scoreFactors, scoreWithVector } from './factor-model.js';
 import type { Factors } from './factor-model.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
@@ -95,10 +96,7 @@ export class BprModel implements Recommender {
     for (let e = 0; e < nnz; e++) order[e] = e;
     const lr = o.learningRate;
     const reg = o.regularization;
-    let best = -Infinity;
-    let bestEpoch = 0;
-    let bestState: [Float32Array, Float32Array, Float32Array] | undefined;
-    let stale = 0;
+    const stopping = new EarlyStopping<[Float32Array, Float32Array, Float32Array]>(context, o.evalEvery, o.patience, o.epochs, 'bpr');
     let epochs = 0;
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       throwIfAborted(context.signal);
@@ -137,24 +135,14 @@ export class BprModel implements Recommender {
       epochs = epoch;
       this.yty = undefined;
       context.onProgress?.('bpr epochs', epoch, o.epochs);
-      if (context.validate && (epoch % o.evalEvery === 0 || epoch === o.epochs)) {
-        const s = context.validate();
-        context.logger?.log('debug', 'bpr validation', { epoch, score: s });
-        if (s > best) {
-          best = s;
-          bestEpoch = epoch;
-          bestState = [P.slice(), Q.slice(), bias.slice()];
-          stale = 0;
-        } else if (++stale >= o.patience) break;
-      }
+      if (stopping.afterEpoch(epoch, () => [P.slice(), Q.slice(), bias.slice()])) break;
     }
-    if (bestState) {
-      this.f = { userFactors: bestState[0], itemFactors: bestState[1], itemBias: bestState[2], dim };
+    const best = stopping.best;
+    if (best) {
+      this.f = { userFactors: best[0], itemFactors: best[1], itemBias: best[2], dim };
       this.yty = undefined;
     }
-    const report: FitReport = { seconds: (performance.now() - t0) / 1000, epochs };
-    if (bestState) Object.assign(report, { bestEpoch, bestScore: best });
-    return report;
+    return stopping.report((performance.now() - t0) / 1000, epochs);
   }
 
   score(query: UserQuery, out: Float32Array): void {
