@@ -240,16 +240,15 @@ async function benchModel(
   gemmGflops: number,
   progress: (line: string) => void,
 ): Promise<ModelRow> {
-  const gc = gcHandleOf().run;
   const model = createModel(kind, params);
   const phases: { name: string; at: number }[] = [];
 
-  gc?.();
+  await settleMemory();
   const before = process.memoryUsage();
   const t0 = performance.now();
   const report = await model.fit(train, { onProgress: (phase) => phases.push({ name: phase, at: performance.now() }) });
   const fitMs = performance.now() - t0;
-  gc?.();
+  await settleMemory();
   const after = process.memoryUsage();
 
   const notes: string[] = [];
@@ -275,6 +274,18 @@ async function benchModel(
     speedUp: latency.naive.p50 / latency.fast.p50,
     note: notes.join('; '),
   };
+}
+
+/**
+ * Collects garbage twice around a turn of the event loop, so that array buffers freed by the first
+ * collection have their backing stores released before memory is read (no-op without a gc).
+ */
+async function settleMemory(): Promise<void> {
+  const gc = gcHandleOf().run;
+  if (gc === null) return;
+  gc();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  gc();
 }
 
 /**

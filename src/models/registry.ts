@@ -33,7 +33,7 @@ const REGISTRY: Record<ModelKind, Entry> = {
   itemknn: {
     create: (p) => createItemKnn(p),
     restore: (s) => ItemKnnModel.fromSnapshot(s),
-    grid: { k: [50, 100, 200, 400, 800], shrink: [0, 10, 50] },
+    grid: { k: [50, 100, 200, 400, 800, 1600], shrink: [0, 10, 50] },
     description: 'item-based kNN, cosine with shrinkage',
   },
   userknn: {
@@ -57,7 +57,7 @@ const REGISTRY: Record<ModelKind, Entry> = {
   ease: {
     create: (p) => createEase(p),
     restore: (s) => EaseModel.fromSnapshot(s),
-    grid: { lambda: [100, 250, 500, 1000, 2000] },
+    grid: { lambda: [50, 100, 250, 500, 1000, 2000] },
     description: 'EASE closed-form item autoencoder',
   },
 };
