@@ -7,6 +7,8 @@ export type {
   BulkWrite,
   BulkWriteResult,
   CallOptions,
+  EmbeddingEntry,
+  EmbeddingStore,
   CatalogStore,
   EventQuery,
   EventStore,

@@ -484,6 +484,35 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       });
     });
 
+    describe('embeddings', () => {
+      it('caches vectors per encoder and hash, replaces on put, and reports misses by absence', async () => {
+        const a = Float32Array.from([0.25, -1.5, 3]);
+        const b = Float32Array.from([1, 2, 3]);
+        expect(await storage.embeddings.put('use-lite', [{ hash: 'h1', vector: a }, { hash: 'h2', vector: b }])).toBe(2);
+        await storage.embeddings.put('other', [{ hash: 'h1', vector: b }]);
+        const got = await storage.embeddings.get('use-lite', ['h1', 'missing', 'h2']);
+        expect([...got.keys()].sort()).toEqual(['h1', 'h2']);
+        expect(Array.from(got.get('h1')!)).toEqual(Array.from(a));
+        expect(got.get('h1')).toBeInstanceOf(Float32Array);
+        expect(Array.from((await storage.embeddings.get('other', ['h1'])).get('h1')!)).toEqual(Array.from(b));
+        await storage.embeddings.put('use-lite', [{ hash: 'h1', vector: b }]);
+        expect(Array.from((await storage.embeddings.get('use-lite', ['h1'])).get('h1')!)).toEqual(Array.from(b));
+        expect(await storage.embeddings.count('use-lite')).toBe(2);
+        expect(await storage.embeddings.count('none')).toBe(0);
+      });
+
+      it('rejects malformed vectors and writes none of the batch', async () => {
+        await expectValidation(
+          storage.embeddings.put('enc', [
+            { hash: 'ok', vector: Float32Array.from([1]) },
+            { hash: 'bad', vector: Float32Array.from([Number.NaN]) },
+          ]),
+          { index: 1, field: 'vector' },
+        );
+        expect(await storage.embeddings.count('enc')).toBe(0);
+      });
+    });
+
     describe('bulkWrite', () => {
       it('writes items, users and events together and reports counts', async () => {
         const result = await storage.bulkWrite({
@@ -599,8 +628,10 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         ]);
         const payload = seededBytes(4096, 7);
         const saved = await storage.models.save('als', { factors: 8 }, payload);
+        await storage.embeddings.put('enc', [{ hash: 'h', vector: Float32Array.from([0.5, 0.25]) }]);
 
         const again = await reopen();
+        expect(Array.from((await again.embeddings.get('enc', ['h'])).get('h')!)).toEqual([0.5, 0.25]);
         expect(await again.items.get(fullItem.id)).toEqual(fullItem);
         expect(await again.items.get(bareItem.id)).toStrictEqual(stored(bareItem));
         expect(await again.users.get('u1')).toEqual({ id: 'u1', attributes: { city: 'Köln' } });

@@ -111,6 +111,23 @@ export interface ModelStore {
   names(options?: CallOptions): Promise<string[]>;
 }
 
+/** A cached vector under its text hash. */
+export interface EmbeddingEntry {
+  /** Hash of the exact text that was encoded (hex). */
+  hash: string;
+  vector: Float32Array;
+}
+
+/** Cache of text embeddings keyed by (encoder id, text hash): a text is encoded once per encoder. */
+export interface EmbeddingStore {
+  /** The cached vectors among `hashes`; hashes not cached are absent from the map. */
+  get(encoderId: string, hashes: readonly string[], options?: CallOptions): Promise<Map<string, Float32Array>>;
+  /** Stores vectors, replacing any under the same key; returns how many were written. */
+  put(encoderId: string, entries: readonly EmbeddingEntry[], options?: CallOptions): Promise<number>;
+  /** Number of vectors cached for `encoderId`. */
+  count(encoderId: string, options?: CallOptions): Promise<number>;
+}
+
 /** One atomic write of several kinds of records: all land or none do. */
 export interface BulkWrite {
   items?: readonly Item[];
@@ -141,6 +158,7 @@ export interface Storage {
   readonly users: UserStore;
   readonly events: EventStore;
   readonly models: ModelStore;
+  readonly embeddings: EmbeddingStore;
   /** Writes items, users and events in one transaction; on any error nothing is written. */
   bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult>;
   /** Releases the connection; further calls fail. */

@@ -60,6 +60,19 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'embedding cache keyed by encoder and text hash',
+    sql: `
+      CREATE TABLE IF NOT EXISTS embeddings (
+        encoder TEXT NOT NULL,
+        hash    TEXT NOT NULL,
+        dim     INTEGER NOT NULL,
+        vector  BLOB NOT NULL,
+        PRIMARY KEY (encoder, hash)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -17,7 +17,7 @@ import type { Storage } from '../storage.js';
 import { redactUrl } from '../storage-url.js';
 import { openSqliteDatabase } from './sqlite-driver.js';
 import type { SqliteDatabase } from './sqlite-driver.js';
-import { SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
+import { SQLITE_MIGRATIONS, SQLITE_SCHEMA_VERSION } from './sqlite-schema.js';
 import { createSqliteStorage } from './sqlite-storage.js';
 
 async function tempDir(): Promise<string> {
@@ -91,7 +91,8 @@ describe('sqlite storage specifics', () => {
     const db = raw();
     expect(pragma(db, 'journal_mode')).toBe('wal');
     const rows = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all([]) as { version: number }[];
-    expect(rows.map((row) => row.version)).toEqual([SQLITE_SCHEMA_VERSION]);
+    expect(rows.map((row) => row.version)).toEqual(SQLITE_MIGRATIONS.map((m) => m.version));
+    expect(rows.at(-1)?.version).toBe(SQLITE_SCHEMA_VERSION);
   });
 
   it('refuses a file whose schema is newer than this build', async () => {

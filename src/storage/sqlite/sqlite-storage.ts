@@ -15,6 +15,7 @@ import type {
   BulkWriteResult,
   CallOptions,
   CatalogStore,
+  EmbeddingStore,
   EventQuery,
   EventStore,
   ListOptions,
@@ -562,6 +563,53 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     },
   };
 
+  const embeddings: EmbeddingStore = {
+    async get(encoderId, hashes, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('encoderId', encoderId);
+      return run('embeddings.get', options?.signal, () => {
+        const out = new Map<string, Float32Array>();
+        const stmt = sql('SELECT vector FROM embeddings WHERE encoder = ? AND hash = ?');
+        for (const hash of hashes) {
+          const row = stmt.get([encoderId, hash]) as { vector: unknown } | undefined;
+          if (row === undefined) continue;
+          const bytes = toBytes(row.vector);
+          const vector = new Float32Array(bytes.byteLength / 4);
+          new Uint8Array(vector.buffer).set(bytes);
+          out.set(hash, vector);
+        }
+        return out;
+      });
+    },
+    async put(encoderId, entries, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('encoderId', encoderId);
+      entries.forEach((e, index) => {
+        if (typeof e.hash !== 'string' || e.hash.length === 0) {
+          throw new ValidationError(`embeddings[${index}]: field "hash" must be a non-empty string`, { details: { index, field: 'hash' } });
+        }
+        if (!(e.vector instanceof Float32Array) || e.vector.length === 0 || !e.vector.every(Number.isFinite)) {
+          throw new ValidationError(`embeddings[${index}]: field "vector" must be a non-empty Float32Array of finite numbers`, {
+            details: { index, field: 'vector' },
+          });
+        }
+      });
+      return write('embeddings.put', options?.signal, () => {
+        const stmt = sql('INSERT OR REPLACE INTO embeddings (encoder, hash, dim, vector) VALUES (?, ?, ?, ?)');
+        for (const e of entries) stmt.run([encoderId, e.hash, e.vector.length, new Uint8Array(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength)]);
+        return entries.length;
+      });
+    },
+    async count(encoderId, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('encoderId', encoderId);
+      return run('embeddings.count', options?.signal, () => {
+        const row = sql('SELECT COUNT(*) AS n FROM embeddings WHERE encoder = ?').get([encoderId]) as { n: number };
+        return row.n;
+      });
+    },
+  };
+
   const capabilities: StorageCapabilities = Object.freeze({ concurrentWriters: false });
 
   return {
@@ -571,6 +619,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     users,
     events,
     models,
+    embeddings,
     async bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
       if (typeof batch !== 'object' || batch === null) {
