@@ -35,6 +35,8 @@ export interface EvaluateOptions {
   sampledNegatives?: number;
   /** Seed of negative sampling. */
   seed?: number;
+  /** Rank only these items (1 = candidate), e.g. the held-out items of a cold-start split. */
+  candidates?: Uint8Array;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
 }
@@ -107,6 +109,10 @@ export function evaluateRanking(model: Recommender, task: RankingTask, options: 
         if (u >= m.numRows) continue;
         for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) mask[m.indices[p]] = 1;
       }
+      if (options.candidates) {
+        const c = options.candidates;
+        for (let i = 0; i < numItems; i++) if (c[i] === 0) mask[i] = 1;
+      }
       // A target is never hidden, even when the same item also occurs in an excluded part.
       for (let p = tStart; p < tEnd; p++) mask[targets.indices[p]] = 0;
     }
@@ -118,7 +124,7 @@ export function evaluateRanking(model: Recommender, task: RankingTask, options: 
   }
   options.onProgress?.('evaluate', total, total);
   return {
-    mode: sampled ? `sampled-${sampled}` : 'full',
+    mode: sampled ? `sampled-${sampled}` : options.candidates ? 'candidates' : 'full',
     users,
     metrics: finalizeMetrics(sums, ks, users),
     lists: listMetrics(lists, task.itemPopularity, history.numRows),

@@ -8,7 +8,7 @@ import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import { createRng } from '../linalg/index.js';
 import { EarlyStopping } from './early-stopping.js';
-import { factorCosine, itemGramian, scoreFactors, scoreWithVector } from './factor-model.js';
+import { bprFoldIn, factorCosine, itemGramian, scoreFactors, scoreWithVector, sortedContains } from './factor-model.js';
 import type { Factors } from './factor-model.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -47,19 +47,6 @@ const DEFAULTS: BprOptions = {
 /** Creates a BPR-MF recommender. */
 export function createBpr(options: Partial<BprOptions> = {}): BprModel {
   return new BprModel({ ...DEFAULTS, ...options });
-}
-
-function contains(sorted: Int32Array, start: number, end: number, value: number): boolean {
-  let lo = start;
-  let hi = end - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid];
-    if (v === value) return true;
-    if (v < value) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 /** BPR matrix factorisation. */
@@ -114,7 +101,7 @@ export class BprModel implements Recommender {
         const end = train.indptr[u + 1];
         if (end - start >= numItems) continue;
         let j = rng.int(numItems);
-        while (contains(train.indices, start, end, j)) j = rng.int(numItems);
+        while (sortedContains(train.indices, start, end, j)) j = rng.int(numItems);
         const pu = u * dim;
         const qi = i * dim;
         const qj = j * dim;
@@ -151,36 +138,7 @@ export class BprModel implements Recommender {
       scoreFactors(this.f, query, out, () => (this.yty ??= itemGramian(this.f)), { alpha: 1, regularization: 1 });
       return;
     }
-    scoreWithVector(this.f, this.foldIn(query.items), out);
-  }
-
-  /**
-   * A user vector for a history the model has not seen: BPR steps on the user's factors only, with
-   * item factors frozen, from the mean of the history's item factors. Deterministic per history.
-   */
-  foldIn(items: Int32Array): Float32Array {
-    const { itemFactors: Q, itemBias: bias, dim } = this.f;
-    const numItems = bias.length;
-    const valid = Int32Array.from(items.filter((i) => i >= 0 && i < numItems)).sort();
-    const p = new Float32Array(dim);
-    if (valid.length === 0) return p;
-    for (const i of valid) for (let k = 0; k < dim; k++) p[k] += Q[i * dim + k] / valid.length;
-    let h = 2166136261;
-    for (const i of valid) h = Math.imul(h ^ i, 16777619);
-    const rng = createRng(h >>> 0);
-    const lr = this.options.learningRate;
-    const reg = this.options.regularization;
-    const steps = Math.max(200, 20 * valid.length);
-    for (let s = 0; s < steps; s++) {
-      const i = valid[rng.int(valid.length)];
-      let j = rng.int(numItems);
-      for (let t = 0; t < 10 && contains(valid, 0, valid.length, j); t++) j = rng.int(numItems);
-      let x = bias[i] - bias[j];
-      for (let k = 0; k < dim; k++) x += p[k] * (Q[i * dim + k] - Q[j * dim + k]);
-      const g = 1 / (1 + Math.exp(x));
-      for (let k = 0; k < dim; k++) p[k] += lr * (g * (Q[i * dim + k] - Q[j * dim + k]) - reg * p[k]);
-    }
-    return p;
+    scoreWithVector(this.f, bprFoldIn(this.f, query.items, { learningRate: this.options.learningRate, regularization: this.options.regularization }), out);
   }
 
   similarItems(itemIdx: number, out: Float32Array): void {

@@ -4,7 +4,7 @@
  * (one weighted ridge solve against fixed item factors).
  * @module
  */
-import { dot, gramianT, solveSpdSmall } from '../linalg/index.js';
+import { createRng, dot, gramianT, solveSpdSmall } from '../linalg/index.js';
 import type { UserQuery } from './recommender.js';
 
 /** Factor matrices of a trained model. */
@@ -94,4 +94,46 @@ export function factorCosine(f: Factors, itemIdx: number, out: Float32Array): vo
 /** YᵀY of the item factors. */
 export function itemGramian(f: Factors): Float64Array {
   return gramianT(f.itemFactors, f.itemBias.length, f.dim);
+}
+
+/** Binary search for `value` in the ascending run `sorted[start, end)`. */
+export function sortedContains(sorted: Int32Array, start: number, end: number, value: number): boolean {
+  let lo = start;
+  let hi = end - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid];
+    if (v === value) return true;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/**
+ * A user vector for a history the model has not seen: BPR steps on the user's factors only, item
+ * factors frozen, starting from the mean of the history's item factors. Deterministic per history.
+ */
+export function bprFoldIn(f: Factors, items: Int32Array, options: { learningRate: number; regularization: number }): Float32Array {
+  const { itemFactors: Q, itemBias: bias, dim } = f;
+  const numItems = bias.length;
+  const valid = Int32Array.from(items.filter((i) => i >= 0 && i < numItems)).sort();
+  const p = new Float32Array(dim);
+  if (valid.length === 0) return p;
+  for (const i of valid) for (let k = 0; k < dim; k++) p[k] += Q[i * dim + k] / valid.length;
+  let h = 2166136261;
+  for (const i of valid) h = Math.imul(h ^ i, 16777619);
+  const rng = createRng(h >>> 0);
+  const { learningRate: lr, regularization: reg } = options;
+  const steps = Math.max(200, 20 * valid.length);
+  for (let s = 0; s < steps; s++) {
+    const i = valid[rng.int(valid.length)];
+    let j = rng.int(numItems);
+    for (let t = 0; t < 10 && sortedContains(valid, 0, valid.length, j); t++) j = rng.int(numItems);
+    let x = bias[i] - bias[j];
+    for (let k = 0; k < dim; k++) x += p[k] * (Q[i * dim + k] - Q[j * dim + k]);
+    const g = 1 / (1 + Math.exp(x));
+    for (let k = 0; k < dim; k++) p[k] += lr * (g * (Q[i * dim + k] - Q[j * dim + k]) - reg * p[k]);
+  }
+  return p;
 }

@@ -3,7 +3,7 @@ import { csrFromCoo } from '../core/csr-matrix.js';
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { createRng, topK } from '../linalg/index.js';
 import { MODEL_KINDS, createModel, deserializeModel, serializeModel } from './registry.js';
-import type { ModelParams, Recommender } from './recommender.js';
+import type { ItemEmbeddings, ModelParams, Recommender } from './recommender.js';
 
 /**
  * Two planted communities: users 0..29 mostly hold items 0..19, users 30..59 mostly items 20..39,
@@ -30,7 +30,22 @@ function communities(): CsrMatrix {
   return csrFromCoo(60, 40, rows, cols, null, 'max');
 }
 
+/** Synthetic text embeddings: each community's items share a direction, plus noise. */
+function communityText(): ItemEmbeddings {
+  const rng = createRng(5);
+  const dim = 16;
+  const vectors = new Float32Array(40 * dim);
+  for (let i = 0; i < 40; i++) {
+    vectors[i * dim + (i < 20 ? 0 : 1)] = 1;
+    for (let k = 2; k < dim; k++) vectors[i * dim + k] = rng.normal() * 0.3;
+  }
+  return { vectors, dim };
+}
+
+const context = { itemEmbeddings: communityText() };
+
 function fastParams(kind: string): ModelParams {
+  if (kind === 'hybrid') return { factors: 8, epochs: 20, textBlend: 0.5, easeLambda: 10 };
   if (kind === 'als') return { factors: 8, iterations: 10, alpha: 2, regularization: 1 };
   if (kind === 'bpr') return { factors: 8, epochs: 60, learningRate: 0.05, regularization: 0.001 };
   if (kind === 'ease') return { lambda: 10 };
@@ -72,20 +87,20 @@ describe.each(MODEL_KINDS.filter((k) => k !== 'pop'))('%s', (kind) => {
 
   it('recommends from the user\'s own community', async () => {
     const model = createModel(kind, fastParams(kind));
-    await model.fit(train);
+    await model.fit(train, context);
     expect(model.numItems).toBe(40);
     expect(inCommunityShare(model, train, true)).toBeGreaterThan(0.85);
   });
 
   it('scores an unseen user from a history (fold-in) like a known one', async () => {
     const model = createModel(kind, fastParams(kind));
-    await model.fit(train);
+    await model.fit(train, context);
     expect(inCommunityShare(model, train, false)).toBeGreaterThan(0.8);
   });
 
   it('restores from its snapshot with identical scores', async () => {
     const model = createModel(kind, fastParams(kind));
-    await model.fit(train);
+    await model.fit(train, context);
     const copy = deserializeModel(serializeModel(model));
     expect(copy.kind).toBe(kind);
     expect(copy.params).toEqual(model.params);
@@ -99,7 +114,7 @@ describe.each(MODEL_KINDS.filter((k) => k !== 'pop'))('%s', (kind) => {
 
   it('finds similar items inside the item\'s community', async () => {
     const model = createModel(kind, fastParams(kind));
-    await model.fit(train);
+    await model.fit(train, context);
     const s = new Float32Array(40);
     model.similarItems(5, s);
     const mask = new Uint8Array(40);
@@ -114,7 +129,7 @@ describe('pop', () => {
   it('ranks by number of users', async () => {
     const train = communities();
     const model = createModel('pop');
-    await model.fit(train);
+    await model.fit(train, context);
     const s = scoresFor(model, train, 0);
     const top = topK(s, 2);
     expect(new Set(top.indices)).toEqual(new Set([0, 20]));
@@ -150,5 +165,42 @@ describe('iterative models', () => {
 describe('registry', () => {
   it('rejects unknown models with the list of known ones', () => {
     expect(() => createModel('lightgcn')).toThrow(/unknown model "lightgcn".*ease/);
+  });
+});
+
+describe('text-aware models', () => {
+  it('refuse to fit without item embeddings, naming the fix', async () => {
+    await expect(createModel('semantic').fit(communities())).rejects.toThrow(/needs item text embeddings/);
+    await expect(createModel('hybrid').fit(communities())).rejects.toThrow(/needs item text embeddings/);
+  });
+
+  it('rank items without any interaction from their text (cold items)', async () => {
+    // Items 15..19 and 35..39 lose all their interactions: they are cold, known only by text.
+    const full = communities();
+    const rows: number[] = [];
+    const cols: number[] = [];
+    for (let u = 0; u < full.numRows; u++) {
+      for (let p = full.indptr[u]; p < full.indptr[u + 1]; p++) {
+        const i = full.indices[p];
+        if (i % 20 >= 15) continue;
+        rows.push(u);
+        cols.push(i);
+      }
+    }
+    const train = csrFromCoo(60, 40, rows, cols, null, 'max');
+    const cold = new Uint8Array(40);
+    for (let i = 0; i < 40; i++) if (i % 20 >= 15) cold[i] = 1;
+    for (const kind of ['semantic', 'hybrid']) {
+      const model = createModel(kind, { ...fastParams(kind), textBlend: 1 });
+      await model.fit(train, context);
+      let inside = 0;
+      for (const u of [0, 5, 10, 35, 40, 50]) {
+        const s = scoresFor(model, train, u);
+        const mask = Uint8Array.from(cold, (c) => 1 - c);
+        const top = topK(s, 5, mask);
+        inside += Array.from(top.indices).filter((i) => (u < 30) === (i < 20)).length;
+      }
+      expect(inside, kind).toBeGreaterThanOrEqual(27);
+    }
   });
 });

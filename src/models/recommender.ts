@@ -17,12 +17,23 @@ export interface UserQuery {
   userIdx: number;
   /** Item indices of the user's history (training row, or a live history for fold-in). */
   items: Int32Array;
-  /** Values aligned with `items` (1 for implicit feedback). */
+  /** Values aligned with `items` (1 for implicit feedback; negative for negative feedback where a model supports it). */
   values: Float32Array;
+  /** Embedding of the user's own text (verbalised history, searches, reviews), for text-aware models. */
+  textVector?: Float32Array;
+}
+
+/** Text embeddings of the items, aligned with the training matrix's columns. */
+export interface ItemEmbeddings {
+  /** Items × dim, row-major; a zero row means the item has no text. */
+  vectors: Float32Array;
+  dim: number;
 }
 
 /** Hooks and limits for a fit. */
 export interface FitContext {
+  /** Item text embeddings, required by text-aware models (`semantic`, `hybrid`) and ignored by others. */
+  itemEmbeddings?: ItemEmbeddings;
   /** Abort the fit between epochs or blocks. */
   signal?: AbortSignal;
   /** Progress of long phases. */

@@ -7,15 +7,20 @@ import { ValidationError } from '../core/errors.js';
 import { AlsModel, createAls } from './als.js';
 import { BprModel, createBpr } from './bpr.js';
 import { EaseModel, createEase } from './ease.js';
+import { HybridModel, createHybrid } from './hybrid.js';
 import { ItemKnnModel, createItemKnn } from './item-knn.js';
 import { PopularityModel, createPopularity } from './popularity.js';
 import type { ModelParams, Recommender } from './recommender.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { SemanticModel, createSemantic } from './semantic.js';
 import type { ModelSnapshot } from './snapshot.js';
 import { UserKnnModel, createUserKnn } from './user-knn.js';
 
 /** Registered model names. */
-export const MODEL_KINDS = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease'] as const;
+export const MODEL_KINDS = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'semantic', 'hybrid'] as const;
+
+/** Models that need item text embeddings to fit. */
+export const TEXT_MODEL_KINDS: readonly string[] = ['semantic', 'hybrid'];
 
 /** One of {@link MODEL_KINDS}. */
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -59,6 +64,18 @@ const REGISTRY: Record<ModelKind, Entry> = {
     restore: (s) => EaseModel.fromSnapshot(s),
     grid: { lambda: [50, 100, 250, 500, 1000, 2000] },
     description: 'EASE closed-form item autoencoder',
+  },
+  semantic: {
+    create: (p) => createSemantic(p),
+    restore: (s) => SemanticModel.fromSnapshot(s),
+    grid: { historyNorm: [0, 1], centre: [true] },
+    description: 'text-embedding interest vector, cosine scoring',
+  },
+  hybrid: {
+    create: (p) => createHybrid(p),
+    restore: (s) => HybridModel.fromSnapshot(s),
+    grid: { textBlend: [0, 0.15, 0.3, 0.5], easeLambda: [250] },
+    description: 'EASE backbone blended with a BPR-trained text adapter (v + A·e)',
   },
 };
 

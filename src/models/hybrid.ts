@@ -1,0 +1,348 @@
+/**
+ * LM–CF hybrid (C10). Two parts, blended per user after standardising each part's scores:
+ * - a collaborative backbone, EASE (item-item, closed form), strong on warm items;
+ * - a text-adapter factor model: item vectors qᵢ = vᵢ + A·eᵢ, where eᵢ is the item's frozen text
+ *   embedding and A (dim × textDim) is a trained adapter, plus a text bias w·eᵢ. User factors p, free
+ *   item factors v, item biases and the adapter are trained jointly with BPR. The free factor is
+ *   dropped at random during training (as in DropoutNet) so the adapter learns to stand alone; an
+ *   item with no interactions has vᵢ = 0 and is scored through the adapter alone.
+ * The blend weight `textBlend` is a hyper-parameter chosen on validation (0 reproduces EASE's ranking).
+ * @module
+ */
+import type { CsrMatrix } from '../core/csr-matrix.js';
+import { columnCounts } from '../core/csr-matrix.js';
+import { throwIfAborted } from '../core/errors.js';
+import { createRng, dot, gemm } from '../linalg/index.js';
+import { EarlyStopping } from './early-stopping.js';
+import { EaseModel, createEase } from './ease.js';
+import { bprFoldIn, scoreWithVector, sortedContains } from './factor-model.js';
+import type { Factors } from './factor-model.js';
+import { centredUnitRows, requireEmbeddings } from './item-text-matrix.js';
+import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
+import type { ModelSnapshot } from './snapshot.js';
+
+/** Hyper-parameters of {@link HybridModel}. */
+export interface HybridOptions {
+  /** Weight of the text-adapter part in the blend (0 = EASE only, 1 = adapter only). */
+  textBlend: number;
+  /** EASE's λ. */
+  easeLambda: number;
+  /** EASE's minimum item support. */
+  easeMinSupport: number;
+  /** Latent dimension of the adapter model. */
+  factors: number;
+  /** SGD step of user factors, free item factors and biases. */
+  learningRate: number;
+  /** L2 weight on the SGD-trained parameters. */
+  regularization: number;
+  /** Adam step of the adapter (one step per epoch, full gradient). */
+  adapterLearningRate: number;
+  /** L2 weight on the adapter. */
+  adapterDecay: number;
+  /** Probability of dropping the free factor of the positive item in a training step. */
+  dropout: number;
+  epochs: number;
+  evalEvery: number;
+  patience: number;
+  seed: number;
+}
+
+const DEFAULTS: HybridOptions = {
+  textBlend: 0.3,
+  easeLambda: 250,
+  easeMinSupport: 1,
+  factors: 64,
+  learningRate: 0.05,
+  regularization: 0.01,
+  adapterLearningRate: 0.02,
+  adapterDecay: 1e-4,
+  dropout: 0.5,
+  epochs: 40,
+  evalEvery: 5,
+  patience: 2,
+  seed: 42,
+};
+
+/** Creates an LM–CF hybrid recommender. */
+export function createHybrid(options: Partial<HybridOptions> = {}): HybridModel {
+  return new HybridModel({ ...DEFAULTS, ...options });
+}
+
+/** State of the adapter model. */
+interface AdapterState {
+  userFactors: Float32Array;
+  itemFree: Float32Array;
+  itemBias: Float32Array;
+  /** Adapter, stored transposed: textDim × dim. */
+  adapterT: Float32Array;
+  /** Text-bias weights, textDim. */
+  textBias: Float32Array;
+}
+
+/** EASE backbone plus a BPR-trained text adapter. */
+export class HybridModel implements Recommender {
+  readonly kind = 'hybrid';
+  readonly params: ModelParams;
+  private ease: EaseModel;
+  private text: Float32Array = new Float32Array(0);
+  private textDim = 0;
+  private state: AdapterState | undefined;
+  /** Derived: item vectors v + A·e and biases b + w·e, refreshed whenever the state changes. */
+  private derived: Factors = { userFactors: new Float32Array(0), itemFactors: new Float32Array(0), itemBias: new Float32Array(0), dim: 0 };
+  /** Derived: the adapter's part A·e of each item vector, and w·e of each bias. */
+  private adapterPart: Float32Array = new Float32Array(0);
+  private textBiasPart: Float32Array = new Float32Array(0);
+
+  constructor(private readonly options: HybridOptions) {
+    this.params = { ...options };
+    this.ease = createEase({ lambda: options.easeLambda, minSupport: options.easeMinSupport });
+  }
+
+  get numItems(): number {
+    return this.derived.itemBias.length;
+  }
+
+  async fit(train: CsrMatrix, context: FitContext = {}): Promise<FitReport> {
+    const t0 = performance.now();
+    const o = this.options;
+    const e = requireEmbeddings(this.kind, context.itemEmbeddings, train.numCols);
+    this.text = centredUnitRows(e);
+    this.textDim = e.dim;
+    if (o.textBlend < 1) await this.ease.fit(train, { signal: context.signal });
+    if (o.textBlend <= 0) {
+      this.state = initialState(train.numRows, train.numCols, e.dim, o.factors, o.seed);
+      this.refresh();
+      return { seconds: (performance.now() - t0) / 1000, epochs: 1 };
+    }
+    const s = initialState(train.numRows, train.numCols, e.dim, o.factors, o.seed);
+    this.state = s;
+    this.refresh();
+    const dim = o.factors;
+    const D = e.dim;
+    const n = train.numCols;
+    const rng = createRng(o.seed + 1);
+    const counts = columnCounts(train);
+    const warm = Int32Array.from(Array.from(counts.keys()).filter((i) => counts[i] > 0));
+    const nnz = train.indices.length;
+    const rowOf = new Int32Array(nnz);
+    for (let u = 0; u < train.numRows; u++) for (let p = train.indptr[u]; p < train.indptr[u + 1]; p++) rowOf[p] = u;
+    const order = Int32Array.from({ length: nnz }, (_, k) => k);
+    const gradRows = new Float32Array(n * dim);
+    const gradBias = new Float32Array(n);
+    const gradA = new Float32Array(D * dim);
+    const gradW = new Float32Array(D);
+    const adam = { mA: new Float32Array(D * dim), vA: new Float32Array(D * dim), mW: new Float32Array(D), vW: new Float32Array(D), t: 0 };
+    const qi = new Float32Array(dim);
+    const qj = new Float32Array(dim);
+    const stopping = new EarlyStopping<AdapterState>(context, o.evalEvery, o.patience, o.epochs, 'hybrid');
+    const lr = o.learningRate;
+    const reg = o.regularization;
+    let epochs = 0;
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      throwIfAborted(context.signal);
+      gradRows.fill(0);
+      gradBias.fill(0);
+      for (let k = nnz - 1; k > 0; k--) {
+        const r = rng.int(k + 1);
+        const t = order[k];
+        order[k] = order[r];
+        order[r] = t;
+      }
+      // The adapter is fixed within an epoch; free factors and biases move with every step.
+      const AE = this.adapterPart;
+      const TB = this.textBiasPart;
+      const P = s.userFactors;
+      const V = s.itemFree;
+      for (let step = 0; step < nnz; step++) {
+        const p = order[step];
+        const u = rowOf[p];
+        const i = train.indices[p];
+        const start = train.indptr[u];
+        const end = train.indptr[u + 1];
+        let j = warm[rng.int(warm.length)];
+        for (let t = 0; t < 20 && sortedContains(train.indices, start, end, j); t++) j = warm[rng.int(warm.length)];
+        if (j === i) continue;
+        const drop = rng.next() < o.dropout;
+        const pu = u * dim;
+        let x = s.itemBias[i] + TB[i] - s.itemBias[j] - TB[j];
+        for (let k = 0; k < dim; k++) {
+          qi[k] = (drop ? 0 : V[i * dim + k]) + AE[i * dim + k];
+          qj[k] = V[j * dim + k] + AE[j * dim + k];
+          x += P[pu + k] * (qi[k] - qj[k]);
+        }
+        const g = 1 / (1 + Math.exp(x));
+        for (let k = 0; k < dim; k++) {
+          const puk = P[pu + k];
+          P[pu + k] = puk + lr * (g * (qi[k] - qj[k]) - reg * puk);
+          if (!drop) V[i * dim + k] += lr * (g * puk - reg * V[i * dim + k]);
+          V[j * dim + k] += lr * (-g * puk - reg * V[j * dim + k]);
+          gradRows[i * dim + k] += g * puk;
+          gradRows[j * dim + k] -= g * puk;
+        }
+        s.itemBias[i] += lr * (g - reg * s.itemBias[i]);
+        s.itemBias[j] += lr * (-g - reg * s.itemBias[j]);
+        gradBias[i] += g;
+        gradBias[j] -= g;
+      }
+      // Full-gradient Adam ascent on the adapter: ∂/∂Aᵀ = Eᵀ·R, ∂/∂w = Eᵀ·r, averaged per sample.
+      gemm(this.text, gradRows, gradA, D, n, dim, { transA: true });
+      gemm(this.text, gradBias, gradW, D, n, 1, { transA: true });
+      adamAscent(s.adapterT, gradA, adam.mA, adam.vA, adam.t + 1, o.adapterLearningRate, o.adapterDecay, 1 / nnz);
+      adamAscent(s.textBias, gradW, adam.mW, adam.vW, adam.t + 1, o.adapterLearningRate, o.adapterDecay, 1 / nnz);
+      adam.t++;
+      this.refresh();
+      epochs = epoch;
+      context.onProgress?.('hybrid epochs', epoch, o.epochs);
+      if (stopping.afterEpoch(epoch, () => cloneState(s))) break;
+    }
+    if (stopping.best) {
+      this.state = stopping.best;
+      this.refresh();
+    }
+    return stopping.report((performance.now() - t0) / 1000, epochs);
+  }
+
+  /** Recomputes item vectors v + A·e and biases b + w·e from the state. */
+  private refresh(): void {
+    const s = this.state;
+    if (!s) return;
+    const dim = this.options.factors;
+    const n = this.text.length / Math.max(this.textDim, 1);
+    this.adapterPart = new Float32Array(n * dim);
+    gemm(this.text, s.adapterT, this.adapterPart, n, this.textDim, dim);
+    this.textBiasPart = new Float32Array(n);
+    gemm(this.text, s.textBias, this.textBiasPart, n, this.textDim, 1);
+    const itemFactors = new Float32Array(n * dim);
+    for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = s.itemFree[k] + this.adapterPart[k];
+    const itemBias = new Float32Array(n);
+    for (let i = 0; i < n; i++) itemBias[i] = s.itemBias[i] + this.textBiasPart[i];
+    this.derived = { userFactors: s.userFactors, itemFactors, itemBias, dim };
+  }
+
+  /** Scores of the adapter part alone. */
+  adapterScores(query: UserQuery, out: Float32Array): void {
+    const f = this.derived;
+    const numUsers = f.userFactors.length / f.dim;
+    if (query.userIdx >= 0 && query.userIdx < numUsers) {
+      scoreWithVector(f, f.userFactors.subarray(query.userIdx * f.dim, (query.userIdx + 1) * f.dim), out);
+    } else if (query.items.length > 0) {
+      scoreWithVector(f, bprFoldIn(f, query.items, { learningRate: this.options.learningRate, regularization: this.options.regularization }), out);
+    } else {
+      out.set(f.itemBias);
+    }
+  }
+
+  score(query: UserQuery, out: Float32Array): void {
+    const beta = this.options.textBlend;
+    const n = this.numItems;
+    if (beta <= 0) {
+      this.ease.score(query, out);
+      return;
+    }
+    const a = new Float32Array(n);
+    this.adapterScores(query, a);
+    if (beta >= 1) {
+      out.set(a);
+      return;
+    }
+    this.ease.score(query, out);
+    const [me, se] = meanStd(out);
+    const [ma, sa] = meanStd(a);
+    for (let j = 0; j < n; j++) out[j] = (1 - beta) * ((out[j] - me) / se) + beta * ((a[j] - ma) / sa);
+  }
+
+  similarItems(itemIdx: number, out: Float32Array): void {
+    // Cosine of the hybrid item vectors: collaborative where there is data, textual where there is not.
+    const { itemFactors, dim } = this.derived;
+    const n = this.numItems;
+    const off = itemIdx * dim;
+    const ni = Math.sqrt(dot(itemFactors, off, itemFactors, off, dim)) || 1;
+    for (let j = 0; j < n; j++) {
+      const nj = Math.sqrt(dot(itemFactors, j * dim, itemFactors, j * dim, dim)) || 1;
+      out[j] = dot(itemFactors, off, itemFactors, j * dim, dim) / (ni * nj);
+    }
+    out[itemIdx] = 0;
+  }
+
+  snapshot(): ModelSnapshot {
+    const s = this.state ?? initialState(0, 0, 0, this.options.factors, 0);
+    const e = this.ease.snapshot();
+    return {
+      kind: this.kind,
+      params: this.params,
+      meta: { textDim: this.textDim, ease: e.meta },
+      arrays: {
+        text: this.text,
+        userFactors: s.userFactors,
+        itemFree: s.itemFree,
+        itemBias: s.itemBias,
+        adapterT: s.adapterT,
+        textBias: s.textBias,
+        easeKept: e.arrays.kept,
+        easeWeights: e.arrays.weights,
+      },
+    };
+  }
+
+  /** Restores from {@link HybridModel.snapshot}. */
+  static fromSnapshot(snap: ModelSnapshot): HybridModel {
+    const m = new HybridModel({ ...DEFAULTS, ...(snap.params as Partial<HybridOptions>) });
+    const a = snap.arrays;
+    m.text = a.text as Float32Array;
+    m.textDim = snap.meta.textDim as number;
+    m.state = {
+      userFactors: a.userFactors as Float32Array,
+      itemFree: a.itemFree as Float32Array,
+      itemBias: a.itemBias as Float32Array,
+      adapterT: a.adapterT as Float32Array,
+      textBias: a.textBias as Float32Array,
+    };
+    m.ease = EaseModel.fromSnapshot({ kind: 'ease', params: { lambda: m.options.easeLambda, minSupport: m.options.easeMinSupport }, meta: snap.meta.ease as Record<string, unknown>, arrays: { kept: a.easeKept, weights: a.easeWeights } });
+    m.refresh();
+    return m;
+  }
+}
+
+function initialState(numUsers: number, numItems: number, textDim: number, dim: number, seed: number): AdapterState {
+  const rng = createRng(seed);
+  const userFactors = new Float32Array(numUsers * dim);
+  for (let k = 0; k < userFactors.length; k++) userFactors[k] = rng.normal() * 0.1;
+  const adapterT = new Float32Array(textDim * dim);
+  for (let k = 0; k < adapterT.length; k++) adapterT[k] = rng.normal() * 0.1;
+  // Free item factors start at zero: an item that never gets a gradient (a cold item) stays text-only.
+  return { userFactors, itemFree: new Float32Array(numItems * dim), itemBias: new Float32Array(numItems), adapterT, textBias: new Float32Array(textDim) };
+}
+
+function cloneState(s: AdapterState): AdapterState {
+  return {
+    userFactors: s.userFactors.slice(),
+    itemFree: s.itemFree.slice(),
+    itemBias: s.itemBias.slice(),
+    adapterT: s.adapterT.slice(),
+    textBias: s.textBias.slice(),
+  };
+}
+
+/** One Adam step that increases the objective: x += lr·m̂/(√v̂+ε) − lr·decay·x, with gradient `scale`·g. */
+function adamAscent(x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, t: number, lr: number, decay: number, scale: number): void {
+  const b1 = 0.9;
+  const b2 = 0.999;
+  const c1 = 1 - Math.pow(b1, t);
+  const c2 = 1 - Math.pow(b2, t);
+  for (let k = 0; k < x.length; k++) {
+    const gk = g[k] * scale;
+    m[k] = b1 * m[k] + (1 - b1) * gk;
+    v[k] = b2 * v[k] + (1 - b2) * gk * gk;
+    x[k] += lr * (m[k] / c1 / (Math.sqrt(v[k] / c2) + 1e-8)) - lr * decay * x[k];
+  }
+}
+
+function meanStd(a: Float32Array): [number, number] {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += a[k];
+  const mean = s / Math.max(a.length, 1);
+  let q = 0;
+  for (let k = 0; k < a.length; k++) q += (a[k] - mean) * (a[k] - mean);
+  const std = Math.sqrt(q / Math.max(a.length, 1));
+  return [mean, std > 0 ? std : 1];
+}
