@@ -71,7 +71,27 @@ export interface ModelBenchOptions {
   progress?: (line: string) => void;
   /** Called with each dataset's result as soon as it is complete. */
   onDataset?: (result: DatasetResult) => void;
+  /** Called once, before the first dataset, with the run's references. */
+  onReference?: (reference: ModelBenchReference) => void;
 }
+
+/** Machine-level references of a run. */
+export interface ModelBenchReference {
+  /** How garbage was collected before memory readings (see `gcHandleOf`). */
+  gc: string;
+  /** GFLOP/s of a 512³ gemm at the start of the run (EASE rows re-measure it right after their fit). */
+  gemmGflops: number;
+}
+
+/** What the columns and references of {@link formatModelTable} mean, one sentence a line. */
+export const MODEL_TABLE_NOTES: readonly string[] = [
+  'fit s: wall clock of model.fit with default hyper-parameters (except where the note says otherwise).',
+  'Δrss MB: resident set size after the fit minus before it, each read after a full gc; the allocator may keep freed pages, so a fit that allocates big temporaries (EASE\'s Gram matrix) shows more than the model keeps. Δheap/Δbuffers in the note: JS heap and ArrayBuffer growth, same readings; "new peak rss": the fit raised the process\'s high-water mark (resourceUsage().maxRSS) to this.',
+  'p50/p99/mean ms: per user, model.score for the user\'s training row (userIdx and history) + masking the training items + topK(scores, 10, mask); users/s = 1000 / mean.',
+  'naive-sort p50 ms: the same scoring and mask, then naiveTopK (a full sort of all unmasked item scores) — the reference; speed-up = naive p50 / p50. Both passes run back to back after 50 untimed users.',
+  'EASE note: fit phases from its progress callbacks; inverse GFLOP/s counts n³ flops for n kept items (potrf + potri convention, as in the kernel bench) and is divided by the gemm 512³ rate (2·n³ flops, median of 5) measured right after that fit; the run-start rate is shown too, as a gauge of how much the machine\'s speed moved.',
+  'Timings are single-threaded wall clock, taken while other work may share the machine: treat differences under ~20% as noise.',
+];
 
 /** MovieLens ratings at or above this are positive implicit feedback; the rest are dropped. */
 export const POSITIVE_RATING = 3;
@@ -110,6 +130,7 @@ export async function runModelBench(options: ModelBenchOptions = {}): Promise<Mo
   const gc = gcHandleOf();
   const gemmGflops = measureGemmGflops();
   print(`memory: ${gc.how}; FLOP-rate reference: gemm 512³ at ${gemmGflops.toFixed(2)} GFLOP/s`);
+  options.onReference?.({ gc: gc.how, gemmGflops });
 
   const rows: ModelRow[] = [];
   for (const name of names) {
@@ -136,6 +157,8 @@ export async function runModelBench(options: ModelBenchOptions = {}): Promise<Mo
     print(formatModelTable(datasetRows));
     options.onDataset?.({ name, description, rows: datasetRows });
   }
+  print('');
+  for (const line of MODEL_TABLE_NOTES) print(line);
   consume(sink());
   return rows;
 }
@@ -159,22 +182,26 @@ export function formatModelTable(rows: readonly ModelRow[], style: TableStyle = 
   return renderTable(header, [false, true, true, true, true, true, true, true, true, false], body, style);
 }
 
-/** Default parameters, except fewer iterations in quick mode and capped BPR epochs on the synthetic set. */
+/**
+ * Default parameters, except in quick mode (fewer ALS iterations and BPR epochs, EASE on items with at
+ * least 5 interactions) and BPR's epochs capped at 30 on the synthetic set.
+ */
 function benchParams(kind: string, dataset: string, quick: boolean): { params: ModelParams; capNote: string | null } {
   if (kind === 'als' && quick) return { params: { iterations: 3 }, capNote: 'quick: iterations 15→3' };
   if (kind === 'bpr' && quick) return { params: { epochs: 5 }, capNote: 'quick: epochs 100→5' };
+  if (kind === 'ease' && quick) return { params: { minSupport: 5 }, capNote: 'quick: minSupport 1→5 (the inverse is cubic in kept items)' };
   if (kind === 'bpr' && dataset === 'synthetic-ml1m') return { params: { epochs: 30 }, capNote: 'epochs capped 100→30' };
   return { params: {}, capNote: null };
 }
 
-/** GFLOP/s of a 512³ gemm (2·n³ flops), median of 3 runs. */
+/** GFLOP/s of a 512³ gemm (2·n³ flops), median of 5 runs. */
 function measureGemmGflops(): number {
   const n = 512;
   const rng = createRng(512);
   const a = Float64Array.from({ length: n * n }, () => rng.normal());
   const b = Float64Array.from({ length: n * n }, () => rng.normal());
   const c = new Float64Array(n * n);
-  const ms = timeMs(() => gemm(a, b, c, n, n, n), { repeats: 3 });
+  const ms = timeMs(() => gemm(a, b, c, n, n, n), { repeats: 5 });
   consume(c[0]);
   return (2 * n ** 3) / (ms * 1e6);
 }
@@ -245,17 +272,25 @@ async function benchModel(
 
   await settleMemory();
   const before = process.memoryUsage();
+  const peakBefore = process.resourceUsage().maxRSS; // KiB, the process's high-water mark
   const t0 = performance.now();
   const report = await model.fit(train, { onProgress: (phase) => phases.push({ name: phase, at: performance.now() }) });
   const fitMs = performance.now() - t0;
+  const peakAfter = process.resourceUsage().maxRSS;
   await settleMemory();
   const after = process.memoryUsage();
 
   const notes: string[] = [];
   if (report.epochs > 1) notes.push(`${report.epochs} ${kind === 'bpr' ? 'epochs' : 'iterations'}, ${(fitMs / 1000 / report.epochs).toFixed(2)} s each`);
-  if (kind === 'ease') notes.push(easeNote(phases, t0, fitMs, train, gemmGflops));
+  if (kind === 'ease') {
+    // The machine is shared, so the FLOP-rate reference is re-measured right after the fit rather
+    // than taken from the start of the run.
+    const adjacentGflops = measureGemmGflops();
+    notes.push(easeNote(phases, t0, fitMs, train, Number(model.params.minSupport ?? 1), adjacentGflops, gemmGflops));
+  }
   notes.push(
-    `Δheap ${((after.heapUsed - before.heapUsed) / MB).toFixed(1)} MB, Δbuffers ${((after.arrayBuffers - before.arrayBuffers) / MB).toFixed(1)} MB`,
+    `Δheap ${((after.heapUsed - before.heapUsed) / MB).toFixed(1)} MB, Δbuffers ${((after.arrayBuffers - before.arrayBuffers) / MB).toFixed(1)} MB` +
+      (peakAfter > peakBefore ? `, new peak rss ${(peakAfter / 1024).toFixed(0)} MB` : ''),
   );
 
   progress(`  ${dataset}: ${kind} fitted in ${(fitMs / 1000).toFixed(2)} s; timing top-${TOP_K} for ${users.length} users`);
@@ -292,19 +327,28 @@ async function settleMemory(): Promise<void> {
  * Splits EASE's fit into its progress phases (gram, inverse, weights) and rates the inverse:
  * n³ flops (the potrf + potri convention of the kernel bench) over its wall time, against gemm 512³.
  */
-function easeNote(phases: readonly { name: string; at: number }[], t0: number, fitMs: number, train: CsrMatrix, gemmGflops: number): string {
+function easeNote(
+  phases: readonly { name: string; at: number }[],
+  t0: number,
+  fitMs: number,
+  train: CsrMatrix,
+  minSupport: number,
+  gemmGflops: number,
+  runStartGflops: number,
+): string {
   const at = (name: string): number | undefined => phases.find((p) => p.name === name)?.at;
   const gramAt = at('ease gram');
   const inverseAt = at('ease inverse');
   const weightsAt = at('ease weights');
   if (gramAt === undefined || inverseAt === undefined || weightsAt === undefined) return 'EASE phases not reported';
-  const n = columnCounts(train).filter((c) => c > 0).length; // kept items at the default minSupport 1
+  const n = columnCounts(train).filter((c) => c > 0 && c >= minSupport).length; // the items EASE keeps
   const inverseMs = weightsAt - inverseAt;
   const inverseGflops = n ** 3 / (inverseMs * 1e6);
   const s = (ms: number): string => (ms / 1000).toFixed(2);
   return (
     `prep ${s(gramAt - t0)} s, gram ${s(inverseAt - gramAt)} s, inverse ${s(inverseMs)} s (${((100 * inverseMs) / fitMs).toFixed(0)}% of fit), ` +
-    `B ${s(t0 + fitMs - weightsAt)} s; inverse n=${n}: ${inverseGflops.toFixed(2)} GFLOP/s (n³) = ${(inverseGflops / gemmGflops).toFixed(2)}× gemm 512³`
+    `B ${s(t0 + fitMs - weightsAt)} s; inverse n=${n}: ${inverseGflops.toFixed(2)} GFLOP/s (n³) = ${(inverseGflops / gemmGflops).toFixed(2)}× gemm 512³ ` +
+    `(${gemmGflops.toFixed(2)} GFLOP/s right after the fit; ${runStartGflops.toFixed(2)} at run start)`
   );
 }
 
