@@ -19,6 +19,23 @@ export const configSchema = z
     logLevel: z.enum(LOG_LEVELS).default('info'),
     /** Model used when a request names none. */
     defaultModel: z.string().default('ease'),
+    /** Text encoder for language-model features. */
+    encoder: z
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('use-lite') }).strict(),
+        z.object({ kind: z.literal('onnx'), dir: z.string().min(1) }).strict(),
+        z
+          .object({
+            kind: z.literal('openai'),
+            baseUrl: z.string().url(),
+            model: z.string().min(1),
+            apiKey: z.string().optional(),
+            dimensions: z.number().int().positive().optional(),
+            timeoutMs: z.number().int().positive().optional(),
+          })
+          .strict(),
+      ])
+      .default({ kind: 'use-lite' }),
     feedback: z
       .object({
         positiveRating: z.number().default(3),
@@ -37,6 +54,21 @@ export const ENV_OVERRIDES = {
   LMREC_LOG_LEVEL: 'logLevel',
   LMREC_DEFAULT_MODEL: 'defaultModel',
 } as const;
+
+/**
+ * `LMREC_ENCODER` selects the encoder: `use-lite`, `onnx:/path/to/model-dir`, or
+ * `openai:<base-url>#<model>` (the key comes from `LMREC_ENCODER_API_KEY`).
+ */
+export function encoderFromEnv(value: string, apiKey?: string): Config['encoder'] {
+  if (value === 'use-lite') return { kind: 'use-lite' };
+  if (value.startsWith('onnx:')) return { kind: 'onnx', dir: value.slice(5) };
+  if (value.startsWith('openai:')) {
+    const [baseUrl, model] = value.slice(7).split('#');
+    if (!baseUrl || !model) throw new ValidationError(`LMREC_ENCODER=openai:<base-url>#<model> expected, got "${value}"`, { details: { field: 'LMREC_ENCODER' } });
+    return apiKey ? { kind: 'openai', baseUrl, model, apiKey } : { kind: 'openai', baseUrl, model };
+  }
+  throw new ValidationError(`LMREC_ENCODER must be use-lite, onnx:<dir> or openai:<base-url>#<model>, got "${value}"`, { details: { field: 'LMREC_ENCODER' } });
+}
 
 /** Where to look for settings. */
 export interface LoadConfigOptions {
@@ -67,6 +99,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const v = env[name];
     if (v !== undefined && v !== '') merged[key] = v;
   }
+  if (env.LMREC_ENCODER) merged.encoder = encoderFromEnv(env.LMREC_ENCODER, env.LMREC_ENCODER_API_KEY);
   for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) merged[k] = v;
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
@@ -81,5 +114,6 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
 /** A copy of `config` safe to print: passwords in URLs are replaced. */
 export function redactConfig(config: Config): Config {
-  return { ...config, storageUrl: config.storageUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') };
+  const encoder = config.encoder.kind === 'openai' && config.encoder.apiKey ? { ...config.encoder, apiKey: '***' } : config.encoder;
+  return { ...config, encoder, storageUrl: config.storageUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') };
 }

@@ -43,6 +43,11 @@ export class InteractionLogBuilder {
     this.t.push(timestamp);
   }
 
+  /** Registers an item without an interaction, so that it has an index (e.g. a new catalogue item). */
+  addItem(itemId: string): number {
+    return this.items.add(itemId);
+  }
+
   /** Number of interactions so far. */
   get length(): number {
     return this.u.length;

@@ -9,7 +9,8 @@ import { throwIfAborted } from '../core/errors.js';
 import type { InteractionLog } from '../core/interaction-log.js';
 import type { Logger, ProgressCallback } from '../core/logger.js';
 import { createModel, defaultGrid, expandGrid } from '../models/registry.js';
-import type { FitReport, ModelParams } from '../models/recommender.js';
+import type { IdDictionary } from '../core/id-dictionary.js';
+import type { FitReport, ItemEmbeddings, ModelParams } from '../models/recommender.js';
 import { evaluateRanking } from './evaluate-ranking.js';
 import type { EvaluationResult, RankingTask } from './evaluate-ranking.js';
 import { filterByValue, kCoreFilter, logStats } from './filter.js';
@@ -106,8 +107,27 @@ export interface ProtocolReport {
   finishedAt: string;
 }
 
+/** Text vectors of items by external id, for text-aware models. */
+export interface ItemVectorSource {
+  dim: number;
+  /** The item's vector, or undefined when it has no text. */
+  vectorOf(itemId: string): Float32Array | undefined;
+}
+
+/** Embeddings aligned with `items`' dense indices (zero rows for items without a vector). */
+export function alignItemVectors(items: IdDictionary, source: ItemVectorSource): ItemEmbeddings {
+  const vectors = new Float32Array(items.size * source.dim);
+  for (let i = 0; i < items.size; i++) {
+    const v = source.vectorOf(items.idAt(i));
+    if (v) vectors.set(v.subarray(0, source.dim), i * source.dim);
+  }
+  return { vectors, dim: source.dim };
+}
+
 /** Hooks of a protocol run. */
 export interface ProtocolHooks {
+  /** Item text vectors; required when a text-aware model (`semantic`, `hybrid`) is run. */
+  itemVectors?: ItemVectorSource;
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
   logger?: Logger;
@@ -185,6 +205,7 @@ export async function runProtocol(
   const { train, validTask, testTask, split } = prepared;
   const evalOptions = { ks: config.ks, sampledNegatives: config.sampledNegatives, seed: config.seed, signal: hooks.signal };
   const validOnly = { ...evalOptions, ks: [...new Set([...config.ks, metricCutoff(config.validMetric)])] };
+  const itemEmbeddings = hooks.itemVectors ? alignItemVectors(prepared.log.items, hooks.itemVectors) : undefined;
   const results: ModelResult[] = [];
   for (const run of models) {
     const grid = expandGrid(run.grid ?? defaultGrid(run.kind));
@@ -196,6 +217,7 @@ export async function runProtocol(
       const model = createModel(run.kind, params);
       const phase = `${run.kind} ${g + 1}/${grid.length}`;
       const fit = await model.fit(train, {
+        itemEmbeddings,
         signal: hooks.signal,
         logger: hooks.logger,
         onProgress: (p, done, total) => hooks.onProgress?.(`${phase} ${p}`, done, total),

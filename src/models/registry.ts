@@ -12,12 +12,13 @@ import { ItemKnnModel, createItemKnn } from './item-knn.js';
 import { PopularityModel, createPopularity } from './popularity.js';
 import type { ModelParams, Recommender } from './recommender.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { RandomModel, createRandom } from './random.js';
 import { SemanticModel, createSemantic } from './semantic.js';
 import type { ModelSnapshot } from './snapshot.js';
 import { UserKnnModel, createUserKnn } from './user-knn.js';
 
 /** Registered model names. */
-export const MODEL_KINDS = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'semantic', 'hybrid'] as const;
+export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'semantic', 'hybrid'] as const;
 
 /** Models that need item text embeddings to fit. */
 export const TEXT_MODEL_KINDS: readonly string[] = ['semantic', 'hybrid'];
@@ -34,6 +35,7 @@ interface Entry {
 }
 
 const REGISTRY: Record<ModelKind, Entry> = {
+  random: { create: (p) => createRandom(p), restore: (s) => RandomModel.fromSnapshot(s), grid: {}, description: 'uniformly random scores (chance baseline)' },
   pop: { create: (p) => createPopularity(p as never), restore: (s) => PopularityModel.fromSnapshot(s), grid: {}, description: 'most interacted items' },
   itemknn: {
     create: (p) => createItemKnn(p),

@@ -1,0 +1,48 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../core/errors.js';
+import { loadConfig, redactConfig } from './config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'lmrec-config-'));
+
+describe('loadConfig', () => {
+  it('has defaults in code', () => {
+    const c = loadConfig({ cwd: dir, env: {} });
+    expect(c.storageUrl).toBe('sqlite://var/lmrec.db');
+    expect(c.encoder).toEqual({ kind: 'use-lite' });
+    expect(c.feedback.positiveRating).toBe(3);
+  });
+
+  it('reads the file, then environment, then explicit overrides', () => {
+    const file = join(dir, 'a.json');
+    writeFileSync(file, JSON.stringify({ storageUrl: 'sqlite://from-file.db', logLevel: 'warn', defaultModel: 'als' }));
+    const c = loadConfig({ cwd: dir, file, env: { LMREC_STORAGE_URL: 'sqlite://from-env.db', LMREC_ENCODER: 'onnx:/models/minilm' }, overrides: { logLevel: 'debug' } });
+    expect(c.storageUrl).toBe('sqlite://from-env.db');
+    expect(c.logLevel).toBe('debug');
+    expect(c.defaultModel).toBe('als');
+    expect(c.encoder).toEqual({ kind: 'onnx', dir: '/models/minilm' });
+  });
+
+  it('names the file and key of a bad value', () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ logLevel: 'loud' }));
+    expect(() => loadConfig({ cwd: dir, file, env: {} })).toThrow(/invalid configuration at "logLevel".*bad\.json/);
+    writeFileSync(file, '{ nope');
+    expect(() => loadConfig({ cwd: dir, file, env: {} })).toThrow(ValidationError);
+    expect(() => loadConfig({ cwd: dir, file: 'missing.json', env: {} })).toThrow(/does not exist/);
+    expect(() => loadConfig({ cwd: dir, env: { LMREC_ENCODER: 'gpt' } })).toThrow(/LMREC_ENCODER must be/);
+  });
+
+  it('redacts secrets', () => {
+    const c = loadConfig({
+      cwd: dir,
+      env: { LMREC_STORAGE_URL: 'postgres://app:s3cret@db:5432/rec', LMREC_ENCODER: 'openai:http://localhost:11434#nomic-embed-text', LMREC_ENCODER_API_KEY: 'sk-123' },
+    });
+    expect(c.encoder).toMatchObject({ kind: 'openai', baseUrl: 'http://localhost:11434', model: 'nomic-embed-text', apiKey: 'sk-123' });
+    const shown = JSON.stringify(redactConfig(c));
+    expect(shown).not.toContain('s3cret');
+    expect(shown).not.toContain('sk-123');
+  });
+});
