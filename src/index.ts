@@ -34,7 +34,7 @@ export type {
   UserStore,
 } from './storage/index.js';
 
-export { detectFormat, importDataset, readInteractionFile } from './ingest/index.js';
+export { detectFormat, importDataset, loadDataset, readInteractionFile } from './ingest/index.js';
 export type { ImportReport, ImportSource } from './ingest/index.js';
 
 export { MODEL_KINDS, createModel, defaultGrid, describeModel, deserializeModel, expandGrid, isModelKind, modelFromSnapshot, serializeModel } from './models/registry.js';
@@ -54,7 +54,20 @@ export { RECBOLE_GENERAL, RECBOLE_ML1M_PUBLISHED, matrixOfRows, prepareProtocol,
 export type { ModelResult, ModelRun, ProtocolConfig, ProtocolReport, SplitConfig, Trial } from './eval/protocol.js';
 export { renderJson, renderMarkdown } from './eval/report.js';
 
+export { ENCODER_KINDS, createCachedEncoder, createEncoder, createOnnxEncoder, createOpenAiEncoder, createUseLiteEncoder, encoderConfigSchema } from './encoders/index.js';
+export type { CachedEncoder, EncodeOptions, Encoder, EncoderConfig, EncoderKind } from './encoders/index.js';
+export { createVerbalizer, MOVIE_TEMPLATE, NEWS_TEMPLATE, RETAIL_TEMPLATE, analyzeSentiment, extractAspects, scrubPii } from './text/index.js';
+export type { DomainTemplate, Verbalizer } from './text/index.js';
+export { CF_MODEL_KINDS, TEXT_MODEL_KINDS } from './models/registry.js';
+export type { ItemEmbeddings } from './models/recommender.js';
+export { SemanticModel, updateInterest } from './models/semantic.js';
+export { HybridModel } from './models/hybrid.js';
+export { ITEM_COLD_START, renderColdStartMarkdown, runColdStartProtocol } from './eval/cold-start-protocol.js';
+export type { ColdStartConfig, ColdStartReport } from './eval/cold-start-protocol.js';
+export { itemColdStartSplit, coldUserTargets, tailTargets, targetsInMask } from './eval/cold-start.js';
+export { alignItemVectors } from './eval/protocol.js';
+export type { ItemVectorSource } from './eval/protocol.js';
 export { DEFAULT_FEEDBACK_POLICY, feedbackWeight } from './engine/feedback-policy.js';
 export type { FeedbackPolicy } from './engine/feedback-policy.js';
 export { Engine, createEngine } from './engine/engine.js';
-export type { EngineOptions, RecommendOptions, RecommendedItem, Recommendations, TrainResult } from './engine/engine.js';
+export type { EmbedReport, EngineOptions, QueryOptions, RecommendOptions, RecommendedItem, Recommendations, TrainResult } from './engine/engine.js';

@@ -10,7 +10,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  CF_MODEL_KINDS,
   DEFAULT_FEEDBACK_POLICY,
+  ITEM_COLD_START,
+  TEXT_MODEL_KINDS,
+  createEncoder,
+  loadDataset,
+  renderColdStartMarkdown,
+  runColdStartProtocol,
   EngineError,
   MODEL_KINDS,
   RECBOLE_GENERAL,
@@ -25,7 +32,7 @@ import {
   renderMarkdown,
   runProtocol,
 } from '../index.js';
-import type { Config, Engine, TrainResult, ImportSource, ModelParams, ModelRun, ProtocolConfig } from '../index.js';
+import type { Config, Engine, TrainResult, ImportSource, ItemVectorSource, ModelParams, ModelRun, ProtocolConfig } from '../index.js';
 import { createProgressDisplay, progressWanted } from './progress.js';
 
 interface GlobalOptions {
@@ -61,7 +68,8 @@ async function withEngine<T>(fn: (engine: Engine, cfg: Config) => Promise<T>): P
   const cfg = config();
   const logger = createLevelLogger(cfg.logLevel, (line) => process.stderr.write(line + '\n'));
   const storage = await openStorage(cfg.storageUrl);
-  const engine = createEngine(storage, { logger, defaultModel: cfg.defaultModel, feedback: { ...DEFAULT_FEEDBACK_POLICY, positiveRating: cfg.feedback.positiveRating } });
+  const encoder = await createEncoder(cfg.encoder, { logger });
+  const engine = createEngine(storage, { logger, encoder, defaultModel: cfg.defaultModel, feedback: { ...DEFAULT_FEEDBACK_POLICY, positiveRating: cfg.feedback.positiveRating } });
   try {
     return await fn(engine, cfg);
   } finally {
@@ -179,8 +187,9 @@ program
   .command('evaluate')
   .description('run an offline protocol on a ratings file (user,item,rating[,timestamp] CSV, u.data, ratings.dat, MovieLens dir, S3-Rec file)')
   .argument('<path>', 'ratings file or directory')
-  .option('--protocol <name>', 'recbole (ratings ≥ 3, 10-core, random 8:1:1, full ranking) | loo (leave-one-out by time) | temporal (global 8:1:1 by time)', 'recbole')
-  .option('-m, --models <list>', 'comma-separated models', parseModels, [...MODEL_KINDS])
+  .option('--protocol <name>', 'recbole (ratings ≥ 3, 10-core, random 8:1:1, full ranking) | loo (leave-one-out by time) | temporal (global 8:1:1 by time) | cold-start (20% of items held out, ranked among themselves)', 'recbole')
+  .option('-m, --models <list>', `comma-separated models (default: ${CF_MODEL_KINDS.join(',')}, plus ${TEXT_MODEL_KINDS.join(',')} with --text)`, parseModels)
+  .option('--text <dir>', 'dataset directory with item texts (e.g. a MovieLens dir): enables the text-aware models, encoding items through the cache in --db')
   .option('--min-rating <n>', 'positive-feedback threshold (protocol default; "none" keeps all)')
   .option('--kcore <n>', 'k-core threshold for users and items (0 = none)', intArg('--kcore', 0))
   .option('--seed <n>', 'split seed', intArg('--seed', 0))
@@ -194,11 +203,28 @@ program
   .action(async (path: string, opts: EvaluateCliOptions) => {
     const json = Boolean(globals().json);
     const progress = createProgressDisplay(progressWanted(json));
-    const protocol = protocolFor(opts);
     const log = await readInteractionFile(resolve(path), opts.format === 's3rec' ? { format: 's3rec' } : {});
-    const runs: ModelRun[] = opts.models.map((kind) => ({ kind, grid: gridFor(kind, opts) }));
+    const models = opts.models ?? [...CF_MODEL_KINDS, ...(opts.text ? TEXT_MODEL_KINDS : [])];
+    const needsText = models.filter((m) => TEXT_MODEL_KINDS.includes(m));
+    if (needsText.length > 0 && !opts.text) throw new InvalidArgumentError(`models ${needsText.join(', ')} read item texts: pass --text <dataset dir>`);
+    const runs: ModelRun[] = models.map((kind) => ({ kind, grid: gridFor(kind, opts) }));
     const logger = createLevelLogger((globals().logLevel as Config['logLevel'] | undefined) ?? 'warn', (line) => process.stderr.write(line + '\n'));
+    const itemVectors = opts.text ? await datasetVectors(resolve(opts.text), progress.onProgress) : undefined;
+    progress.stop();
+    if (opts.protocol === 'cold-start') {
+      const config = { ...ITEM_COLD_START, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.ks ? { ks: opts.ks } : {}) };
+      if (opts.minRating === 'none') delete config.minValue;
+      else if (opts.minRating !== undefined) config.minValue = numberArg('--min-rating')(opts.minRating);
+      const report = await runColdStartProtocol(log, path, config, runs, { itemVectors, logger, onProgress: progress.onProgress });
+      progress.stop();
+      const md = renderColdStartMarkdown(report);
+      writeReports(opts.out, JSON.stringify(report, null, 2) + '\n', md);
+      print(report, () => md);
+      return;
+    }
+    const protocol = protocolFor(opts);
     const report = await runProtocol(log, path, protocol, runs, {
+      itemVectors,
       onProgress: progress.onProgress,
       logger,
       onModel: (m) => {
@@ -209,18 +235,37 @@ program
     progress.stop();
     const reference = protocol.name === 'recbole-general' ? { name: 'RecBole ML-1M', table: RECBOLE_ML1M_PUBLISHED } : undefined;
     const md = renderMarkdown(report, reference);
-    if (opts.out) {
-      const dir = resolve(opts.out);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'report.json'), renderJson(report));
-      writeFileSync(join(dir, 'report.md'), md);
-    }
+    writeReports(opts.out, renderJson(report), md);
     print(report, () => md);
   });
 
+function writeReports(out: string | undefined, json: string, md: string): void {
+  if (!out) return;
+  const dir = resolve(out);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'report.json'), json);
+  writeFileSync(join(dir, 'report.md'), md);
+}
+
+/** Text vectors of a dataset's items (verbalised with their tags), encoded through the storage cache. */
+async function datasetVectors(dir: string, onProgress: (phase: string, done: number, total: number) => void): Promise<ItemVectorSource> {
+  const source = await detectFormat(dir);
+  if (!source) throw new InvalidArgumentError(`cannot tell the dataset format of ${dir}`);
+  const dataset = await loadDataset(source);
+  const tags = new Map<string, string[]>();
+  for (const e of dataset.batch.events) {
+    if (e.type !== 'tag' || e.itemId === undefined || !e.text) continue;
+    const list = tags.get(e.itemId) ?? [];
+    list.push(e.text);
+    tags.set(e.itemId, list);
+  }
+  return withEngine((engine) => engine.encodeItems(dataset.batch.items, tags, { onProgress }));
+}
+
 interface EvaluateCliOptions {
   protocol: string;
-  models: string[];
+  models?: string[];
+  text?: string;
   minRating?: string;
   kcore?: number;
   seed?: number;
@@ -294,6 +339,31 @@ program
     await withEngine(async (engine) => {
       const res = await engine.similarItems(itemId, { k: opts.k, model: opts.model });
       print(res, () => `similar to ${itemId} · ${res.modelVersion}\n` + table(['#', 'item', 'score', 'title'], res.items.map((it, r) => [r + 1, it.id, it.score, it.title ?? ''])));
+    });
+  });
+
+program
+  .command('embed')
+  .description('encode every catalogue item\'s text once (cached in storage; a second run encodes nothing)')
+  .action(async () => {
+    await withEngine(async (engine) => {
+      const progress = createProgressDisplay(progressWanted(globals().json));
+      const report = await engine.embedCatalogue({ onProgress: progress.onProgress });
+      progress.stop();
+      print(report, () => table(['encoder', 'items', 'encoded', 'from cache', 'seconds'], [[report.encoder, report.items, report.encoded, report.cached, report.seconds.toFixed(1)]]));
+    });
+  });
+
+program
+  .command('query')
+  .description('answer a natural-language request ("a heist movie with a twist") with the semantic model')
+  .argument('<text...>')
+  .option('-k, --k <n>', 'list length', intArg('-k'), 10)
+  .option('-u, --user <id>', 'blend in this user\'s interests and skip what they know')
+  .action(async (words: string[], opts: { k: number; user?: string }) => {
+    await withEngine(async (engine) => {
+      const res = await engine.query(words.join(' '), { k: opts.k, userId: opts.user });
+      print(res, () => `"${res.query}" · ${res.modelVersion}\n` + table(['#', 'item', 'score', 'title'], res.items.map((it, r) => [r + 1, it.id, it.score, it.title ?? ''])));
     });
   });
 

@@ -10,14 +10,24 @@ import { InteractionLogBuilder } from '../core/interaction-log.js';
 import type { InteractionLog } from '../core/interaction-log.js';
 import { silentLogger } from '../core/logger.js';
 import type { Logger, ProgressCallback } from '../core/logger.js';
-import type { StoredEvent } from '../core/types.js';
+import type { Item, StoredEvent } from '../core/types.js';
 import { importDataset } from '../ingest/import-dataset.js';
 import type { ImportReport, ImportSource } from '../ingest/import-source.js';
 import { topK } from '../linalg/index.js';
 import { createModel, isModelKind, MODEL_KINDS } from '../models/registry.js';
-import type { FitReport, ModelParams } from '../models/recommender.js';
+import type { FitReport, ModelParams, UserQuery } from '../models/recommender.js';
 import { PopularityModel } from '../models/popularity.js';
 import type { Storage } from '../storage/storage.js';
+import { createCachedEncoder } from '../encoders/cached-encoder.js';
+import type { Encoder } from '../encoders/encoder.js';
+import { alignItemVectors } from '../eval/protocol.js';
+import type { ItemVectorSource } from '../eval/protocol.js';
+import { SemanticModel } from '../models/semantic.js';
+import { TEXT_MODEL_KINDS } from '../models/registry.js';
+import { scrubPii } from '../text/scrub-pii.js';
+import { createVerbalizer, MOVIE_TEMPLATE } from '../text/verbalizer.js';
+import type { DomainTemplate, Verbalizer } from '../text/verbalizer.js';
+import { catalogueText } from './catalogue-text.js';
 import { DEFAULT_FEEDBACK_POLICY, feedbackWeight, marksSeen } from './feedback-policy.js';
 import type { FeedbackPolicy } from './feedback-policy.js';
 import { decodeTrainedModel, encodeTrainedModel } from './trained-model.js';
@@ -30,6 +40,34 @@ export interface EngineOptions {
   feedback?: FeedbackPolicy;
   /** Model used when a request names none (default `ease`, else the newest trained). */
   defaultModel?: string;
+  /**
+   * Text encoder for the language-model features (embedding the catalogue, text-aware models,
+   * natural-language queries). The engine caches its vectors in storage and, when the encoder is
+   * remote, scrubs personal data from every text before it leaves the process.
+   */
+  encoder?: Encoder;
+  /** How items and behaviours are put into words (default: the movie template). */
+  template?: DomainTemplate;
+}
+
+/** What {@link Engine.embedCatalogue} did. */
+export interface EmbedReport {
+  encoder: string;
+  items: number;
+  /** Texts sent to the encoder (not found in the cache). */
+  encoded: number;
+  /** Texts served from the cache. */
+  cached: number;
+  seconds: number;
+}
+
+/** Options of {@link Engine.query}. */
+export interface QueryOptions {
+  k?: number;
+  /** Blend in this user's interests and leave out what they already know. */
+  userId?: string;
+  exclude?: readonly string[];
+  signal?: AbortSignal;
 }
 
 /** One recommended item. */
@@ -93,6 +131,8 @@ export class Engine {
   private readonly logger: Logger;
   private readonly feedback: FeedbackPolicy;
   private readonly cache = new Map<string, TrainedModel>();
+  private readonly verbalizer: Verbalizer;
+  private cachedEncoder: Encoder | undefined;
 
   constructor(
     readonly storage: Storage,
@@ -100,6 +140,64 @@ export class Engine {
   ) {
     this.logger = options.logger ?? silentLogger;
     this.feedback = options.feedback ?? DEFAULT_FEEDBACK_POLICY;
+    this.verbalizer = createVerbalizer(options.template ?? MOVIE_TEMPLATE);
+  }
+
+  /** The configured encoder behind the storage cache (and PII scrubbing when it is remote). */
+  encoder(): Encoder {
+    if (this.cachedEncoder) return this.cachedEncoder;
+    const inner = this.options.encoder;
+    if (!inner) {
+      throw new ValidationError('no text encoder configured: set `encoder` in the config (use-lite, onnx or openai) to use language-model features', {
+        details: { field: 'encoder' },
+      });
+    }
+    const remote = inner.id.startsWith('openai:');
+    const scrubbed: Encoder = remote
+      ? { id: inner.id, dim: inner.dim, maxBatch: inner.maxBatch, encode: (texts, o) => inner.encode(texts.map((t) => scrubPii(t).text), o), close: () => inner.close() }
+      : inner;
+    this.cachedEncoder = createCachedEncoder(scrubbed, this.storage.embeddings);
+    return this.cachedEncoder;
+  }
+
+  /** Encodes every catalogue item's text once; later runs find them in the cache and encode nothing. */
+  async embedCatalogue(options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<EmbedReport> {
+    const t0 = performance.now();
+    const encoder = this.encoder();
+    const { texts } = await catalogueText(this.storage, this.verbalizer, options.signal);
+    const before = await this.storage.embeddings.count(encoder.id, { signal: options.signal });
+    await encoder.encode(texts, { signal: options.signal, onProgress: (done, total) => options.onProgress?.('embed items', done, total) });
+    const after = await this.storage.embeddings.count(encoder.id, { signal: options.signal });
+    return { encoder: encoder.id, items: texts.length, encoded: after - before, cached: texts.length - (after - before), seconds: (performance.now() - t0) / 1000 };
+  }
+
+  /** Item text vectors by id for the whole catalogue (encoding whatever is not cached yet). */
+  async itemVectors(options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<ItemVectorSource> {
+    const { ids, texts } = await catalogueText(this.storage, this.verbalizer, options.signal);
+    return this.vectorsOf(ids, texts, options);
+  }
+
+  /**
+   * Text vectors for items that need not be stored (e.g. a dataset being evaluated offline): each is
+   * verbalised with its tags and encoded through the cache.
+   */
+  async encodeItems(items: readonly Item[], tags: ReadonlyMap<string, readonly string[]> = new Map(), options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<ItemVectorSource> {
+    const texts = items.map((item) => this.verbalizer.item(item, { tags: tags.get(item.id) }));
+    return this.vectorsOf(items.map((i) => i.id), texts, options);
+  }
+
+  private async vectorsOf(ids: readonly string[], texts: readonly string[], options: { signal?: AbortSignal; onProgress?: ProgressCallback }): Promise<ItemVectorSource> {
+    const encoder = this.encoder();
+    const matrix = await encoder.encode(texts, { signal: options.signal, onProgress: (d, t) => options.onProgress?.('embed items', d, t) });
+    const row = new Map(ids.map((id, i) => [id, i]));
+    const dim = encoder.dim;
+    return {
+      dim,
+      vectorOf: (id) => {
+        const i = row.get(id);
+        return i === undefined ? undefined : matrix.subarray(i * dim, (i + 1) * dim);
+      },
+    };
   }
 
   /** Imports a dataset in one transaction (nothing is written when it fails). */
@@ -108,8 +206,12 @@ export class Engine {
   }
 
   /** Positive feedback from all stored events, as an interaction log (value = weight). */
-  async trainingData(options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<TrainingData> {
+  async trainingData(options: { signal?: AbortSignal; onProgress?: ProgressCallback; includeCatalogue?: boolean } = {}): Promise<TrainingData> {
     const builder = new InteractionLogBuilder();
+    if (options.includeCatalogue) {
+      // Every catalogue item gets an index, so text-aware models can score items nobody touched yet.
+      for await (const page of this.storage.items.scan({ signal: options.signal })) for (const item of page) builder.addItem(item.id);
+    }
     let lastSeq = 0;
     const total = await this.storage.events.count({ signal: options.signal });
     let seen = 0;
@@ -128,12 +230,14 @@ export class Engine {
   /** Trains model `kind` on all stored positive feedback and stores it as a new version. */
   async train(kind: string, params: ModelParams = {}, options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<TrainResult> {
     if (!isModelKind(kind)) throw new ValidationError(`unknown model "${kind}"; known models: ${MODEL_KINDS.join(', ')}`, { details: { model: kind } });
-    const { log, lastSeq } = await this.trainingData(options);
+    const textAware = TEXT_MODEL_KINDS.includes(kind);
+    const { log, lastSeq } = await this.trainingData({ ...options, includeCatalogue: textAware });
     if (log.userIdx.length === 0) throw new ValidationError('no positive feedback stored: import or post events before training');
     const matrix = csrFromCoo(log.users.size, log.items.size, log.userIdx, log.itemIdx, log.value, 'max');
     const model = createModel(kind, params);
     throwIfAborted(options.signal);
-    const fit = await model.fit(matrix, { signal: options.signal, onProgress: options.onProgress, logger: this.logger });
+    const itemEmbeddings = textAware ? alignItemVectors(log.items, await this.itemVectors(options)) : undefined;
+    const fit = await model.fit(matrix, { signal: options.signal, onProgress: options.onProgress, logger: this.logger, itemEmbeddings });
     const counts = new Float32Array(log.items.size);
     for (let e = 0; e < matrix.indices.length; e++) counts[matrix.indices[e]]++;
     const trained: TrainedModel = { model, users: log.users, items: log.items, itemCounts: counts, dataSeq: lastSeq, trainedAt: Date.now() };
@@ -204,15 +308,16 @@ export class Engine {
     }
     const { trained, version } = loaded;
     const { items: dict } = trained;
-    const query = userQuery(trained, userId, history, this.feedback);
+    const query = userQuery(trained, userId, history, this.feedback, trained.model instanceof SemanticModel);
     let scores = new Float32Array(dict.size);
     let source = trained.model.kind;
     let fallback: string | undefined;
-    if (query.items.length === 0) {
+    if (!query.values.some((v) => v > 0)) {
       scores = trained.itemCounts.slice();
       source = 'popularity';
       fallback = trained.users.has(userId) || history.length > 0 ? 'no usable history' : 'unknown user';
     } else {
+      if (trained.model instanceof SemanticModel && this.options.encoder) query.textVector = await this.historyVector(history, signal);
       trained.model.score(query, scores);
     }
     const ranked = await this.rankAndFilter(scores, dict, k, excludeIds, signal);
@@ -245,6 +350,49 @@ export class Engine {
     trained.model.similarItems(idx, scores);
     const ranked = await this.rankAndFilter(scores, trained.items, k, new Set([itemId]), signal);
     return { itemId, modelVersion, items: ranked.filter((r) => r.score > 0).map((r) => ({ ...r, sources: [trained.model.kind] })) };
+  }
+
+  /** The encoded verbalised history of a user (cached by text). */
+  private async historyVector(history: readonly StoredEvent[], signal?: AbortSignal): Promise<Float32Array | undefined> {
+    const ids = [...new Set(history.map((e) => e.itemId).filter((id): id is string => id !== undefined))];
+    const items = new Map((await this.storage.items.getMany(ids, { signal })).map((it) => [it.id, it]));
+    const text = this.verbalizer.history(history, items);
+    if (!text) return undefined;
+    return this.encoder().encode([text], { signal });
+  }
+
+  /**
+   * Answers a natural-language request ("a heist movie with a twist") from the semantic model: the
+   * request is encoded and items are ranked by similarity to it, blended with the user's interests
+   * when a user is given (whose known items are then left out).
+   */
+  async query(text: string, options: QueryOptions = {}): Promise<Recommendations & { query: string }> {
+    const k = checkK(options.k ?? 10);
+    const { signal } = options;
+    if (typeof text !== 'string' || text.trim() === '') throw new ValidationError('query text must be a non-empty string', { details: { field: 'text' } });
+    const loaded = await this.loadModel('semantic', undefined, signal);
+    if (!loaded || !(loaded.trained.model instanceof SemanticModel)) {
+      throw new NotFoundError('natural-language queries need a trained semantic model: run `lmrec embed` then `lmrec train semantic`', { details: { model: 'semantic' } });
+    }
+    const { trained, version } = loaded;
+    const model = trained.model as SemanticModel;
+    const [q] = [await this.encoder().encode([text], { signal })];
+    const vector = Float32Array.from(q);
+    const exclude = new Set(options.exclude ?? []);
+    if (options.userId !== undefined) {
+      const history = await this.storage.events.forUser(options.userId, { signal });
+      for (const e of history) if (marksSeen(e) && e.itemId !== undefined) exclude.add(e.itemId);
+      const uq = userQuery(trained, options.userId, history, this.feedback, true);
+      if (uq.items.length > 0) {
+        // The request leads; the user's taste breaks ties among matching items.
+        const interest = model.interest(uq);
+        for (let d = 0; d < vector.length; d++) vector[d] = 0.8 * vector[d] + 0.2 * interest[d];
+      }
+    }
+    const scores = new Float32Array(trained.items.size);
+    model.scoreVector(vector, scores);
+    const ranked = await this.rankAndFilter(scores, trained.items, k, exclude, signal);
+    return { query: text, userId: options.userId ?? '', modelVersion: `semantic@${version}`, items: ranked.map((r) => ({ ...r, sources: ['semantic'] })) };
   }
 
   private async rankAndFilter(
@@ -293,6 +441,7 @@ export class Engine {
   /** Closes the storage. */
   async close(): Promise<void> {
     this.cache.clear();
+    await this.options.encoder?.close();
     await this.storage.close();
   }
 }
@@ -306,19 +455,28 @@ function checkK(k: number): number {
  * The model query for a user: the stored row when nothing happened since training, otherwise the
  * live positive history with userIdx −1 so that factor models fold it in.
  */
-function userQuery(trained: TrainedModel, userId: string, history: readonly StoredEvent[], policy: FeedbackPolicy) {
+function userQuery(trained: TrainedModel, userId: string, history: readonly StoredEvent[], policy: FeedbackPolicy, withNegatives = false): UserQuery {
   const weights = new Map<number, number>();
   let newer = false;
   for (const e of history) {
     if (e.seq > trained.dataSeq) newer = true;
-    const w = feedbackWeight(e, policy);
-    if (w <= 0 || e.itemId === undefined) continue;
+    if (e.itemId === undefined) continue;
     const i = trained.items.indexOf(e.itemId);
-    if (i >= 0) weights.set(i, Math.max(weights.get(i) ?? 0, w));
+    if (i < 0) continue;
+    const w = feedbackWeight(e, policy);
+    if (w > 0) weights.set(i, Math.max(weights.get(i) ?? 0, w));
+    else if (withNegatives && isNegative(e, policy) && !weights.has(i)) weights.set(i, -NEGATIVE_WEIGHT);
   }
   const items = Int32Array.from(weights.keys()).sort();
   const values = new Float32Array(items.length);
   items.forEach((i, k) => (values[k] = weights.get(i) ?? 0));
   const known = trained.users.indexOf(userId);
-  return { userIdx: newer ? -1 : known, items, values };
+  return { userIdx: newer || withNegatives ? -1 : known, items, values };
+}
+
+/** How strongly a dislike pulls a text-space interest vector away, relative to a like. */
+const NEGATIVE_WEIGHT = 0.5;
+
+function isNegative(e: StoredEvent, policy: FeedbackPolicy): boolean {
+  return e.type === 'dislike' || e.type === 'skip' || (e.type === 'rating' && e.value !== undefined && e.value < policy.positiveRating);
 }

@@ -8,22 +8,28 @@ import type { CsrMatrix } from '../core/csr-matrix.js';
 import type { InteractionLog } from '../core/interaction-log.js';
 import { createRng } from '../linalg/index.js';
 import { headItemMask } from './metrics.js';
-import { rowsByUser } from './split.js';
 import type { Split } from './split.js';
 
-/** An item cold-start split: `coldItems` never occur in train or valid. */
+/**
+ * An item cold-start split: `testItems` and `validItems` never occur in train; their interactions are
+ * the test and validation targets respectively.
+ */
 export interface ItemColdStartSplit extends Split {
-  /** Mask over item indices: 1 = held out (cold). */
-  coldItems: Uint8Array;
+  /** Mask over item indices: 1 = held out for test. */
+  testItems: Uint8Array;
+  /** Mask over item indices: 1 = held out for validation. */
+  validItems: Uint8Array;
 }
 
 /**
- * Holds out `coldShare` of the items (chosen with a seeded shuffle) together with all their
- * interactions, which become the test targets. Each remaining user's warm interactions are split
- * `validShare` into validation (random, per user) and the rest into train.
+ * Holds out `testShare` of the items (seeded shuffle) with all their interactions as test targets, and
+ * another `validShare` of the items the same way as validation targets; everything else is train. A
+ * model is thus chosen and tested on items it never saw an interaction of.
  */
-export function itemColdStartSplit(log: InteractionLog, coldShare = 0.2, seed = 2020, validShare = 0.1): ItemColdStartSplit {
-  if (!(coldShare > 0 && coldShare < 1)) throw new RangeError(`coldShare must be between 0 and 1, got ${coldShare}`);
+export function itemColdStartSplit(log: InteractionLog, testShare = 0.2, seed = 2020, validShare = 0.1): ItemColdStartSplit {
+  if (!(testShare > 0 && validShare >= 0 && testShare + validShare < 1)) {
+    throw new RangeError(`cold item shares must be positive and sum below 1, got test ${testShare}, valid ${validShare}`);
+  }
   const rng = createRng(seed);
   const numItems = log.items.size;
   const order = Int32Array.from({ length: numItems }, (_, i) => i);
@@ -33,26 +39,20 @@ export function itemColdStartSplit(log: InteractionLog, coldShare = 0.2, seed = 
     order[i] = order[j];
     order[j] = t;
   }
-  const coldItems = new Uint8Array(numItems);
-  const numCold = Math.round(numItems * coldShare);
-  for (let k = 0; k < numCold; k++) coldItems[order[k]] = 1;
+  const testItems = new Uint8Array(numItems);
+  const validItems = new Uint8Array(numItems);
+  const numTest = Math.round(numItems * testShare);
+  const numValid = Math.round(numItems * validShare);
+  for (let k = 0; k < numTest; k++) testItems[order[k]] = 1;
+  for (let k = numTest; k < numTest + numValid; k++) validItems[order[k]] = 1;
   const train: number[] = [];
   const valid: number[] = [];
   const test: number[] = [];
-  for (const rows of rowsByUser(log)) {
-    const warm: number[] = [];
-    for (const r of rows) (coldItems[log.itemIdx[r]] ? test : warm).push(r);
-    for (let i = warm.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      const t = warm[i];
-      warm[i] = warm[j];
-      warm[j] = t;
-    }
-    const nValid = warm.length >= 3 ? Math.floor(warm.length * validShare) : 0;
-    warm.forEach((r, k) => (k < nValid ? valid : train).push(r));
+  for (let r = 0; r < log.itemIdx.length; r++) {
+    const i = log.itemIdx[r];
+    (testItems[i] ? test : validItems[i] ? valid : train).push(r);
   }
-  const sorted = (a: number[]) => Int32Array.from(a).sort();
-  return { kind: 'random-ratio', train: sorted(train), valid: sorted(valid), test: sorted(test), coldItems };
+  return { kind: 'random-ratio', train: Int32Array.from(train), valid: Int32Array.from(valid), test: Int32Array.from(test), testItems, validItems };
 }
 
 /** Keeps only the rows of `targets` whose user has at most `maxHistory` items in `history`. */

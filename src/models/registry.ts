@@ -20,6 +20,9 @@ import { UserKnnModel, createUserKnn } from './user-knn.js';
 /** Registered model names. */
 export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'semantic', 'hybrid'] as const;
 
+/** Pure collaborative-filtering models (no text needed). */
+export const CF_MODEL_KINDS: readonly string[] = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease'];
+
 /** Models that need item text embeddings to fit. */
 export const TEXT_MODEL_KINDS: readonly string[] = ['semantic', 'hybrid'];
 
