@@ -67,7 +67,7 @@ export type { ColdStartConfig, ColdStartReport } from './eval/cold-start-protoco
 export { itemColdStartSplit, coldUserTargets, tailTargets, targetsInMask } from './eval/cold-start.js';
 export { alignItemVectors } from './eval/protocol.js';
 export type { ItemVectorSource } from './eval/protocol.js';
-export { DEFAULT_FEEDBACK_POLICY, feedbackWeight } from './engine/feedback-policy.js';
+export { DEFAULT_FEEDBACK_POLICY, eventSentiment, feedbackSignal, feedbackWeight, isNegativeFeedback } from './engine/feedback-policy.js';
 export type { FeedbackPolicy } from './engine/feedback-policy.js';
 export { Engine, createEngine } from './engine/engine.js';
 export type { EmbedReport, EngineOptions, QueryOptions, RecommendOptions, RecommendedItem, Recommendations, TrainResult } from './engine/engine.js';

@@ -28,7 +28,7 @@ import { scrubPii } from '../text/scrub-pii.js';
 import { createVerbalizer, MOVIE_TEMPLATE } from '../text/verbalizer.js';
 import type { DomainTemplate, Verbalizer } from '../text/verbalizer.js';
 import { catalogueText } from './catalogue-text.js';
-import { DEFAULT_FEEDBACK_POLICY, feedbackWeight, marksSeen } from './feedback-policy.js';
+import { DEFAULT_FEEDBACK_POLICY, feedbackWeight, isNegativeFeedback, marksSeen } from './feedback-policy.js';
 import type { FeedbackPolicy } from './feedback-policy.js';
 import { decodeTrainedModel, encodeTrainedModel } from './trained-model.js';
 import type { TrainedModel } from './trained-model.js';
@@ -478,5 +478,5 @@ function userQuery(trained: TrainedModel, userId: string, history: readonly Stor
 const NEGATIVE_WEIGHT = 0.5;
 
 function isNegative(e: StoredEvent, policy: FeedbackPolicy): boolean {
-  return e.type === 'dislike' || e.type === 'skip' || (e.type === 'rating' && e.value !== undefined && e.value < policy.positiveRating);
+  return isNegativeFeedback(e, policy);
 }

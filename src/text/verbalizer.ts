@@ -204,6 +204,11 @@ export interface HistoryOptions {
 export interface ItemExtras {
   /** Tags users gave the item, repeats included: shown deduplicated, most frequent first. */
   tags?: readonly string[];
+  /**
+   * What reviewers talk about (from {@link extractAspects} over the item's reviews), highest weight
+   * first: written after the template's parts as `Reviewers praise: … Reviewers criticise: …`.
+   */
+  aspects?: readonly { phrase: string; sentiment: number }[];
 }
 
 /** Turns items and behaviours into text; made by {@link createVerbalizer}. */
@@ -223,6 +228,9 @@ export interface Verbalizer {
   /** The sentences of the most recent events (by timestamp), oldest first, joined by spaces. */
   history(events: readonly Event[], itemsById: ReadonlyMap<string, Item>, options?: HistoryOptions): string;
 }
+
+/** Aspect sentiment beyond which an aspect counts as praised or criticised rather than mentioned. */
+const ASPECT_POLARITY = 0.15;
 
 /** Default number of events in {@link Verbalizer.history}. */
 export const DEFAULT_HISTORY_EVENTS = 20;
@@ -435,6 +443,13 @@ export function createVerbalizer(template: DomainTemplate = MOVIE_TEMPLATE, opti
       const part = field(item, spec, extras);
       if (part !== undefined) parts.push(part);
     }
+    const aspects = extras?.aspects ?? [];
+    const praised = aspects.filter((a) => a.sentiment > ASPECT_POLARITY).map((a) => redact(a.phrase)).slice(0, maxList);
+    const criticised = aspects.filter((a) => a.sentiment < -ASPECT_POLARITY).map((a) => redact(a.phrase)).slice(0, maxList);
+    const mentioned = aspects.filter((a) => Math.abs(a.sentiment) <= ASPECT_POLARITY).map((a) => redact(a.phrase)).slice(0, maxList);
+    if (praised.length > 0) parts.push(sentence(`Reviewers praise: ${praised.join(', ')}`));
+    if (criticised.length > 0) parts.push(sentence(`Reviewers criticise: ${criticised.join(', ')}`));
+    if (mentioned.length > 0) parts.push(sentence(`Reviewers mention: ${mentioned.join(', ')}`));
     return parts.join(' ');
   }
 
