@@ -75,8 +75,9 @@ export async function runColdStartProtocol(
   const validTask: RankingTask = { history: train, exclude: [train], targets: valid, itemPopularity };
   const testTask: RankingTask = { history: train, exclude: [train], targets: test, itemPopularity };
   const itemEmbeddings = hooks.itemVectors ? alignItemVectors(log.items, hooks.itemVectors) : undefined;
-  const evalValid = { ks: config.ks, candidates: split.validItems, signal: hooks.signal };
-  const evalTest = { ks: config.ks, candidates: split.testItems, signal: hooks.signal };
+  // Items a model never saw often tie (all 0): break ties at random so that dataset order cannot help.
+  const evalValid = { ks: config.ks, candidates: split.validItems, tieBreak: 'random' as const, seed: config.seed, signal: hooks.signal };
+  const evalTest = { ks: config.ks, candidates: split.testItems, tieBreak: 'random' as const, seed: config.seed, signal: hooks.signal };
   const results: ColdStartModelResult[] = [];
   for (const run of models) {
     let best: ColdStartModelResult | undefined;

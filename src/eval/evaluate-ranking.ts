@@ -37,6 +37,13 @@ export interface EvaluateOptions {
   seed?: number;
   /** Rank only these items (1 = candidate), e.g. the held-out items of a cold-start split. */
   candidates?: Uint8Array;
+  /**
+   * How equal scores are ordered: `index` (lower item index first, as a plain top-k over the score
+   * vector does; the default, matching RecBole) or `random` (a seeded random order of the items).
+   * Use `random` when many items can tie, e.g. items a model has never seen all scoring 0: with
+   * `index`, the order in which items entered the dataset would decide, and leak information.
+   */
+  tieBreak?: 'index' | 'random';
   signal?: AbortSignal;
   onProgress?: ProgressCallback;
 }
@@ -67,6 +74,10 @@ export function evaluateRanking(model: Recommender, task: RankingTask, options: 
   const mask = new Uint8Array(numItems);
   const relevant = new Uint8Array(numItems);
   const lists: Int32Array[] = [];
+  // Random tie-breaking ranks a seeded permutation of the items; indices are mapped back after top-k.
+  const perm = options.tieBreak === 'random' ? permutation(numItems, createRng((options.seed ?? 7) ^ 0x5bd1e995)) : undefined;
+  const permScores = perm ? new Float32Array(numItems) : undefined;
+  const permMask = perm ? new Uint8Array(numItems) : undefined;
   let users = 0;
   const total = targets.numRows;
   for (let u = 0; u < total; u++) {
@@ -116,7 +127,15 @@ export function evaluateRanking(model: Recommender, task: RankingTask, options: 
       // A target is never hidden, even when the same item also occurs in an excluded part.
       for (let p = tStart; p < tEnd; p++) mask[targets.indices[p]] = 0;
     }
-    const top = topK(scores, Math.max(maxK, listK), mask);
+    let top = topK(scores, Math.max(maxK, listK), mask);
+    if (perm && permScores && permMask) {
+      for (let j = 0; j < numItems; j++) {
+        permScores[j] = scores[perm[j]];
+        permMask[j] = mask[perm[j]];
+      }
+      const permuted = topK(permScores, Math.max(maxK, listK), permMask);
+      top = { indices: permuted.indices.map((j) => perm[j]), scores: permuted.scores };
+    }
     addUserRankingMetrics(top.indices, (i) => relevant[i] === 1, numRelevant, ks, sums);
     lists.push(top.indices.slice(0, listK));
     for (let p = tStart; p < tEnd; p++) relevant[targets.indices[p]] = 0;
@@ -129,6 +148,19 @@ export function evaluateRanking(model: Recommender, task: RankingTask, options: 
     metrics: finalizeMetrics(sums, ks, users),
     lists: listMetrics(lists, task.itemPopularity, history.numRows),
   };
+}
+
+/** A seeded random permutation of 0…n−1 (Fisher–Yates). */
+function permutation(n: number, rng: { int(n: number): number }): Int32Array {
+  const p = new Int32Array(n);
+  for (let i = 0; i < n; i++) p[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    const t = p[i];
+    p[i] = p[j];
+    p[j] = t;
+  }
+  return p;
 }
 
 function rowHas(m: CsrMatrix, row: number, col: number): boolean {
