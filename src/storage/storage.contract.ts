@@ -8,9 +8,9 @@
  * @module
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError, BackendError, ConflictError, ValidationError } from '../core/errors.js';
+import { AbortError, BackendError, ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Event, Item, StoredEvent, User } from '../core/types.js';
-import type { CallOptions, Storage } from './storage.js';
+import type { CallOptions, Impression, Storage } from './storage.js';
 
 /** What a contract factory provides for one test. */
 export interface StorageContractContext {
@@ -287,17 +287,17 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       it('delete removes the user and all their events, reporting counts', async () => {
         await storage.users.upsert([alice, bob]);
         await storage.events.append([view('alice', 'i1', T0), view('bob', 'i1', T0 + 1), view('alice', 'i2', T0 + 2)]);
-        expect(await storage.users.delete('alice')).toEqual({ user: true, events: 2 });
+        expect(await storage.users.delete('alice')).toEqual({ user: true, events: 2, impressions: 0, clicks: 0 });
         expect(await storage.users.get('alice')).toBeUndefined();
         expect(await storage.events.forUser('alice')).toEqual([]);
         expect(await storage.events.count()).toBe(1);
         expect(await storage.users.count()).toBe(1);
-        expect(await storage.users.delete('alice')).toEqual({ user: false, events: 0 });
+        expect(await storage.users.delete('alice')).toEqual({ user: false, events: 0, impressions: 0, clicks: 0 });
       });
 
       it('delete removes events of a user that has no user row', async () => {
         await storage.events.append([view('ghost', 'i1', T0), view('ghost', 'i2', T0)]);
-        expect(await storage.users.delete('ghost')).toEqual({ user: false, events: 2 });
+        expect(await storage.users.delete('ghost')).toEqual({ user: false, events: 2, impressions: 0, clicks: 0 });
         expect(await storage.events.count()).toBe(0);
       });
 
@@ -482,6 +482,99 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         expect(versions.every((each) => !('payload' in each))).toBe(true);
         expect(await storage.models.names()).toEqual(['als', 'popularity']);
       });
+
+      it('activate marks a stored version; active reports it, undefined before any activation', async () => {
+        expect(await storage.models.active('als')).toBeUndefined();
+        await storage.models.save('als', {}, new Uint8Array([1]));
+        await storage.models.save('als', {}, new Uint8Array([2]));
+        expect(await storage.models.active('als')).toBeUndefined();
+        await storage.models.activate('als', 1);
+        expect(await storage.models.active('als')).toBe(1);
+        await storage.models.activate('als', 2);
+        expect(await storage.models.active('als')).toBe(2);
+        // Saving a newer version does not move the activation: that is the caller's decision.
+        await storage.models.save('als', {}, new Uint8Array([3]));
+        expect(await storage.models.active('als')).toBe(2);
+        expect(await storage.models.active('ease')).toBeUndefined();
+      });
+
+      it('activate rejects a version that is not stored with NotFoundError, keeping the previous one', async () => {
+        await storage.models.save('als', {}, new Uint8Array([1]));
+        await storage.models.activate('als', 1);
+        expect(await rejection(storage.models.activate('als', 7))).toBeInstanceOf(NotFoundError);
+        expect(await rejection(storage.models.activate('ease', 1))).toBeInstanceOf(NotFoundError);
+        await expectValidation(storage.models.activate('als', 0), { field: 'version' });
+        expect(await storage.models.active('als')).toBe(1);
+      });
+    });
+
+    describe('impressions', () => {
+      function impression(id: string, extra: Partial<Impression> = {}): Impression {
+        return { id, userId: 'alice', modelVersion: 'ease@1', variant: 'A', itemIds: ['i1', 'i2', 'i3'], createdAt: T0, ...extra };
+      }
+
+      it('record and get round-trip; an unknown id is undefined', async () => {
+        const served = impression('imp-1', { itemIds: ['i3', 'i1', 'Ü-2'] });
+        await storage.impressions.record(served);
+        expect(await storage.impressions.get('imp-1')).toStrictEqual(served);
+        expect(await storage.impressions.get('imp-x')).toBeUndefined();
+        await storage.impressions.record(impression('imp-empty', { itemIds: [] }));
+        expect((await storage.impressions.get('imp-empty'))?.itemIds).toEqual([]);
+      });
+
+      it('record rejects a taken id with ConflictError and malformed records naming the field', async () => {
+        await storage.impressions.record(impression('imp-1'));
+        expect(await rejection(storage.impressions.record(impression('imp-1', { userId: 'bob' })))).toBeInstanceOf(ConflictError);
+        expect((await storage.impressions.get('imp-1'))?.userId).toBe('alice');
+        await expectValidation(storage.impressions.record(impression('')), { field: 'id' });
+        await expectValidation(storage.impressions.record(impression('imp-2', { userId: '' })), { field: 'userId' });
+        await expectValidation(storage.impressions.record(impression('imp-2', { itemIds: ['a', ''] })), { field: 'itemIds', index: 1 });
+        await expectValidation(storage.impressions.record(impression('imp-2', { createdAt: Number.NaN })), { field: 'createdAt' });
+        expect(await storage.impressions.get('imp-2')).toBeUndefined();
+      });
+
+      it('click: NotFoundError for an unknown impression, ValidationError for an item not served, idempotent per item', async () => {
+        await storage.impressions.record(impression('imp-1'));
+        expect(await rejection(storage.impressions.click('imp-x', 'i1', T0))).toBeInstanceOf(NotFoundError);
+        await expectValidation(storage.impressions.click('imp-1', 'i9', T0), { field: 'itemId' });
+        await storage.impressions.click('imp-1', 'i1', T0 + 1);
+        await storage.impressions.click('imp-1', 'i1', T0 + 2);
+        await storage.impressions.click('imp-1', 'i2', T0 + 3);
+        expect(await storage.impressions.stats()).toEqual([{ modelVersion: 'ease@1', variant: 'A', impressions: 1, clicks: 2 }]);
+      });
+
+      it('stats groups by model version and variant, ordered, and since keeps later impressions only', async () => {
+        expect(await storage.impressions.stats()).toEqual([]);
+        await storage.impressions.record(impression('a1', { variant: 'B', createdAt: T0 }));
+        await storage.impressions.record(impression('a2', { variant: 'A', createdAt: T0 + 10 }));
+        await storage.impressions.record(impression('a3', { variant: 'A', createdAt: T0 + 20 }));
+        await storage.impressions.record(impression('b1', { modelVersion: 'als@2', variant: 'A', createdAt: T0 + 30 }));
+        await storage.impressions.click('a1', 'i1', T0 + 1);
+        await storage.impressions.click('a3', 'i2', T0 + 21);
+        await storage.impressions.click('a3', 'i3', T0 + 22);
+        expect(await storage.impressions.stats()).toEqual([
+          { modelVersion: 'als@2', variant: 'A', impressions: 1, clicks: 0 },
+          { modelVersion: 'ease@1', variant: 'A', impressions: 2, clicks: 2 },
+          { modelVersion: 'ease@1', variant: 'B', impressions: 1, clicks: 1 },
+        ]);
+        expect(await storage.impressions.stats({ since: T0 + 20 })).toEqual([
+          { modelVersion: 'als@2', variant: 'A', impressions: 1, clicks: 0 },
+          { modelVersion: 'ease@1', variant: 'A', impressions: 1, clicks: 2 },
+        ]);
+      });
+
+      it('deleting a user removes their impressions and clicks and nobody else\u2019s', async () => {
+        await storage.impressions.record(impression('a1'));
+        await storage.impressions.record(impression('a2'));
+        await storage.impressions.record(impression('b1', { userId: 'bob' }));
+        await storage.impressions.click('a1', 'i1', T0);
+        await storage.impressions.click('a1', 'i2', T0);
+        await storage.impressions.click('b1', 'i1', T0);
+        expect(await storage.users.delete('alice')).toEqual({ user: false, events: 0, impressions: 2, clicks: 2 });
+        expect(await storage.impressions.get('a1')).toBeUndefined();
+        expect(await storage.impressions.get('b1')).toBeDefined();
+        expect(await storage.impressions.stats()).toEqual([{ modelVersion: 'ease@1', variant: 'A', impressions: 1, clicks: 1 }]);
+      });
     });
 
     describe('embeddings', () => {
@@ -578,6 +671,12 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       ['models.load', (s, o) => s.models.load('m', undefined, o)],
       ['models.versions', (s, o) => s.models.versions('m', o)],
       ['models.names', (s, o) => s.models.names(o)],
+      ['models.activate', (s, o) => s.models.activate('m', 1, o)],
+      ['models.active', (s, o) => s.models.active('m', o)],
+      ['impressions.record', (s, o) => s.impressions.record({ id: 'x', userId: 'x', modelVersion: 'm', variant: 'A', itemIds: [], createdAt: T0 }, o)],
+      ['impressions.get', (s, o) => s.impressions.get('x', o)],
+      ['impressions.click', (s, o) => s.impressions.click('x', 'x', T0, o)],
+      ['impressions.stats', (s, o) => s.impressions.stats(o)],
       ['bulkWrite', (s, o) => s.bulkWrite({ items: [item('x')] }, o)],
     ];
 
@@ -629,8 +728,15 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         const payload = seededBytes(4096, 7);
         const saved = await storage.models.save('als', { factors: 8 }, payload);
         await storage.embeddings.put('enc', [{ hash: 'h', vector: Float32Array.from([0.5, 0.25]) }]);
+        await storage.models.activate('als', saved.version);
+        const served: Impression = { id: 'imp', userId: 'u1', modelVersion: 'als@1', variant: 'A', itemIds: ['item-full'], createdAt: T0 };
+        await storage.impressions.record(served);
+        await storage.impressions.click('imp', 'item-full', T0 + 5);
 
         const again = await reopen();
+        expect(await again.models.active('als')).toBe(saved.version);
+        expect(await again.impressions.get('imp')).toStrictEqual(served);
+        expect(await again.impressions.stats()).toEqual([{ modelVersion: 'als@1', variant: 'A', impressions: 1, clicks: 1 }]);
         expect(Array.from((await again.embeddings.get('enc', ['h'])).get('h')!)).toEqual([0.5, 0.25]);
         expect(await again.items.get(fullItem.id)).toEqual(fullItem);
         expect(await again.items.get(bareItem.id)).toStrictEqual(stored(bareItem));

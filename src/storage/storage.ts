@@ -37,6 +37,54 @@ export interface UserDeletion {
   user: boolean;
   /** Number of events removed. */
   events: number;
+  /** Number of impressions (served lists) removed. */
+  impressions: number;
+  /** Number of clicks on those impressions removed. */
+  clicks: number;
+}
+
+/** One served recommendation list, recorded so that clicks on it can be attributed (C20). */
+export interface Impression {
+  /** Unique id, handed to the client with the list. */
+  id: string;
+  /** Who was served. */
+  userId: string;
+  /** Which model produced it, e.g. `ease@3`. */
+  modelVersion: string;
+  /** The A/B variant the user was bucketed into (`default` when no experiment runs). */
+  variant: string;
+  /** The items served, in rank order. */
+  itemIds: string[];
+  /** When it was served, ms since epoch. */
+  createdAt: number;
+}
+
+/** Online counts for one (model version, variant) pair. */
+export interface ImpressionStats {
+  modelVersion: string;
+  variant: string;
+  /** Lists served. */
+  impressions: number;
+  /** Distinct (impression, item) clicks on those lists. */
+  clicks: number;
+}
+
+/** Served lists and the clicks on them: the feedback loop's record. */
+export interface ImpressionStore {
+  /** Stores one served list; `ConflictError` when its id is taken, `ValidationError` on a malformed record. */
+  record(impression: Impression, options?: CallOptions): Promise<void>;
+  /** One impression, or undefined. */
+  get(id: string, options?: CallOptions): Promise<Impression | undefined>;
+  /**
+   * Records a click on an item of a served list; `NotFoundError` for an unknown impression,
+   * `ValidationError` when the item was not in it; idempotent per (impression, item): the first click's time is kept.
+   */
+  click(impressionId: string, itemId: string, at: number, options?: CallOptions): Promise<void>;
+  /**
+   * Impressions and clicks per (model version, variant), ordered by model version then variant;
+   * `since` keeps impressions created at or after it (ms since epoch).
+   */
+  stats(options?: CallOptions & { since?: number }): Promise<ImpressionStats[]>;
 }
 
 /** A saved model version: metadata plus one binary payload. */
@@ -77,7 +125,7 @@ export interface UserStore {
   upsert(users: readonly User[], options?: CallOptions): Promise<number>;
   /** One user, or undefined. */
   get(id: string, options?: CallOptions): Promise<User | undefined>;
-  /** Removes the user and every event of theirs; reports what was removed. */
+  /** Removes the user and every event, impression and click of theirs; reports what was removed. */
   delete(id: string, options?: CallOptions): Promise<UserDeletion>;
   /** A page of users ordered by id. */
   list(options?: ListOptions): Promise<User[]>;
@@ -109,6 +157,10 @@ export interface ModelStore {
   versions(name: string, options?: CallOptions): Promise<Omit<ModelRecord, 'payload'>[]>;
   /** Names that have at least one version. */
   names(options?: CallOptions): Promise<string[]>;
+  /** Marks `version` of `name` as the one to serve; `NotFoundError` when that version is not stored. */
+  activate(name: string, version: number, options?: CallOptions): Promise<void>;
+  /** The activated version of `name`; undefined when none was activated (callers then use the latest). */
+  active(name: string, options?: CallOptions): Promise<number | undefined>;
 }
 
 /** A cached vector under its text hash. */
@@ -159,6 +211,7 @@ export interface Storage {
   readonly events: EventStore;
   readonly models: ModelStore;
   readonly embeddings: EmbeddingStore;
+  readonly impressions: ImpressionStore;
   /** Writes items, users and events in one transaction; on any error nothing is written. */
   bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult>;
   /** Releases the connection; further calls fail. */

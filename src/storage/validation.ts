@@ -194,3 +194,22 @@ export function validateMeta(meta: unknown): Record<string, unknown> {
 export function encodeJson(value: Attributes | Record<string, unknown> | undefined): string | null {
   return value === undefined ? null : JSON.stringify(value);
 }
+
+/** Checks one impression record; throws {@link ValidationError} naming the field. */
+export function validateImpression(impression: unknown): void {
+  if (!isPlainObject(impression)) {
+    throw new ValidationError('impression must be an object', { details: { field: 'impression' } });
+  }
+  for (const field of ['id', 'userId', 'modelVersion', 'variant'] as const) validateKey(field, impression[field]);
+  const itemIds = impression.itemIds;
+  if (!Array.isArray(itemIds)) throw new ValidationError('itemIds must be an array of item ids', { details: { field: 'itemIds' } });
+  itemIds.forEach((itemId: unknown, index) => {
+    if (typeof itemId !== 'string' || itemId.length === 0) {
+      throw new ValidationError(`itemIds[${index}] must be a non-empty string`, { details: { field: 'itemIds', index } });
+    }
+  });
+  const createdAt = impression.createdAt;
+  if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) {
+    throw new ValidationError('createdAt must be a finite number (ms since epoch)', { details: { field: 'createdAt' } });
+  }
+}

@@ -73,6 +73,34 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    description: 'impressions and clicks (feedback loop), activated model versions',
+    sql: `
+      CREATE TABLE IF NOT EXISTS impressions (
+        id            TEXT PRIMARY KEY NOT NULL,
+        user_id       TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        variant       TEXT NOT NULL,
+        item_ids      TEXT NOT NULL,
+        created_at    INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS impressions_user ON impressions (user_id);
+      CREATE INDEX IF NOT EXISTS impressions_created ON impressions (created_at);
+      -- One row per (impression, item): a repeated click is the same click.
+      CREATE TABLE IF NOT EXISTS clicks (
+        impression_id TEXT NOT NULL,
+        item_id       TEXT NOT NULL,
+        at            INTEGER NOT NULL,
+        PRIMARY KEY (impression_id, item_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS model_active (
+        name         TEXT PRIMARY KEY NOT NULL,
+        version      INTEGER NOT NULL,
+        activated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -8,7 +8,7 @@
  * @module
  */
 import { existsSync } from 'node:fs';
-import { BackendError, EngineError, UnsupportedError, ValidationError, throwIfAborted } from '../../core/errors.js';
+import { BackendError, ConflictError, EngineError, NotFoundError, UnsupportedError, ValidationError, throwIfAborted } from '../../core/errors.js';
 import type { Attributes, Event, Item, StoredEvent, User } from '../../core/types.js';
 import type {
   BulkWrite,
@@ -18,6 +18,9 @@ import type {
   EmbeddingStore,
   EventQuery,
   EventStore,
+  Impression,
+  ImpressionStats,
+  ImpressionStore,
   ListOptions,
   ModelRecord,
   ModelStore,
@@ -31,6 +34,7 @@ import {
   encodeJson,
   validateEventTypes,
   validateEvents,
+  validateImpression,
   validateInteger,
   validateItems,
   validateKey,
@@ -87,6 +91,15 @@ interface EventRow {
   text: string | null;
   ts: number;
   context: string | null;
+}
+
+interface ImpressionRow {
+  id: string;
+  user_id: string;
+  model_version: string;
+  variant: string;
+  item_ids: string;
+  created_at: number;
 }
 
 interface ModelRow {
@@ -414,8 +427,10 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       validateKey('id', id);
       return write('users.delete', options?.signal, () => {
         const events = sql('DELETE FROM events WHERE user_id = ?').run([id]).changes;
+        const clicks = sql('DELETE FROM clicks WHERE impression_id IN (SELECT id FROM impressions WHERE user_id = ?)').run([id]).changes;
+        const impressionCount = sql('DELETE FROM impressions WHERE user_id = ?').run([id]).changes;
         const user = sql('DELETE FROM users WHERE id = ?').run([id]).changes > 0;
-        return { user, events };
+        return { user, events, impressions: impressionCount, clicks };
       });
     },
     async list(options: ListOptions = {}) {
@@ -561,6 +576,117 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         (sql('SELECT DISTINCT name FROM models ORDER BY name').all([]) as { name: string }[]).map((row) => row.name),
       );
     },
+    async activate(name, version, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('name', name);
+      validateInteger('version', version, 1, 1);
+      write('models.activate', options?.signal, () => {
+        const exists = sql('SELECT 1 AS one FROM models WHERE name = ? AND version = ?').get([name, version]);
+        if (exists === undefined) {
+          throw new NotFoundError(`model ${name} has no stored version ${version}`, { details: { name, version } });
+        }
+        sql(
+          `INSERT INTO model_active (name, version, activated_at) VALUES (?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET version = excluded.version, activated_at = excluded.activated_at`,
+        ).run([name, version, Date.now()]);
+      });
+    },
+    async active(name, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('name', name);
+      return run('models.active', options?.signal, () => {
+        const row = sql('SELECT version FROM model_active WHERE name = ?').get([name]) as { version: number } | undefined;
+        return row?.version;
+      });
+    },
+  };
+
+  const impressions: ImpressionStore = {
+    async record(impression: Impression, options?: CallOptions) {
+      enter(options?.signal);
+      validateImpression(impression);
+      write('impressions.record', options?.signal, () => {
+        const taken = sql('SELECT 1 AS one FROM impressions WHERE id = ?').get([impression.id]);
+        if (taken !== undefined) {
+          throw new ConflictError(`impression ${impression.id} is already recorded`, { details: { field: 'id', id: impression.id } });
+        }
+        sql('INSERT INTO impressions (id, user_id, model_version, variant, item_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)').run([
+          impression.id,
+          impression.userId,
+          impression.modelVersion,
+          impression.variant,
+          JSON.stringify(impression.itemIds),
+          impression.createdAt,
+        ]);
+      });
+    },
+    async get(id, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('id', id);
+      return run('impressions.get', options?.signal, () => {
+        const row = sql('SELECT id, user_id, model_version, variant, item_ids, created_at FROM impressions WHERE id = ?').get([id]) as
+          | ImpressionRow
+          | undefined;
+        if (row === undefined) return undefined;
+        return {
+          id: row.id,
+          userId: row.user_id,
+          modelVersion: row.model_version,
+          variant: row.variant,
+          itemIds: JSON.parse(row.item_ids) as string[],
+          createdAt: row.created_at,
+        };
+      });
+    },
+    async click(impressionId, itemId, at, options?: CallOptions) {
+      enter(options?.signal);
+      validateKey('impressionId', impressionId);
+      validateKey('itemId', itemId);
+      if (typeof at !== 'number' || !Number.isFinite(at)) {
+        throw new ValidationError('at must be a finite number (ms since epoch)', { details: { field: 'at' } });
+      }
+      write('impressions.click', options?.signal, () => {
+        const row = sql('SELECT item_ids FROM impressions WHERE id = ?').get([impressionId]) as { item_ids: string } | undefined;
+        if (row === undefined) {
+          throw new NotFoundError(`impression ${impressionId} not found`, { details: { field: 'impressionId', impressionId } });
+        }
+        if (!(JSON.parse(row.item_ids) as string[]).includes(itemId)) {
+          throw new ValidationError(`item ${itemId} was not in impression ${impressionId}`, {
+            details: { field: 'itemId', impressionId, itemId },
+          });
+        }
+        sql('INSERT INTO clicks (impression_id, item_id, at) VALUES (?, ?, ?) ON CONFLICT (impression_id, item_id) DO NOTHING').run([
+          impressionId,
+          itemId,
+          at,
+        ]);
+      });
+    },
+    async stats(options: CallOptions & { since?: number } = {}) {
+      enter(options.signal);
+      const since = options.since;
+      if (since !== undefined && (typeof since !== 'number' || !Number.isFinite(since))) {
+        throw new ValidationError('since must be a finite number (ms since epoch)', { details: { field: 'since' } });
+      }
+      return run('impressions.stats', options.signal, () => {
+        const rows = sql(
+          `SELECT i.model_version AS model_version, i.variant AS variant, COUNT(*) AS impressions, COALESCE(SUM(c.n), 0) AS clicks
+           FROM impressions i LEFT JOIN (SELECT impression_id, COUNT(*) AS n FROM clicks GROUP BY impression_id) c
+             ON c.impression_id = i.id
+           WHERE i.created_at >= ?
+           GROUP BY i.model_version, i.variant
+           ORDER BY i.model_version, i.variant`,
+        ).all([since ?? Number.MIN_SAFE_INTEGER]) as { model_version: string; variant: string; impressions: number; clicks: number }[];
+        return rows.map(
+          (row): ImpressionStats => ({
+            modelVersion: row.model_version,
+            variant: row.variant,
+            impressions: row.impressions,
+            clicks: row.clicks,
+          }),
+        );
+      });
+    },
   };
 
   const embeddings: EmbeddingStore = {
@@ -620,6 +746,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     events,
     models,
     embeddings,
+    impressions,
     async bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
       if (typeof batch !== 'object' || batch === null) {
