@@ -1,0 +1,138 @@
+/**
+ * The pipeline end to end on a slice of the vendored MovieLens demo (the 600 most rated movies) in
+ * a real SQLite file, with ease and item-kNN trained, a stored ranker, and a small deterministic
+ * bag-of-words encoder standing in for a sentence encoder.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Encoder } from '../encoders/encoder.js';
+import type { Item } from '../core/types.js';
+import { createEngine } from '../engine/engine.js';
+import type { Engine } from '../engine/engine.js';
+import { loadMovieLensLatest } from '../ingest/index.js';
+import { openStorage } from '../storage/index.js';
+import { createPipeline } from './create-pipeline.js';
+import type { Pipeline } from './create-pipeline.js';
+import { attributeSimilarity } from './item-similarity.js';
+import { intraListSimilarity } from './mmr-diversify.js';
+import { trainEngineRanker } from './train-ranker.js';
+
+const DEMO = fileURLToPath(new URL('../../data/demo/ml-latest-small', import.meta.url));
+
+/** Hashed bag of words, 64 dimensions, unit length: texts sharing words are similar. */
+function bagOfWordsEncoder(): Encoder {
+  const dim = 64;
+  return {
+    id: 'test-bow',
+    dim,
+    maxBatch: 256,
+    async encode(texts) {
+      const out = new Float32Array(texts.length * dim);
+      texts.forEach((t, r) => {
+        for (const w of t.toLowerCase().match(/[a-z]{4,}/g) ?? []) {
+          let h = 2166136261;
+          for (let c = 0; c < w.length; c++) h = Math.imul(h ^ w.charCodeAt(c), 16777619);
+          out[r * dim + ((h >>> 0) % dim)] += 1;
+        }
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += out[r * dim + d] ** 2;
+        for (let d = 0; d < dim && s > 0; d++) out[r * dim + d] /= Math.sqrt(s);
+      });
+      return out;
+    },
+    async close() {},
+  };
+}
+
+describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lmrec-pipeline-'));
+  let engine: Engine;
+  let pipeline: Pipeline;
+  let catalogue: Map<string, Item>;
+  const genreShare = (ids: string[], genre: string): number =>
+    ids.filter((id) => JSON.stringify(catalogue.get(id)?.attributes?.genres ?? []).includes(genre)).length / Math.max(ids.length, 1);
+
+  beforeAll(async () => {
+    const ds = await loadMovieLensLatest(DEMO);
+    const counts = new Map<string, number>();
+    for (const e of ds.batch.events) if (e.itemId) counts.set(e.itemId, (counts.get(e.itemId) ?? 0) + 1);
+    const top = new Set([...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 600).map(([id]) => id));
+    const items = ds.batch.items.filter((it) => top.has(it.id));
+    catalogue = new Map(items.map((it) => [it.id, it]));
+    engine = createEngine(await openStorage(`sqlite://${join(dir, 'x.db')}`), { encoder: bagOfWordsEncoder() });
+    await engine.storage.bulkWrite({ items, users: ds.batch.users, events: ds.batch.events.filter((e) => e.itemId !== undefined && top.has(e.itemId)) });
+    await engine.train('ease', { lambda: 250 });
+    await engine.train('itemknn', { k: 100, shrink: 10 });
+    const ranker = await trainEngineRanker(engine, { seed: 7, candidatesPerSource: 50 });
+    expect(ranker.version).toBe(1);
+    pipeline = await createPipeline(engine);
+  }, 60_000);
+
+  afterAll(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves an unknown user from trending and popularity, never an error', async () => {
+    const rec = await pipeline.recommend('nobody', { k: 10 });
+    expect(rec.fallback).toBe('unknown user');
+    expect(rec.items).toHaveLength(10);
+    expect(rec.modelVersion).toMatch(/^pipeline@ranker-1\[/);
+    expect(rec.items.every((i) => i.sources.some((s) => s === 'trending' || s === 'popularity' || s === 'fresh'))).toBe(true);
+    expect(pipeline.sourceNames).toEqual(['itemknn', 'ease', 'popularity', 'trending', 'session', 'fresh']);
+  });
+
+  it('turns toward a genre after a few likes, at once, and explains with a history item', async () => {
+    const liked = ['1', '2355', '3114', '4886', '6377', '8961'].filter((id) => catalogue.has(id)); // animation
+    expect(liked.length).toBeGreaterThanOrEqual(4);
+    const before = await pipeline.recommend('fan', { k: 10 });
+    const t = Date.now();
+    const events = liked.map((itemId, k) => ({ userId: 'fan', itemId, type: 'like' as const, timestamp: t - 60_000 + k }));
+    await engine.storage.events.append(events);
+    for (const e of events) pipeline.observe(e);
+    const after = await pipeline.recommend('fan', { k: 10 });
+    expect(after.fallback).toBeUndefined();
+    const ids = after.items.map((i) => i.id);
+    expect(genreShare(ids, 'Animation'), after.items.map((i) => i.title).join('; ')).toBeGreaterThan(genreShare(before.items.map((i) => i.id), 'Animation') + 0.2);
+    for (const id of liked) expect(ids).not.toContain(id);
+    expect(after.items.some((i) => i.sources.includes('session'))).toBe(true);
+    const explained = after.items.find((i) => (i.explanation?.because.length ?? 0) > 0)!;
+    expect(explained.explanation!.sentence).toContain(explained.explanation!.because[0].title);
+    expect(liked).toContain(explained.explanation!.because[0].itemId);
+    expect(Object.keys(explained.explanation!.sourceScores).length).toBeGreaterThan(0);
+  });
+
+  it('honours filters, boosts and exclusions', async () => {
+    const comedy = await pipeline.recommend('1', { k: 10, filters: { genres: 'Comedy' } });
+    expect(comedy.items).toHaveLength(10);
+    for (const it of comedy.items) expect(catalogue.get(it.id)?.attributes?.genres).toContain('Comedy');
+    const first = await pipeline.recommend('1', { k: 5, includeExplanations: false });
+    expect(first.items[0].explanation).toBeUndefined();
+    const again = await pipeline.recommend('1', { k: 5, exclude: [first.items[0].id] });
+    expect(again.items.map((i) => i.id)).not.toContain(first.items[0].id);
+    const seen = new Set((await engine.storage.events.forUser('1')).map((e) => e.itemId));
+    for (const it of again.items) expect(seen.has(it.id)).toBe(false);
+  });
+
+  it('MMR lowers intra-list similarity', async () => {
+    const byAttributes = await createPipeline(engine, { similarity: 'attributes' });
+    const sim = attributeSimilarity(catalogue);
+    const plain = await byAttributes.recommend('1', { k: 10, diversity: 1 });
+    const diverse = await byAttributes.recommend('1', { k: 10, diversity: 0.3 });
+    expect(intraListSimilarity(diverse.items.map((i) => i.id), sim)).toBeLessThan(intraListSimilarity(plain.items.map((i) => i.id), sim));
+  });
+
+  it('recommends an item upserted with text at once through the fresh path', async () => {
+    const toy = catalogue.get('1')!;
+    const fresh: Item = { id: 'new-toys', title: 'Toy Story: Back in the Box (2026)', text: toy.text, attributes: toy.attributes, createdAt: Date.now() };
+    await engine.storage.items.upsert([fresh]);
+    await pipeline.observeItems([fresh]);
+    const rec = await pipeline.recommend('fan', { k: 10 });
+    const hit = rec.items.find((i) => i.id === 'new-toys');
+    expect(hit, rec.items.map((i) => i.title).join('; ')).toBeDefined();
+    expect(hit!.sources).toContain('fresh');
+  });
+});

@@ -1,0 +1,285 @@
+/**
+ * The per-request recommendation pipeline: user state (stored history + live session) → candidate
+ * sources (every trained model, trending, popularity, fresh items, session; plus any extra source
+ * such as a sequential model) → learned ranker over the sources' scores and item features →
+ * re-rank stages (exclusions, business rules, freshness, long tail, MMR diversity) → explanations.
+ *
+ * An event changes the user's next list at once: the live history is folded into every model, the
+ * item is excluded, and the session source proposes its neighbours. Unknown users get trending and
+ * popular items, never an error.
+ *
+ * @example
+ * const pipeline = await createPipeline(engine, { freshness: { weight: 0.2 } });
+ * const recs = await pipeline.recommend('42', { k: 10, filters: { genres: 'Comedy' } });
+ * recs.items[0].explanation?.sentence; // "Because you liked Heat (1995) and …; popular this week."
+ * @module
+ */
+import { ValidationError, throwIfAborted } from '../core/errors.js';
+import type { Attributes, Event, Item } from '../core/types.js';
+import type { Engine } from '../engine/engine.js';
+import { applyBusinessRules } from './business-rules.js';
+import type { AttributeBoost, AttributeFilter } from './business-rules.js';
+import type { Candidate, CandidateSource } from './candidate-source.js';
+import { excludeItems } from './exclude-items.js';
+import { explainItem, facetProfile } from './explain-item.js';
+import type { Explanation } from './explain-item.js';
+import { createFreshSource } from './fresh-source.js';
+import { boostFreshness } from './freshness-boost.js';
+import type { FreshnessOptions } from './freshness-boost.js';
+import { attributeSimilarity, modelSimilarity, textSimilarity } from './item-similarity.js';
+import { LearnedRanker } from './learned-ranker.js';
+import { LiveItemSignals } from './live-item-signals.js';
+import { enforceTailQuota, longTailExposure } from './long-tail-exposure.js';
+import type { LongTailOptions } from './long-tail-exposure.js';
+import { mmrDiversify } from './mmr-diversify.js';
+import type { ItemSimilarity } from './mmr-diversify.js';
+import { createModelSource } from './model-source.js';
+import { buildFeatureRows } from './ranker-features.js';
+import type { ScoredItem } from './scored-item.js';
+import { sortByScore } from './scored-item.js';
+import { createSessionSource } from './session-source.js';
+import { TextVectors } from './text-vectors.js';
+import { engineModelSpecs } from './train-ranker.js';
+import { createTrendingSource } from './trending-source.js';
+import { buildUserState, mergeLiveEvents } from './user-state.js';
+
+/** Options of {@link createPipeline}. */
+export interface PipelineOptions {
+  /** Engine models used as sources (default: every trained model except `pop` and `random`). */
+  models?: readonly string[];
+  /** Extra sources (e.g. a sequential model), added after the built-in ones. */
+  sources?: readonly CandidateSource[];
+  /** Candidates requested from each source (default 100). */
+  candidatesPerSource?: number;
+  /** Trending half-life in ms (default 7 days). */
+  trendingHalfLifeMs?: number;
+  /** Session window in ms (default 30 minutes). */
+  sessionWindowMs?: number;
+  /** At most this many latest events form the session (default 10). */
+  sessionMaxEvents?: number;
+  /**
+   * The ranker: a trained one, `stored` (the latest stored `ranker` version; default) or `none`.
+   * Without a ranker the lists are merged by reciprocal-rank fusion until one is trained.
+   */
+  ranker?: LearnedRanker | 'stored' | 'none';
+  /** MMR λ (1 = no diversification; default 0.8). */
+  diversity?: number;
+  /** Similarity for MMR and explanations (default `auto`: item-kNN model, else text, else attributes). */
+  similarity?: 'auto' | 'model' | 'text' | 'attributes';
+  /** Long-tail exposure (default none). */
+  longTail?: LongTailOptions;
+  /** Freshness boost (default weight 0.1, half-life 3 days). */
+  freshness?: FreshnessOptions;
+  /** Clock, ms since epoch (default `Date.now`). */
+  clock?: () => number;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Pipeline.recommend}. */
+export interface PipelineRecommendOptions {
+  k?: number;
+  /** Keep only items matching every condition (e.g. `{ genres: 'Comedy', price: { max: 20 } }`). */
+  filters?: AttributeFilter;
+  /** Multiply the scores of matching items. */
+  boosts?: readonly AttributeBoost[];
+  /** Item ids never to return. */
+  exclude?: readonly string[];
+  /** Request context (passed to the sources). */
+  context?: Attributes;
+  /** Attach explanations (default true). */
+  includeExplanations?: boolean;
+  /** MMR λ for this request (overrides the pipeline's). */
+  diversity?: number;
+  signal?: AbortSignal;
+}
+
+/** One recommended item with its reasons. */
+export interface PipelineItem {
+  id: string;
+  title?: string;
+  score: number;
+  /** Sources that proposed it. */
+  sources: string[];
+  explanation?: Explanation;
+}
+
+/** A pipeline answer. */
+export interface PipelineRecommendations {
+  userId: string;
+  /** `pipeline@<ranker>` plus the versions of the sources that answered, e.g. `pipeline@ranker-2[ease@1,trending@live]`. */
+  modelVersion: string;
+  /** Set for users without history (`unknown user`). */
+  fallback?: string;
+  items: PipelineItem[];
+}
+
+/** The per-request pipeline. */
+export interface Pipeline {
+  /** Top-k items for a user, with explanations. */
+  recommend(userId: string, options?: PipelineRecommendOptions): Promise<PipelineRecommendations>;
+  /** Feeds a live event into trending, popularity and the user's session (append it to storage too). */
+  observe(event: Event): void;
+  /** Makes new or changed items known at once (fresh source; encoded when an encoder is configured). */
+  observeItems(items: readonly Item[], options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Drops everything the pipeline holds about a deleted user: their live session, and their share of
+   * the trending and popularity counts (rebuilt from storage, which no longer has their events).
+   */
+  forgetUser(userId: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Re-resolves the model sources and the stored ranker (after training). */
+  reload(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Names of the sources in use. */
+  readonly sourceNames: readonly string[];
+  /** Label of the ranker in use (`ranker-<version>`, `custom`, or `fusion`). */
+  readonly rankerLabel: string;
+}
+
+const MAX_K = 1000;
+const LIVE_PER_USER = 50;
+
+/** Creates the pipeline and reads trending, popularity and item ages from storage once. */
+export async function createPipeline(engine: Engine, options: PipelineOptions = {}): Promise<Pipeline> {
+  const policy = engine.feedbackPolicy();
+  const clock = options.clock ?? Date.now;
+  let signals = new LiveItemSignals({ policy, trendingHalfLifeMs: options.trendingHalfLifeMs });
+  await signals.load(engine.storage, { signal: options.signal });
+  const textVectors = engine.hasEncoder() ? new TextVectors(engine) : undefined;
+  const live = new Map<string, Event[]>();
+  const perSource = options.candidatesPerSource ?? 100;
+  let sources: CandidateSource[] = [];
+  let ranker: LearnedRanker | undefined;
+  let rankerLabel = 'fusion';
+
+  async function reload(o: { signal?: AbortSignal } = {}): Promise<void> {
+    const kinds = options.models ?? (await engineModelSpecs(engine, o.signal)).map((m) => m.kind);
+    sources = [
+      ...kinds.map((kind) => createModelSource(engine, kind)),
+      createTrendingSource(signals.popularityCounts, 'popularity'),
+      createTrendingSource(signals.trending, 'trending'),
+      createSessionSource(engine),
+      createFreshSource({ signals, textVectors }),
+      ...(options.sources ?? []),
+    ];
+    const wanted = options.ranker ?? 'stored';
+    if (wanted instanceof LearnedRanker) {
+      ranker = wanted;
+      rankerLabel = 'custom';
+    } else if (wanted === 'stored') {
+      const record = await engine.storage.models.load('ranker', undefined, { signal: o.signal });
+      ranker = record ? LearnedRanker.decode(record.payload) : undefined;
+      rankerLabel = record ? `ranker-${record.version}` : 'fusion';
+    } else {
+      ranker = undefined;
+      rankerLabel = 'fusion';
+    }
+  }
+  await reload({ signal: options.signal });
+
+  async function recommend(userId: string, o: PipelineRecommendOptions = {}): Promise<PipelineRecommendations> {
+    const k = o.k ?? 10;
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new ValidationError(`k must be an integer between 1 and ${MAX_K}, got ${k}`, { details: { field: 'k', value: k } });
+    if (typeof userId !== 'string' || userId === '') throw new ValidationError('userId must be a non-empty string', { details: { field: 'userId' } });
+    const { signal } = o;
+    const now = clock();
+    const stored = await engine.storage.events.forUser(userId, { signal });
+    const state = buildUserState(userId, mergeLiveEvents(stored, live.get(userId) ?? []), {
+      policy,
+      now,
+      sessionWindowMs: options.sessionWindowMs,
+      sessionMaxEvents: options.sessionMaxEvents,
+    });
+    const request = { userId, state, k: Math.max(perSource, k), now, context: o.context, signal };
+    const outputs = await Promise.all(sources.map((s) => s.generate(request)));
+    throwIfAborted(signal);
+    const lists = new Map<string, Candidate[]>();
+    const versions: string[] = [];
+    sources.forEach((s, i) => {
+      lists.set(s.name, outputs[i].candidates);
+      if (outputs[i].candidates.length > 0) versions.push(s.name.includes('@') || outputs[i].version.startsWith(`${s.name}@`) ? outputs[i].version : `${s.name}@${outputs[i].version}`);
+    });
+    const rankSources = ranker ? [...ranker.sources] : sources.map((s) => s.name);
+    const rows = buildFeatureRows(rankSources, lists, { historyLength: state.positives.length, sessionLength: state.session.length, now, signals });
+    const n = rows.itemIds.length;
+    const scores = new Float32Array(n);
+    if (ranker) ranker.score(rows.features, n, scores);
+    else {
+      const at = new Map(rows.itemIds.map((id, r) => [id, r]));
+      for (const list of lists.values()) list.forEach((c, r) => (scores[at.get(c.itemId) as number] += 1 / (60 + r + 1)));
+    }
+    const historyIds = state.positives.slice(-100);
+    const records = await engine.storage.items.getMany([...new Set([...rows.itemIds, ...historyIds])], { signal });
+    const items = new Map(records.map((it) => [it.id, it]));
+    let list: ScoredItem[] = rows.itemIds.map((itemId, r) => {
+      const c: ScoredItem = { itemId, score: scores[r], sources: rows.proposedBy[r], sourceScores: rows.sourceScores[r] };
+      const item = items.get(itemId);
+      if (item) c.item = item;
+      return c;
+    });
+    // Items no longer in the catalogue are not served.
+    list = list.filter((c) => c.item !== undefined);
+    list = excludeItems(list, state.seen, new Set(o.exclude ?? []));
+    list = applyBusinessRules(list, { filters: o.filters, boosts: o.boosts });
+    list = boostFreshness(list, (id) => signals.ageMs(id, now), options.freshness ?? { weight: 0.1 });
+    list = longTailExposure(list, k, (id) => signals.isTail(id), { boost: options.longTail?.boost ?? 0 });
+    const lambda = o.diversity ?? options.diversity ?? 0.8;
+    const similarity = await chooseSimilarity(options.similarity ?? 'auto', items, [...list.slice(0, 3 * k).map((c) => c.itemId), ...historyIds], signal);
+    let chosen = lambda < 1 ? mmrDiversify(list.slice(0, Math.max(3 * k, k + 20)), k, similarity, lambda) : list.slice(0, k);
+    if ((options.longTail?.minShare ?? 0) > 0) {
+      const picked = new Set(chosen.map((c) => c.itemId));
+      chosen = enforceTailQuota([...chosen, ...sortByScore(list.filter((c) => !picked.has(c.itemId)))], k, (id) => signals.isTail(id), options.longTail?.minShare ?? 0).slice(0, k);
+    }
+    const profile = facetProfile(historyIds, items);
+    const out: PipelineItem[] = chosen.map((c) => {
+      const row: PipelineItem = { id: c.itemId, score: c.score, sources: c.sources };
+      if (c.item) row.title = c.item.title;
+      if (o.includeExplanations !== false) row.explanation = explainItem(c.itemId, c.sourceScores, { positives: historyIds, items, similarity, profile });
+      return row;
+    });
+    const answer: PipelineRecommendations = { userId, modelVersion: `pipeline@${rankerLabel}[${versions.join(',')}]`, items: out };
+    if (state.events.length === 0) answer.fallback = 'unknown user';
+    return answer;
+  }
+
+  async function chooseSimilarity(kind: NonNullable<PipelineOptions['similarity']>, items: ReadonlyMap<string, Item>, ids: readonly string[], signal?: AbortSignal): Promise<ItemSimilarity> {
+    if (kind === 'model' || kind === 'auto') {
+      const loaded = await engine.loadModel('itemknn', undefined, signal);
+      if (loaded) return modelSimilarity(loaded.trained);
+      if (kind === 'model') return attributeSimilarity(items);
+    }
+    if ((kind === 'text' || kind === 'auto') && textVectors) {
+      const vectors = await textVectors.get(ids, signal);
+      return textSimilarity((id) => vectors.get(id));
+    }
+    return attributeSimilarity(items);
+  }
+
+  return {
+    recommend,
+    observe(event: Event): void {
+      signals.observe(event);
+      let buf = live.get(event.userId);
+      if (!buf) live.set(event.userId, (buf = []));
+      buf.push(event);
+      if (buf.length > LIVE_PER_USER) buf.splice(0, buf.length - LIVE_PER_USER);
+    },
+    async observeItems(items: readonly Item[], o: { signal?: AbortSignal } = {}): Promise<void> {
+      signals.observeItems(items, clock());
+      if (textVectors) await textVectors.put(items, o.signal);
+    },
+    reload,
+    async forgetUser(userId: string, o: { signal?: AbortSignal } = {}): Promise<void> {
+      live.delete(userId);
+      // Trending and popularity counts included the user's events: rebuild them from what storage holds now.
+      const fresh = new LiveItemSignals({ policy, trendingHalfLifeMs: options.trendingHalfLifeMs });
+      await fresh.load(engine.storage, { signal: o.signal });
+      signals = fresh;
+      await reload(o);
+    },
+    get sourceNames(): readonly string[] {
+      return sources.map((s) => s.name);
+    },
+    get rankerLabel(): string {
+      return rankerLabel;
+    },
+  };
+}

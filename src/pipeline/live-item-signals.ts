@@ -1,0 +1,117 @@
+/**
+ * Live per-item signals: popularity (all-time positive events), trending (time-decayed counts),
+ * each item's birth time (`createdAt`, else its first event, else when it was upserted) and the
+ * head/tail cut. Fed once from storage on start and then by every observed event and item.
+ * @module
+ */
+import type { Event, Item } from '../core/types.js';
+import type { FeedbackPolicy } from '../engine/feedback-policy.js';
+import type { CallOptions, Storage } from '../storage/storage.js';
+import type { ItemSignals } from './candidate-source.js';
+import { TrendingTracker } from './trending-tracker.js';
+
+/** Options of {@link LiveItemSignals}. */
+export interface LiveItemSignalsOptions {
+  policy: FeedbackPolicy;
+  /** Half-life of trending counts in ms (default 7 days). */
+  trendingHalfLifeMs?: number;
+  /** Share of the catalogue counted as head by popularity (default 0.2). */
+  headShare?: number;
+}
+
+/** See the module description. */
+export class LiveItemSignals implements ItemSignals {
+  /** All-time positive-event counts. */
+  readonly popularityCounts: TrendingTracker;
+  /** Time-decayed positive-event counts. */
+  readonly trending: TrendingTracker;
+  private readonly createdAt = new Map<string, number>();
+  private readonly firstSeen = new Map<string, number>();
+  private readonly headShare: number;
+  private tailThreshold = 0;
+  private observedSinceCut = Infinity;
+  private births: { at: number; itemId: string }[] | undefined;
+
+  constructor(options: LiveItemSignalsOptions) {
+    this.popularityCounts = new TrendingTracker({ policy: options.policy, halfLifeMs: Infinity });
+    this.trending = new TrendingTracker({ policy: options.policy, halfLifeMs: options.trendingHalfLifeMs });
+    this.headShare = options.headShare ?? 0.2;
+  }
+
+  /** Reads the catalogue's creation times and every stored event. */
+  async load(storage: Storage, options: CallOptions = {}): Promise<void> {
+    for await (const page of storage.items.scan({ signal: options.signal })) this.observeItems(page, undefined);
+    for await (const page of storage.events.scan({ signal: options.signal, batchSize: 20_000 })) for (const e of page) this.observe(e);
+  }
+
+  /** One event (any order of arrival). */
+  observe(event: Event): void {
+    this.popularityCounts.observe(event);
+    this.trending.observe(event);
+    this.observedSinceCut++;
+    const id = event.itemId;
+    if (id === undefined) return;
+    const first = this.firstSeen.get(id);
+    if (first === undefined || event.timestamp < first) {
+      this.firstSeen.set(id, event.timestamp);
+      if (!this.createdAt.has(id)) this.births = undefined;
+    }
+  }
+
+  /** New or changed catalogue items; an item without `createdAt` is born at `now` unless seen before. */
+  observeItems(items: readonly Item[], now: number | undefined): void {
+    for (const item of items) {
+      if (item.createdAt !== undefined) this.createdAt.set(item.id, item.createdAt);
+      else if (now !== undefined && !this.firstSeen.has(item.id) && !this.createdAt.has(item.id)) this.createdAt.set(item.id, now);
+    }
+    this.births = undefined;
+  }
+
+  popularity(itemId: string): number {
+    return this.popularityCounts.score(itemId, 0);
+  }
+
+  isTail(itemId: string): boolean {
+    if (this.observedSinceCut > Math.max(100, this.popularityCounts.size * 0.01)) this.recomputeCut();
+    return this.popularity(itemId) < this.tailThreshold;
+  }
+
+  /** Birth time of an item (creation, else first event), undefined when unknown. */
+  bornAt(itemId: string): number | undefined {
+    return this.createdAt.get(itemId) ?? this.firstSeen.get(itemId);
+  }
+
+  ageMs(itemId: string, now: number): number | undefined {
+    const at = this.bornAt(itemId);
+    return at === undefined ? undefined : Math.max(0, now - at);
+  }
+
+  /** The `k` most recently born items at or before `now`, newest first. */
+  newest(k: number, now: number, exclude?: ReadonlySet<string>): { itemId: string; bornAt: number }[] {
+    if (!this.births) {
+      const ids = new Set([...this.createdAt.keys(), ...this.firstSeen.keys()]);
+      this.births = [...ids].map((itemId) => ({ itemId, at: this.bornAt(itemId) ?? 0 })).sort((a, b) => a.at - b.at);
+    }
+    const b = this.births;
+    // Last position born at or before now.
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (b[mid].at <= now) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: { itemId: string; bornAt: number }[] = [];
+    for (let p = lo - 1; p >= 0 && out.length < k; p--) if (!exclude?.has(b[p].itemId)) out.push({ itemId: b[p].itemId, bornAt: b[p].at });
+    return out;
+  }
+
+  private recomputeCut(): void {
+    const ids = this.popularityCounts.items();
+    const counts = Float64Array.from(ids, (id) => this.popularity(id)).sort().reverse();
+    const headCount = Math.ceil(counts.length * this.headShare);
+    // Items with fewer events than the last head item are tail; ties with it stay head.
+    this.tailThreshold = headCount > 0 && headCount <= counts.length ? counts[headCount - 1] : 0;
+    this.observedSinceCut = 0;
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * Offline training and evaluation of the learned ranker (C11). Each user's most recent positive
+ * interactions are held out (a seeded, per-user temporal holdout); the candidate sources are fitted
+ * on the rest; for every user the sources' lists are built as of the user's holdout time (trending,
+ * popularity and fresh items replay the event log up to that moment); held-out items are the
+ * positives. Users are split (seeded) into ranker-training and validation users; the ranker and
+ * every single source are scored on the same validation users with the harness's NDCG and recall.
+ * @module
+ */
+import { csrFromCoo } from '../core/csr-matrix.js';
+import type { CsrMatrix } from '../core/csr-matrix.js';
+import { ValidationError, throwIfAborted } from '../core/errors.js';
+import type { InteractionLog } from '../core/interaction-log.js';
+import type { ProgressCallback } from '../core/logger.js';
+import type { Event } from '../core/types.js';
+import type { Engine } from '../engine/engine.js';
+import { DEFAULT_FEEDBACK_POLICY } from '../engine/feedback-policy.js';
+import { alignItemVectors } from '../eval/protocol.js';
+import type { ItemVectorSource } from '../eval/protocol.js';
+import { addUserRankingMetrics, finalizeMetrics, metricKeys } from '../eval/metrics.js';
+import { createRng, topK } from '../linalg/index.js';
+import { CF_MODEL_KINDS, TEXT_MODEL_KINDS, createModel } from '../models/registry.js';
+import type { ModelParams, Recommender } from '../models/recommender.js';
+import type { Candidate } from './candidate-source.js';
+import { createFreshSource } from './fresh-source.js';
+import { fitRanker } from './learned-ranker.js';
+import type { LearnedRanker, RankerFitOptions, RankerFitReport, RankingGroup } from './learned-ranker.js';
+import { LiveItemSignals } from './live-item-signals.js';
+import { buildFeatureRows, featureNames } from './ranker-features.js';
+import type { FeatureRows } from './ranker-features.js';
+import { sessionCandidates } from './session-source.js';
+import { createTrendingSource } from './trending-source.js';
+import { DEFAULT_SESSION_WINDOW_MS } from './user-state.js';
+import type { UserState } from './user-state.js';
+
+/** A collaborative or text model to use as a candidate source. */
+export interface SourceModelSpec {
+  kind: string;
+  params?: ModelParams;
+}
+
+/** Options of {@link prepareRankerData} and {@link trainRanker}. */
+export interface RankerTrainingOptions {
+  /** Model sources (default ease and itemknn). */
+  models?: readonly SourceModelSpec[];
+  /** Item text vectors, required when a text model (semantic, hybrid) is among `models`. */
+  itemVectors?: ItemVectorSource;
+  /** Creation times of items, when known (else an item is born at its first event). */
+  itemCreatedAt?: ReadonlyMap<string, number>;
+  /** Share of each user's positive interactions held out, latest first (default 0.2). */
+  holdoutShare?: number;
+  /** At most this many held out per user (default 10). */
+  maxHoldout?: number;
+  /** Users with fewer training interactions than this are not evaluated (default 5). */
+  minTrain?: number;
+  /** Share of evaluated users kept for validation (default 0.3). */
+  validShare?: number;
+  seed?: number;
+  /** Candidates per source (default 100). */
+  candidatesPerSource?: number;
+  trendingHalfLifeMs?: number;
+  sessionWindowMs?: number;
+  sessionMaxEvents?: number;
+  /** Options of the ranker fit. */
+  ranker?: RankerFitOptions;
+  signal?: AbortSignal;
+  onProgress?: ProgressCallback;
+}
+
+/** One evaluated user of the held-out split. */
+export interface RankerExample {
+  userId: string;
+  /** Candidate lists per source, best first. */
+  lists: Map<string, Candidate[]>;
+  rows: FeatureRows;
+  labels: Uint8Array;
+  /** Held-out item ids. */
+  targets: Set<string>;
+  validation: boolean;
+}
+
+/** Everything built from the held-out split. */
+export interface RankerData {
+  sources: string[];
+  featureNames: string[];
+  examples: RankerExample[];
+  /** Held-out interactions. */
+  heldOut: number;
+  /** Source fitting time, seconds. */
+  fitSeconds: number;
+}
+
+/** One line of the evaluation table. */
+export interface RankerEvaluationRow {
+  /** `ranker`, `fusion` (reciprocal-rank fusion of all sources, for reference) or a source name. */
+  name: string;
+  kind: 'ranker' | 'fusion' | 'source';
+  'ndcg@10': number;
+  'recall@10': number;
+  users: number;
+}
+
+/** What {@link trainRanker} produced. */
+export interface RankerTrainingResult {
+  ranker: LearnedRanker;
+  fit: RankerFitReport;
+  /** Validation metrics, best NDCG@10 first. */
+  table: RankerEvaluationRow[];
+  /** The single source with the highest validation NDCG@10. */
+  bestSource: string;
+  split: { trainUsers: number; validUsers: number; heldOut: number };
+  seconds: number;
+}
+
+const FIXED_SOURCES = ['popularity', 'trending', 'session', 'fresh'] as const;
+
+/** Builds the held-out split, fits the sources and the per-user candidate lists and features. */
+export async function prepareRankerData(log: InteractionLog, options: RankerTrainingOptions = {}): Promise<RankerData> {
+  const t0 = performance.now();
+  const { signal } = options;
+  const rng = createRng(options.seed ?? 2020);
+  const numUsers = log.users.size;
+  const numItems = log.items.size;
+  const n = log.userIdx.length;
+  // Each user's first interaction per item, in time order.
+  const perUser: number[][] = Array.from({ length: numUsers }, () => []);
+  const order = Array.from({ length: n }, (_, e) => e).sort((a, b) => log.timestamp[a] - log.timestamp[b] || a - b);
+  const firstOf = new Set<number>();
+  for (const e of order) {
+    const key = log.userIdx[e] * numItems + log.itemIdx[e];
+    if (firstOf.has(key)) continue;
+    firstOf.add(key);
+    perUser[log.userIdx[e]].push(e);
+  }
+  const share = options.holdoutShare ?? 0.2;
+  const maxHold = options.maxHoldout ?? 10;
+  const minTrain = options.minTrain ?? 5;
+  const trainU: number[] = [];
+  const trainI: number[] = [];
+  const cutoff = new Float64Array(numUsers).fill(Infinity);
+  const trainEvents: number[][] = Array.from({ length: numUsers }, () => []);
+  const holdout: Set<number>[] = Array.from({ length: numUsers }, () => new Set<number>());
+  let heldOut = 0;
+  for (let u = 0; u < numUsers; u++) {
+    const evs = perUser[u];
+    const hold = Math.min(maxHold, Math.max(1, Math.round(evs.length * share)));
+    const keep = evs.length - hold >= minTrain ? evs.length - hold : evs.length;
+    for (let p = 0; p < evs.length; p++) {
+      const e = evs[p];
+      if (p < keep) {
+        trainU.push(u);
+        trainI.push(log.itemIdx[e]);
+        trainEvents[u].push(e);
+      } else {
+        holdout[u].add(log.itemIdx[e]);
+        heldOut++;
+      }
+    }
+    if (keep < evs.length) cutoff[u] = log.timestamp[evs[keep]];
+  }
+  const train = csrFromCoo(numUsers, numItems, Int32Array.from(trainU), Int32Array.from(trainI), null, 'max');
+
+  // Fit the model sources on the training part.
+  const specs = options.models ?? [{ kind: 'ease' }, { kind: 'itemknn' }];
+  const embeddings = options.itemVectors ? alignItemVectors(log.items, options.itemVectors) : undefined;
+  const models = new Map<string, Recommender>();
+  for (const spec of specs) {
+    throwIfAborted(signal);
+    if (TEXT_MODEL_KINDS.includes(spec.kind) && !embeddings) throw new ValidationError(`model "${spec.kind}" needs item text vectors (itemVectors)`, { details: { model: spec.kind } });
+    const model = createModel(spec.kind, spec.params ?? {});
+    await model.fit(train, { signal, itemEmbeddings: embeddings, onProgress: options.onProgress });
+    models.set(spec.kind, model);
+  }
+  const sessionModel = models.get('itemknn') ?? (await fitItemKnn(train, signal));
+  const sources = [...models.keys(), ...FIXED_SOURCES];
+  const names = featureNames(sources);
+  const fitSeconds = (performance.now() - t0) / 1000;
+
+  // Replay the log in time order; each evaluated user is served at their cutoff.
+  const signals = new LiveItemSignals({ policy: DEFAULT_FEEDBACK_POLICY, trendingHalfLifeMs: options.trendingHalfLifeMs });
+  if (options.itemCreatedAt) signals.observeItems([...options.itemCreatedAt].map(([id, createdAt]) => ({ id, title: id, createdAt })), undefined);
+  const trending = createTrendingSource(signals.trending, 'trending');
+  const popularity = createTrendingSource(signals.popularityCounts, 'popularity');
+  const fresh = createFreshSource({ signals });
+  const users = Array.from({ length: numUsers }, (_, u) => u).filter((u) => cutoff[u] < Infinity);
+  users.sort((a, b) => cutoff[a] - cutoff[b] || a - b);
+  const validation = new Set<number>();
+  const shuffled = Int32Array.from(users).sort();
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  const nValid = Math.round(shuffled.length * (options.validShare ?? 0.3));
+  for (let i = 0; i < nValid; i++) validation.add(shuffled[i]);
+
+  const k = options.candidatesPerSource ?? 100;
+  const windowMs = options.sessionWindowMs ?? DEFAULT_SESSION_WINDOW_MS;
+  const sessionMax = options.sessionMaxEvents ?? 10;
+  const scores = new Float32Array(numItems);
+  const mask = new Uint8Array(numItems);
+  const examples: RankerExample[] = [];
+  let replayed = 0;
+  for (let q = 0; q < users.length; q++) {
+    const u = users[q];
+    const now = cutoff[u];
+    while (replayed < n && log.timestamp[order[replayed]] < now) {
+      const e = order[replayed++];
+      signals.observe(asEvent(log, e));
+    }
+    if ((q & 31) === 0) {
+      throwIfAborted(signal);
+      options.onProgress?.('ranker candidates', q, users.length);
+    }
+    const evs = trainEvents[u];
+    const positives = evs.map((e) => log.items.idAt(log.itemIdx[e]));
+    const seen = new Set(positives);
+    const session: string[] = [];
+    for (let p = evs.length - 1; p >= 0 && session.length < sessionMax; p--) {
+      if (log.timestamp[evs[p]] < now - windowMs) break;
+      session.push(positives[p]);
+    }
+    session.reverse();
+    const userId = log.users.idAt(u);
+    const state: UserState = {
+      userId,
+      events: [],
+      positives,
+      positiveWeights: new Map(positives.map((id) => [id, 1])),
+      negatives: new Set(),
+      seen,
+      session,
+      lastEventAt: evs.length > 0 ? log.timestamp[evs[evs.length - 1]] : undefined,
+    };
+    const lists = new Map<string, Candidate[]>();
+    const itemsRow = train.indices.subarray(train.indptr[u], train.indptr[u + 1]);
+    const valuesRow = train.values.subarray(train.indptr[u], train.indptr[u + 1]);
+    mask.fill(0);
+    for (const i of itemsRow) mask[i] = 1;
+    for (const [kind, model] of models) {
+      scores.fill(0);
+      model.score({ userIdx: u, items: itemsRow, values: valuesRow }, scores);
+      const top = topK(scores, k, mask);
+      lists.set(kind, Array.from(top.indices, (i, r) => ({ itemId: log.items.idAt(i), score: top.scores[r] })));
+    }
+    const request = { userId, state, k, now };
+    lists.set('popularity', (await popularity.generate(request)).candidates);
+    lists.set('trending', (await trending.generate(request)).candidates);
+    lists.set('session', sessionCandidates(sessionModel, log.items, session, seen, k));
+    lists.set('fresh', (await fresh.generate(request)).candidates);
+    const rows = buildFeatureRows(sources, lists, { historyLength: positives.length, sessionLength: session.length, now, signals });
+    const targets = new Set(Array.from(holdout[u], (i) => log.items.idAt(i)));
+    const labels = Uint8Array.from(rows.itemIds, (id) => (targets.has(id) ? 1 : 0));
+    examples.push({ userId, lists, rows, labels, targets, validation: validation.has(u) });
+  }
+  options.onProgress?.('ranker candidates', users.length, users.length);
+  return { sources, featureNames: names, examples, heldOut, fitSeconds };
+}
+
+/** Fits the ranker on the training users of `data`. */
+export function fitRankerOn(data: RankerData, options: RankerFitOptions = {}): { ranker: LearnedRanker; report: RankerFitReport } {
+  const groups: RankingGroup[] = data.examples.filter((x) => !x.validation).map((x) => ({ features: x.rows.features, labels: x.labels }));
+  return fitRanker(data.sources, data.featureNames, groups, options);
+}
+
+/**
+ * Validation NDCG@10 and Recall@10 of `ranker`, of reciprocal-rank fusion and of every single
+ * source, on the same validation users (relevance = held-out items; a held-out item no list
+ * proposes counts as a miss for everyone). Sorted by NDCG@10, best first.
+ */
+export function evaluateRanker(ranker: LearnedRanker, data: RankerData): RankerEvaluationRow[] {
+  const ks = [10];
+  const valid = data.examples.filter((x) => x.validation);
+  const runs = new Map<string, { kind: RankerEvaluationRow['kind']; sums: Float64Array }>();
+  const add = (name: string, kind: RankerEvaluationRow['kind'], ranked: readonly string[], x: RankerExample): void => {
+    let run = runs.get(name);
+    if (!run) runs.set(name, (run = { kind, sums: new Float64Array(metricKeys(ks).length) }));
+    const positions = Int32Array.from(ranked.keys());
+    addUserRankingMetrics(positions, (r) => x.targets.has(ranked[r]), x.targets.size, ks, run.sums);
+  };
+  for (const x of valid) {
+    const n = x.rows.itemIds.length;
+    const s = new Float32Array(n);
+    ranker.score(x.rows.features, n, s);
+    add('ranker', 'ranker', topIds(x.rows.itemIds, s, 10), x);
+    const fused = new Float32Array(n);
+    const at = new Map(x.rows.itemIds.map((id, r) => [id, r]));
+    for (const list of x.lists.values()) list.forEach((c, r) => (fused[at.get(c.itemId) as number] += 1 / (60 + r + 1)));
+    add('fusion', 'fusion', topIds(x.rows.itemIds, fused, 10), x);
+    for (const name of data.sources) add(name, 'source', (x.lists.get(name) ?? []).slice(0, 10).map((c) => c.itemId), x);
+  }
+  const rows: RankerEvaluationRow[] = [];
+  for (const [name, run] of runs) {
+    const m = finalizeMetrics(run.sums, ks, valid.length);
+    rows.push({ name, kind: run.kind, 'ndcg@10': m['ndcg@10'], 'recall@10': m['recall@10'], users: valid.length });
+  }
+  return rows.sort((a, b) => b['ndcg@10'] - a['ndcg@10']);
+}
+
+/** Prepares the split, fits the ranker on the training users and evaluates it on the validation users. */
+export async function trainRanker(log: InteractionLog, options: RankerTrainingOptions = {}): Promise<RankerTrainingResult> {
+  const t0 = performance.now();
+  const data = await prepareRankerData(log, options);
+  const { ranker, report } = fitRankerOn(data, { seed: options.seed, signal: options.signal, ...options.ranker });
+  const table = evaluateRanker(ranker, data);
+  const best = table.filter((r) => r.kind === 'source')[0];
+  const validUsers = data.examples.filter((x) => x.validation).length;
+  return {
+    ranker,
+    fit: report,
+    table,
+    bestSource: best?.name ?? '',
+    split: { trainUsers: data.examples.length - validUsers, validUsers, heldOut: data.heldOut },
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/** Options of {@link trainEngineRanker}. */
+export interface EngineRankerOptions extends Omit<RankerTrainingOptions, 'models' | 'itemVectors'> {
+  /** Model sources; default every trained model of the engine except `pop` and `random`, with its stored parameters. */
+  models?: readonly SourceModelSpec[];
+  /** Store the ranker as a new `ranker` model version (default true). */
+  save?: boolean;
+}
+
+/** What {@link trainEngineRanker} did. */
+export interface EngineRankerResult extends RankerTrainingResult {
+  /** The stored `ranker` version, when saved. */
+  version?: number;
+}
+
+/**
+ * Trains a ranker on the engine's stored events with the engine's trained models as sources, and
+ * stores it as a `ranker` model version (metadata: sources, features, fit report, validation table).
+ * For the CLI: print `result.table` (see {@link formatRankerTable}).
+ */
+export async function trainEngineRanker(engine: Engine, options: EngineRankerOptions = {}): Promise<EngineRankerResult> {
+  const { signal } = options;
+  const models = options.models ?? (await engineModelSpecs(engine, signal));
+  const needsText = models.some((m) => TEXT_MODEL_KINDS.includes(m.kind));
+  const itemVectors = needsText && engine.hasEncoder() ? await engine.itemVectors({ signal, onProgress: options.onProgress }) : undefined;
+  const usable = itemVectors ? models : models.filter((m) => !TEXT_MODEL_KINDS.includes(m.kind));
+  const { log } = await engine.trainingData({ signal, onProgress: options.onProgress, includeCatalogue: itemVectors !== undefined });
+  if (log.userIdx.length === 0) throw new ValidationError('no positive feedback stored: import or post events before training a ranker');
+  const createdAt = new Map<string, number>();
+  for await (const page of engine.storage.items.scan({ signal })) for (const it of page) if (it.createdAt !== undefined) createdAt.set(it.id, it.createdAt);
+  const result = await trainRanker(log, { ...options, models: usable, itemVectors, itemCreatedAt: createdAt });
+  if (options.save === false) return result;
+  const record = await engine.storage.models.save(
+    'ranker',
+    { sources: result.ranker.sources, features: result.ranker.featureNames, fit: result.fit, table: result.table, split: result.split, bestSource: result.bestSource },
+    result.ranker.encode(),
+    { signal },
+  );
+  return { ...result, version: record.version };
+}
+
+/** The trained models of `engine` usable as sources, with the parameters of their serving version. */
+export async function engineModelSpecs(engine: Engine, signal?: AbortSignal): Promise<SourceModelSpec[]> {
+  const out: SourceModelSpec[] = [];
+  const names = await engine.storage.models.names({ signal });
+  for (const kind of [...CF_MODEL_KINDS, ...TEXT_MODEL_KINDS]) {
+    if (kind === 'pop' || !names.includes(kind)) continue;
+    const loaded = await engine.loadModel(kind, undefined, signal);
+    if (loaded) out.push({ kind, params: { ...loaded.trained.model.params } });
+  }
+  return out;
+}
+
+/** A plain-text table of {@link RankerEvaluationRow}s (Markdown pipe table). */
+export function formatRankerTable(rows: readonly RankerEvaluationRow[]): string {
+  const lines = ['| candidate list | kind | NDCG@10 | Recall@10 | users |', '|---|---|---:|---:|---:|'];
+  for (const r of rows) lines.push(`| ${r.name} | ${r.kind} | ${r['ndcg@10'].toFixed(4)} | ${r['recall@10'].toFixed(4)} | ${r.users} |`);
+  return lines.join('\n');
+}
+
+function topIds(ids: readonly string[], scores: Float32Array, k: number): string[] {
+  const top = topK(scores, k);
+  return Array.from(top.indices, (i) => ids[i]);
+}
+
+function asEvent(log: InteractionLog, e: number): Event {
+  return { userId: log.users.idAt(log.userIdx[e]), itemId: log.items.idAt(log.itemIdx[e]), type: 'like', timestamp: log.timestamp[e] };
+}
+
+async function fitItemKnn(train: CsrMatrix, signal?: AbortSignal): Promise<Recommender> {
+  const model = createModel('itemknn', { k: 100, shrink: 10 });
+  await model.fit(train, { signal });
+  return model;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../core/errors.js';
+import { DEFAULT_FEEDBACK_POLICY } from '../engine/feedback-policy.js';
+import { TrendingTracker } from './trending-tracker.js';
+
+const DAY = 86_400_000;
+const click = (itemId: string, timestamp: number) => ({ userId: 'u', itemId, type: 'click' as const, timestamp });
+
+describe('TrendingTracker', () => {
+  it('halves a count every half-life', () => {
+    const t = new TrendingTracker({ halfLifeMs: 2 * DAY, policy: DEFAULT_FEEDBACK_POLICY });
+    t.observe(click('a', 0));
+    t.observe(click('a', 0));
+    expect(t.score('a', 0)).toBeCloseTo(2, 10);
+    expect(t.score('a', 2 * DAY)).toBeCloseTo(1, 10);
+    expect(t.score('a', 6 * DAY)).toBeCloseTo(0.25, 10);
+  });
+
+  it('lets a recent burst overtake an older, larger count', () => {
+    const t = new TrendingTracker({ halfLifeMs: DAY, policy: DEFAULT_FEEDBACK_POLICY });
+    for (let i = 0; i < 10; i++) t.observe(click('old', 0));
+    for (let i = 0; i < 3; i++) t.observe(click('new', 4 * DAY));
+    expect(t.top(2, 4 * DAY).map((e) => e.itemId)).toEqual(['new', 'old']);
+    // Out-of-order arrival gives the same count.
+    const u = new TrendingTracker({ halfLifeMs: DAY, policy: DEFAULT_FEEDBACK_POLICY });
+    u.observe(click('x', 3 * DAY));
+    u.observe(click('x', DAY));
+    expect(u.score('x', 3 * DAY)).toBeCloseTo(1 + 0.25, 10);
+  });
+
+  it('keeps the order exact after decades of decay, and counts only positive feedback', () => {
+    const t = new TrendingTracker({ halfLifeMs: 3600_000, policy: DEFAULT_FEEDBACK_POLICY });
+    t.observe(click('a', 0));
+    t.observe(click('b', 0));
+    t.observe(click('b', 0));
+    t.observe({ itemId: 'c', type: 'dislike', timestamp: 0 });
+    t.observe({ itemId: 'd', type: 'rating', value: 1, timestamp: 0 });
+    const later = 20 * 365 * DAY;
+    expect(t.top(5, later).map((e) => e.itemId)).toEqual(['b', 'a']);
+    expect(t.log2Score('b', later) - t.log2Score('a', later)).toBeCloseTo(1, 6);
+    expect(t.top(5, later, new Set(['b'])).map((e) => e.itemId)).toEqual(['a']);
+  });
+
+  it('is a popularity counter with an infinite half-life, and rejects a bad half-life', () => {
+    const t = new TrendingTracker({ halfLifeMs: Infinity, policy: DEFAULT_FEEDBACK_POLICY });
+    t.observe(click('a', 0));
+    expect(t.score('a', 1e15)).toBe(1);
+    expect(() => new TrendingTracker({ halfLifeMs: 0, policy: DEFAULT_FEEDBACK_POLICY })).toThrow(ValidationError);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Time-decayed item counters (C17): each observed event adds its weight, and every count halves
+ * every `halfLifeMs`. Counts are kept in the log2 domain relative to their last update, so years of
+ * decay never underflow and the order of items stays exact however old the data is. With an
+ * infinite half-life the tracker is a plain popularity counter.
+ * @module
+ */
+import { ValidationError } from '../core/errors.js';
+import type { Event } from '../core/types.js';
+import type { FeedbackPolicy } from '../engine/feedback-policy.js';
+import { feedbackWeight } from '../engine/feedback-policy.js';
+import type { CallOptions } from '../storage/storage.js';
+import type { Storage } from '../storage/storage.js';
+
+/** Options of {@link TrendingTracker}. */
+export interface TrendingTrackerOptions {
+  /** Half-life of a count in ms; `Infinity` never decays (popularity). Default 7 days. */
+  halfLifeMs?: number;
+  /** Which events count and how much (events with weight 0 are ignored). */
+  policy: FeedbackPolicy;
+}
+
+/** One item with its decayed count. */
+export interface TrendingEntry {
+  itemId: string;
+  /** Decayed count at the requested time (may be tiny for old data; the order is still exact). */
+  score: number;
+}
+
+/** Default half-life of trending counts: 7 days. */
+export const DEFAULT_TRENDING_HALF_LIFE_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * A decayed counter per item. `observe` is O(1); `top` is O(items · log k).
+ *
+ * @example
+ * const trending = new TrendingTracker({ halfLifeMs: 3 * 86_400_000, policy: DEFAULT_FEEDBACK_POLICY });
+ * trending.observe({ userId: 'u', itemId: 'i', type: 'click', timestamp: Date.now() });
+ * trending.top(10, Date.now());
+ */
+export class TrendingTracker {
+  /** Half-life in ms (Infinity = no decay). */
+  readonly halfLifeMs: number;
+  private readonly policy: FeedbackPolicy;
+  private readonly index = new Map<string, number>();
+  private ids: string[] = [];
+  /** log2 of the count at `lastAt`. */
+  private log2Count = new Float64Array(64);
+  private lastAt = new Float64Array(64);
+
+  constructor(options: TrendingTrackerOptions) {
+    const h = options.halfLifeMs ?? DEFAULT_TRENDING_HALF_LIFE_MS;
+    if (!(h > 0)) throw new ValidationError(`trending half-life must be positive, got ${h}`, { details: { field: 'halfLifeMs', value: h } });
+    this.halfLifeMs = h;
+    this.policy = options.policy;
+  }
+
+  /** Number of items with a count. */
+  get size(): number {
+    return this.ids.length;
+  }
+
+  /** Adds one event (ignored unless it is positive feedback about an item). */
+  observe(event: Pick<Event, 'itemId' | 'type' | 'value' | 'timestamp'>): void {
+    const w = feedbackWeight(event, this.policy);
+    if (w <= 0 || event.itemId === undefined) return;
+    this.add(event.itemId, w, event.timestamp);
+  }
+
+  /** Adds `weight` to `itemId`'s count at time `at`. */
+  add(itemId: string, weight: number, at: number): void {
+    let i = this.index.get(itemId);
+    if (i === undefined) {
+      i = this.ids.length;
+      this.index.set(itemId, i);
+      this.ids.push(itemId);
+      if (i >= this.log2Count.length) this.grow();
+      this.log2Count[i] = Math.log2(weight);
+      this.lastAt[i] = at;
+      return;
+    }
+    // Bring both terms to the later of the two times, then add in the log domain.
+    const t = Math.max(at, this.lastAt[i]);
+    const a = this.log2Count[i] - this.decay(t - this.lastAt[i]);
+    const b = Math.log2(weight) - this.decay(t - at);
+    const hi = Math.max(a, b);
+    this.log2Count[i] = hi + Math.log2(Math.pow(2, a - hi) + Math.pow(2, b - hi));
+    this.lastAt[i] = t;
+  }
+
+  /** log2 of `itemId`'s decayed count at `now` (−Infinity when never observed). */
+  log2Score(itemId: string, now: number): number {
+    const i = this.index.get(itemId);
+    return i === undefined ? -Infinity : this.log2At(i, now);
+  }
+
+  /** Decayed count of `itemId` at `now` (0 when never observed). */
+  score(itemId: string, now: number): number {
+    return Math.pow(2, this.log2Score(itemId, now));
+  }
+
+  /** The `k` items with the highest decayed counts at `now`, best first (ties by first observation). */
+  top(k: number, now: number, exclude?: ReadonlySet<string>): TrendingEntry[] {
+    const n = this.ids.length;
+    const order: number[] = [];
+    const logs = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      logs[i] = this.log2At(i, now);
+      if (!exclude?.has(this.ids[i])) order.push(i);
+    }
+    order.sort((a, b) => logs[b] - logs[a] || a - b);
+    return order.slice(0, Math.max(0, k)).map((i) => ({ itemId: this.ids[i], score: Math.pow(2, logs[i]) }));
+  }
+
+  /** Ids of all tracked items, in first-observation order. */
+  items(): readonly string[] {
+    return this.ids;
+  }
+
+  /**
+   * Feeds every stored event (in sequence order) into the tracker; used on start so that trending
+   * survives a restart.
+   */
+  async load(storage: Storage, options: CallOptions = {}): Promise<number> {
+    let n = 0;
+    for await (const page of storage.events.scan({ signal: options.signal, batchSize: 20_000 })) {
+      for (const e of page) this.observe(e);
+      n += page.length;
+    }
+    return n;
+  }
+
+  private log2At(i: number, now: number): number {
+    // Times before the last update read as the last update (no growth backwards in time).
+    return this.log2Count[i] - this.decay(Math.max(0, now - this.lastAt[i]));
+  }
+
+  private decay(dt: number): number {
+    return this.halfLifeMs === Infinity ? 0 : dt / this.halfLifeMs;
+  }
+
+  private grow(): void {
+    const c = new Float64Array(this.log2Count.length * 2);
+    c.set(this.log2Count);
+    this.log2Count = c;
+    const t = new Float64Array(this.lastAt.length * 2);
+    t.set(this.lastAt);
+    this.lastAt = t;
+  }
+}
