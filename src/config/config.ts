@@ -42,6 +42,43 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** HTTP server (`lmrec serve`). */
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** `key:scope,key:scope` (scopes read < write < admin); empty = see `lmrec serve --help`. */
+        apiKeys: z.string().default(''),
+        /** Largest request body in bytes (batch endpoints allow `batchBodyLimit`). */
+        bodyLimit: z.number().int().positive().default(1024 * 1024),
+        batchBodyLimit: z.number().int().positive().default(16 * 1024 * 1024),
+        /** A/B experiment: users are bucketed by a hash of salt + user id into weighted variants. */
+        experiment: z
+          .object({
+            salt: z.string().min(1),
+            variants: z.array(z.object({ name: z.string().min(1), model: z.string().min(1).optional(), weight: z.number().positive().default(1) }).strict()).min(1),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .default({}),
+    /** Model lifecycle: background retraining (see `src/lifecycle`). */
+    lifecycle: z
+      .object({
+        /** Retrain on this interval: ms or a duration such as `6h`; unset = no timed retraining. */
+        retrainEvery: z.union([z.number().positive(), z.string().min(1)]).optional(),
+        /** Retrain a model once this many events arrived after its training data; unset = never. */
+        retrainAfterEvents: z.number().int().positive().optional(),
+        /** How often the schedule is checked and served versions are synced with storage. */
+        checkEvery: z.union([z.number().positive(), z.string().min(1)]).default('1m'),
+        /** Models the schedule keeps fresh (default: every model with a stored version). */
+        models: z.array(z.string().min(1)).optional(),
+        /** Serve a newly trained version as soon as its job succeeds. */
+        autoActivate: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -99,6 +136,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const v = env[name];
     if (v !== undefined && v !== '') merged[key] = v;
   }
+  if (env.LMREC_API_KEYS !== undefined) merged.server = { ...(merged.server as Record<string, unknown> | undefined), apiKeys: env.LMREC_API_KEYS };
   if (env.LMREC_ENCODER) merged.encoder = encoderFromEnv(env.LMREC_ENCODER, env.LMREC_ENCODER_API_KEY);
   for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) merged[k] = v;
   const parsed = configSchema.safeParse(merged);
@@ -115,5 +153,6 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 /** A copy of `config` safe to print: passwords in URLs are replaced. */
 export function redactConfig(config: Config): Config {
   const encoder = config.encoder.kind === 'openai' && config.encoder.apiKey ? { ...config.encoder, apiKey: '***' } : config.encoder;
-  return { ...config, encoder, storageUrl: config.storageUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') };
+  const server = { ...config.server, apiKeys: config.server.apiKeys.replace(/[^,:]+:/g, '***:') };
+  return { ...config, encoder, server, storageUrl: config.storageUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') };
 }

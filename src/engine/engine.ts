@@ -112,6 +112,25 @@ export interface TrainResult {
   interactions: number;
 }
 
+/** A decoded model version. */
+export interface LoadedModel {
+  trained: TrainedModel;
+  version: number;
+}
+
+/** What {@link Engine.scoreUser} computed: a score per item of the model's item dictionary. */
+export interface UserScores {
+  model: string;
+  version: number;
+  /** The model's item dictionary (`scores[i]` belongs to `items.idAt(i)`). */
+  items: TrainedModel['items'];
+  scores: Float32Array;
+  /** False when the user had no positive feedback on the model's items (scores are then zero). */
+  usable: boolean;
+  /** The model version itself, for item similarities and popularity. */
+  trained: TrainedModel;
+}
+
 /** Training data built from stored events. */
 export interface TrainingData {
   log: InteractionLog;
@@ -130,7 +149,12 @@ export function createEngine(storage: Storage, options: EngineOptions = {}): Eng
 export class Engine {
   private readonly logger: Logger;
   private readonly feedback: FeedbackPolicy;
+  /** Decoded versions by `<kind>@<version>`: the served one, the one before it (for rollback) and new ones being warmed. */
   private readonly cache = new Map<string, TrainedModel>();
+  /** The version each model name serves now; requests read it without touching storage. */
+  private readonly serving = new Map<string, LoadedModel>();
+  /** Decodes in flight, so concurrent first requests decode a version once. */
+  private readonly decoding = new Map<string, Promise<TrainedModel | undefined>>();
   private readonly verbalizer: Verbalizer;
   private cachedEncoder: Encoder | undefined;
 
@@ -248,26 +272,93 @@ export class Engine {
       { signal: options.signal },
     );
     this.cache.set(`${kind}@${record.version}`, trained);
+    // Without an activated version the latest serves, so a version trained here serves at once.
+    if ((await this.storage.models.active(kind, { signal: options.signal })) === undefined) this.serveLoaded(kind, { trained, version: record.version });
     this.logger.log('info', `trained ${kind} v${record.version}`, { seconds: fit.seconds });
     return { model: kind, version: record.version, params: model.params, fit, users: log.users.size, items: log.items.size, interactions: matrix.indices.length };
   }
 
-  /** Loads a stored model version (latest by default); undefined when none is stored. */
-  async loadModel(kind: string, version?: number, signal?: AbortSignal): Promise<{ trained: TrainedModel; version: number } | undefined> {
-    if (version !== undefined) {
-      const hit = this.cache.get(`${kind}@${version}`);
-      if (hit) return { trained: hit, version };
+  /**
+   * Loads a stored model version. Without a version it answers the version being served: the
+   * activated one (`storage.models.active`) when set, else the latest; once resolved, that answer
+   * comes from memory until {@link Engine.serveVersion} swaps it or {@link Engine.invalidate} drops it.
+   * Undefined when nothing is stored.
+   */
+  async loadModel(kind: string, version?: number, signal?: AbortSignal): Promise<LoadedModel | undefined> {
+    // Storage also keeps artefacts that are not recommenders (e.g. the pipeline's `ranker`).
+    if (!isModelKind(kind)) return undefined;
+    if (version === undefined) {
+      const served = this.serving.get(kind);
+      if (served) return served;
+      const wanted = await this.storedServingVersion(kind, signal);
+      if (wanted === undefined) return undefined;
+      const loaded = await this.loadModel(kind, wanted, signal);
+      // A swap that landed while this request was decoding wins.
+      if (loaded && !this.serving.has(kind)) this.serving.set(kind, loaded);
+      return this.serving.get(kind) ?? loaded;
     }
-    const versions = await this.storage.models.versions(kind, { signal });
-    const wanted = version ?? versions[0]?.version;
-    if (wanted === undefined) return undefined;
-    const hit = this.cache.get(`${kind}@${wanted}`);
-    if (hit) return { trained: hit, version: wanted };
-    const record = await this.storage.models.load(kind, wanted, { signal });
+    const key = `${kind}@${version}`;
+    const hit = this.cache.get(key);
+    if (hit) return { trained: hit, version };
+    let pending = this.decoding.get(key);
+    if (!pending) {
+      pending = this.decodeVersion(kind, version, signal).finally(() => this.decoding.delete(key));
+      this.decoding.set(key, pending);
+    }
+    const trained = await pending;
+    return trained ? { trained, version } : undefined;
+  }
+
+  private async decodeVersion(kind: string, version: number, signal?: AbortSignal): Promise<TrainedModel | undefined> {
+    const record = await this.storage.models.load(kind, version, { signal });
     if (!record) return undefined;
     const trained = decodeTrainedModel(record.payload);
-    this.cache.set(`${kind}@${wanted}`, trained);
-    return { trained, version: wanted };
+    this.cache.set(`${kind}@${version}`, trained);
+    return trained;
+  }
+
+  /** The version storage says should serve: the activated one, else the latest; undefined when none is stored. */
+  async storedServingVersion(kind: string, signal?: AbortSignal): Promise<number | undefined> {
+    const active = await this.storage.models.active(kind, { signal });
+    if (active !== undefined) return active;
+    return (await this.storage.models.versions(kind, { signal }))[0]?.version;
+  }
+
+  /** The version of `kind` requests are answered with now, when one has been resolved in memory. */
+  servingVersion(kind: string): number | undefined {
+    return this.serving.get(kind)?.version;
+  }
+
+  /**
+   * Makes `version` of `kind` the one requests use, decoding it first when needed (before the swap,
+   * so no request waits for it). The swap is one assignment: requests already running finish on the
+   * version they started with. Only memory changes; persisting the choice is `storage.models.activate`.
+   * Keeps the previously served version decoded for a fast rollback and drops older ones.
+   * `NotFoundError` when the version is not stored.
+   */
+  async serveVersion(kind: string, version: number, options: { signal?: AbortSignal } = {}): Promise<{ previous?: number }> {
+    const loaded = await this.loadModel(kind, version, options.signal);
+    if (!loaded) throw new NotFoundError(`model "${kind}" has no version ${version}`, { details: { model: kind, version } });
+    const previous = this.serving.get(kind)?.version;
+    this.serveLoaded(kind, loaded);
+    return previous === undefined ? {} : { previous };
+  }
+
+  private serveLoaded(kind: string, loaded: LoadedModel): void {
+    const previous = this.serving.get(kind)?.version;
+    this.serving.set(kind, loaded);
+    const keep = new Set([`${kind}@${loaded.version}`, `${kind}@${previous}`]);
+    for (const key of this.cache.keys()) if (key.startsWith(`${kind}@`) && !keep.has(key)) this.cache.delete(key);
+  }
+
+  /**
+   * Forgets which version serves (all models, or `kind`), so the next request resolves it from
+   * storage again: for when another process activated or trained a version. Decoded versions stay
+   * cached, so nothing is decoded again unless the answer changed.
+   */
+  invalidate(kind?: string): void {
+    if (kind === undefined) this.serving.clear();
+    else this.serving.delete(kind);
   }
 
   /** The model used when a request names none. */
@@ -276,7 +367,7 @@ export class Engine {
       if (!isModelKind(requested)) throw new ValidationError(`unknown model "${requested}"; known models: ${MODEL_KINDS.join(', ')}`, { details: { model: requested } });
       return requested;
     }
-    const names = await this.storage.models.names({ signal });
+    const names: string[] = (await this.storage.models.names({ signal })).filter(isModelKind);
     const preferred = this.options.defaultModel ?? 'ease';
     if (names.includes(preferred)) return preferred;
     let newest: { name: string; at: number } | undefined;
@@ -328,6 +419,37 @@ export class Engine {
     };
     if (fallback) out.fallback = fallback;
     return out;
+  }
+
+  /** The feedback policy that turns this engine's events into training signal. */
+  feedbackPolicy(): FeedbackPolicy {
+    return this.feedback;
+  }
+
+  /** True when a text encoder is configured (language-model features are available). */
+  hasEncoder(): boolean {
+    return this.options.encoder !== undefined;
+  }
+
+  /**
+   * Scores every item of model `kind` (the served version) for `userId` with `history` — the same
+   * scoring as {@link Engine.recommend}: the stored row when nothing happened since training, else
+   * the live history folded in. `usable` is false (and the scores all zero) when the history holds
+   * no positive feedback on the model's items. Undefined when the model has no trained version.
+   */
+  async scoreUser(kind: string, userId: string, history: readonly StoredEvent[], options: { signal?: AbortSignal } = {}): Promise<UserScores | undefined> {
+    const loaded = await this.loadModel(kind, undefined, options.signal);
+    if (!loaded) return undefined;
+    const { trained, version } = loaded;
+    const semantic = trained.model instanceof SemanticModel;
+    const query = userQuery(trained, userId, history, this.feedback, semantic);
+    const scores = new Float32Array(trained.items.size);
+    const usable = query.values.some((v) => v > 0);
+    if (usable) {
+      if (semantic && this.options.encoder) query.textVector = await this.historyVector(history, options.signal);
+      trained.model.score(query, scores);
+    }
+    return { model: kind, version, items: trained.items, scores, usable, trained };
   }
 
   /** The k items most similar to `itemId` under a model; NotFoundError when the item is unknown. */
@@ -441,6 +563,7 @@ export class Engine {
   /** Closes the storage. */
   async close(): Promise<void> {
     this.cache.clear();
+    this.serving.clear();
     await this.options.encoder?.close();
     await this.storage.close();
   }

@@ -1,0 +1,17 @@
+/**
+ * Model lifecycle: background training in worker threads, retrain schedule, versions, hot swap,
+ * rollback, and first-start preparation of the demo.
+ * @module
+ */
+export { createLifecycle } from './lifecycle.js';
+export type { Lifecycle, LifecycleOptions, ManagedLifecycle } from './lifecycle.js';
+export { createTrainer } from './trainer.js';
+export type { StartJobOptions, Trainer, TrainerOptions, TrainJob } from './trainer.js';
+export type { JobError, JobProgress, JobResult, JobState, JobStatus } from './train-job.js';
+export { ModelManager } from './model-manager.js';
+export type { ModelManagerOptions, ModelVersionInfo, ModelVersions } from './model-manager.js';
+export { createRetrainScheduler } from './retrain-scheduler.js';
+export type { RetrainReason, RetrainScheduler, RetrainSchedulerOptions } from './retrain-scheduler.js';
+export { parseDuration } from './parse-duration.js';
+export { DEMO_DATA_DIR, DEMO_MODELS, prepareDemo } from './prepare-demo.js';
+export type { DemoModel, DemoReport, PrepareDemoOptions } from './prepare-demo.js';

@@ -1,0 +1,218 @@
+/**
+ * The model lifecycle (SPEC C15) in one object: background training in worker threads, a retrain
+ * schedule (on an interval and/or after N new events), hot swap of the served version when a job
+ * succeeds, activation of any stored version, rollback, and the list of stored versions. The
+ * HTTP server calls {@link Lifecycle}'s methods; every change of the served version is persisted,
+ * so a restart serves the same versions.
+ * @module
+ */
+import { ValidationError } from '../core/errors.js';
+import { silentLogger } from '../core/logger.js';
+import type { Logger, LogLevel } from '../core/logger.js';
+import type { EncoderConfig } from '../encoders/create-encoder.js';
+import type { Engine } from '../engine/engine.js';
+import type { FeedbackPolicy } from '../engine/feedback-policy.js';
+import type { ModelParams } from '../models/recommender.js';
+import { isModelKind, MODEL_KINDS } from '../models/registry.js';
+import type { DomainTemplate } from '../text/verbalizer.js';
+import { ModelManager } from './model-manager.js';
+import type { ModelVersions } from './model-manager.js';
+import { parseDuration } from './parse-duration.js';
+import { createRetrainScheduler } from './retrain-scheduler.js';
+import type { RetrainScheduler } from './retrain-scheduler.js';
+import type { JobStatus } from './train-job.js';
+import { createTrainer } from './trainer.js';
+import type { Trainer } from './trainer.js';
+
+/**
+ * Options of {@link createLifecycle}. The schedule fields have the names of the config file's
+ * `lifecycle` section, so `{ engine, storageUrl, encoder, ...config.lifecycle }` works.
+ */
+export interface LifecycleOptions {
+  /** The engine that serves; its storage's models are the ones managed. */
+  engine: Engine;
+  /** URL of the engine's storage, opened again by each training worker. */
+  storageUrl: string;
+  /** The engine's encoder settings (needed to train `semantic` and `hybrid` in a worker). */
+  encoder?: EncoderConfig;
+  /** The engine's feedback policy. */
+  feedback?: FeedbackPolicy;
+  /** The engine's verbalisation template. */
+  template?: DomainTemplate;
+  /** Retrain every model on this interval: ms or a duration such as `6h`. */
+  retrainEvery?: number | string;
+  /** Retrain a model once this many events arrived after its training data. */
+  retrainAfterEvents?: number;
+  /** How often the schedule is checked and served versions are synced with storage (default `1m`). */
+  checkEvery?: number | string;
+  /** Models the schedule keeps fresh (default: every model with a stored version). */
+  models?: readonly string[];
+  /** Hyper-parameters for scheduled retraining, per model (default: those of the newest version). */
+  params?: Readonly<Record<string, ModelParams>>;
+  /** Put a newly trained version into service when its job succeeds (default true). */
+  autoActivate?: boolean;
+  /** Training jobs at once (default 1). */
+  concurrency?: number;
+  logger?: Logger;
+  /** Lowest level of training workers' log records passed on (default `info`). */
+  workerLogLevel?: LogLevel;
+  /** Called with a copy of a job's status whenever it changes. */
+  onJob?: (status: JobStatus) => void;
+}
+
+/** The lifecycle operations the HTTP server exposes. */
+export interface Lifecycle {
+  /**
+   * Starts training `name` in a worker (after the model's running job, if any; joining an identical
+   * waiting job); `ValidationError` for an unknown model, `ConflictError` when a job with other
+   * parameters already waits.
+   */
+  train(name: string, params?: ModelParams): Promise<{ jobId: string }>;
+  /** Remembered jobs, newest first. */
+  jobs(): JobStatus[];
+  /** One job, or undefined. */
+  job(id: string): JobStatus | undefined;
+  /** Serves `version` of `name` from now on (persisted); `NotFoundError` when it is not stored. */
+  activate(name: string, version: number): Promise<void>;
+  /** Serves the previously active version of `name` again (persisted); `NotFoundError` when there is none. */
+  rollback(name: string): Promise<{ name: string; version: number }>;
+  /** Stored versions per model, with the one that serves. */
+  versions(): Promise<ModelVersions[]>;
+  /** Stops the schedule, cancels running jobs and waits for their workers. Does not close the engine. */
+  close(): Promise<void>;
+}
+
+/** {@link Lifecycle} plus what a host process (CLI, tests) uses beyond the HTTP routes. */
+export interface ManagedLifecycle extends Lifecycle {
+  /** Resolves with the job's final status, after its version was put into service. */
+  wait(jobId: string): Promise<JobStatus | undefined>;
+  /** Cancels a queued or running job. */
+  cancel(jobId: string): boolean;
+  /** Decodes every model's serving version now, so first requests do not. */
+  warm(signal?: AbortSignal): Promise<string[]>;
+  /** Runs one schedule check now; returns the jobs it started. */
+  checkSchedule(signal?: AbortSignal): Promise<{ model: string; reason: string; jobId?: string }[]>;
+  /** Swaps in versions activated or trained by another process. */
+  sync(signal?: AbortSignal): Promise<{ name: string; version: number }[]>;
+  readonly manager: ModelManager;
+  readonly trainer: Trainer;
+}
+
+/**
+ * Creates the lifecycle of `options.engine`'s models and starts its schedule.
+ * @example
+ * ```ts
+ * const engine = createEngine(await openStorage(url), { encoder });
+ * const lifecycle = createLifecycle({ engine, storageUrl: url, retrainEvery: '6h', retrainAfterEvents: 10_000 });
+ * const { jobId } = await lifecycle.train('ease', { lambda: 500 });
+ * // … later: lifecycle.job(jobId)?.state === 'succeeded', and requests are answered by the new version
+ * await lifecycle.close();
+ * ```
+ */
+export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
+  const { engine } = options;
+  const logger = options.logger ?? silentLogger;
+  const autoActivate = options.autoActivate ?? true;
+  const manager = new ModelManager(engine, { logger });
+  const everyMs = options.retrainEvery === undefined ? undefined : parseDuration(options.retrainEvery, 'lifecycle.retrainEvery');
+  const checkEveryMs = parseDuration(options.checkEvery ?? 60_000, 'lifecycle.checkEvery');
+  if (options.retrainAfterEvents !== undefined && !(Number.isInteger(options.retrainAfterEvents) && options.retrainAfterEvents > 0)) {
+    throw new ValidationError(`lifecycle.retrainAfterEvents must be a positive integer, got ${options.retrainAfterEvents}`, { details: { field: 'lifecycle.retrainAfterEvents' } });
+  }
+  for (const model of options.models ?? []) checkModel(model);
+
+  const trainer = createTrainer({
+    storageUrl: options.storageUrl,
+    ...(options.encoder === undefined ? {} : { encoder: options.encoder }),
+    ...(options.feedback === undefined ? {} : { feedback: options.feedback }),
+    ...(options.template === undefined ? {} : { template: options.template }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.workerLogLevel === undefined ? {} : { logLevel: options.workerLogLevel }),
+    ...(options.onJob === undefined ? {} : { onUpdate: options.onJob }),
+    logger,
+    onTrained: async (status, signal) => {
+      const version = status.result?.version;
+      if (version === undefined) return false;
+      if (autoActivate) {
+        await manager.activate(status.model, version, { signal });
+        return true;
+      }
+      // Not activated: a model without an activated version still serves its latest.
+      await manager.sync({ signal });
+      return engine.servingVersion(status.model) === version;
+    },
+  });
+
+  async function paramsFor(model: string, signal?: AbortSignal): Promise<ModelParams> {
+    const configured = options.params?.[model];
+    if (configured) return configured;
+    const newest = (await engine.storage.models.versions(model, { signal }))[0];
+    const params = newest?.meta.params;
+    return params && typeof params === 'object' ? (params as ModelParams) : {};
+  }
+
+  const scheduled = new Map<string, string>();
+  const scheduler: RetrainScheduler = createRetrainScheduler({
+    storage: engine.storage,
+    ...(options.models === undefined ? {} : { models: options.models }),
+    ...(everyMs === undefined ? {} : { everyMs }),
+    ...(options.retrainAfterEvents === undefined ? {} : { afterEvents: options.retrainAfterEvents }),
+    checkEveryMs,
+    logger,
+    busy: (model) => trainer.pending(model) !== undefined,
+    trigger: async (model, reason) => {
+      const job = trainer.start(model, await paramsFor(model), { reason });
+      scheduled.set(model, job.id);
+    },
+    onTick: async (signal) => {
+      await manager.sync({ signal });
+    },
+  });
+
+  let closed = false;
+  return {
+    manager,
+    trainer,
+    async train(name, params) {
+      checkModel(name);
+      const job = trainer.start(name, params ?? (await paramsFor(name)), { reason: 'api' });
+      return { jobId: job.id };
+    },
+    jobs: () => trainer.jobs(),
+    job: (id) => trainer.job(id),
+    wait: (id) => trainer.wait(id),
+    cancel: (id) => trainer.cancel(id),
+    async activate(name, version) {
+      checkModel(name);
+      if (!Number.isInteger(version) || version < 1) throw new ValidationError(`version must be a positive integer, got ${version}`, { details: { field: 'version', value: version } });
+      await manager.activate(name, version);
+    },
+    async rollback(name) {
+      checkModel(name);
+      return manager.rollback(name);
+    },
+    versions: () => manager.versions(),
+    warm: (signal) => manager.warm(signal === undefined ? {} : { signal }),
+    sync: (signal) => manager.sync(signal === undefined ? {} : { signal }),
+    async checkSchedule(signal) {
+      scheduled.clear();
+      const started = await scheduler.check(signal);
+      return started.map((s) => {
+        const jobId = scheduled.get(s.model);
+        return jobId === undefined ? s : { ...s, jobId };
+      });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await scheduler.stop();
+      await trainer.close();
+    },
+  };
+}
+
+function checkModel(name: string): void {
+  if (typeof name !== 'string' || !isModelKind(name)) {
+    throw new ValidationError(`unknown model "${String(name)}"; known models: ${MODEL_KINDS.join(', ')}`, { details: { model: name } });
+  }
+}
