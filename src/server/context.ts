@@ -1,0 +1,108 @@
+/**
+ * Types shared by the server's routes: the options of {@link createServer} (in `server.ts`), the
+ * plug-in points (a recommendation pipeline, an event observer, a model lifecycle) and the
+ * per-server context every route module receives.
+ * @module
+ */
+import type { Engine, Item, Logger, ModelParams, StoredEvent, Storage } from '../index.js';
+import type { VariantAssigner } from './ab-testing.js';
+import type { KeyRing } from './auth.js';
+import type { RequestMetrics } from './metrics.js';
+
+/** What a recommendation function is asked. */
+export interface RecommendRequest {
+  userId: string;
+  k: number;
+  /** Model name: asked by the client, or the user's A/B variant's model; absent = default. */
+  model?: string;
+  /** Item ids never to return. */
+  exclude: readonly string[];
+  /** Also return items the user already interacted with. */
+  includeSeen: boolean;
+  /** Attribute filters: keep items whose attribute equals (or, for arrays, contains) any listed value. */
+  filters: Readonly<Record<string, readonly string[]>>;
+  /** Request context (`context.device=tv` → `{ device: 'tv' }`). */
+  context: Readonly<Record<string, string>>;
+  /** The user's A/B variant. */
+  variant: string;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+/** One item of a served list. */
+export interface RecommendedEntry {
+  id: string;
+  score: number;
+  title?: string;
+  /** Which candidate sources or models proposed it. */
+  sources: string[];
+  /** Why, as data (history items, aspects, sources). */
+  reasons?: Record<string, unknown>[];
+  /** Why, as a sentence. */
+  explanation?: string;
+}
+
+/** What a recommendation function answers. */
+export interface RecommendResult {
+  /** `<model>@<version>` (or e.g. `pipeline:ease@3`): recorded on the impression. */
+  modelVersion: string;
+  /** Set when a fallback produced the list, with the reason. */
+  fallback?: string;
+  items: RecommendedEntry[];
+}
+
+/** A recommendation function, e.g. a pipeline's; the server falls back to `engine.recommend`. */
+export type RecommendFunction = (request: RecommendRequest) => Promise<RecommendResult>;
+
+/** Called with events once they are durable (e.g. a pipeline's `observe`), before the request answers. */
+export type EventHook = (events: readonly StoredEvent[], signal: AbortSignal) => void | Promise<void>;
+
+/** Called with items once they are stored (e.g. a pipeline's `observeItems`, which encodes their text), before the request answers. */
+export type ItemsHook = (items: readonly Item[], signal: AbortSignal) => void | Promise<void>;
+
+/** Called after a user's rows were deleted, so in-memory per-user state can be dropped. */
+export type UserDeletedHook = (userId: string) => void | Promise<void>;
+
+/**
+ * Model lifecycle operations (background training, activation, rollback). Results are returned to
+ * clients as JSON. Errors thrown should be engine errors (NotFound, Validation, …) to map to statuses.
+ */
+export interface ServerLifecycle {
+  /** Starts training `name` in the background. */
+  train(name: string, params: ModelParams): Promise<{ jobId: string }>;
+  /** Training jobs, newest first. */
+  jobs(): Promise<readonly unknown[]> | readonly unknown[];
+  /** Serves `version` of `name` from now on. */
+  activate(name: string, version: number): Promise<unknown>;
+  /** Goes back to the previously active version of `name`. */
+  rollback(name: string): Promise<unknown>;
+  /** Stored versions and which one is active, per model. */
+  versions(): Promise<unknown>;
+  /** Resolves when job `jobId` has finished, with its status (state `succeeded` carries `result.version`). */
+  wait?(jobId: string): Promise<{ state: string; result?: { version: number }; error?: { message: string } } | undefined>;
+}
+
+/** What every route module receives. */
+export interface ServerContext {
+  engine: Engine;
+  storage: Storage;
+  recommend: RecommendFunction;
+  onEvent: EventHook | undefined;
+  onItems: ItemsHook | undefined;
+  onUserDeleted: UserDeletedHook | undefined;
+  lifecycle: ServerLifecycle | undefined;
+  variants: VariantAssigner;
+  keys: KeyRing;
+  /** When true, requests without a key are let through (loopback development only). */
+  openAccess: boolean;
+  logger: Logger;
+  metrics: RequestMetrics;
+  /** Events accepted since start. */
+  counters: { eventsAccepted: number; impressions: number; feedback: number };
+  /** Retrain affected models after a user deletion when no lifecycle is plugged in. */
+  retrainOnUserDeletion: boolean;
+  /** Serialises the server's own retraining runs. */
+  retrainQueue: { tail: Promise<unknown> };
+  batchBodyLimit: number;
+  startedAt: number;
+}

@@ -1,0 +1,130 @@
+/**
+ * Reading routes that serve lists: a user's recommendations, similar items and natural-language
+ * queries. Every list served to a user is recorded as an impression (with model version and A/B
+ * variant), whose id the client sends back with feedback.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../../index.js';
+import type { ServerContext, RecommendRequest, RecommendResult, RecommendedEntry } from '../context.js';
+import { requestSignal } from '../request-signal.js';
+import { idParams, queryBody, recommendQuery, recommendationsResponse, similarQuery } from '../schemas.js';
+
+type RecommendQuery = { k: number; model?: string; exclude?: string[]; includeSeen?: boolean } & Record<string, unknown>;
+
+/** Splits `filter.x` and `context.x` query keys into their maps. */
+function prefixed(query: Record<string, unknown>, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) if (key.startsWith(prefix) && typeof value === 'string') out[key.slice(prefix.length)] = value;
+  return out;
+}
+
+function withDefaults(items: readonly RecommendedEntry[]): Required<Pick<RecommendedEntry, 'reasons' | 'explanation'>>[] & RecommendedEntry[] {
+  return items.map((it) => ({ ...it, reasons: it.reasons ?? [], explanation: it.explanation ?? '' }));
+}
+
+/** Records the served list and returns the response body. */
+async function serve(ctx: ServerContext, userId: string, variant: string, result: RecommendResult, signal: AbortSignal): Promise<Record<string, unknown>> {
+  const impressionId = randomUUID();
+  await ctx.storage.impressions.record(
+    { id: impressionId, userId, modelVersion: result.modelVersion, variant, itemIds: result.items.map((it) => it.id), createdAt: Date.now() },
+    { signal },
+  );
+  ctx.counters.impressions++;
+  const body: Record<string, unknown> = { impressionId, userId, modelVersion: result.modelVersion, variant, items: withDefaults(result.items) };
+  if (result.fallback !== undefined) body.fallback = result.fallback;
+  return body;
+}
+
+/** Registers recommendation, similar-item and query routes. */
+export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get<{ Params: { id: string }; Querystring: RecommendQuery }>(
+    '/v1/users/:id/recommendations',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['recommendations'],
+        summary: 'Top-k items for a user',
+        description:
+          'Filters: `filter.<attribute>=v1,v2` keeps items whose attribute equals (or contains) one of the values. Context: `context.<key>=value`. The list is recorded as an impression; send its `impressionId` with feedback.',
+        params: idParams,
+        querystring: recommendQuery,
+        response: { 200: recommendationsResponse },
+      },
+    },
+    async (request, reply) => {
+      const signal = requestSignal(reply);
+      const userId = request.params.id;
+      const q = request.query;
+      const filters = Object.fromEntries(
+        Object.entries(prefixed(q, 'filter.')).map(([name, values]) => [name, values.split(',').filter((v) => v !== '')]),
+      );
+      const assigned = ctx.variants.assign(userId);
+      const base: Omit<RecommendRequest, 'model'> = {
+        userId,
+        k: q.k,
+        exclude: q.exclude ?? [],
+        includeSeen: q.includeSeen ?? false,
+        filters,
+        context: prefixed(q, 'context.'),
+        variant: assigned.name,
+        signal,
+      };
+      let result: RecommendResult;
+      let variant = assigned.name;
+      if (q.model !== undefined) {
+        // A model named by the client overrides the experiment; the list is not attributed to a variant.
+        variant = 'override';
+        result = await ctx.recommend({ ...base, variant, model: q.model });
+      } else if (assigned.model !== undefined) {
+        try {
+          result = await ctx.recommend({ ...base, model: assigned.model });
+        } catch (error) {
+          if (!(error instanceof NotFoundError)) throw error;
+          ctx.logger.log('warn', `variant ${assigned.name}: model ${assigned.model} is not trained; serving the default`);
+          result = await ctx.recommend(base);
+        }
+      } else {
+        result = await ctx.recommend(base);
+      }
+      return serve(ctx, userId, variant, result, signal);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { k: number; model?: string } }>(
+    '/v1/items/:id/similar',
+    { config: { scope: 'read' }, schema: { tags: ['recommendations'], summary: 'Items most similar to an item', params: idParams, querystring: similarQuery } },
+    async (request, reply) => {
+      const res = await ctx.engine.similarItems(request.params.id, { k: request.query.k, model: request.query.model, signal: requestSignal(reply) });
+      return {
+        itemId: res.itemId,
+        modelVersion: res.modelVersion,
+        items: res.items.map((it) => ({
+          ...it,
+          reasons: [{ type: 'similar-to', itemId: res.itemId, model: it.sources[0] }],
+          explanation: `Often liked together with ${request.params.id}.`,
+        })),
+      };
+    },
+  );
+
+  app.post<{ Body: { text: string; k?: number; userId?: string; exclude?: string[] } }>(
+    '/v1/query',
+    {
+      config: { scope: 'read' },
+      schema: { tags: ['recommendations'], summary: 'Answer a natural-language request', body: queryBody, response: { 200: recommendationsResponse } },
+    },
+    async (request, reply) => {
+      const signal = requestSignal(reply);
+      const { text, k, userId, exclude } = request.body;
+      const res = await ctx.engine.query(text, { k: k ?? 10, userId, exclude, signal });
+      const result: RecommendResult = {
+        modelVersion: res.modelVersion,
+        items: res.items.map((it) => ({ ...it, reasons: [{ type: 'query', text }], explanation: `Matches "${text}".` })),
+      };
+      const variant = userId === undefined ? 'anonymous' : ctx.variants.assign(userId).name;
+      return serve(ctx, userId ?? 'anonymous', variant, result, signal);
+    },
+  );
+}

@@ -1,0 +1,214 @@
+/**
+ * JSON schemas of every request part and the main responses. They drive both validation (Fastify's
+ * Ajv, without coercion for bodies) and the OpenAPI document, so the two never disagree.
+ * @module
+ */
+import { EVENT_TYPES } from '../index.js';
+
+/** Largest `k` a list request may ask for. */
+export const MAX_K = 1000;
+/** Most events in one batch request. */
+export const MAX_EVENT_BATCH = 10_000;
+/** Most items or users in one batch upsert. */
+export const MAX_UPSERT_BATCH = 10_000;
+
+const id = { type: 'string', minLength: 1, maxLength: 512 } as const;
+const attributes = { type: 'object', additionalProperties: true, description: 'any JSON object (genres, brand, price, tags, …)' } as const;
+const timestamp = { type: 'integer', minimum: 0, description: 'ms since the Unix epoch' } as const;
+
+/** An item as clients send it (the id may come from the path). */
+export const itemBody = {
+  type: 'object',
+  properties: {
+    id,
+    title: { type: 'string', minLength: 1 },
+    text: { type: 'string' },
+    attributes,
+    createdAt: timestamp,
+    available: { type: 'boolean' },
+  },
+  additionalProperties: false,
+} as const;
+
+/** An item with a required id and title. */
+export const itemSchema = { ...itemBody, required: ['id', 'title'] } as const;
+
+/** A user. */
+export const userSchema = {
+  type: 'object',
+  properties: { id, attributes },
+  required: ['id'],
+  additionalProperties: false,
+} as const;
+
+/** One event. */
+export const eventSchema = {
+  type: 'object',
+  properties: {
+    userId: id,
+    itemId: id,
+    type: { type: 'string', enum: [...EVENT_TYPES] },
+    value: { type: 'number' },
+    text: { type: 'string', maxLength: 20_000 },
+    timestamp: { ...timestamp, description: 'ms since the Unix epoch; default: when the server receives it' },
+    context: attributes,
+  },
+  required: ['userId', 'type'],
+  additionalProperties: false,
+} as const;
+
+/** `{ events: [...] }`. */
+export const eventBatchSchema = {
+  type: 'object',
+  properties: { events: { type: 'array', items: eventSchema, minItems: 1, maxItems: MAX_EVENT_BATCH } },
+  required: ['events'],
+  additionalProperties: false,
+} as const;
+
+/** `POST /v1/events`: one event, or `{ events: [...] }`. */
+export const eventsBody = {
+  type: 'object',
+  if: { required: ['events'] },
+  then: eventBatchSchema,
+  else: eventSchema,
+} as const;
+
+/** `:id` path parameter. */
+export const idParams = { type: 'object', properties: { id }, required: ['id'], additionalProperties: false } as const;
+
+/** `:name` path parameter (model name). */
+export const nameParams = { type: 'object', properties: { name: id }, required: ['name'], additionalProperties: false } as const;
+
+const k = { type: 'integer', minimum: 1, maximum: MAX_K, default: 10 } as const;
+
+/** `GET /v1/users/:id/recommendations` query. */
+export const recommendQuery = {
+  type: 'object',
+  properties: {
+    k,
+    model: { type: 'string', minLength: 1 },
+    exclude: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 10_000, description: 'item ids, comma-separated or repeated' },
+    includeSeen: { type: 'boolean' },
+  },
+  patternProperties: {
+    '^filter\\.[A-Za-z0-9_-]+$': { type: 'string', minLength: 1, description: 'attribute filter: filter.genres=Comedy,Drama keeps items whose attribute matches any value' },
+    '^context\\.[A-Za-z0-9_-]+$': { type: 'string', description: 'request context passed to the recommender (device, page, …)' },
+  },
+  additionalProperties: false,
+} as const;
+
+/** `GET /v1/items/:id/similar` query. */
+export const similarQuery = {
+  type: 'object',
+  properties: { k, model: { type: 'string', minLength: 1 } },
+  additionalProperties: false,
+} as const;
+
+/** `GET /v1/items` query. */
+export const listQuery = {
+  type: 'object',
+  properties: { after: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+  additionalProperties: false,
+} as const;
+
+/** `GET /v1/users/:id` query. */
+export const userQuery = {
+  type: 'object',
+  properties: { events: { type: 'integer', minimum: 0, maximum: 1000, default: 50, description: 'how many recent events to include' } },
+  additionalProperties: false,
+} as const;
+
+/** `DELETE /v1/users/:id` query. */
+export const deleteUserQuery = {
+  type: 'object',
+  properties: { wait: { type: 'boolean', default: false, description: 'answer only after affected models were retrained' } },
+  additionalProperties: false,
+} as const;
+
+/** `POST /v1/query` body. */
+export const queryBody = {
+  type: 'object',
+  properties: { text: { type: 'string', minLength: 1, maxLength: 2_000 }, k, userId: id, exclude: { type: 'array', items: id, maxItems: 10_000 } },
+  required: ['text'],
+  additionalProperties: false,
+} as const;
+
+/** Feedback types accepted on a served list. */
+export const FEEDBACK_TYPES = ['click', 'view', 'like', 'add-to-cart', 'purchase', 'share', 'skip', 'dislike'] as const;
+
+/** `POST /v1/feedback` body. */
+export const feedbackBody = {
+  type: 'object',
+  properties: {
+    impressionId: id,
+    itemId: id,
+    type: { type: 'string', enum: [...FEEDBACK_TYPES] },
+    value: { type: 'number' },
+    timestamp,
+  },
+  required: ['impressionId', 'itemId', 'type'],
+  additionalProperties: false,
+} as const;
+
+/** `GET /v1/metrics` query. */
+export const metricsQuery = {
+  type: 'object',
+  properties: { since: { ...timestamp, description: 'count impressions created at or after this time' } },
+  additionalProperties: false,
+} as const;
+
+/** `POST /v1/models/:name/train` body. */
+export const trainBody = {
+  type: 'object',
+  properties: { params: { type: 'object', additionalProperties: { type: ['number', 'string', 'boolean'] } } },
+  additionalProperties: false,
+} as const;
+
+/** `POST /v1/models/:name/activate` body. */
+export const activateBody = {
+  type: 'object',
+  properties: { version: { type: 'integer', minimum: 1 } },
+  required: ['version'],
+  additionalProperties: false,
+} as const;
+
+/** One recommended item in a response. */
+export const recommendedItemSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    score: { type: 'number' },
+    title: { type: 'string' },
+    sources: { type: 'array', items: { type: 'string' } },
+    reasons: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    explanation: { type: 'string' },
+  },
+  required: ['id', 'score', 'sources', 'reasons', 'explanation'],
+} as const;
+
+/** A recommendation list response. */
+export const recommendationsResponse = {
+  type: 'object',
+  properties: {
+    impressionId: { type: 'string' },
+    userId: { type: 'string' },
+    modelVersion: { type: 'string' },
+    variant: { type: 'string' },
+    fallback: { type: 'string' },
+    items: { type: 'array', items: recommendedItemSchema },
+  },
+  required: ['impressionId', 'modelVersion', 'variant', 'items'],
+} as const;
+
+/** The error body. */
+export const errorResponse = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' }, details: {} },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+} as const;

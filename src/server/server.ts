@@ -1,0 +1,238 @@
+/**
+ * The HTTP server (SPEC C12, C20): a Fastify app under `/v1` with JSON-schema validation of every
+ * body, path and query, API keys with scopes, one error handler, request metrics, A/B bucketing,
+ * impressions on every served list, and an OpenAPI 3 document at `/openapi.json`.
+ * @module
+ */
+import swagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationError, silentLogger } from '../index.js';
+import type { Engine, Logger } from '../index.js';
+import { createVariantAssigner } from './ab-testing.js';
+import type { Experiment } from './ab-testing.js';
+import { createKeyRing, presentedKey, scopeAllows } from './auth.js';
+import type { ApiKey, Scope } from './auth.js';
+import { coerceQuery } from './coerce-query.js';
+import type { QuerySchema } from './coerce-query.js';
+import type { EventHook, RecommendFunction, ServerContext, ServerLifecycle, ItemsHook, UserDeletedHook } from './context.js';
+import { engineRecommend } from './engine-recommend.js';
+import { HttpError, toHttpFailure } from './http-errors.js';
+import { createRequestMetrics } from './metrics.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerItemRoutes } from './routes/items.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerRecommendationRoutes } from './routes/recommendations.js';
+import { registerSystemRoutes } from './routes/system.js';
+import { registerUserRoutes } from './routes/users.js';
+import { errorResponse } from './schemas.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Scope a key needs for this route; absent = public. */
+    scope?: Scope;
+  }
+}
+
+/** Default largest request body: 1 MiB. */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** Default largest body of batch endpoints (event batches, bulk upserts): 16 MiB. */
+export const DEFAULT_BATCH_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** Options of {@link createServer}. */
+export interface ServerOptions {
+  engine: Engine;
+  /** Recommendation function (e.g. a pipeline); default `engine.recommend` with attribute filters. */
+  recommend?: RecommendFunction;
+  /** Observer of accepted events (e.g. a pipeline's `observe`). */
+  onEvent?: EventHook;
+  /** Observer of stored items (e.g. a pipeline's `observeItems`, so a new item is recommendable at once). */
+  onItems?: ItemsHook;
+  /** Called after a user was deleted, to drop in-memory state of theirs. */
+  onUserDeleted?: UserDeletedHook;
+  /** Extra routes or plugins (e.g. the dashboard), registered after the API's own routes. */
+  register?: (app: FastifyInstance) => Promise<void> | void;
+  /** Model lifecycle operations; without it the training/activation/rollback routes answer 501. */
+  lifecycle?: ServerLifecycle;
+  /** Accepted keys; an empty list refuses every keyed route unless `openAccess` is set. */
+  apiKeys: readonly ApiKey[];
+  /** Let requests without a key through as admin (for development on loopback only). */
+  openAccess?: boolean;
+  /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
+  bodyLimit?: number;
+  /** Largest body of batch endpoints (default 16 MiB). */
+  batchBodyLimit?: number;
+  /** A/B experiment; without one every list is attributed to variant `default`. */
+  experiment?: Experiment;
+  /** After a user deletion, retrain affected models in the background when no lifecycle is given (default true). */
+  retrainOnUserDeletion?: boolean;
+  logger?: Logger;
+}
+
+/** Removes `__proto__` keys while parsing, so that a body can never reach an object's prototype. */
+function safeReviver(key: string, value: unknown): unknown {
+  return key === '__proto__' ? undefined : value;
+}
+
+function routeKey(request: FastifyRequest): string {
+  const url = request.routeOptions.url;
+  return url === undefined ? 'unmatched' : `${request.method} ${url}`;
+}
+
+/**
+ * Builds the server (not listening yet; see {@link startServer}).
+ * @example
+ * const app = await createServer({ engine, apiKeys: [{ key: 'secret', scope: 'admin' }] });
+ * const res = await app.inject({ method: 'GET', url: '/v1/health' });
+ */
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  const logger = options.logger ?? silentLogger;
+  const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const batchBodyLimit = Math.max(bodyLimit, options.batchBodyLimit ?? DEFAULT_BATCH_BODY_LIMIT);
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1) throw new ValidationError('bodyLimit must be a positive integer', { details: { field: 'bodyLimit' } });
+  const ctx: ServerContext = {
+    engine: options.engine,
+    storage: options.engine.storage,
+    recommend: options.recommend ?? engineRecommend(options.engine),
+    onEvent: options.onEvent,
+    onItems: options.onItems,
+    onUserDeleted: options.onUserDeleted,
+    lifecycle: options.lifecycle,
+    variants: createVariantAssigner(options.experiment),
+    keys: createKeyRing(options.apiKeys),
+    openAccess: options.openAccess ?? false,
+    logger,
+    metrics: createRequestMetrics(),
+    counters: { eventsAccepted: 0, impressions: 0, feedback: 0 },
+    retrainOnUserDeletion: options.retrainOnUserDeletion ?? true,
+    retrainQueue: { tail: Promise.resolve() },
+    batchBodyLimit,
+    startedAt: Date.now(),
+  };
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    // Bodies are validated without coercion (a string where a number belongs is the client's
+    // mistake); query strings are converted by `coerceQuery` before validation instead.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, allowUnionTypes: true } },
+    return503OnClosing: true,
+  });
+
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    const body = typeof text === 'string' ? text : text.toString('utf8');
+    if (body.trim() === '') {
+      done(new HttpError(400, 'invalid_json', 'request body is empty; send a JSON document'), undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(body, safeReviver));
+    } catch (error) {
+      done(new HttpError(400, 'invalid_json', `malformed JSON body: ${error instanceof Error ? error.message : String(error)}`), undefined);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'lmrec',
+        version: '1',
+        description:
+          'Recommendation engine HTTP API. Errors are `{ "error": { "code", "message", "details"? } }`. Keys: `Authorization: Bearer <key>` or `x-api-key`; scopes read < write < admin.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+    },
+    transform: ({ schema, url, route }) => {
+      const scope = route.config?.scope;
+      if (scope === undefined || schema === undefined) return { schema, url };
+      const described = { ...schema, security: [{ bearer: [] }, { apiKey: [] }] } as typeof schema & Record<string, unknown>;
+      described.description = `${typeof schema.description === 'string' ? `${schema.description}\n\n` : ''}Needs scope \`${scope}\`.`;
+      return { schema: described, url };
+    },
+  });
+
+  app.addSchema({ $id: 'Error', ...errorResponse });
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const needed = request.routeOptions.config.scope;
+    if (needed === undefined) return;
+    const key = presentedKey(request.headers);
+    if (key === undefined) {
+      if (ctx.openAccess) return;
+      throw new HttpError(401, 'unauthorized', 'missing API key: send `Authorization: Bearer <key>` or `x-api-key: <key>`');
+    }
+    const granted = ctx.keys.scopeOf(key);
+    if (granted === undefined) throw new HttpError(401, 'unauthorized', 'unknown API key');
+    if (!scopeAllows(granted, needed)) {
+      throw new HttpError(403, 'forbidden', `this API key has scope "${granted}"; ${request.method} ${request.routeOptions.url ?? ''} needs "${needed}"`, {
+        granted,
+        needed,
+      });
+    }
+  });
+
+  app.addHook('preValidation', async (request: FastifyRequest) => {
+    const schema = request.routeOptions.schema?.querystring as QuerySchema | undefined;
+    if (schema !== undefined) request.query = coerceQuery(schema, request.query);
+  });
+
+  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    const ms = reply.elapsedTime;
+    ctx.metrics.observe(routeKey(request), reply.statusCode, ms);
+    logger.log('debug', `${request.method} ${request.url} ${reply.statusCode}`, { ms: Math.round(ms * 100) / 100 });
+  });
+
+  app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const failure = toHttpFailure(error);
+    if (failure.internal) {
+      logger.log('error', `${request.method} ${request.url} failed`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    } else if (failure.status >= 500) {
+      logger.log('warn', `${request.method} ${request.url}: ${failure.body.error.message}`);
+    }
+    return reply.code(failure.status).type('application/json').send(failure.body);
+  });
+
+  app.setNotFoundHandler(async (request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json` } }),
+  );
+
+  registerSystemRoutes(app, ctx);
+  registerItemRoutes(app, ctx);
+  registerUserRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
+  registerRecommendationRoutes(app, ctx);
+  registerModelRoutes(app, ctx);
+  if (options.register) await options.register(app);
+
+  // Retraining started by a user deletion finishes before the server reports closed.
+  app.addHook('onClose', async () => {
+    await ctx.retrainQueue.tail;
+  });
+  return app;
+}
+
+/** Options of {@link startServer}. */
+export interface StartServerOptions extends ServerOptions {
+  /** Port (0 = any free port). */
+  port: number;
+  /** Interface to bind (default 127.0.0.1). */
+  host?: string;
+}
+
+/** Builds the server and starts listening; resolves with the app and its base URL. */
+export async function startServer(options: StartServerOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await createServer(options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return { app, url: `http://${shownHost}:${port}` };
+}

@@ -1,0 +1,121 @@
+/**
+ * The whole service in one call: a model lifecycle (training in worker threads, hot swap,
+ * rollback, schedule), the request pipeline with its learned ranker, and the HTTP server wired to
+ * both. With `demo`, an empty store first receives the bundled MovieLens demo and default models
+ * (trained in workers, progress reported); later starts reuse what is stored.
+ * @module
+ */
+import type { FastifyInstance } from 'fastify';
+import { createLifecycle, createPipeline, prepareDemo, trainEngineRanker } from '../index.js';
+import type { EncoderConfig, Engine, FeedbackPolicy, JobStatus, Logger, ManagedLifecycle, Pipeline, ProgressCallback } from '../index.js';
+import { engineRecommend } from './engine-recommend.js';
+import { pipelineRecommend } from './pipeline-recommend.js';
+import { startServer } from './server.js';
+import type { StartServerOptions } from './server.js';
+
+/** Options of {@link startService}. */
+export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | 'onEvent' | 'onItems' | 'onUserDeleted' | 'lifecycle' | 'register'> {
+  engine: Engine;
+  /** URL of the engine's storage (training workers open it again). */
+  storageUrl: string;
+  /** Encoder settings for training workers (text-aware models). */
+  encoder?: EncoderConfig;
+  feedback?: FeedbackPolicy;
+  /** Lifecycle schedule settings (see `createLifecycle`). */
+  lifecycle?: { retrainEvery?: number | string; retrainAfterEvents?: number; checkEvery?: number | string; models?: readonly string[]; autoActivate?: boolean };
+  /** Import the bundled demo into an empty store and train the default models before listening. */
+  demo?: boolean;
+  /**
+   * After listening, train the text-aware models (`semantic`, `hybrid`) in the background when they
+   * have no stored version; the worker embeds the catalogue once (cached in storage).
+   */
+  trainTextModels?: boolean;
+  /** Serve lists through the pipeline (default true); false serves `engine.recommend` alone. */
+  pipeline?: boolean;
+  /** Extra set-up on the app before it listens (e.g. the dashboard's routes). */
+  register?: (app: FastifyInstance, service: { pipeline: Pipeline | undefined; lifecycle: ManagedLifecycle }) => Promise<void> | void;
+  onProgress?: ProgressCallback;
+  /** One line per set-up step. */
+  say?: (line: string) => void;
+  logger?: Logger;
+}
+
+/** A running service. */
+export interface Service {
+  app: FastifyInstance;
+  url: string;
+  lifecycle: ManagedLifecycle;
+  pipeline: Pipeline | undefined;
+  /** Stops the server and the lifecycle (not the engine). */
+  close(): Promise<void>;
+}
+
+/** Starts lifecycle, pipeline and server; see the module description. */
+export async function startService(options: ServiceOptions): Promise<Service> {
+  const { engine } = options;
+  const say = options.say ?? (() => undefined);
+  let pipeline: Pipeline | undefined;
+  const lifecycle = createLifecycle({
+    engine,
+    storageUrl: options.storageUrl,
+    ...(options.encoder === undefined ? {} : { encoder: options.encoder }),
+    ...(options.feedback === undefined ? {} : { feedback: options.feedback }),
+    ...options.lifecycle,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    onJob: (job: JobStatus) => {
+      if (job.state === 'succeeded' && job.activated !== false) {
+        say(`trained ${job.model} v${job.result?.version ?? '?'} in the background`);
+        pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));
+      } else if (job.state === 'failed') say(`training ${job.model} failed: ${job.error?.message ?? 'unknown error'}`);
+    },
+  });
+  try {
+    if (options.demo) await prepareDemo(engine, { lifecycle, say, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+    const fallback = engineRecommend(engine);
+    if (options.pipeline !== false && (await engine.storage.events.count()) > 0 && (await engine.storage.models.names()).length > 0) {
+      if ((await engine.storage.models.versions('ranker')).length === 0) {
+        say('training the ranker over the candidate sources (once; stored with the models) …');
+        const ranker = await trainEngineRanker(engine, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
+        say(`ranker v${ranker.version ?? '?'}: validation NDCG@10 ${ranker.table[0]?.['ndcg@10'].toFixed(4) ?? '–'} (best single source ${ranker.bestSource})`);
+      }
+      pipeline = await createPipeline(engine);
+    }
+    const active = pipeline;
+    const { register, ...serverOptions } = options;
+    const { app, url } = await startServer({
+      ...serverOptions,
+      lifecycle,
+      recommend: active ? pipelineRecommend(active, fallback) : fallback,
+      ...(active
+        ? {
+            onEvent: (events) => {
+              for (const e of events) active.observe(e);
+            },
+            onItems: (items, signal) => active.observeItems(items, { signal }),
+            onUserDeleted: (userId) => active.forgetUser(userId),
+          }
+        : {}),
+      ...(register === undefined ? {} : { register: (app: FastifyInstance) => register(app, { pipeline: active, lifecycle }) }),
+    });
+    if (options.trainTextModels && engine.hasEncoder()) {
+      for (const kind of ['semantic', 'hybrid']) {
+        if ((await engine.storage.models.versions(kind)).length > 0) continue;
+        const { jobId } = await lifecycle.train(kind);
+        say(`training ${kind} in the background (job ${jobId}; embeds the catalogue once) …`);
+      }
+    }
+    return {
+      app,
+      url,
+      lifecycle,
+      pipeline: active,
+      async close(): Promise<void> {
+        await app.close();
+        await lifecycle.close();
+      },
+    };
+  } catch (err) {
+    await lifecycle.close();
+    throw err;
+  }
+}
