@@ -1,0 +1,281 @@
+/**
+ * End-to-end: the built dashboard served by the real server over a temporary SQLite file seeded from
+ * the vendored MovieLens demo, driven in Debian's chromium through playwright-core. Each page is
+ * screenshotted into `var/screenshots/`. Skipped with a message when chromium is not installed.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine, createUseLiteEncoder, openStorage } from '../index.js';
+import type { Engine } from '../index.js';
+import { loadMovieLensLatest } from '../ingest/index.js';
+import { createLifecycle } from '../lifecycle/index.js';
+import type { ManagedLifecycle } from '../lifecycle/index.js';
+import { createPipeline } from '../pipeline/index.js';
+import { createServer } from '../server/index.js';
+import type { RecommendFunction } from '../server/index.js';
+import { DEFAULT_DASHBOARD_DIST, registerDashboard } from './register-dashboard.js';
+
+const CHROMIUM = process.env.LMREC_CHROMIUM ?? '/usr/bin/chromium';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const DEMO = join(ROOT, 'data/demo/ml-latest-small');
+const REPORTS = join(ROOT, 'dashboard/fixtures/reports');
+const SHOTS = join(ROOT, 'var/screenshots');
+const KEY = 'e2e-admin-key';
+const MOVIES = 150;
+
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  // A visible reason in the test output; CI installs chromium so these run there.
+  process.stderr.write(`dashboard e2e skipped: no chromium at ${CHROMIUM} (install Debian's chromium or set LMREC_CHROMIUM)\n`);
+}
+
+async function ensureBuilt(): Promise<void> {
+  if (existsSync(join(DEFAULT_DASHBOARD_DIST, 'index.html'))) return;
+  const { build } = await import('vite');
+  await build({ configFile: join(ROOT, 'dashboard/vite.config.ts'), logLevel: 'warn' });
+}
+
+/** Pixels of the first canvas matching `selector` that are not transparent (run in the page). */
+async function drawnPixels(page: Page, selector: string): Promise<number> {
+  return page.evaluate<number>(`(() => {
+    const canvas = document.querySelector(${JSON.stringify(selector)});
+    const ctx = canvas && canvas.getContext('2d');
+    if (!ctx) return 0;
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;
+    return n;
+  })()`);
+}
+
+/** Waits until a JavaScript expression is true in the page (expressions keep DOM types out of this Node program). */
+async function until(page: Page, expression: string, timeout = 10_000): Promise<void> {
+  await page.waitForFunction(expression, undefined, { timeout });
+}
+
+async function recIds(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`Array.from(document.querySelectorAll('#recommendations .rec'), (e) => e.getAttribute('data-item-id') || '')`);
+}
+
+describe.skipIf(!haveChromium)('dashboard in a browser', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lmrec-dashboard-'));
+  let engine: Engine;
+  let lifecycle: ManagedLifecycle;
+  let app: FastifyInstance;
+  let base = '';
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  const shot = async (name: string, p: Page = page, fullPage = true): Promise<void> => {
+    await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
+  };
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const [ds] = await Promise.all([loadMovieLensLatest(DEMO), ensureBuilt()]);
+    const counts = new Map<string, number>();
+    for (const e of ds.batch.events) if (e.itemId !== undefined && e.type === 'rating') counts.set(e.itemId, (counts.get(e.itemId) ?? 0) + 1);
+    const keep = new Set([...counts].sort((a, b) => b[1] - a[1]).slice(0, MOVIES).map(([id]) => id));
+    const url = `sqlite://${join(dir, 'e2e.db')}`;
+    engine = createEngine(await openStorage(url), { encoder: createUseLiteEncoder() });
+    await engine.storage.bulkWrite({
+      items: ds.batch.items.filter((it) => keep.has(it.id)),
+      users: ds.batch.users,
+      events: ds.batch.events.filter((e) => e.itemId !== undefined && keep.has(e.itemId)),
+    });
+    await engine.embedCatalogue();
+    await engine.train('itemknn');
+    await engine.train('semantic');
+    lifecycle = createLifecycle({ engine, storageUrl: url, encoder: { kind: 'use-lite' }, checkEvery: '1h' });
+    const pipeline = await createPipeline(engine, { models: ['itemknn'] });
+    const recommend: RecommendFunction = async (request) => {
+      const res = await pipeline.recommend(request.userId, { k: request.k, exclude: request.exclude, context: request.context, signal: request.signal });
+      return {
+        modelVersion: res.modelVersion,
+        ...(res.fallback === undefined ? {} : { fallback: res.fallback }),
+        items: res.items.map((it) => ({
+          id: it.id,
+          score: it.score,
+          ...(it.title === undefined ? {} : { title: it.title }),
+          sources: it.sources,
+          reasons: it.explanation ? [{ because: it.explanation.because, aspects: it.explanation.aspects, sourceScores: it.explanation.sourceScores }] : [],
+          explanation: it.explanation?.sentence ?? '',
+        })),
+      };
+    };
+    app = await createServer({ engine, lifecycle, recommend, onEvent: (events) => events.forEach((e) => pipeline.observe(e)), apiKeys: [{ key: KEY, scope: 'admin' }] });
+    await registerDashboard(app, { engine, reportsDirs: [REPORTS], pageKey: KEY, feed: { intervalMs: 200 } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await lifecycle?.close();
+    await engine?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('browses the catalogue and opens an item with its statistics and similar items', async () => {
+    await page.goto(`${base}/#/catalogue`);
+    await page.waitForSelector('table.table tbody tr');
+    expect(await page.locator('table.table tbody tr').count()).toBeGreaterThan(10);
+    await shot('01-catalogue');
+    await page.goto(`${base}/#/items/260`);
+    await page.waitForSelector('.rec-list .rec');
+    await page.waitForSelector('.stat-row');
+    await until(page, `document.querySelectorAll('.chart canvas').length >= 2`);
+    expect(await page.textContent('h2')).toContain('Star Wars');
+    expect(await drawnPixels(page, '.chart canvas')).toBeGreaterThan(100);
+    await shot('02-item');
+  });
+
+  it('shows a user, and re-ranks the list live after a like', async () => {
+    await page.goto(`${base}/#/users`);
+    await page.waitForSelector('table.table tbody tr');
+    await shot('03-users');
+    await page.goto(`${base}/#/users/1`);
+    await page.waitForSelector('#recommendations .rec');
+    await page.waitForSelector('.timeline .tl-event');
+    const before = await recIds(page);
+    expect(before.length).toBe(10);
+    expect(await page.locator('#recommendations .why').first().textContent()).not.toBe('');
+    await shot('04-user');
+    const liked = before[2];
+    await page.click(`#recommendations .rec[data-item-id="${liked}"] .act-like`);
+    await until(page, `!document.querySelector('#recommendations .rec[data-item-id="${liked}"]') && document.querySelector('.status .ok') !== null`);
+    const after = await recIds(page);
+    expect(after).not.toEqual(before);
+    expect(after).not.toContain(liked);
+    expect(await page.locator('#recommendations .rec.is-new, #recommendations .rec.is-moved').count()).toBeGreaterThan(0);
+    expect(await page.locator('.timeline .tl-event').first().textContent()).toContain('like');
+    await shot('05-user-after-like');
+    // Opening an item from the served list counts as a click on that list.
+    await page.click('#recommendations .rec .rec-title a');
+    await page.waitForSelector('.stat-row');
+  });
+
+  it('answers a natural-language query', async () => {
+    await page.goto(`${base}/#/ask`);
+    await page.fill('input[name="text"]', 'a space adventure with rebels and an empire');
+    await page.click('form.ask button[type="submit"]');
+    await page.waitForSelector('#ask-results .rec');
+    expect(await page.locator('#ask-results .rec').count()).toBe(10);
+    expect(await page.textContent('#ask-results .rec-list')).toMatch(/Star Wars/);
+    await shot('06-ask');
+  });
+
+  it('streams incoming events and charts online CTR', async () => {
+    await page.goto(`${base}/#/live`);
+    await page.waitForSelector('.feed .feed-row');
+    await until(page, `document.querySelector('.card-head .badge')?.textContent === 'live'`);
+    const res = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ userId: '42', itemId: '1', type: 'view' }) });
+    expect(res.status).toBe(200);
+    const { lastSeq } = (await res.json()) as { lastSeq: number };
+    await until(page, `document.querySelector('.feed .feed-row')?.textContent?.includes('#${lastSeq}') === true`, 5000);
+    await page.waitForSelector('.chart canvas');
+    expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(2);
+    const metrics = (await (await fetch(`${base}/v1/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { online: { total: { clicks: number } } };
+    expect(metrics.online.total.clicks).toBeGreaterThanOrEqual(1);
+    await shot('07-live');
+  });
+
+  it('renders evaluation reports as tables and charts', async () => {
+    await page.goto(`${base}/#/evaluation?report=ml-latest-small-recbole`);
+    await page.waitForSelector('.report table');
+    await until(page, `document.querySelectorAll('.report .chart canvas').length >= 2`);
+    expect(await page.textContent('.report table')).toContain('ease');
+    expect(await drawnPixels(page, '.report .chart canvas')).toBeGreaterThan(500);
+    await shot('08-evaluation');
+    await page.click('.tabs a:has-text("cold-start")');
+    await until(page, `document.querySelector('.report')?.textContent?.includes('held out') === true`);
+    await page.waitForSelector('.report .chart canvas');
+    expect(await drawnPixels(page, '.report .chart canvas')).toBeGreaterThan(500);
+    await shot('09-evaluation-cold-start');
+  });
+
+  it('trains a model with progress, activates a version and rolls back', async () => {
+    await page.goto(`${base}/#/models`);
+    await page.waitForSelector('.model[data-model="itemknn"]');
+    await page.selectOption('select[name="model"]', 'itemknn');
+    await page.click('form.inline-form button[type="submit"]');
+    await page.waitForSelector('.status .ok', { timeout: 30_000 });
+    await until(page, `document.querySelector('.model[data-model="itemknn"] .badge.ok')?.textContent === 'serving v2'`, 30_000);
+    await shot('10-models');
+    await page.click('.model[data-model="itemknn"] tr:has-text("v1") button:has-text("Activate")');
+    await until(page, `document.querySelector('.model[data-model="itemknn"] .badge.ok')?.textContent === 'serving v1'`, 30_000);
+    await page.click('.model[data-model="itemknn"] button:has-text("Roll back")');
+    await until(page, `document.querySelector('.model[data-model="itemknn"] .badge.ok')?.textContent === 'serving v2'`, 30_000);
+  });
+
+  it('collapses the navigation in a narrow window', async () => {
+    const narrow = await context.newPage();
+    await narrow.setViewportSize({ width: 390, height: 800 });
+    await narrow.goto(`${base}/#/users/1`);
+    await narrow.waitForSelector('#recommendations .rec');
+    expect(await narrow.isVisible('#nav')).toBe(false);
+    expect(await narrow.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await shot('11-narrow-user', narrow, false);
+    await narrow.click('.nav-toggle');
+    expect(await narrow.isVisible('#nav')).toBe(true);
+    await shot('12-narrow-menu', narrow, false);
+    await narrow.close();
+  });
+
+  it('guides a first-time visitor of an empty engine', async () => {
+    const emptyDir = join(dir, 'empty');
+    mkdirSync(join(emptyDir, 'reports'), { recursive: true });
+    const emptyEngine = createEngine(await openStorage(`sqlite://${join(emptyDir, 'empty.db')}`));
+    const emptyApp = await createServer({ engine: emptyEngine, apiKeys: [{ key: KEY, scope: 'admin' }] });
+    await registerDashboard(emptyApp, { engine: emptyEngine, reportsDirs: [join(emptyDir, 'reports')], pageKey: KEY });
+    await emptyApp.listen({ port: 0, host: '127.0.0.1' });
+    const address = emptyApp.server.address();
+    const emptyBase = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const p = await context.newPage();
+    try {
+      await p.goto(`${emptyBase}/#/models`);
+      await p.waitForSelector('.empty');
+      expect(await p.textContent('.empty')).toContain('No models trained yet');
+      expect(await p.isVisible('.empty button:has-text("Train")')).toBe(true);
+      await shot('14-empty-models', p, false);
+      await p.goto(`${emptyBase}/#/evaluation`);
+      await p.waitForSelector('.empty');
+      expect(await p.textContent('.empty')).toContain('lmrec evaluate'.replace('lmrec', 'node dist/cli/main.js'));
+      await shot('15-empty-evaluation', p, false);
+      await p.goto(`${emptyBase}/#/catalogue`);
+      await p.waitForSelector('.empty');
+      expect(await p.textContent('.empty')).toContain('The catalogue is empty');
+    } finally {
+      await p.close();
+      await emptyApp.close();
+      await emptyEngine.close();
+    }
+  });
+
+  it('shows a banner with retry when the engine cannot be reached', async () => {
+    const other = await browser.newContext({ viewport: { width: 1100, height: 600 } });
+    const p = await other.newPage();
+    await p.goto(`${base}/#/catalogue`);
+    await p.evaluate(`localStorage.setItem('lmrec.baseUrl', 'http://127.0.0.1:9')`);
+    await p.reload();
+    await p.waitForSelector('.banner');
+    expect(await p.textContent('.banner')).toContain('Cannot reach the engine at http://127.0.0.1:9');
+    await shot('13-unreachable', p);
+    await other.close();
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,13 @@
+/**
+ * The dashboard's server side: {@link registerDashboard} mounts the built web app and its extra
+ * read-only routes on a server made by `createServer`. Explicit re-exports only.
+ * @module
+ */
+export { DEFAULT_DASHBOARD_DIST, registerDashboard } from './register-dashboard.js';
+export type { DashboardHandle, DashboardOptions } from './register-dashboard.js';
+export { createEventFeed } from './event-feed.js';
+export type { EventFeed, EventFeedListener, EventFeedOptions } from './event-feed.js';
+export { createEventStatsIndex } from './event-stats-index.js';
+export type { EventStatsIndex, ItemEventStats } from './event-stats-index.js';
+export { createReportDirectory } from './report-directory.js';
+export type { ReportDirectory, ReportDocument, ReportKind, ReportSummary } from './report-directory.js';

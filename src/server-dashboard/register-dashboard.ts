@@ -1,0 +1,257 @@
+/**
+ * The web dashboard's server side: serves the built single-page app (`dashboard/dist`) at `/` and
+ * adds the read-only routes it needs beyond the core API — a users list, interaction statistics of
+ * an item, recent events and a live event stream (Server-Sent Events), and the evaluation reports
+ * found on disk. Routes carry `config.scope` like the core routes, so the server's key check applies.
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { NotFoundError } from '../index.js';
+import type { Engine, StoredEvent } from '../index.js';
+import { createEventFeed } from './event-feed.js';
+import type { EventFeed, EventFeedOptions } from './event-feed.js';
+import { createEventStatsIndex } from './event-stats-index.js';
+import type { EventStatsIndex } from './event-stats-index.js';
+import { createReportDirectory } from './report-directory.js';
+import type { ReportDirectory } from './report-directory.js';
+
+/** Options of {@link registerDashboard}. */
+export interface DashboardOptions {
+  engine: Engine;
+  /** Directories searched for `report.json` files (default `['var/reports']`, relative to the working directory). */
+  reportsDirs?: readonly string[];
+  /** The built dashboard (default `dashboard/dist` of this package). */
+  distDir?: string;
+  /**
+   * A key written into the page for visitors on the loopback interface only, so a local dashboard
+   * works without typing a key. Give it the least scope that suffices (read, or write to post events
+   * from the page); visitors from other addresses must enter a key themselves.
+   */
+  pageKey?: string;
+  /** Polling of the live event stream. */
+  feed?: EventFeedOptions;
+}
+
+/** What {@link registerDashboard} set up (exposed for tests and shutdown). */
+export interface DashboardHandle {
+  stats: EventStatsIndex;
+  feed: EventFeed;
+  reports: ReportDirectory;
+  distDir: string;
+}
+
+/** The package's `dashboard/dist`, both from `src/` (tests) and from the compiled `dist/`. */
+export const DEFAULT_DASHBOARD_DIST = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
+
+const MAX_LIST = 1000;
+const HEARTBEAT_MS = 15_000;
+
+const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 512 } }, required: ['id'], additionalProperties: false } as const;
+
+function isLoopback(request: FastifyRequest): boolean {
+  const ip = request.socket.remoteAddress ?? '';
+  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lmrec dashboard</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5">
+<h1>The dashboard is not built</h1><p>Build it once with <code>npm run build:dashboard</code>, then reload this page.
+The API is available under <a href="/openapi.json"><code>/v1</code></a>.</p></body></html>`;
+
+/**
+ * Registers the dashboard on a server built by `createServer` (before it starts listening).
+ * @example
+ * const app = await createServer({ engine, apiKeys });
+ * await registerDashboard(app, { engine, reportsDirs: ['var/reports'] });
+ * await app.listen({ port: 8080 });
+ */
+export async function registerDashboard(app: FastifyInstance, options: DashboardOptions): Promise<DashboardHandle> {
+  const { storage } = options.engine;
+  const distDir = resolve(options.distDir ?? DEFAULT_DASHBOARD_DIST);
+  const stats = createEventStatsIndex(storage);
+  const feed = createEventFeed(storage, options.feed);
+  const reports = createReportDirectory(options.reportsDirs ?? ['var/reports']);
+  const streams = new Set<() => void>();
+
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
+    feed.close();
+  });
+
+  if (!app.hasRoute({ method: 'GET', url: '/v1/users' })) {
+    app.get<{ Querystring: { after?: string; limit?: number; q?: string } }>(
+      '/v1/users',
+      {
+        config: { scope: 'read' },
+        schema: {
+          tags: ['dashboard'],
+          summary: 'Users ordered by id, in pages; `q` keeps ids starting with it',
+          querystring: {
+            type: 'object',
+            properties: { after: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: MAX_LIST, default: 50 }, q: { type: 'string', maxLength: 512 } },
+            additionalProperties: false,
+          },
+        },
+      },
+      async (request) => {
+        const { after, q } = request.query;
+        const limit = Math.min(MAX_LIST, Number(request.query.limit ?? 50));
+        await stats.refresh();
+        let ids: string[];
+        if (q !== undefined && q !== '') {
+          // Ids starting with q form one run right after q itself in id order.
+          const exact = after === undefined || after < q ? await storage.users.get(q) : undefined;
+          const rest = await storage.users.list({ after: after !== undefined && after > q ? after : q, limit });
+          ids = [...(exact ? [exact.id] : []), ...rest.map((u) => u.id).filter((id) => id.startsWith(q))].slice(0, limit);
+        } else {
+          ids = (await storage.users.list({ after, limit })).map((u) => u.id);
+        }
+        const users = ids.map((id) => ({ id, events: stats.userEvents(id) }));
+        const body: { users: typeof users; total: number; next?: string } = { users, total: await storage.users.count() };
+        if (ids.length === limit) body.next = ids[ids.length - 1];
+        return body;
+      },
+    );
+  }
+
+  app.get<{ Params: { id: string }; Querystring: { limit?: number } }>(
+    '/v1/users/:id/timeline',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['dashboard'],
+        summary: "A user's recent events, newest first, with the titles of their items",
+        params: idParams,
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: MAX_LIST, default: 50 } }, additionalProperties: false },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const limit = Math.min(MAX_LIST, Number(request.query.limit ?? 50));
+      const [user, eventCount, events] = await Promise.all([storage.users.get(id), storage.events.count({ userId: id }), storage.events.forUser(id, { limit })]);
+      if (user === undefined && eventCount === 0) throw new NotFoundError(`user "${id}" not found`, { details: { userId: id } });
+      const itemIds = [...new Set(events.map((e) => e.itemId).filter((x): x is string => x !== undefined))];
+      const titles = new Map((await storage.items.getMany(itemIds)).map((it) => [it.id, it.title]));
+      return {
+        user: user ?? { id },
+        stored: user !== undefined,
+        eventCount,
+        events: events.reverse().map((e) => (e.itemId !== undefined && titles.has(e.itemId) ? { ...e, title: titles.get(e.itemId) } : e)),
+      };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/items/:id/stats',
+    { config: { scope: 'read' }, schema: { tags: ['dashboard'], summary: 'Interaction statistics of an item: counts by event type, rating histogram', params: idParams } },
+    async (request) => {
+      const { id } = request.params;
+      await stats.refresh();
+      const item = stats.item(id);
+      if (item.events === 0 && (await storage.items.get(id)) === undefined) throw new NotFoundError(`item "${id}" not found`, { details: { itemId: id } });
+      return item;
+    },
+  );
+
+  app.get<{ Querystring: { after?: number; limit?: number } }>(
+    '/v1/events/recent',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['dashboard'],
+        summary: 'Events after a sequence number (default: the latest ones), oldest first',
+        querystring: {
+          type: 'object',
+          properties: { after: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: MAX_LIST, default: 50 } },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const limit = Math.min(MAX_LIST, Number(request.query.limit ?? 50));
+      const lastSeq = await storage.events.lastSeq();
+      const after = request.query.after === undefined ? Math.max(0, lastSeq - limit) : Number(request.query.after);
+      const events: StoredEvent[] = [];
+      for await (const page of storage.events.scan({ afterSeq: after, batchSize: limit })) {
+        events.push(...page);
+        break;
+      }
+      return { events, lastSeq };
+    },
+  );
+
+  app.get<{ Querystring: { after?: number } }>(
+    '/v1/events/stream',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['dashboard'],
+        summary: 'Live stream of appended events (Server-Sent Events, `event: events`, data = JSON array)',
+        description: 'Resumes after `after` or the `Last-Event-ID` header when given, else starts with events appended from now on.',
+        querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 } }, additionalProperties: false },
+      },
+    },
+    async (request, reply) => {
+      const header = request.headers['last-event-id'];
+      const resume = Number(Array.isArray(header) ? header[0] : header);
+      const after = request.query.after !== undefined ? Number(request.query.after) : Number.isInteger(resume) && resume >= 0 && header !== undefined ? resume : undefined;
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.write(`retry: 2000\n: connected\n\n`);
+      const unsubscribe = await feed.subscribe((events) => {
+        res.write(`id: ${events[events.length - 1].seq}\nevent: events\ndata: ${JSON.stringify(events)}\n\n`);
+      }, after);
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+      const end = (): void => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        streams.delete(end);
+        if (!res.writableEnded) res.end();
+      };
+      streams.add(end);
+      request.raw.on('close', end);
+    },
+  );
+
+  app.get('/v1/reports', { config: { scope: 'read' }, schema: { tags: ['dashboard'], summary: 'Evaluation reports found in the reports directories' } }, async () => ({
+    reports: await reports.list(),
+    dirs: reports.dirs,
+  }));
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/reports/:id',
+    { config: { scope: 'read' }, schema: { tags: ['dashboard'], summary: 'One evaluation report (its report.json)', params: idParams } },
+    async (request) => {
+      const doc = await reports.get(request.params.id);
+      if (doc === undefined) throw new NotFoundError(`report "${request.params.id}" not found`, { details: { reportId: request.params.id } });
+      return doc;
+    },
+  );
+
+  const indexFile = join(distDir, 'index.html');
+  const built = existsSync(indexFile);
+  if (built && existsSync(join(distDir, 'assets'))) {
+    await app.register(fastifyStatic, { root: join(distDir, 'assets'), prefix: '/assets/', wildcard: false, index: false, maxAge: '1y', immutable: true, decorateReply: false });
+  }
+  app.get('/', { schema: { hide: true } }, async (request, reply) => {
+    void reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8');
+    if (!existsSync(indexFile)) return NOT_BUILT;
+    let html = await readFile(indexFile, 'utf8');
+    if (options.pageKey !== undefined && options.pageKey !== '' && isLoopback(request)) {
+      html = html.replace('</head>', `<meta name="lmrec-api-key" content="${escapeAttribute(options.pageKey)}"></head>`);
+    }
+    return html;
+  });
+
+  return { stats, feed, reports, distDir };
+}
