@@ -25,6 +25,9 @@ export type {
   CatalogStore,
   EventQuery,
   EventStore,
+  Impression,
+  ImpressionStats,
+  ImpressionStore,
   ListOptions,
   ModelRecord,
   ModelStore,
@@ -71,3 +74,31 @@ export { DEFAULT_FEEDBACK_POLICY, eventSentiment, feedbackSignal, feedbackWeight
 export type { FeedbackPolicy } from './engine/feedback-policy.js';
 export { Engine, createEngine } from './engine/engine.js';
 export type { EmbedReport, EngineOptions, QueryOptions, RecommendOptions, RecommendedItem, Recommendations, TrainResult } from './engine/engine.js';
+export type { UserScores } from './engine/engine.js';
+export { createPipeline, buildUserState, isNegativeEvent, mergeLiveEvents, DEFAULT_SESSION_WINDOW_MS, TrendingTracker, DEFAULT_TRENDING_HALF_LIFE_MS, LiveItemSignals, createModelSource, createTrendingSource, createFreshSource, recencyScore, createSessionSource, sessionCandidates, TextVectors, cosine, buildFeatureRows, featureNames, LearnedRanker, fitRanker, meanNdcg, engineModelSpecs, evaluateRanker, fitRankerOn, formatRankerTable, prepareRankerData, trainEngineRanker, trainRanker, sortByScore, excludeItems, applyBusinessRules, matchesFilter, intraListSimilarity, mmrDiversify, enforceTailQuota, longTailExposure, boostFreshness, attributeSimilarity, itemFacets, modelSimilarity, textSimilarity, DESCRIPTIVE_ATTRIBUTES, explainItem, facetProfile } from './pipeline/index.js';
+export type { Pipeline, PipelineItem, PipelineOptions, PipelineRecommendOptions, PipelineRecommendations, Candidate, CandidateSource, ItemSignals, SourceOutput, SourceRequest, BuildUserStateOptions, SessionOptions, UserState, TrendingEntry, TrendingTrackerOptions, LiveItemSignalsOptions, FreshSourceOptions, SessionSourceOptions, FeatureContext, FeatureRows, RankerFitOptions, RankerFitReport, RankerJson, RankingGroup, EngineRankerOptions, EngineRankerResult, RankerData, RankerEvaluationRow, RankerExample, RankerTrainingOptions, RankerTrainingResult, SourceModelSpec, ScoredItem, AttributeBoost, AttributeCondition, AttributeFilter, BusinessRules, RangeCondition, ItemSimilarity, LongTailOptions, FreshnessOptions, BecauseItem, Explanation, ExplanationContext } from './pipeline/index.js';
+export { DEMO_DATA_DIR, DEMO_MODELS, ModelManager, createLifecycle, createRetrainScheduler, createTrainer, parseDuration, prepareDemo } from './lifecycle/index.js';
+export type {
+  DemoModel,
+  DemoReport,
+  JobError,
+  JobProgress,
+  JobResult,
+  JobState,
+  JobStatus,
+  Lifecycle,
+  LifecycleOptions,
+  ManagedLifecycle,
+  ModelManagerOptions,
+  ModelVersionInfo,
+  ModelVersions,
+  PrepareDemoOptions,
+  RetrainReason,
+  RetrainScheduler,
+  RetrainSchedulerOptions,
+  StartJobOptions,
+  Trainer,
+  TrainerOptions,
+  TrainJob,
+} from './lifecycle/index.js';
+export type { LoadedModel } from './engine/engine.js';

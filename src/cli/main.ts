@@ -6,8 +6,8 @@
  * @module
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CF_MODEL_KINDS,
@@ -31,9 +31,16 @@ import {
   renderJson,
   renderMarkdown,
   runProtocol,
+  formatRankerTable,
+  trainEngineRanker,
 } from '../index.js';
 import type { Config, Engine, TrainResult, ImportSource, ItemVectorSource, ModelParams, ModelRun, ProtocolConfig } from '../index.js';
 import { createProgressDisplay, progressWanted } from './progress.js';
+import { generateApiKey, parseApiKeys, startService } from '../server/index.js';
+import type { ApiKey, Scope } from '../server/index.js';
+import { DEFAULT_DASHBOARD_DIST, registerDashboard } from '../server-dashboard/index.js';
+
+const SCOPE_RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
 
 interface GlobalOptions {
   config?: string;
@@ -179,6 +186,26 @@ program
           ['model', 'version', 'users', 'items', 'interactions', 'fit s', 'params'],
           results.map((r) => [r.model, r.version, r.users, r.items, r.interactions, r.fit.seconds.toFixed(2), JSON.stringify(r.params)]),
         ),
+      );
+    });
+  });
+
+program
+  .command('train-ranker')
+  .description("train the pipeline's learned ranker over the trained models' candidate lists and print its validation table against every single source")
+  .option('--no-save', 'evaluate only; do not store a new ranker version')
+  .action(async (opts: { save: boolean }) => {
+    await withEngine(async (engine) => {
+      const progress = createProgressDisplay(progressWanted(globals().json));
+      const result = await trainEngineRanker(engine, { onProgress: progress.onProgress, save: opts.save });
+      progress.stop();
+      print({ version: result.version, bestSource: result.bestSource, split: result.split, table: result.table, seconds: result.seconds }, () =>
+        [
+          `ranker${result.version === undefined ? ' (not stored)' : ` v${result.version}`}: validation on ${result.split.validUsers} users' held-out interactions; best single source: ${result.bestSource}`,
+          formatRankerTable(result.table),
+          `took ${result.seconds.toFixed(1)} s`,
+          '',
+        ].join('\n'),
       );
     });
   });
@@ -424,6 +451,104 @@ program
         table(['#', 'item', 'score', 'title'], sim.items.map((it, r) => [r + 1, it.id, it.score, it.title ?? ''])) +
         `\nTry: node dist/cli/main.js recommend 42 · similar 260 · evaluate data/demo/ml-latest-small/ratings.csv\n`,
       );
+    });
+  });
+
+/** Where `serve` keeps the admin key it generates when none is configured. */
+const GENERATED_KEY_FILE = 'var/lmrec-api-key';
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Configured keys; with none, the key generated on first start (kept in var/, mode 0600). */
+function serverKeys(spec: string, say: (line: string) => void): ApiKey[] {
+  const configured = parseApiKeys(spec);
+  if (configured.length > 0) return configured;
+  const file = resolve(GENERATED_KEY_FILE);
+  if (existsSync(file)) return parseApiKeys(readFileSync(file, 'utf8').trim());
+  const key = generateApiKey();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${key}:admin\n`, { mode: 0o600 });
+  say(`no API keys configured (LMREC_API_KEYS or server.apiKeys): generated an admin key, stored in ${file}:\n  ${key}`);
+  return [{ key, scope: 'admin' }];
+}
+
+program
+  .command('serve')
+  .description('run the HTTP API (keys from LMREC_API_KEYS="key1:admin,key2:read" or server.apiKeys; none configured: an admin key is generated into var/lmrec-api-key on first start)')
+  .option('-p, --port <n>', 'port (0 = any free port; default config server.port, 8080)', intArg('--port', 0))
+  .option('-H, --host <host>', 'interface to bind (default config server.host, 127.0.0.1)')
+  .option('--open', 'accept requests without a key (allowed on a loopback host only)')
+  .option('--demo', 'import the bundled MovieLens demo into an empty store and train the default models first (progress shown)')
+  .option('--no-pipeline', 'serve lists from the default model alone instead of the ranked multi-source pipeline')
+  .option('--no-text-models', 'with --demo: do not train the text-aware models (semantic, hybrid) in the background when missing')
+  .option('--no-dashboard', 'do not serve the web dashboard at /')
+  .action(async (opts: { port?: number; host?: string; open?: boolean; demo?: boolean; pipeline: boolean; textModels: boolean; dashboard: boolean }) => {
+    await withEngine(async (engine, cfg) => {
+      const json = Boolean(globals().json);
+      const say = (line: string): void => void process.stderr.write(line + '\n');
+      const logger = createLevelLogger(cfg.logLevel, say);
+      const host = opts.host ?? cfg.server.host;
+      if (opts.open && !isLoopback(host)) throw new InvalidArgumentError(`--open is refused on ${host}: open access is for a loopback host only`);
+      const apiKeys = opts.open ? parseApiKeys(cfg.server.apiKeys) : serverKeys(cfg.server.apiKeys, say);
+      if (opts.open) say(`warning: open access on ${host}: requests without a key are served with admin rights`);
+      const progress = createProgressDisplay(progressWanted(json));
+      const service = await startService({
+        engine,
+        storageUrl: cfg.storageUrl,
+        encoder: cfg.encoder,
+        feedback: engine.feedbackPolicy(),
+        lifecycle: cfg.lifecycle,
+        demo: Boolean(opts.demo),
+        pipeline: opts.pipeline,
+        trainTextModels: Boolean(opts.demo) && opts.textModels,
+        onProgress: progress.onProgress,
+        say: (line) => {
+          progress.stop();
+          say(line);
+        },
+        register: async (app) => {
+          if (!opts.dashboard) return;
+          if (!existsSync(join(DEFAULT_DASHBOARD_DIST, 'index.html'))) {
+            say(`dashboard not built (${DEFAULT_DASHBOARD_DIST} missing): run npm run build:dashboard`);
+            return;
+          }
+          // Visitors on this machine get the strongest configured key written into the page; others enter one.
+          const pageKey = isLoopback(host) ? [...apiKeys].sort((a, b) => SCOPE_RANK[b.scope] - SCOPE_RANK[a.scope])[0]?.key : undefined;
+          await registerDashboard(app, {
+            engine,
+            reportsDirs: [resolve('var/reports'), fileURLToPath(new URL('../../dashboard/fixtures/reports', import.meta.url))],
+            ...(pageKey === undefined ? {} : { pageKey }),
+          });
+        },
+        apiKeys,
+        openAccess: Boolean(opts.open),
+        host,
+        port: opts.port ?? cfg.server.port,
+        bodyLimit: cfg.server.bodyLimit,
+        batchBodyLimit: cfg.server.batchBodyLimit,
+        experiment: cfg.server.experiment,
+        logger,
+      });
+      progress.stop();
+      const { url } = service;
+      if (json) process.stdout.write(JSON.stringify({ url, storage: engine.storage.url, keys: apiKeys.length, openAccess: Boolean(opts.open) }) + '\n');
+      else {
+        process.stdout.write(`lmrec listening on ${url} (storage ${engine.storage.url}; OpenAPI at ${url}/openapi.json)\n`);
+        if (opts.dashboard) process.stdout.write(`dashboard: ${url}/\n`);
+      }
+      await new Promise<void>((done) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          done();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      say('shutting down …');
+      await service.close();
     });
   });
 
