@@ -41,6 +41,11 @@ export interface HybridOptions {
   adapterDecay: number;
   /** Probability of dropping the free factor of the positive item in a training step. */
   dropout: number;
+  /**
+   * Subtracted, times the standardised log popularity of each item, from the blended score: a
+   * counterweight to the popularity both parts learn, for more long-tail exposure (0 = none).
+   */
+  popularityPenalty: number;
   epochs: number;
   evalEvery: number;
   patience: number;
@@ -57,6 +62,7 @@ const DEFAULTS: HybridOptions = {
   adapterLearningRate: 0.02,
   adapterDecay: 1e-4,
   dropout: 0.5,
+  popularityPenalty: 0,
   epochs: 40,
   evalEvery: 5,
   patience: 2,
@@ -92,6 +98,8 @@ export class HybridModel implements Recommender {
   /** Derived: the adapter's part A·e of each item vector, and w·e of each bias. */
   private adapterPart: Float32Array = new Float32Array(0);
   private textBiasPart: Float32Array = new Float32Array(0);
+  /** Standardised log(1 + training count) per item, for {@link HybridOptions.popularityPenalty}. */
+  private popularityZ: Float32Array = new Float32Array(0);
 
   constructor(private readonly options: HybridOptions) {
     this.params = { ...options };
@@ -108,6 +116,7 @@ export class HybridModel implements Recommender {
     const e = requireEmbeddings(this.kind, context.itemEmbeddings, train.numCols);
     this.text = centredUnitRows(e);
     this.textDim = e.dim;
+    this.popularityZ = standardisedLogCounts(columnCounts(train));
     if (o.textBlend < 1) await this.ease.fit(train, { signal: context.signal });
     if (o.textBlend <= 0) {
       this.state = initialState(train.numRows, train.numCols, e.dim, o.factors, o.seed);
@@ -233,6 +242,17 @@ export class HybridModel implements Recommender {
   }
 
   score(query: UserQuery, out: Float32Array): void {
+    this.blendedScores(query, out);
+    const gamma = this.options.popularityPenalty;
+    const pop = this.popularityZ;
+    if (gamma > 0 && pop.length === out.length) {
+      // Put the parts on one scale first, so the penalty means the same for every user.
+      const [m, sd] = meanStd(out);
+      for (let j = 0; j < out.length; j++) out[j] = (out[j] - m) / sd - gamma * pop[j];
+    }
+  }
+
+  private blendedScores(query: UserQuery, out: Float32Array): void {
     const beta = this.options.textBlend;
     const n = this.numItems;
     if (beta <= 0) {
@@ -280,6 +300,7 @@ export class HybridModel implements Recommender {
         textBias: s.textBias,
         easeKept: e.arrays.kept,
         easeWeights: e.arrays.weights,
+        popularityZ: this.popularityZ,
       },
     };
   }
@@ -289,6 +310,7 @@ export class HybridModel implements Recommender {
     const m = new HybridModel({ ...DEFAULTS, ...(snap.params as Partial<HybridOptions>) });
     const a = snap.arrays;
     m.text = a.text as Float32Array;
+    m.popularityZ = (a.popularityZ as Float32Array | undefined) ?? new Float32Array(0);
     m.textDim = snap.meta.textDim as number;
     m.state = {
       userFactors: a.userFactors as Float32Array,
@@ -335,6 +357,14 @@ function adamAscent(x: Float32Array, g: Float32Array, m: Float32Array, v: Float3
     v[k] = b2 * v[k] + (1 - b2) * gk * gk;
     x[k] += lr * (m[k] / c1 / (Math.sqrt(v[k] / c2) + 1e-8)) - lr * decay * x[k];
   }
+}
+
+/** (log(1 + c) − mean) / std over the items. */
+function standardisedLogCounts(counts: ArrayLike<number>): Float32Array {
+  const z = Float32Array.from({ length: counts.length }, (_, i) => Math.log1p(counts[i]));
+  const [m, sd] = meanStd(z);
+  for (let i = 0; i < z.length; i++) z[i] = (z[i] - m) / sd;
+  return z;
 }
 
 function meanStd(a: Float32Array): [number, number] {
