@@ -117,7 +117,7 @@ export class HybridModel implements Recommender {
     this.text = centredUnitRows(e);
     this.textDim = e.dim;
     this.popularityZ = standardisedLogCounts(columnCounts(train));
-    if (o.textBlend < 1) await this.ease.fit(train, { signal: context.signal });
+    if (o.textBlend < 1) this.ease = await fittedEase(train, o.easeLambda, o.easeMinSupport, context.signal);
     if (o.textBlend <= 0) {
       this.state = initialState(train.numRows, train.numCols, e.dim, o.factors, o.seed);
       this.refresh();
@@ -357,6 +357,25 @@ function adamAscent(x: Float32Array, g: Float32Array, m: Float32Array, v: Float3
     v[k] = b2 * v[k] + (1 - b2) * gk * gk;
     x[k] += lr * (m[k] / c1 / (Math.sqrt(v[k] / c2) + 1e-8)) - lr * decay * x[k];
   }
+}
+
+/**
+ * EASE fits by training matrix and settings. A grid search fits many hybrids on the same matrix with
+ * the same backbone; the closed-form backbone is deterministic, so it is solved once per setting.
+ * Entries go away with the matrix.
+ */
+const easeFits = new WeakMap<CsrMatrix, Map<string, EaseModel>>();
+
+async function fittedEase(train: CsrMatrix, lambda: number, minSupport: number, signal: AbortSignal | undefined): Promise<EaseModel> {
+  let byKey = easeFits.get(train);
+  if (!byKey) easeFits.set(train, (byKey = new Map()));
+  const key = `${lambda}/${minSupport}`;
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const ease = createEase({ lambda, minSupport });
+  await ease.fit(train, { signal });
+  byKey.set(key, ease);
+  return ease;
 }
 
 /** (log(1 + c) − mean) / std over the items. */

@@ -79,7 +79,7 @@ const REGISTRY: Record<ModelKind, Entry> = {
   hybrid: {
     create: (p) => createHybrid(p),
     restore: (s) => HybridModel.fromSnapshot(s),
-    grid: { textBlend: [0, 0.15, 0.3, 0.5], easeLambda: [250] },
+    grid: { textBlend: [0.15, 0.3, 0.5], easeLambda: [250], popularityPenalty: [0, 0.1, 0.2, 0.3] },
     description: 'EASE backbone blended with a BPR-trained text adapter (v + A·e)',
   },
 };
