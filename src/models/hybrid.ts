@@ -368,7 +368,7 @@ const easeFits = new WeakMap<CsrMatrix, Map<string, EaseModel>>();
 
 async function fittedEase(train: CsrMatrix, lambda: number, minSupport: number, signal: AbortSignal | undefined): Promise<EaseModel> {
   let byKey = easeFits.get(train);
-  if (!byKey) easeFits.set(train, (byKey = new Map()));
+  if (!byKey) easeFits.set(train, (byKey = new Map<string, EaseModel>()));
   const key = `${lambda}/${minSupport}`;
   const hit = byKey.get(key);
   if (hit) return hit;
