@@ -7,14 +7,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { createLifecycle, createPipeline, prepareDemo, trainEngineRanker } from '../index.js';
-import type { EncoderConfig, Engine, FeedbackPolicy, JobStatus, Logger, ManagedLifecycle, Pipeline, ProgressCallback } from '../index.js';
+import type { EncoderConfig, Engine, FeedbackPolicy, JobStatus, Logger, ManagedLifecycle, Pipeline, PipelineOptions, ProgressCallback } from '../index.js';
 import { engineRecommend } from './engine-recommend.js';
 import { pipelineRecommend } from './pipeline-recommend.js';
 import { startServer } from './server.js';
 import type { StartServerOptions } from './server.js';
 
 /** Options of {@link startService}. */
-export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | 'onEvent' | 'onItems' | 'onUserDeleted' | 'lifecycle' | 'register'> {
+export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | 'onEvent' | 'onItems' | 'onUserDeleted' | 'trending' | 'lifecycle' | 'register'> {
   engine: Engine;
   /** URL of the engine's storage (training workers open it again). */
   storageUrl: string;
@@ -32,6 +32,8 @@ export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | '
   trainTextModels?: boolean;
   /** Serve lists through the pipeline (default true); false serves `engine.recommend` alone. */
   pipeline?: boolean;
+  /** Options of the pipeline (recency, trending topics, sources, …). */
+  pipelineOptions?: PipelineOptions;
   /** Extra set-up on the app before it listens (e.g. the dashboard's routes). */
   register?: (app: FastifyInstance, service: { pipeline: Pipeline | undefined; lifecycle: ManagedLifecycle }) => Promise<void> | void;
   onProgress?: ProgressCallback;
@@ -55,6 +57,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { engine } = options;
   const say = options.say ?? (() => undefined);
   let pipeline: Pipeline | undefined;
+  // While the demo is prepared, prepareDemo reports each job itself.
+  let preparing = false;
   const lifecycle = createLifecycle({
     engine,
     storageUrl: options.storageUrl,
@@ -64,13 +68,20 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     onJob: (job: JobStatus) => {
       if (job.state === 'succeeded' && job.activated !== false) {
-        say(`trained ${job.model} v${job.result?.version ?? '?'} in the background`);
+        if (!preparing) say(`trained ${job.model} v${job.result?.version ?? '?'} in the background`);
         pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));
       } else if (job.state === 'failed') say(`training ${job.model} failed: ${job.error?.message ?? 'unknown error'}`);
     },
   });
   try {
-    if (options.demo) await prepareDemo(engine, { lifecycle, say, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+    if (options.demo) {
+      preparing = true;
+      try {
+        await prepareDemo(engine, { lifecycle, say, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+      } finally {
+        preparing = false;
+      }
+    }
     const fallback = engineRecommend(engine);
     if (options.pipeline !== false && (await engine.storage.events.count()) > 0 && (await engine.storage.models.names()).length > 0) {
       if ((await engine.storage.models.versions('ranker')).length === 0) {
@@ -78,10 +89,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         const ranker = await trainEngineRanker(engine, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
         say(`ranker v${ranker.version ?? '?'}: validation NDCG@10 ${ranker.table[0]?.['ndcg@10'].toFixed(4) ?? '–'} (best single source ${ranker.bestSource})`);
       }
-      pipeline = await createPipeline(engine);
+      pipeline = await createPipeline(engine, options.pipelineOptions);
     }
     const active = pipeline;
-    const { register, ...serverOptions } = options;
+    if (options.trainTextModels && engine.hasEncoder()) {
+      for (const kind of ['semantic', 'hybrid']) {
+        if ((await engine.storage.models.versions(kind)).length > 0) continue;
+        const { jobId } = await lifecycle.train(kind);
+        say(`training ${kind} in the background (job ${jobId}; embeds the catalogue once) …`);
+      }
+    }
+    const { register, pipelineOptions: _pipelineOptions, ...serverOptions } = options;
     const { app, url } = await startServer({
       ...serverOptions,
       lifecycle,
@@ -93,17 +111,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
             },
             onItems: (items, signal) => active.observeItems(items, { signal }),
             onUserDeleted: (userId) => active.forgetUser(userId),
+            trending: active,
           }
         : {}),
       ...(register === undefined ? {} : { register: (app: FastifyInstance) => register(app, { pipeline: active, lifecycle }) }),
     });
-    if (options.trainTextModels && engine.hasEncoder()) {
-      for (const kind of ['semantic', 'hybrid']) {
-        if ((await engine.storage.models.versions(kind)).length > 0) continue;
-        const { jobId } = await lifecycle.train(kind);
-        say(`training ${kind} in the background (job ${jobId}; embeds the catalogue once) …`);
-      }
-    }
     return {
       app,
       url,
