@@ -9,7 +9,7 @@ import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import type { ProgressCallback } from '../core/logger.js';
 import { createRng, topK } from '../linalg/index.js';
-import type { Recommender } from '../models/recommender.js';
+import type { Recommender, UserQuery } from '../models/recommender.js';
 import { addUserRankingMetrics, finalizeMetrics, listMetrics, metricKeys } from './metrics.js';
 import type { ListMetrics, MetricValues } from './metrics.js';
 
@@ -23,6 +23,8 @@ export interface RankingTask {
   targets: CsrMatrix;
   /** Training users per item, for tail share and novelty. */
   itemPopularity: Int32Array;
+  /** Each user's history in time order (oldest first), handed to models as `UserQuery.sequence`. */
+  sequences?: readonly Int32Array[];
 }
 
 /** How to evaluate. */
@@ -74,8 +76,10 @@ export function evaluateRanking(model: Recommender, task: RankingTask, options: 
   const mask = new Uint8Array(numItems);
   const relevant = new Uint8Array(numItems);
   const lists: Int32Array[] = [];
-  // Random tie-breaking ranks a seeded permutation of the items; indices are mapped back after top-k.
-  const perm = options.tieBreak === 'random' ? permutation(numItems, createRng((options.seed ?? 7) ^ 0x5bd1e995)) : undefined;
+  // Random tie-breaking ranks each user's scores in a fresh seeded permutation of the items (so a
+  // model whose scores all tie is at chance for every user); indices are mapped back after top-k.
+  const tieRng = options.tieBreak === 'random' ? createRng((options.seed ?? 7) ^ 0x5bd1e995) : undefined;
+  const perm = tieRng ? Int32Array.from({ length: numItems }, (_, i) => i) : undefined;
   const permScores = perm ? new Float32Array(numItems) : undefined;
   const permMask = perm ? new Uint8Array(numItems) : undefined;
   let users = 0;
@@ -89,11 +93,13 @@ export function evaluateRanking(model: Recommender, task: RankingTask, options: 
       options.onProgress?.('evaluate', u, total);
     }
     const hasRow = u < history.numRows;
-    const query = {
+    const query: UserQuery = {
       userIdx: u,
       items: hasRow ? history.indices.subarray(history.indptr[u], history.indptr[u + 1]) : new Int32Array(0),
       values: hasRow ? history.values.subarray(history.indptr[u], history.indptr[u + 1]) : new Float32Array(0),
     };
+    const sequence = task.sequences?.[u];
+    if (sequence) query.sequence = sequence;
     model.score(query, scores);
     mask.fill(sampled ? 1 : 0);
     let numRelevant = 0;
@@ -128,7 +134,8 @@ export function evaluateRanking(model: Recommender, task: RankingTask, options: 
       for (let p = tStart; p < tEnd; p++) mask[targets.indices[p]] = 0;
     }
     let top = topK(scores, Math.max(maxK, listK), mask);
-    if (perm && permScores && permMask) {
+    if (tieRng && perm && permScores && permMask) {
+      shuffle(perm, tieRng);
       for (let j = 0; j < numItems; j++) {
         permScores[j] = scores[perm[j]];
         permMask[j] = mask[perm[j]];
@@ -150,17 +157,15 @@ export function evaluateRanking(model: Recommender, task: RankingTask, options: 
   };
 }
 
-/** A seeded random permutation of 0…n−1 (Fisher–Yates). */
-function permutation(n: number, rng: { int(n: number): number }): Int32Array {
-  const p = new Int32Array(n);
-  for (let i = 0; i < n; i++) p[i] = i;
+/** Shuffles `p` in place (Fisher–Yates). */
+function shuffle(p: Int32Array, rng: { int(n: number): number }): void {
+  const n = p.length;
   for (let i = n - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     const t = p[i];
     p[i] = p[j];
     p[j] = t;
   }
-  return p;
 }
 
 function rowHas(m: CsrMatrix, row: number, col: number): boolean {
