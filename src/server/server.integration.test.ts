@@ -254,4 +254,49 @@ describe('HTTP server process (lmrec serve) on a MovieLens slice', () => {
     expect(child.exitCode).toBeNull();
     expect((await call('GET', '/v1/health', { key: null })).status).toBe(200);
   });
+  it('swaps model versions under load (train in a worker, activate, roll back) without failing a request', async () => {
+    const versionOf = (modelVersion: string): number => Number(/itemknn@(\d+)/.exec(modelVersion)?.[1] ?? NaN);
+    const before = versionOf((await list(OTHER, '&model=itemknn')).modelVersion);
+    let stop = false;
+    const failures: string[] = [];
+    const seen = new Set<number>();
+    let served = 0;
+    const load = async (): Promise<void> => {
+      while (!stop) {
+        const res = await fetch(`${base}/v1/users/${OTHER}/recommendations?k=10&model=itemknn`, { headers: { authorization: `Bearer ${KEYS.read}` } });
+        const body = (await res.json()) as { modelVersion?: string };
+        served++;
+        if (res.status !== 200) failures.push(`${res.status} ${JSON.stringify(body)}`);
+        else seen.add(versionOf(body.modelVersion ?? ''));
+      }
+    };
+    const loops = Array.from({ length: 4 }, () => load());
+    try {
+      const started = await call('POST', '/v1/models/itemknn/train', { body: { params: { k: 40, shrink: 10 } } });
+      expect(started.status, JSON.stringify(started.body)).toBe(202);
+      const jobId = started.body.jobId as string;
+      let job: Json | undefined;
+      for (let i = 0; i < 600 && (job?.state === undefined || job.state === 'queued' || job.state === 'running'); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        job = ((await call('GET', '/v1/models/jobs', { key: 'read' })).body.jobs as Json[]).find((j) => j.id === jobId);
+      }
+      expect(job?.state, JSON.stringify(job)).toBe('succeeded');
+      const trained = (job?.result as { version: number }).version;
+      expect(trained).toBeGreaterThan(before);
+      // The new version serves without a restart; rollback returns to the previous one; activation again to the new.
+      await expect.poll(async () => versionOf((await list(OTHER, '&model=itemknn')).modelVersion), { timeout: 5000 }).toBe(trained);
+      expect((await call('POST', '/v1/models/itemknn/rollback', { body: {} })).status).toBe(200);
+      expect(versionOf((await list(OTHER, '&model=itemknn')).modelVersion)).toBe(before);
+      expect((await call('POST', '/v1/models/itemknn/activate', { body: { version: trained } })).status).toBe(200);
+      expect(versionOf((await list(OTHER, '&model=itemknn')).modelVersion)).toBe(trained);
+    } finally {
+      stop = true;
+      await Promise.all(loops);
+    }
+    expect(failures).toEqual([]);
+    expect(served).toBeGreaterThan(20);
+    // Requests in flight were answered by the old version, then by the new one.
+    expect(seen.has(before)).toBe(true);
+    expect(seen.size).toBeGreaterThanOrEqual(2);
+  }, 90_000);
 });
