@@ -8,14 +8,15 @@ import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import type { InteractionLog } from '../core/interaction-log.js';
 import type { Logger, ProgressCallback } from '../core/logger.js';
-import { createModel, defaultGrid, expandGrid } from '../models/registry.js';
+import { SEQUENCE_MODEL_KINDS, createModel, defaultGrid, expandGrid } from '../models/registry.js';
+import { createRng, shuffleInPlace } from '../linalg/index.js';
 import type { IdDictionary } from '../core/id-dictionary.js';
 import type { FitReport, ItemEmbeddings, ModelParams } from '../models/recommender.js';
 import { evaluateRanking } from './evaluate-ranking.js';
 import type { EvaluationResult, RankingTask } from './evaluate-ranking.js';
 import { filterByValue, kCoreFilter, logStats } from './filter.js';
 import type { KCoreOptions, LogStats } from './filter.js';
-import { leaveOneOutSplit, randomRatioSplit, temporalSplit } from './split.js';
+import { leaveOneOutSplit, randomRatioSplit, temporalSplit, userSequences } from './split.js';
 import type { Split, TieBreak } from './split.js';
 
 /** How to split. */
@@ -41,6 +42,22 @@ export interface ProtocolConfig {
   seed: number;
   /** Sampled-negative ranking instead of full ranking (reported as such). */
   sampledNegatives?: number;
+  /**
+   * Longest sequence sequence models read (`maxLen` of `sasrec` and `gru4rec` unless a grid sets
+   * it); omit to keep the models' defaults.
+   */
+  sequenceLength?: number;
+  /**
+   * Early stopping of iterative models validates on a seeded sample of this many validation users
+   * (hyper-parameter choice and the reported validation still use all of them); omit for all.
+   */
+  earlyStoppingUsers?: number;
+  /**
+   * At test time every model also sees the validation interactions in the history (as sequence
+   * models see them in their input sequence), as in SASRec's leave-one-out protocol. Models are still
+   * trained on the training part only.
+   */
+  testHistoryIncludesValid?: boolean;
 }
 
 /**
@@ -66,6 +83,57 @@ export const RECBOLE_ML1M_PUBLISHED: Record<string, { 'ndcg@10': number; 'recall
   lightgcn: { 'ndcg@10': 0.2476 },
   multivae: { 'ndcg@10': 0.2523 },
   ease: { 'ndcg@10': 0.2865, 'recall@10': 0.2139 },
+};
+
+/**
+ * The full-ranking leave-one-out protocol of S3-Rec (Zhou et al., CIKM 2020) for sequential
+ * recommendation on Amazon S3-Rec files: no filtering (the files are already 5-core), each user's
+ * last item is the test target and the one before it the validation target, sequences of at most 50
+ * items, all items ranked except the user's history, HR and NDCG at 5, 10 and 20.
+ */
+export const LOO_SEQ: ProtocolConfig = {
+  name: 'loo-seq',
+  split: { kind: 'leave-one-out' },
+  ks: [5, 10, 20],
+  validMetric: 'ndcg@10',
+  seed: 2020,
+  sequenceLength: 50,
+  earlyStoppingUsers: 5000,
+  testHistoryIncludesValid: true,
+};
+
+/**
+ * The MovieLens leave-one-out protocol of LRURec / LlamaRec: every rating is an interaction, 5-core
+ * on users and items, leave-one-out by timestamp (ties by item id), sequences of at most 200 items,
+ * full ranking with the history excluded, NDCG and Recall at 10.
+ */
+export const LOO_SEQ_5CORE: ProtocolConfig = {
+  name: 'loo-seq-5core',
+  kCore: { minUserInteractions: 5, minItemInteractions: 5 },
+  split: { kind: 'leave-one-out', tieBreak: 'item' },
+  ks: [10],
+  validMetric: 'ndcg@10',
+  seed: 2020,
+  sequenceLength: 200,
+  testHistoryIncludesValid: true,
+};
+
+/**
+ * Published full-ranking results on Amazon Beauty under {@link LOO_SEQ}: SASRec and GRU4Rec as reported
+ * with HR/NDCG@5/20, the S3-Rec paper's SASRec at 10, and the best published result at 20.
+ */
+export const BEAUTY_SEQ_PUBLISHED: Record<string, Record<string, number>> = {
+  'SASRec': { 'hit@5': 0.0377, 'hit@20': 0.0894, 'ndcg@5': 0.0241, 'ndcg@20': 0.0386 },
+  'SASRec (S3-Rec paper)': { 'hit@10': 0.0605, 'ndcg@10': 0.0318 },
+  'GRU4Rec': { 'hit@20': 0.0427, 'ndcg@20': 0.0186 },
+  'best published': { 'hit@20': 0.13, 'ndcg@20': 0.066 },
+};
+
+/** Published results on MovieLens latest-small under {@link LOO_SEQ_5CORE} (LRURec / LlamaRec papers). */
+export const ML_SMALL_SEQ_PUBLISHED: Record<string, Record<string, number>> = {
+  'SASRec': { 'ndcg@10': 0.0522, 'recall@10': 0.0993 },
+  'LRURec': { 'ndcg@10': 0.0705 },
+  'LlamaRec': { 'ndcg@10': 0.0759 },
 };
 
 /** A model to run, with an optional grid replacing its default one. */
@@ -163,6 +231,8 @@ export interface PreparedProtocol {
   train: CsrMatrix;
   validTask: RankingTask;
   testTask: RankingTask;
+  /** Each user's training items in time order (what sequence models train on). */
+  trainSequences: Int32Array[];
 }
 
 /** Applies filtering and splitting and builds the validation and test tasks. */
@@ -176,13 +246,27 @@ export function prepareProtocol(input: InteractionLog, config: ProtocolConfig): 
   const valid = matrixOfRows(log, split.valid);
   const test = matrixOfRows(log, split.test);
   const itemPopularity = columnCounts(train);
+  const tieBreak = config.split.kind === 'leave-one-out' ? config.split.tieBreak : undefined;
+  const trainSequences = userSequences(log, split.train, tieBreak);
+  // At test time the sequence also holds the validation item, as in SASRec's protocol.
+  const trainAndValid = new Int32Array(split.train.length + split.valid.length);
+  trainAndValid.set(split.train);
+  trainAndValid.set(split.valid, split.train.length);
+  const testSequences = userSequences(log, trainAndValid, tieBreak);
   return {
     log,
     raw,
     split,
     train,
-    validTask: { history: train, exclude: [train], targets: valid, itemPopularity },
-    testTask: { history: train, exclude: [train, valid], targets: test, itemPopularity },
+    validTask: { history: train, exclude: [train], targets: valid, itemPopularity, sequences: trainSequences },
+    testTask: {
+      history: config.testHistoryIncludesValid ? matrixOfRows(log, trainAndValid) : train,
+      exclude: [train, valid],
+      targets: test,
+      itemPopularity,
+      sequences: testSequences,
+    },
+    trainSequences,
   };
 }
 
@@ -203,6 +287,7 @@ export async function runProtocol(
   const t0 = performance.now();
   const prepared = prepareProtocol(log, config);
   const { train, validTask, testTask, split } = prepared;
+  const stoppingTask = config.earlyStoppingUsers ? sampleTaskUsers(validTask, config.earlyStoppingUsers, config.seed) : validTask;
   const evalOptions = { ks: config.ks, sampledNegatives: config.sampledNegatives, seed: config.seed, signal: hooks.signal };
   const validOnly = { ...evalOptions, ks: [...new Set([...config.ks, metricCutoff(config.validMetric)])] };
   const itemEmbeddings = hooks.itemVectors ? alignItemVectors(prepared.log.items, hooks.itemVectors) : undefined;
@@ -214,14 +299,15 @@ export async function runProtocol(
     for (let g = 0; g < grid.length; g++) {
       throwIfAborted(hooks.signal);
       const params = grid[g];
-      const model = createModel(run.kind, params);
+      const model = createModel(run.kind, withSequenceLength(run.kind, params, config));
       const phase = `${run.kind} ${g + 1}/${grid.length}`;
       const fit = await model.fit(train, {
         itemEmbeddings,
         signal: hooks.signal,
         logger: hooks.logger,
         onProgress: (p, done, total) => hooks.onProgress?.(`${phase} ${p}`, done, total),
-        validate: () => pick(evaluateRanking(model, validTask, validOnly), config.validMetric),
+        validate: () => pick(evaluateRanking(model, stoppingTask, validOnly), config.validMetric),
+        sequences: prepared.trainSequences,
       });
       const valid = evaluateRanking(model, validTask, validOnly);
       const score = pick(valid, config.validMetric);
@@ -253,6 +339,30 @@ export async function runProtocol(
     seconds: (performance.now() - t0) / 1000,
     finishedAt: new Date().toISOString(),
   };
+}
+
+/** `params` with the protocol's sequence length as `maxLen` for sequence models that do not set it. */
+function withSequenceLength(kind: string, params: ModelParams, config: ProtocolConfig): ModelParams {
+  if (config.sequenceLength === undefined || !SEQUENCE_MODEL_KINDS.includes(kind) || 'maxLen' in params) return params;
+  return { ...params, maxLen: config.sequenceLength };
+}
+
+/** `task` restricted to a seeded sample of `count` of its users with targets. */
+export function sampleTaskUsers(task: RankingTask, count: number, seed: number): RankingTask {
+  const { targets } = task;
+  const users: number[] = [];
+  for (let u = 0; u < targets.numRows; u++) if (targets.indptr[u + 1] > targets.indptr[u]) users.push(u);
+  if (users.length <= count) return task;
+  const chosen = shuffleInPlace(Int32Array.from(users), createRng(seed ^ 0x2545f491)).subarray(0, count);
+  const rows: number[] = [];
+  const cols: number[] = [];
+  for (const u of chosen) {
+    for (let p = targets.indptr[u]; p < targets.indptr[u + 1]; p++) {
+      rows.push(u);
+      cols.push(targets.indices[p]);
+    }
+  }
+  return { ...task, targets: csrFromCoo(targets.numRows, targets.numCols, rows, cols, null, 'max') };
 }
 
 function metricCutoff(metric: string): number {

@@ -17,8 +17,16 @@ function params(p: Record<string, unknown>): string {
   return entries.length === 0 ? '–' : entries.map(([k, v]) => `${k}=${String(v)}`).join(' ');
 }
 
+/** Options of {@link renderMarkdown}. */
+export interface MarkdownOptions {
+  /** Metric names to show per cut-off (default recall, ndcg, mrr, hit, precision, map). */
+  metrics?: readonly string[];
+  /** Published results of other models, rendered as rows of a second table with the same columns. */
+  published?: { name: string; table: ReferenceTable };
+}
+
 /** Renders `report` as Markdown; `reference` adds a "published" column per metric it has. */
-export function renderMarkdown(report: ProtocolReport, reference?: { name: string; table: ReferenceTable }): string {
+export function renderMarkdown(report: ProtocolReport, reference?: { name: string; table: ReferenceTable }, options: MarkdownOptions = {}): string {
   const p = report.protocol;
   const ks = p.ks;
   const lines: string[] = [];
@@ -40,7 +48,7 @@ export function renderMarkdown(report: ProtocolReport, reference?: { name: strin
   lines.push(`Split: train ${report.split.train}, valid ${report.split.valid}, test ${report.split.test}; ${report.split.testUsers} test users.`);
   lines.push('');
   const metricCols: string[] = [];
-  for (const k of ks) for (const m of ['recall', 'ndcg', 'mrr', 'hit', 'precision', 'map']) metricCols.push(`${m}@${k}`);
+  for (const k of ks) for (const m of options.metrics ?? ['recall', 'ndcg', 'mrr', 'hit', 'precision', 'map']) metricCols.push(`${m}@${k}`);
   const refCols = reference ? ['ndcg@10', 'recall@10'] : [];
   const header = ['model', 'best params', `valid ${p.validMetric}`, ...metricCols.map((c) => `test ${c}`), ...refCols.map((c) => `${reference?.name ?? ''} ${c}`), 'coverage', 'tail share', 'novelty', 'gini', 'fit s'];
   lines.push(`| ${header.join(' | ')} |`);
@@ -60,6 +68,17 @@ export function renderMarkdown(report: ProtocolReport, reference?: { name: strin
       m.fit.seconds.toFixed(1),
     ];
     lines.push(`| ${row.join(' | ')} |`);
+  }
+  if (options.published) {
+    lines.push('');
+    lines.push(`Published (${options.published.name}):`);
+    lines.push('');
+    const pubHeader = ['model', ...metricCols.map((c) => `test ${c}`)];
+    lines.push(`| ${pubHeader.join(' | ')} |`);
+    lines.push(`|${pubHeader.map(() => '---').join('|')}|`);
+    for (const [name, values] of Object.entries(options.published.table)) {
+      lines.push(`| ${[name, ...metricCols.map((c) => fmt(values[c]))].join(' | ')} |`);
+    }
   }
   lines.push('');
   lines.push(`Beyond-accuracy columns are over the test top-${Math.max(...ks)} lists; tail = items outside the top 20% by training popularity. Run took ${report.seconds.toFixed(1)} s.`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InteractionLogBuilder } from '../core/interaction-log.js';
 import { filterByValue, kCoreFilter, logStats } from './filter.js';
-import { leaveOneOutSplit, randomRatioSplit, ratioPartSizes, temporalSplit } from './split.js';
+import { leaveOneOutSplit, randomRatioSplit, ratioPartSizes, temporalSplit, userSequences } from './split.js';
 
 function syntheticLog(users: number, items: number, perUser: (u: number) => number, seed = 3) {
   const b = new InteractionLogBuilder();
@@ -132,5 +132,23 @@ describe('filters', () => {
     const f = kCoreFilter(b.build(), { minUserInteractions: 2, minItemInteractions: 2 });
     expect(f.users.toArray().sort()).toEqual(['u3', 'u4']);
     expect(f.items.toArray().sort()).toEqual(['B', 'C']);
+  });
+});
+
+describe('userSequences', () => {
+  it('orders each user\'s rows by time, ties by item id with tieBreak item', () => {
+    const b = new InteractionLogBuilder();
+    b.add('u', '30', 1, 5);
+    b.add('u', '10', 1, 1);
+    b.add('v', '20', 1, 3);
+    b.add('u', '2', 1, 5);
+    const log = b.build();
+    const all = Int32Array.from(log.userIdx.keys());
+    const ids = (seq: Int32Array): string[] => Array.from(seq, (i) => log.items.idAt(i));
+    const byItem = userSequences(log, all, 'item');
+    expect(ids(byItem[0])).toEqual(['10', '2', '30']);
+    expect(ids(userSequences(log, all)[0])).toEqual(['10', '30', '2']);
+    expect(ids(byItem[1])).toEqual(['20']);
+    expect(userSequences(log, Int32Array.from([2]))[0].length).toBe(0);
   });
 });

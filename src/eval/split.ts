@@ -134,6 +134,23 @@ export function leaveOneOutSplit(log: InteractionLog, tieBreak: TieBreak = 'inpu
 }
 
 /**
+ * Each user's item indices over `rows` (any subset of the log, e.g. a split's training rows) in
+ * chronological order, ties ordered as {@link leaveOneOutSplit} orders them: the sequences that
+ * sequence models train on and read. Users without rows get an empty sequence.
+ */
+export function userSequences(log: InteractionLog, rows: Int32Array, tieBreak: TieBreak = 'input'): Int32Array[] {
+  const counts = new Int32Array(log.users.size);
+  for (const r of rows) counts[log.userIdx[r]]++;
+  const groups = Array.from(counts, (c) => new Int32Array(c));
+  const fill = new Int32Array(log.users.size);
+  for (const r of rows) {
+    const u = log.userIdx[r];
+    groups[u][fill[u]++] = r;
+  }
+  return groups.map((g) => (g.length === 0 ? g : timeOrder(log, g, tieBreak).map((r) => log.itemIdx[r])));
+}
+
+/**
  * Global temporal split: all interactions ordered by time and cut at the ratio boundaries, so every
  * validation interaction is later than every training one, and test later still.
  */

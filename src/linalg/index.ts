@@ -8,6 +8,9 @@
 export type { FloatArray } from './float-array.js';
 export { axpy, dot, norm2, scale } from './vector.js';
 export { gemm, type GemmOptions } from './gemm.js';
+export { matmul, type MatmulOptions } from './matmul.js';
+export { layerNorm, layerNormBackward } from './layer-norm.js';
+export { attentionProbSize, causalAttention, causalAttentionBackward, type AttentionBlock } from './causal-attention.js';
 export { gramianT } from './gramian-t.js';
 export { sparseGram } from './sparse-gram.js';
 export { choleskyInPlace, choleskySolve } from './cholesky.js';

@@ -21,6 +21,11 @@ export interface UserQuery {
   values: Float32Array;
   /** Embedding of the user's own text (verbalised history, searches, reviews), for text-aware models. */
   textVector?: Float32Array;
+  /**
+   * The user's item indices in chronological order (oldest first, repeats kept), read by sequence
+   * models (`sasrec`, `gru4rec`); other models ignore it. Sequence models fall back to `items` without it.
+   */
+  sequence?: Int32Array;
 }
 
 /** Text embeddings of the items, aligned with the training matrix's columns. */
@@ -45,6 +50,11 @@ export interface FitContext {
    * keeps the best state seen and stops after `patience` evaluations without improvement.
    */
   validate?: () => number;
+  /**
+   * Each training user's item indices in chronological order (oldest first), indexed by the
+   * training matrix's rows; read by sequence models, which otherwise fall back to the rows' items.
+   */
+  sequences?: readonly Int32Array[];
 }
 
 /** What a fit did. */

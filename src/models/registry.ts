@@ -13,15 +13,20 @@ import { PopularityModel, createPopularity } from './popularity.js';
 import type { ModelParams, Recommender } from './recommender.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { RandomModel, createRandom } from './random.js';
+import { Gru4RecModel, createGru4Rec } from './gru4rec.js';
+import { SasRecModel, createSasRec } from './sasrec.js';
 import { SemanticModel, createSemantic } from './semantic.js';
 import type { ModelSnapshot } from './snapshot.js';
 import { UserKnnModel, createUserKnn } from './user-knn.js';
 
 /** Registered model names. */
-export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'semantic', 'hybrid'] as const;
+export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'semantic', 'hybrid', 'sasrec', 'gru4rec'] as const;
 
 /** Pure collaborative-filtering models (no text needed). */
 export const CF_MODEL_KINDS: readonly string[] = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease'];
+
+/** Sequence models: they read `FitContext.sequences` and `UserQuery.sequence` (chronological histories). */
+export const SEQUENCE_MODEL_KINDS: readonly string[] = ['sasrec', 'gru4rec'];
 
 /** Models that need item text embeddings to fit. */
 export const TEXT_MODEL_KINDS: readonly string[] = ['semantic', 'hybrid'];
@@ -81,6 +86,18 @@ const REGISTRY: Record<ModelKind, Entry> = {
     restore: (s) => HybridModel.fromSnapshot(s),
     grid: { textBlend: [0.15, 0.3, 0.5], easeLambda: [250], popularityPenalty: [0, 0.1, 0.2, 0.3] },
     description: 'EASE backbone blended with a BPR-trained text adapter (v + A·e)',
+  },
+  sasrec: {
+    create: (p) => createSasRec(p),
+    restore: (s) => SasRecModel.fromSnapshot(s),
+    grid: {},
+    description: 'SASRec-style self-attention over the user\'s recent items (next-item prediction)',
+  },
+  gru4rec: {
+    create: (p) => createGru4Rec(p),
+    restore: (s) => Gru4RecModel.fromSnapshot(s),
+    grid: {},
+    description: 'GRU4Rec-style recurrent model over the user\'s recent items (next-item prediction)',
   },
 };
 

@@ -1,0 +1,72 @@
+// Gradient checks of the sequence models against finite differences, and their sequential behaviour.
+import { describe, expect, it } from 'vitest';
+import { csrFromCoo } from '../core/csr-matrix.js';
+import { createRng } from '../linalg/index.js';
+import { createGru4Rec } from './gru4rec.js';
+import { createSasRec } from './sasrec.js';
+import type { SequenceWindow } from './sequence-data.js';
+
+const NUM_ITEMS = 9;
+
+function tinyTrain() {
+  const seqs = [Int32Array.from([0, 3, 5, 2, 8]), Int32Array.from([1, 4, 4, 7]), Int32Array.from([6, 2]), Int32Array.from([3, 8, 1, 0, 5, 6, 2])];
+  const rows: number[] = [];
+  const cols: number[] = [];
+  seqs.forEach((s, u) => s.forEach((i) => (rows.push(u), cols.push(i))));
+  return { seqs, train: csrFromCoo(seqs.length, NUM_ITEMS, rows, cols, null) };
+}
+
+interface GradModel {
+  lossAndGradient(batch: readonly SequenceWindow[], grad: Float32Array, rng: ReturnType<typeof createRng>): number;
+  readonly parameters: Float32Array;
+}
+
+/**
+ * Share of sampled coordinates whose analytic gradient is off by more than 3% relative to central
+ * differences. ReLU kinks can spoil a finite difference at a few coordinates, so callers allow a
+ * small share; a wrong backward pass spoils most of them.
+ */
+function gradientError(model: GradModel, batch: SequenceWindow[]): number {
+  const theta = model.parameters;
+  const grad = new Float32Array(theta.length);
+  model.lossAndGradient(batch, grad, createRng(1));
+  const rng = createRng(3);
+  let bad = 0;
+  const samples = 120;
+  for (let s = 0; s < samples; s++) {
+    const i = rng.int(theta.length);
+    const old = theta[i];
+    const eps = 1e-3;
+    theta[i] = old + eps;
+    const up = model.lossAndGradient(batch, new Float32Array(theta.length), createRng(1));
+    theta[i] = old - eps;
+    const down = model.lossAndGradient(batch, new Float32Array(theta.length), createRng(1));
+    theta[i] = old;
+    const numeric = (up - down) / (2 * eps);
+    if (Math.abs(numeric - grad[i]) / Math.max(1e-2, Math.abs(numeric) + Math.abs(grad[i])) > 0.03) bad++;
+  }
+  return bad / samples;
+}
+
+describe('sequence model gradients', () => {
+  const { seqs, train } = tinyTrain();
+  const batch: SequenceWindow[] = seqs.map((seq) => ({ seq, start: 0, end: seq.length }));
+
+  it('sasrec backward matches finite differences (full softmax, two heads, two blocks)', async () => {
+    const model = createSasRec({ dim: 8, heads: 2, blocks: 2, maxLen: 8, dropout: 0, negatives: 0, epochs: 1, initStd: 0.5 });
+    await model.fit(train, { sequences: seqs });
+    expect(gradientError(model, batch)).toBeLessThanOrEqual(0.05);
+  });
+
+  it('sasrec backward matches finite differences with dropout and sampled negatives', async () => {
+    const model = createSasRec({ dim: 8, heads: 1, blocks: 1, maxLen: 8, dropout: 0.3, negatives: 4, epochs: 1, initStd: 0.5 });
+    await model.fit(train, { sequences: seqs });
+    expect(gradientError(model, batch)).toBeLessThanOrEqual(0.05);
+  });
+
+  it('gru4rec backward matches finite differences', async () => {
+    const model = createGru4Rec({ dim: 8, maxLen: 8, dropout: 0.2, negatives: 0, epochs: 1, initStd: 0.5 });
+    await model.fit(train, { sequences: seqs });
+    expect(gradientError(model, batch)).toBeLessThanOrEqual(0.05);
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * The output layer shared by the sequence models: scores of a hidden state against every item by a
+ * dot product with the item embedding, trained with softmax cross-entropy over all items or over a
+ * shared set of uniformly sampled negatives (with the log-Q correction that makes the sampled loss
+ * estimate the full one).
+ * @module
+ */
+import { matmul } from '../linalg/index.js';
+import type { Rng } from '../linalg/index.js';
+import type { Workspace } from './workspace.js';
+
+/** Inputs of {@link softmaxCrossEntropy}. */
+export interface SoftmaxBatch {
+  /** Hidden states, `rows × dim`. */
+  hidden: Float32Array;
+  rows: number;
+  dim: number;
+  /** Target item of each row. */
+  targets: Int32Array;
+  /** Item embedding, `numItems × dim`. */
+  itemEmbedding: Float32Array;
+  numItems: number;
+  /** Shared sampled negatives per batch; 0 (or ≥ numItems) = full softmax. */
+  negatives: number;
+}
+
+/**
+ * Mean cross-entropy over the rows. Writes dLoss/dHidden into `dHidden` (overwritten) and adds
+ * dLoss/dItemEmbedding into `dItemEmbedding`.
+ */
+export function softmaxCrossEntropy(b: SoftmaxBatch, dHidden: Float32Array, dItemEmbedding: Float32Array, rng: Rng, ws: Workspace): number {
+  const { hidden, rows, dim, targets, itemEmbedding: E, numItems } = b;
+  const inv = 1 / Math.max(rows, 1);
+  if (b.negatives <= 0 || b.negatives >= numItems - 1) {
+    const logits = ws.get('softmax.logits', rows * numItems);
+    matmul(hidden, E, logits, rows, dim, numItems, { transB: true });
+    let loss = 0;
+    for (let r = 0; r < rows; r++) {
+      const off = r * numItems;
+      loss += softmaxRowInPlace(logits, off, numItems, targets[r]);
+      for (let j = 0; j < numItems; j++) logits[off + j] *= inv;
+      logits[off + targets[r]] -= inv;
+    }
+    matmul(logits, E, dHidden, rows, numItems, dim);
+    matmul(logits, hidden, dItemEmbedding, numItems, rows, dim, { transA: true, accumulate: true });
+    return loss * inv;
+  }
+  const k = b.negatives;
+  const negs = new Int32Array(k);
+  for (let s = 0; s < k; s++) negs[s] = rng.int(numItems);
+  const En = ws.get('softmax.negEmb', k * dim);
+  for (let s = 0; s < k; s++) En.set(E.subarray(negs[s] * dim, negs[s] * dim + dim), s * dim);
+  const width = k + 1;
+  const logits = ws.get('softmax.logits', rows * width);
+  const negLogits = ws.get('softmax.negLogits', rows * k);
+  matmul(hidden, En, negLogits, rows, dim, k, { transB: true });
+  const correction = Math.log((numItems - 1) / k);
+  let loss = 0;
+  for (let r = 0; r < rows; r++) {
+    const t = targets[r];
+    const off = r * width;
+    let s = 0;
+    for (let c = 0; c < dim; c++) s += hidden[r * dim + c] * E[t * dim + c];
+    logits[off] = s;
+    for (let j = 0; j < k; j++) logits[off + 1 + j] = negs[j] === t ? -Infinity : negLogits[r * k + j] + correction;
+    loss += softmaxRowInPlace(logits, off, width, 0);
+    // Gradient of the target column is p − 1; of a negative, p.
+    const gt = (logits[off] - 1) * inv;
+    for (let c = 0; c < dim; c++) {
+      dHidden[r * dim + c] = gt * E[t * dim + c];
+      dItemEmbedding[t * dim + c] += gt * hidden[r * dim + c];
+    }
+    for (let j = 0; j < k; j++) negLogits[r * k + j] = logits[off + 1 + j] * inv;
+  }
+  matmul(negLogits, En, dHidden, rows, k, dim, { accumulate: true });
+  const dEn = ws.get('softmax.dNegEmb', k * dim);
+  matmul(negLogits, hidden, dEn, k, rows, dim, { transA: true });
+  for (let s = 0; s < k; s++) {
+    const dst = negs[s] * dim;
+    for (let c = 0; c < dim; c++) dItemEmbedding[dst + c] += dEn[s * dim + c];
+  }
+  return loss * inv;
+}
+
+/** Softmax of `x[off, off + n)` in place; returns −log p[target]. */
+function softmaxRowInPlace(x: Float32Array, off: number, n: number, target: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < n; j++) if (x[off + j] > max) max = x[off + j];
+  const shifted = x[off + target] - max;
+  let sum = 0;
+  for (let j = 0; j < n; j++) {
+    const e = Math.exp(x[off + j] - max);
+    x[off + j] = e;
+    sum += e;
+  }
+  const targetLogit = shifted - Math.log(sum);
+  const invSum = 1 / sum;
+  for (let j = 0; j < n; j++) x[off + j] *= invSum;
+  return -targetLogit;
+}
