@@ -13,7 +13,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MODEL_KINDS, columnCounts, createModel, csrFromCoo, filterByValue, readInteractionFile, rowIndices, rowValues } from '../src/index.js';
+import { CF_MODEL_KINDS, columnCounts, createModel, csrFromCoo, filterByValue, readInteractionFile, rowIndices, rowValues } from '../src/index.js';
 import type { CsrMatrix, ModelParams, Recommender, UserQuery } from '../src/index.js';
 import { createRng, gemm, naiveTopK, shuffleInPlace, topK } from '../src/linalg/index.js';
 import { consume, fmtMs, gcHandleOf, renderTable, sink, syntheticCsr, timeMs, type TableStyle } from './bench-util.js';
@@ -112,7 +112,7 @@ interface Dataset {
 }
 
 /**
- * Fits every model in {@link MODEL_KINDS} with default hyper-parameters on each dataset and measures
+ * Fits every collaborative-filtering model ({@link CF_MODEL_KINDS}; text and sequence models have their own benchmarks) with default hyper-parameters on each dataset and measures
  * fit time, memory growth and per-user top-10 latency against a full-sort reference. Prints one
  * table per dataset as it completes (see {@link ModelBenchOptions.print}) and returns all rows.
  * Throws on an unknown dataset name.
@@ -146,7 +146,7 @@ export async function runModelBench(options: ModelBenchOptions = {}): Promise<Mo
     const description = `${loaded.description}; latency over ${users.length === train.numRows ? `all ${users.length} users` : `a seeded sample of ${users.length} of ${train.numRows} users`}`;
     print(`\n${name}: ${description}`);
     const datasetRows: ModelRow[] = [];
-    for (const kind of MODEL_KINDS) {
+    for (const kind of CF_MODEL_KINDS) {
       const { params, capNote } = benchParams(kind, name, quick);
       progress(`  ${name}: fitting ${kind}${Object.keys(params).length > 0 ? ` ${JSON.stringify(params)}` : ''}`);
       const row = await benchModel(name, kind, params, train, users, gemmGflops, progress);

@@ -63,6 +63,16 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Recency-aware scoring (C17): history events weigh 0.5^(age / halfLife) in user interests and
+     * fold-in; ms or a duration such as `180d`; unset = no decay.
+     */
+    recency: z
+      .object({
+        halfLife: z.union([z.number().positive(), z.string().min(1)]).optional(),
+      })
+      .strict()
+      .default({}),
     /** Model lifecycle: background retraining (see `src/lifecycle`). */
     lifecycle: z
       .object({

@@ -23,13 +23,16 @@ import type { Encoder } from '../encoders/encoder.js';
 import { alignItemVectors } from '../eval/protocol.js';
 import type { ItemVectorSource } from '../eval/protocol.js';
 import { SemanticModel } from '../models/semantic.js';
-import { TEXT_MODEL_KINDS } from '../models/registry.js';
+import { SEQUENCE_MODEL_KINDS, TEXT_MODEL_KINDS } from '../models/registry.js';
+import { userSequences } from '../eval/split.js';
 import { scrubPii } from '../text/scrub-pii.js';
 import { createVerbalizer, MOVIE_TEMPLATE } from '../text/verbalizer.js';
 import type { DomainTemplate, Verbalizer } from '../text/verbalizer.js';
 import { catalogueText } from './catalogue-text.js';
 import { DEFAULT_FEEDBACK_POLICY, feedbackWeight, isNegativeFeedback, marksSeen } from './feedback-policy.js';
 import type { FeedbackPolicy } from './feedback-policy.js';
+import { checkHalfLife, recencyWeight, scoreWeighted } from './recency.js';
+import type { RecencyOptions } from './recency.js';
 import { decodeTrainedModel, encodeTrainedModel } from './trained-model.js';
 import type { TrainedModel } from './trained-model.js';
 
@@ -48,6 +51,8 @@ export interface EngineOptions {
   encoder?: Encoder;
   /** How items and behaviours are put into words (default: the movie template). */
   template?: DomainTemplate;
+  /** Weight history events by 0.5^(age / half-life) when scoring a user (default: no decay). */
+  recency?: RecencyOptions;
 }
 
 /** What {@link Engine.embedCatalogue} did. */
@@ -165,6 +170,19 @@ export class Engine {
     this.logger = options.logger ?? silentLogger;
     this.feedback = options.feedback ?? DEFAULT_FEEDBACK_POLICY;
     this.verbalizer = createVerbalizer(options.template ?? MOVIE_TEMPLATE);
+    if (options.recency) checkHalfLife(options.recency.halfLifeMs);
+  }
+
+  /** Half-life of a user's interests in ms, or undefined when history events are not decayed. */
+  recencyHalfLifeMs(): number | undefined {
+    const h = this.options.recency?.halfLifeMs;
+    return h === undefined || h === Infinity ? undefined : h;
+  }
+
+  /** Scores `query` with the model, honouring recency weights for models that ignore query values. */
+  private scoreQuery(model: TrainedModel['model'], query: UserQuery, out: Float32Array): void {
+    if (this.recencyHalfLifeMs() === undefined) model.score(query, out);
+    else scoreWeighted(model, query, out);
   }
 
   /** The configured encoder behind the storage cache (and PII scrubbing when it is remote). */
@@ -261,7 +279,9 @@ export class Engine {
     const model = createModel(kind, params);
     throwIfAborted(options.signal);
     const itemEmbeddings = textAware ? alignItemVectors(log.items, await this.itemVectors(options)) : undefined;
-    const fit = await model.fit(matrix, { signal: options.signal, onProgress: options.onProgress, logger: this.logger, itemEmbeddings });
+    // Sequence models train on each user's positive events in time order (ties in event order).
+    const sequences = SEQUENCE_MODEL_KINDS.includes(kind) ? userSequences(log, Int32Array.from(log.userIdx.keys())) : undefined;
+    const fit = await model.fit(matrix, { signal: options.signal, onProgress: options.onProgress, logger: this.logger, itemEmbeddings, sequences });
     const counts = new Float32Array(log.items.size);
     for (let e = 0; e < matrix.indices.length; e++) counts[matrix.indices[e]]++;
     const trained: TrainedModel = { model, users: log.users, items: log.items, itemCounts: counts, dataSeq: lastSeq, trainedAt: Date.now() };
@@ -399,7 +419,7 @@ export class Engine {
     }
     const { trained, version } = loaded;
     const { items: dict } = trained;
-    const query = userQuery(trained, userId, history, this.feedback, trained.model instanceof SemanticModel);
+    const query = userQuery(trained, userId, history, this.feedback, trained.model instanceof SemanticModel, this.recencyHalfLifeMs());
     let scores = new Float32Array(dict.size);
     let source = trained.model.kind;
     let fallback: string | undefined;
@@ -409,7 +429,7 @@ export class Engine {
       fallback = trained.users.has(userId) || history.length > 0 ? 'no usable history' : 'unknown user';
     } else {
       if (trained.model instanceof SemanticModel && this.options.encoder) query.textVector = await this.historyVector(history, signal);
-      trained.model.score(query, scores);
+      this.scoreQuery(trained.model, query, scores);
     }
     const ranked = await this.rankAndFilter(scores, dict, k, excludeIds, signal);
     const out: Recommendations = {
@@ -442,12 +462,12 @@ export class Engine {
     if (!loaded) return undefined;
     const { trained, version } = loaded;
     const semantic = trained.model instanceof SemanticModel;
-    const query = userQuery(trained, userId, history, this.feedback, semantic);
+    const query = userQuery(trained, userId, history, this.feedback, semantic, this.recencyHalfLifeMs());
     const scores = new Float32Array(trained.items.size);
     const usable = query.values.some((v) => v > 0);
     if (usable) {
       if (semantic && this.options.encoder) query.textVector = await this.historyVector(history, options.signal);
-      trained.model.score(query, scores);
+      this.scoreQuery(trained.model, query, scores);
     }
     return { model: kind, version, items: trained.items, scores, usable, trained };
   }
@@ -504,7 +524,7 @@ export class Engine {
     if (options.userId !== undefined) {
       const history = await this.storage.events.forUser(options.userId, { signal });
       for (const e of history) if (marksSeen(e) && e.itemId !== undefined) exclude.add(e.itemId);
-      const uq = userQuery(trained, options.userId, history, this.feedback, true);
+      const uq = userQuery(trained, options.userId, history, this.feedback, true, this.recencyHalfLifeMs());
       if (uq.items.length > 0) {
         // The request leads; the user's taste breaks ties among matching items.
         const interest = model.interest(uq);
@@ -576,17 +596,21 @@ function checkK(k: number): number {
 
 /**
  * The model query for a user: the stored row when nothing happened since training, otherwise the
- * live positive history with userIdx −1 so that factor models fold it in.
+ * live positive history with userIdx −1 so that factor models fold it in. With a recency half-life
+ * every event's weight decays with its age before the user's latest event, and the weighted history
+ * is always folded in.
  */
-function userQuery(trained: TrainedModel, userId: string, history: readonly StoredEvent[], policy: FeedbackPolicy, withNegatives = false): UserQuery {
+function userQuery(trained: TrainedModel, userId: string, history: readonly StoredEvent[], policy: FeedbackPolicy, withNegatives = false, halfLifeMs?: number): UserQuery {
   const weights = new Map<number, number>();
-  let newer = false;
+  let newer = halfLifeMs !== undefined;
+  let latest = -Infinity;
+  for (const e of history) latest = Math.max(latest, e.timestamp);
   for (const e of history) {
     if (e.seq > trained.dataSeq) newer = true;
     if (e.itemId === undefined) continue;
     const i = trained.items.indexOf(e.itemId);
     if (i < 0) continue;
-    const w = feedbackWeight(e, policy);
+    const w = feedbackWeight(e, policy) * recencyWeight(latest - e.timestamp, halfLifeMs);
     if (w > 0) weights.set(i, Math.max(weights.get(i) ?? 0, w));
     else if (withNegatives && isNegative(e, policy) && !weights.has(i)) weights.set(i, -NEGATIVE_WEIGHT);
   }
@@ -594,7 +618,18 @@ function userQuery(trained: TrainedModel, userId: string, history: readonly Stor
   const values = new Float32Array(items.length);
   items.forEach((i, k) => (values[k] = weights.get(i) ?? 0));
   const known = trained.users.indexOf(userId);
-  return { userIdx: newer || withNegatives ? -1 : known, items, values };
+  return { userIdx: newer || withNegatives ? -1 : known, items, values, sequence: positiveSequence(trained, history, policy) };
+}
+
+/** Positive history items in time order (ties by event seq), for sequence models. */
+function positiveSequence(trained: TrainedModel, history: readonly StoredEvent[], policy: FeedbackPolicy): Int32Array {
+  const ordered = history.filter((e) => e.itemId !== undefined && feedbackWeight(e, policy) > 0).sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
+  const out: number[] = [];
+  for (const e of ordered) {
+    const i = e.itemId === undefined ? -1 : trained.items.indexOf(e.itemId);
+    if (i >= 0) out.push(i);
+  }
+  return Int32Array.from(out);
 }
 
 /** How strongly a dislike pulls a text-space interest vector away, relative to a like. */

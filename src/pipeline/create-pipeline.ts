@@ -28,6 +28,7 @@ import { boostFreshness } from './freshness-boost.js';
 import type { FreshnessOptions } from './freshness-boost.js';
 import { attributeSimilarity, modelSimilarity, textSimilarity } from './item-similarity.js';
 import { LearnedRanker } from './learned-ranker.js';
+import { placeByText } from './place-by-text.js';
 import { LiveItemSignals } from './live-item-signals.js';
 import { enforceTailQuota, longTailExposure } from './long-tail-exposure.js';
 import type { LongTailOptions } from './long-tail-exposure.js';
@@ -37,10 +38,12 @@ import { createModelSource } from './model-source.js';
 import { buildFeatureRows } from './ranker-features.js';
 import type { ScoredItem } from './scored-item.js';
 import { sortByScore } from './scored-item.js';
+import { SEQUENTIAL_SOURCE_MODELS, createSequentialSource } from './sequential-source.js';
 import { createSessionSource } from './session-source.js';
-import { TextVectors } from './text-vectors.js';
+import { TextVectors, cosine } from './text-vectors.js';
 import { engineModelSpecs } from './train-ranker.js';
 import { createTrendingSource } from './trending-source.js';
+import type { TrendingTopic, TrendingTopicsOptions } from './trending-topics.js';
 import { buildUserState, mergeLiveEvents } from './user-state.js';
 
 /** Options of {@link createPipeline}. */
@@ -53,6 +56,15 @@ export interface PipelineOptions {
   candidatesPerSource?: number;
   /** Trending half-life in ms (default 7 days). */
   trendingHalfLifeMs?: number;
+  /** Trending topics (short vs baseline half-lives, topic attributes); `false` turns them off. */
+  trendingTopics?: false | Omit<TrendingTopicsOptions, 'policy'>;
+  /**
+   * Half-life of a user's interests in ms for the pipeline's own use of the history (the fresh
+   * source's text interest); default the engine's `recency`, which model sources use. `Infinity` = off.
+   */
+  recencyHalfLifeMs?: number;
+  /** Built-in sources to leave out by name (e.g. `['trending']` to measure what it adds). */
+  omitSources?: readonly string[];
   /** Session window in ms (default 30 minutes). */
   sessionWindowMs?: number;
   /** At most this many latest events form the session (default 10). */
@@ -128,21 +140,43 @@ export interface Pipeline {
   forgetUser(userId: string, options?: { signal?: AbortSignal }): Promise<void>;
   /** Re-resolves the model sources and the stored ranker (after training). */
   reload(options?: { signal?: AbortSignal }): Promise<void>;
+  /** The most trending catalogue items now (time-decayed counts), available ones only. */
+  trendingItems(k?: number, options?: { signal?: AbortSignal }): Promise<TrendingItem[]>;
+  /** The topics (genres, categories, tags) bursting now, each with its hottest items. */
+  trendingTopics(k?: number, options?: { itemsPerTopic?: number; signal?: AbortSignal }): Promise<TrendingTopicAnswer[]>;
   /** Names of the sources in use. */
   readonly sourceNames: readonly string[];
   /** Label of the ranker in use (`ranker-<version>`, `custom`, or `fusion`). */
   readonly rankerLabel: string;
 }
 
+/** A trending item with its title. */
+export interface TrendingItem {
+  id: string;
+  title?: string;
+  /** Decayed count of positive events at the request time. */
+  score: number;
+}
+
+/** A trending topic with its items' titles. */
+export interface TrendingTopicAnswer extends Omit<TrendingTopic, 'items'> {
+  items: TrendingItem[];
+}
+
 const MAX_K = 1000;
 const LIVE_PER_USER = 50;
+/** Items younger than this that no model knows yet are placed by their text (`placeByText`). */
+const FRESH_PLACEMENT_MS = 7 * 86_400_000;
 
 /** Creates the pipeline and reads trending, popularity and item ages from storage once. */
 export async function createPipeline(engine: Engine, options: PipelineOptions = {}): Promise<Pipeline> {
   const policy = engine.feedbackPolicy();
   const clock = options.clock ?? Date.now;
-  let signals = new LiveItemSignals({ policy, trendingHalfLifeMs: options.trendingHalfLifeMs });
+  const signalOptions = { policy, trendingHalfLifeMs: options.trendingHalfLifeMs, topics: options.trendingTopics === false ? false : (options.trendingTopics ?? true) };
+  let signals = new LiveItemSignals(signalOptions);
   await signals.load(engine.storage, { signal: options.signal });
+  const recencyHalfLifeMs = options.recencyHalfLifeMs ?? engine.recencyHalfLifeMs();
+  const omitted = new Set(options.omitSources ?? []);
   const textVectors = engine.hasEncoder() ? new TextVectors(engine) : undefined;
   const live = new Map<string, Event[]>();
   const perSource = options.candidatesPerSource ?? 100;
@@ -151,15 +185,18 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
   let rankerLabel = 'fusion';
 
   async function reload(o: { signal?: AbortSignal } = {}): Promise<void> {
-    const kinds = options.models ?? (await engineModelSpecs(engine, o.signal)).map((m) => m.kind);
+    const kinds = (options.models ?? (await engineModelSpecs(engine, o.signal)).map((m) => m.kind)).filter((kind) => !SEQUENTIAL_SOURCE_MODELS.includes(kind));
+    const sequenceKinds: string[] = [];
+    for (const kind of SEQUENTIAL_SOURCE_MODELS) if (await engine.loadModel(kind, undefined, o.signal)) sequenceKinds.push(kind);
     sources = [
       ...kinds.map((kind) => createModelSource(engine, kind)),
+      ...(sequenceKinds.length > 0 ? [createSequentialSource(engine, { models: sequenceKinds })] : []),
       createTrendingSource(signals.popularityCounts, 'popularity'),
       createTrendingSource(signals.trending, 'trending'),
       createSessionSource(engine),
       createFreshSource({ signals, textVectors }),
       ...(options.sources ?? []),
-    ];
+    ].filter((s) => !omitted.has(s.name));
     const wanted = options.ranker ?? 'stored';
     if (wanted instanceof LearnedRanker) {
       ranker = wanted;
@@ -187,6 +224,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       now,
       sessionWindowMs: options.sessionWindowMs,
       sessionMaxEvents: options.sessionMaxEvents,
+      recencyHalfLifeMs,
     });
     const request = { userId, state, k: Math.max(perSource, k), now, context: o.context, signal };
     const outputs = await Promise.all(sources.map((s) => s.generate(request)));
@@ -219,6 +257,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     list = list.filter((c) => c.item !== undefined);
     list = excludeItems(list, state.seen, new Set(o.exclude ?? []));
     list = applyBusinessRules(list, { filters: o.filters, boosts: o.boosts });
+    list = await placeFreshByText(list, state, signal);
     list = boostFreshness(list, (id) => signals.ageMs(id, now), options.freshness ?? { weight: 0.1 });
     list = longTailExposure(list, k, (id) => signals.isTail(id), { boost: options.longTail?.boost ?? 0 });
     const lambda = o.diversity ?? options.diversity ?? 0.8;
@@ -240,6 +279,20 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     return answer;
   }
 
+  /** Items only the fresh source proposed (no model knows them) are placed by their text; see `placeByText`. */
+  async function placeFreshByText(list: ScoredItem[], state: ReturnType<typeof buildUserState>, signal?: AbortSignal): Promise<ScoredItem[]> {
+    const isFresh = (c: ScoredItem): boolean => c.sources.length === 1 && c.sources[0] === 'fresh' && (signals.ageMs(c.itemId, clock()) ?? Infinity) < FRESH_PLACEMENT_MS;
+    if (!textVectors || state.positives.length === 0 || !list.some(isFresh)) return list;
+    const interest = await textVectors.interest(state.positives, state.negatives, signal, state.recencyWeights);
+    if (!interest) return list;
+    const window = [...list].sort((a, b) => b.score - a.score).slice(0, 50);
+    const vectors = await textVectors.get([...new Set([...window, ...list.filter(isFresh)].map((c) => c.itemId))], signal);
+    return placeByText(list, isFresh, (id) => {
+      const v = vectors.get(id);
+      return v ? cosine(v, interest) : undefined;
+    });
+  }
+
   async function chooseSimilarity(kind: NonNullable<PipelineOptions['similarity']>, items: ReadonlyMap<string, Item>, ids: readonly string[], signal?: AbortSignal): Promise<ItemSimilarity> {
     if (kind === 'model' || kind === 'auto') {
       const loaded = await engine.loadModel('itemknn', undefined, signal);
@@ -253,8 +306,41 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     return attributeSimilarity(items);
   }
 
+  async function titled(ranked: readonly { itemId: string; score: number }[], k: number, signal?: AbortSignal): Promise<TrendingItem[]> {
+    const records = new Map((await engine.storage.items.getMany(ranked.map((r) => r.itemId), { signal })).map((it) => [it.id, it]));
+    const out: TrendingItem[] = [];
+    for (const r of ranked) {
+      const item = records.get(r.itemId);
+      // Items removed from the catalogue or unavailable are not shown.
+      if (!item || item.available === false) continue;
+      out.push({ id: r.itemId, title: item.title, score: r.score });
+      if (out.length >= k) break;
+    }
+    return out;
+  }
+
+  function checkListK(k: number): number {
+    if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new ValidationError(`k must be an integer between 1 and ${MAX_K}, got ${k}`, { details: { field: 'k', value: k } });
+    return k;
+  }
+
   return {
     recommend,
+    async trendingItems(k = 10, o: { signal?: AbortSignal } = {}): Promise<TrendingItem[]> {
+      checkListK(k);
+      const top = signals.trending.top(2 * k + 10, clock());
+      return titled(top, k, o.signal);
+    },
+    async trendingTopics(k = 10, o: { itemsPerTopic?: number; signal?: AbortSignal } = {}): Promise<TrendingTopicAnswer[]> {
+      checkListK(k);
+      const topics = signals.topics;
+      if (!topics) return [];
+      const per = o.itemsPerTopic ?? 5;
+      const now = clock();
+      const out: TrendingTopicAnswer[] = [];
+      for (const t of topics.top(k, now, { itemsPerTopic: 2 * per + 5 })) out.push({ ...t, items: await titled(t.items, per, o.signal) });
+      return out;
+    },
     observe(event: Event): void {
       signals.observe(event);
       let buf = live.get(event.userId);
@@ -270,7 +356,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     async forgetUser(userId: string, o: { signal?: AbortSignal } = {}): Promise<void> {
       live.delete(userId);
       // Trending and popularity counts included the user's events: rebuild them from what storage holds now.
-      const fresh = new LiveItemSignals({ policy, trendingHalfLifeMs: options.trendingHalfLifeMs });
+      const fresh = new LiveItemSignals(signalOptions);
       await fresh.load(engine.storage, { signal: o.signal });
       signals = fresh;
       await reload(o);

@@ -37,7 +37,7 @@ export function createFreshSource(options: FreshSourceOptions): CandidateSource 
       const newest = options.signals.newest(pool, now, state.seen);
       const tv = options.textVectors;
       if (tv && state.positives.length > 0) {
-        const interest = await tv.interest(state.positives, state.negatives, signal);
+        const interest = await tv.interest(state.positives, state.negatives, signal, state.recencyWeights);
         if (interest) {
           const head = newest.slice(0, textPool);
           const vectors = await tv.get(head.map((n) => n.itemId), signal);

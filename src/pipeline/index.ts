@@ -4,7 +4,11 @@
  * @module
  */
 export { createPipeline } from './create-pipeline.js';
-export type { Pipeline, PipelineItem, PipelineOptions, PipelineRecommendOptions, PipelineRecommendations } from './create-pipeline.js';
+export type { Pipeline, PipelineItem, PipelineOptions, PipelineRecommendOptions, PipelineRecommendations, TrendingItem, TrendingTopicAnswer } from './create-pipeline.js';
+export { TrendingTopics, DEFAULT_TOPIC_ATTRIBUTES } from './trending-topics.js';
+export type { TrendingTopic, TrendingTopicsOptions } from './trending-topics.js';
+export { createSequentialSource, userSequence, SEQUENTIAL_SOURCE_MODELS } from './sequential-source.js';
+export type { SequentialSourceOptions } from './sequential-source.js';
 export type { Candidate, CandidateSource, ItemSignals, SourceOutput, SourceRequest } from './candidate-source.js';
 export { buildUserState, isNegativeEvent, mergeLiveEvents, DEFAULT_SESSION_WINDOW_MS } from './user-state.js';
 export type { BuildUserStateOptions, SessionOptions, UserState } from './user-state.js';
@@ -48,3 +52,5 @@ export type { FreshnessOptions } from './freshness-boost.js';
 export { attributeSimilarity, itemFacets, modelSimilarity, textSimilarity, DESCRIPTIVE_ATTRIBUTES } from './item-similarity.js';
 export { explainItem, facetProfile } from './explain-item.js';
 export type { BecauseItem, Explanation, ExplanationContext } from './explain-item.js';
+export { formatTemporalEffects, runTemporalEffects } from './temporal-effects.js';
+export type { TemporalEffectsOptions, TemporalEffectsReport, TemporalEffectsRow } from './temporal-effects.js';

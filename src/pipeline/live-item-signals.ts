@@ -8,6 +8,8 @@ import type { Event, Item } from '../core/types.js';
 import type { FeedbackPolicy } from '../engine/feedback-policy.js';
 import type { CallOptions, Storage } from '../storage/storage.js';
 import type { ItemSignals } from './candidate-source.js';
+import { TrendingTopics } from './trending-topics.js';
+import type { TrendingTopicsOptions } from './trending-topics.js';
 import { TrendingTracker } from './trending-tracker.js';
 
 /** Options of {@link LiveItemSignals}. */
@@ -17,6 +19,8 @@ export interface LiveItemSignalsOptions {
   trendingHalfLifeMs?: number;
   /** Share of the catalogue counted as head by popularity (default 0.2). */
   headShare?: number;
+  /** Also track trending topics (genres, categories, tags); off unless given. */
+  topics?: boolean | Omit<TrendingTopicsOptions, 'policy'>;
 }
 
 /** See the module description. */
@@ -25,6 +29,8 @@ export class LiveItemSignals implements ItemSignals {
   readonly popularityCounts: TrendingTracker;
   /** Time-decayed positive-event counts. */
   readonly trending: TrendingTracker;
+  /** Bursting topics, when enabled. */
+  readonly topics: TrendingTopics | undefined;
   private readonly createdAt = new Map<string, number>();
   private readonly firstSeen = new Map<string, number>();
   private readonly headShare: number;
@@ -36,6 +42,8 @@ export class LiveItemSignals implements ItemSignals {
     this.popularityCounts = new TrendingTracker({ policy: options.policy, halfLifeMs: Infinity });
     this.trending = new TrendingTracker({ policy: options.policy, halfLifeMs: options.trendingHalfLifeMs });
     this.headShare = options.headShare ?? 0.2;
+    const topics = options.topics;
+    this.topics = topics ? new TrendingTopics({ policy: options.policy, ...(topics === true ? {} : topics) }) : undefined;
   }
 
   /** Reads the catalogue's creation times and every stored event. */
@@ -48,6 +56,7 @@ export class LiveItemSignals implements ItemSignals {
   observe(event: Event): void {
     this.popularityCounts.observe(event);
     this.trending.observe(event);
+    this.topics?.observe(event);
     this.observedSinceCut++;
     const id = event.itemId;
     if (id === undefined) return;
@@ -60,6 +69,7 @@ export class LiveItemSignals implements ItemSignals {
 
   /** New or changed catalogue items; an item without `createdAt` is born at `now` unless seen before. */
   observeItems(items: readonly Item[], now: number | undefined): void {
+    this.topics?.observeItems(items);
     for (const item of items) {
       if (item.createdAt !== undefined) this.createdAt.set(item.id, item.createdAt);
       else if (now !== undefined && !this.firstSeen.has(item.id) && !this.createdAt.has(item.id)) this.createdAt.set(item.id, now);

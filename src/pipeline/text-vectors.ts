@@ -51,10 +51,11 @@ export class TextVectors {
 
   /**
    * The user's interest: the recency-weighted mean of the liked items' vectors minus half the
-   * disliked ones', unit length; undefined when none has a vector.
+   * disliked ones', unit length; undefined when none has a vector. `weights` (e.g. the user state's
+   * time-decayed `recencyWeights`) replace the default decay of 0.97 per position back.
    */
-  async interest(positives: readonly string[], negatives: Iterable<string>, signal?: AbortSignal): Promise<Float32Array | undefined> {
-    const recent = positives.slice(-30);
+  async interest(positives: readonly string[], negatives: Iterable<string>, signal?: AbortSignal, weights?: ReadonlyMap<string, number>): Promise<Float32Array | undefined> {
+    const recent = positives.slice(weights ? -200 : -30);
     const neg = [...negatives].slice(-30);
     const vectors = await this.get([...recent, ...neg], signal);
     let u: Float32Array | undefined;
@@ -64,7 +65,7 @@ export class TextVectors {
       u ??= new Float32Array(v.length);
       for (let d = 0; d < v.length; d++) u[d] += w * v[d];
     };
-    recent.forEach((id, p) => addScaled(id, Math.pow(0.97, recent.length - 1 - p)));
+    recent.forEach((id, p) => addScaled(id, weights ? (weights.get(id) ?? 0) : Math.pow(0.97, recent.length - 1 - p)));
     for (const id of neg) addScaled(id, -0.5);
     return u ? unit(u) : undefined;
   }

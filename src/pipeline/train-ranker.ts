@@ -28,6 +28,7 @@ import type { LearnedRanker, RankerFitOptions, RankerFitReport, RankingGroup } f
 import { LiveItemSignals } from './live-item-signals.js';
 import { buildFeatureRows, featureNames } from './ranker-features.js';
 import type { FeatureRows } from './ranker-features.js';
+import { SEQUENTIAL_SOURCE_MODELS } from './sequential-source.js';
 import { sessionCandidates } from './session-source.js';
 import { createTrendingSource } from './trending-source.js';
 import { DEFAULT_SESSION_WINDOW_MS } from './user-state.js';
@@ -164,15 +165,21 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
   const specs = options.models ?? [{ kind: 'ease' }, { kind: 'itemknn' }];
   const embeddings = options.itemVectors ? alignItemVectors(log.items, options.itemVectors) : undefined;
   const models = new Map<string, Recommender>();
+  // Each user's training items in time order, for sequence models (served as the `sequential` source).
+  const sequences = trainEvents.map((evs) => Int32Array.from(evs, (e) => log.itemIdx[e]));
+  let sequenceModel: Recommender | undefined;
   for (const spec of specs) {
     throwIfAborted(signal);
     if (TEXT_MODEL_KINDS.includes(spec.kind) && !embeddings) throw new ValidationError(`model "${spec.kind}" needs item text vectors (itemVectors)`, { details: { model: spec.kind } });
+    const sequential = SEQUENTIAL_SOURCE_MODELS.includes(spec.kind);
+    if (sequential && sequenceModel) continue;
     const model = createModel(spec.kind, spec.params ?? {});
-    await model.fit(train, { signal, itemEmbeddings: embeddings, onProgress: options.onProgress });
-    models.set(spec.kind, model);
+    await model.fit(train, { signal, itemEmbeddings: embeddings, onProgress: options.onProgress, ...(sequential ? { sequences } : {}) });
+    if (sequential) sequenceModel = model;
+    else models.set(spec.kind, model);
   }
   const sessionModel = models.get('itemknn') ?? (await fitItemKnn(train, signal));
-  const sources = [...models.keys(), ...FIXED_SOURCES];
+  const sources = [...models.keys(), ...(sequenceModel ? ['sequential'] : []), ...FIXED_SOURCES];
   const names = featureNames(sources);
   const fitSeconds = (performance.now() - t0) / 1000;
 
@@ -241,6 +248,12 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
       model.score({ userIdx: u, items: itemsRow, values: valuesRow }, scores);
       const top = topK(scores, k, mask);
       lists.set(kind, Array.from(top.indices, (i, r) => ({ itemId: log.items.idAt(i), score: top.scores[r] })));
+    }
+    if (sequenceModel) {
+      scores.fill(0);
+      sequenceModel.score({ userIdx: u, items: itemsRow, values: valuesRow, sequence: sequences[u] }, scores);
+      const top = topK(scores, k, mask);
+      lists.set('sequential', Array.from(top.indices, (i, r) => ({ itemId: log.items.idAt(i), score: top.scores[r] })));
     }
     const request = { userId, state, k, now };
     lists.set('popularity', (await popularity.generate(request)).candidates);
@@ -358,7 +371,7 @@ export async function trainEngineRanker(engine: Engine, options: EngineRankerOpt
 export async function engineModelSpecs(engine: Engine, signal?: AbortSignal): Promise<SourceModelSpec[]> {
   const out: SourceModelSpec[] = [];
   const names = await engine.storage.models.names({ signal });
-  for (const kind of [...CF_MODEL_KINDS, ...TEXT_MODEL_KINDS]) {
+  for (const kind of [...new Set([...CF_MODEL_KINDS, ...TEXT_MODEL_KINDS, ...SEQUENTIAL_SOURCE_MODELS])]) {
     if (kind === 'pop' || !names.includes(kind)) continue;
     const loaded = await engine.loadModel(kind, undefined, signal);
     if (loaded) out.push({ kind, params: { ...loaded.trained.model.params } });

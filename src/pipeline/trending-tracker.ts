@@ -6,6 +6,7 @@
  * @module
  */
 import { ValidationError } from '../core/errors.js';
+import { topK } from '../linalg/top-k.js';
 import type { Event } from '../core/types.js';
 import type { FeedbackPolicy } from '../engine/feedback-policy.js';
 import { feedbackWeight } from '../engine/feedback-policy.js';
@@ -102,15 +103,13 @@ export class TrendingTracker {
   /** The `k` items with the highest decayed counts at `now`, best first (ties by first observation). */
   top(k: number, now: number, exclude?: ReadonlySet<string>): TrendingEntry[] {
     const n = this.ids.length;
-    const order: number[] = [];
     const logs = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      logs[i] = this.log2At(i, now);
-      if (!exclude?.has(this.ids[i])) order.push(i);
-    }
-    order.sort((a, b) => logs[b] - logs[a] || a - b);
-    return order.slice(0, Math.max(0, k)).map((i) => ({ itemId: this.ids[i], score: Math.pow(2, logs[i]) }));
+    for (let i = 0; i < n; i++) logs[i] = this.log2At(i, now);
+    // A heap top-k (ties: lower index first) instead of sorting every item on each request.
+    const top = exclude && exclude.size > 0 ? topK(logs, Math.max(0, k), (i) => exclude.has(this.ids[i])) : topK(logs, Math.max(0, k));
+    return Array.from(top.indices, (i) => ({ itemId: this.ids[i], score: Math.pow(2, logs[i]) }));
   }
+
 
   /** Ids of all tracked items, in first-observation order. */
   items(): readonly string[] {

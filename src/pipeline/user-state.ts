@@ -7,6 +7,7 @@
 import type { Event, StoredEvent } from '../core/types.js';
 import type { FeedbackPolicy } from '../engine/feedback-policy.js';
 import { feedbackWeight, marksSeen } from '../engine/feedback-policy.js';
+import { recencyWeight } from '../engine/recency.js';
 
 /** A user's state as the candidate sources, ranker and explanations see it. */
 export interface UserState {
@@ -25,6 +26,11 @@ export interface UserState {
   session: readonly string[];
   /** Time of the latest event, or undefined without events. */
   lastEventAt: number | undefined;
+  /**
+   * With a recency half-life: each positive item's weight times 0.5^(age / half-life), the age of its
+   * latest positive event measured back from the user's latest event. Absent without recency.
+   */
+  recencyWeights?: ReadonlyMap<string, number>;
 }
 
 /** How the live session is cut out of the history. */
@@ -40,6 +46,8 @@ export interface BuildUserStateOptions extends SessionOptions {
   policy: FeedbackPolicy;
   /** Request time, ms since epoch. */
   now: number;
+  /** Half-life of the user's interests, ms (default: no decay, and no `recencyWeights`). */
+  recencyHalfLifeMs?: number;
 }
 
 /** Default session window: 30 minutes. */
@@ -58,6 +66,7 @@ export function isNegativeEvent(e: Pick<Event, 'type' | 'value' | 'itemId'>, pol
 export function buildUserState(userId: string, events: readonly Event[], options: BuildUserStateOptions): UserState {
   const ordered = events.map((e, i) => ({ e, i })).sort((a, b) => a.e.timestamp - b.e.timestamp || a.i - b.i).map((x) => x.e);
   const positiveAt = new Map<string, number>();
+  const positiveTime = new Map<string, number>();
   const positiveWeights = new Map<string, number>();
   const negatives = new Set<string>();
   const seen = new Set<string>();
@@ -67,6 +76,7 @@ export function buildUserState(userId: string, events: readonly Event[], options
     const w = feedbackWeight(e, options.policy);
     if (w > 0) {
       positiveAt.set(e.itemId, at);
+      positiveTime.set(e.itemId, e.timestamp);
       positiveWeights.set(e.itemId, Math.max(positiveWeights.get(e.itemId) ?? 0, w));
       negatives.delete(e.itemId);
     } else if (isNegativeEvent(e, options.policy)) {
@@ -88,6 +98,12 @@ export function buildUserState(userId: string, events: readonly Event[], options
     session.push(e.itemId);
   }
   session.reverse();
+  const lastEventAt = ordered.length > 0 ? ordered[ordered.length - 1].timestamp : undefined;
+  const halfLife = options.recencyHalfLifeMs;
+  const recency =
+    halfLife === undefined || halfLife === Infinity || lastEventAt === undefined
+      ? {}
+      : { recencyWeights: new Map(positives.map((id) => [id, (positiveWeights.get(id) ?? 1) * recencyWeight(lastEventAt - (positiveTime.get(id) ?? lastEventAt), halfLife)])) };
   return {
     userId,
     events: ordered,
@@ -96,7 +112,8 @@ export function buildUserState(userId: string, events: readonly Event[], options
     negatives,
     seen,
     session,
-    lastEventAt: ordered.length > 0 ? ordered[ordered.length - 1].timestamp : undefined,
+    lastEventAt,
+    ...recency,
   };
 }
 

@@ -60,6 +60,12 @@ export type EventHook = (events: readonly StoredEvent[], signal: AbortSignal) =>
 /** Called with items once they are stored (e.g. a pipeline's `observeItems`, which encodes their text), before the request answers. */
 export type ItemsHook = (items: readonly Item[], signal: AbortSignal) => void | Promise<void>;
 
+/** Live trending lists (e.g. a pipeline's `trendingItems` / `trendingTopics`). */
+export interface TrendingProvider {
+  trendingItems(k: number, options: { signal?: AbortSignal }): Promise<readonly { id: string; title?: string; score: number }[]>;
+  trendingTopics(k: number, options: { itemsPerTopic?: number; signal?: AbortSignal }): Promise<readonly object[]>;
+}
+
 /** Called after a user's rows were deleted, so in-memory per-user state can be dropped. */
 export type UserDeletedHook = (userId: string) => void | Promise<void>;
 
@@ -90,6 +96,8 @@ export interface ServerContext {
   onEvent: EventHook | undefined;
   onItems: ItemsHook | undefined;
   onUserDeleted: UserDeletedHook | undefined;
+  /** Source of `/v1/trending…`; those routes answer 501 without one. */
+  trending: TrendingProvider | undefined;
   lifecycle: ServerLifecycle | undefined;
   variants: VariantAssigner;
   keys: KeyRing;

@@ -17,6 +17,7 @@ export type {
   RecommendResult,
   RecommendedEntry,
   ServerLifecycle,
+  TrendingProvider,
   UserDeletedHook,
 } from './context.js';
 export { STATUS_BY_CODE, toHttpFailure } from './http-errors.js';

@@ -15,7 +15,7 @@ import { createKeyRing, presentedKey, scopeAllows } from './auth.js';
 import type { ApiKey, Scope } from './auth.js';
 import { coerceQuery } from './coerce-query.js';
 import type { QuerySchema } from './coerce-query.js';
-import type { EventHook, RecommendFunction, ServerContext, ServerLifecycle, ItemsHook, UserDeletedHook } from './context.js';
+import type { EventHook, RecommendFunction, ServerContext, ServerLifecycle, ItemsHook, TrendingProvider, UserDeletedHook } from './context.js';
 import { engineRecommend } from './engine-recommend.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
 import { createRequestMetrics } from './metrics.js';
@@ -24,6 +24,7 @@ import { registerItemRoutes } from './routes/items.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerRecommendationRoutes } from './routes/recommendations.js';
 import { registerSystemRoutes } from './routes/system.js';
+import { registerTrendingRoutes } from './routes/trending.js';
 import { registerUserRoutes } from './routes/users.js';
 import { errorResponse } from './schemas.js';
 
@@ -50,6 +51,8 @@ export interface ServerOptions {
   onItems?: ItemsHook;
   /** Called after a user was deleted, to drop in-memory state of theirs. */
   onUserDeleted?: UserDeletedHook;
+  /** Live trending lists for `/v1/trending` (e.g. the pipeline); without it those routes answer 501. */
+  trending?: TrendingProvider;
   /** Extra routes or plugins (e.g. the dashboard), registered after the API's own routes. */
   register?: (app: FastifyInstance) => Promise<void> | void;
   /** Model lifecycle operations; without it the training/activation/rollback routes answer 501. */
@@ -97,6 +100,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     onEvent: options.onEvent,
     onItems: options.onItems,
     onUserDeleted: options.onUserDeleted,
+    trending: options.trending,
     lifecycle: options.lifecycle,
     variants: createVariantAssigner(options.experiment),
     keys: createKeyRing(options.apiKeys),
@@ -209,6 +213,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   registerEventRoutes(app, ctx);
   registerRecommendationRoutes(app, ctx);
   registerModelRoutes(app, ctx);
+  registerTrendingRoutes(app, ctx);
   if (options.register) await options.register(app);
 
   // Retraining started by a user deletion finishes before the server reports closed.

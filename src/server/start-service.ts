@@ -99,7 +99,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         say(`training ${kind} in the background (job ${jobId}; embeds the catalogue once) …`);
       }
     }
-    const { register, pipelineOptions: _pipelineOptions, ...serverOptions } = options;
+    const { register, ...serverOptions } = options;
     const { app, url } = await startServer({
       ...serverOptions,
       lifecycle,

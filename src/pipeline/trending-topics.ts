@@ -1,0 +1,217 @@
+/**
+ * Trending topics (C17): bursts of interest across items that share a genre, category or tag. Every
+ * positive event counts for each topic of its item (from the item's attributes, e.g. `genres`,
+ * `category`, `tags`) and, for a `tag` event, for the tag the user wrote. Each topic keeps two
+ * time-decayed counts: a short half-life one (the current rate) and a long half-life one (the
+ * baseline). A topic bursts when its short count exceeds what the baseline predicts for the short
+ * window, scored as a smoothed Poisson z-score, so a steady large topic scores about 0 and a small
+ * topic needs several events before it outranks a large one that is growing.
+ * @module
+ */
+import { ValidationError } from '../core/errors.js';
+import type { Event, Item, JsonValue } from '../core/types.js';
+import type { FeedbackPolicy } from '../engine/feedback-policy.js';
+import { feedbackWeight } from '../engine/feedback-policy.js';
+import { TrendingTracker } from './trending-tracker.js';
+
+/** Options of {@link TrendingTopics}. */
+export interface TrendingTopicsOptions {
+  /** Which events count and how much. */
+  policy: FeedbackPolicy;
+  /** Half-life of the current rate, ms (default 1 day). */
+  shortHalfLifeMs?: number;
+  /** Half-life of the baseline, ms (default 30 days); must exceed the short one. */
+  longHalfLifeMs?: number;
+  /** Item attributes whose values are topics (default `genres`, `genre`, `category`, `categories`, `tags`, `topics`). */
+  attributes?: readonly string[];
+  /** Added to the expected count under the z-score's square root (default 1): damps tiny topics. */
+  smoothing?: number;
+  /** Topics whose values look like these are skipped (default `(no genres listed)`). */
+  ignore?: readonly string[];
+}
+
+/** One trending topic. */
+export interface TrendingTopic {
+  /** `<kind>:<value in lower case>`, e.g. `genres:comedy`, `tag:dark comedy` (item `tags` and user tag events share `tag`). */
+  topic: string;
+  /** The attribute (or `tag` for user tags). */
+  kind: string;
+  /** The value as first seen. */
+  name: string;
+  /** Burst score: (short − expected) / √(expected + smoothing), expected = baseline × short/long half-life. */
+  score: number;
+  /** Decayed count over the short half-life at the requested time. */
+  recent: number;
+  /** What the baseline predicts for the short window. */
+  expected: number;
+  /** Items of the topic with the highest short half-life counts, best first. */
+  items: { itemId: string; score: number }[];
+}
+
+/** Default attributes whose values are topics. */
+export const DEFAULT_TOPIC_ATTRIBUTES: readonly string[] = ['genres', 'genre', 'category', 'categories', 'tags', 'topics'];
+
+const DAY = 86_400_000;
+/** Attributes naming the same kind of topic share keys, so an item tag and a user's tag event meet. */
+const KIND_OF_ATTRIBUTE: Readonly<Record<string, string>> = { genre: 'genres', categories: 'category', tags: 'tag', topics: 'tag' };
+
+/**
+ * See the module description.
+ *
+ * @example
+ * const topics = new TrendingTopics({ policy: DEFAULT_FEEDBACK_POLICY });
+ * topics.observeItems([{ id: 'm1', title: 'Heat', attributes: { genres: ['Crime'] } }]);
+ * topics.observe({ userId: 'u', itemId: 'm1', type: 'like', timestamp: Date.now() });
+ * topics.top(5, Date.now()); // [{ topic: 'genres:Crime', score: …, items: [{ itemId: 'm1', … }] }]
+ */
+export class TrendingTopics {
+  readonly shortHalfLifeMs: number;
+  readonly longHalfLifeMs: number;
+  private readonly policy: FeedbackPolicy;
+  private readonly attributes: readonly string[];
+  private readonly smoothing: number;
+  private readonly ignore: ReadonlySet<string>;
+  private readonly short: TrendingTracker;
+  private readonly long: TrendingTracker;
+  /** Item counts over the short half-life, to list a topic's items. */
+  private readonly itemCounts: TrendingTracker;
+  private readonly topicsOfItem = new Map<string, string[]>();
+  private readonly itemsOfTopic = new Map<string, Set<string>>();
+  private readonly names = new Map<string, { kind: string; name: string }>();
+
+  constructor(options: TrendingTopicsOptions) {
+    this.policy = options.policy;
+    this.shortHalfLifeMs = options.shortHalfLifeMs ?? DAY;
+    this.longHalfLifeMs = options.longHalfLifeMs ?? 30 * DAY;
+    if (!(this.longHalfLifeMs > this.shortHalfLifeMs)) {
+      throw new ValidationError(`the baseline half-life (${this.longHalfLifeMs} ms) must exceed the short one (${this.shortHalfLifeMs} ms)`, {
+        details: { field: 'longHalfLifeMs', value: this.longHalfLifeMs },
+      });
+    }
+    this.attributes = options.attributes ?? DEFAULT_TOPIC_ATTRIBUTES;
+    this.smoothing = options.smoothing ?? 1;
+    this.ignore = new Set((options.ignore ?? ['(no genres listed)']).map((s) => s.toLowerCase()));
+    this.short = new TrendingTracker({ policy: options.policy, halfLifeMs: this.shortHalfLifeMs });
+    this.long = new TrendingTracker({ policy: options.policy, halfLifeMs: this.longHalfLifeMs });
+    this.itemCounts = new TrendingTracker({ policy: options.policy, halfLifeMs: this.shortHalfLifeMs });
+  }
+
+  /** Number of topics known (from items or tag events). */
+  get size(): number {
+    return this.names.size;
+  }
+
+  /** Learns (or re-learns, after a change) the topics of catalogue items. */
+  observeItems(items: readonly Item[]): void {
+    for (const item of items) {
+      const before = this.topicsOfItem.get(item.id);
+      if (before) for (const t of before) this.itemsOfTopic.get(t)?.delete(item.id);
+      const topics = this.topicsFromAttributes(item);
+      if (topics.length === 0) this.topicsOfItem.delete(item.id);
+      else this.topicsOfItem.set(item.id, topics);
+      for (const t of topics) this.member(t, item.id);
+    }
+  }
+
+  /**
+   * One event; `item`, when given, updates the item's topics first (for items the tracker was not
+   * told about). Only positive feedback about an item counts.
+   */
+  observe(event: Event, item?: Item): void {
+    if (item !== undefined && item.id === event.itemId) this.observeItems([item]);
+    const w = feedbackWeight(event, this.policy);
+    const itemId = event.itemId;
+    if (w <= 0 || itemId === undefined) return;
+    this.itemCounts.add(itemId, w, event.timestamp);
+    const topics = [...(this.topicsOfItem.get(itemId) ?? [])];
+    if (event.type === 'tag' && event.text !== undefined) {
+      const tag = this.topicKey('tag', event.text);
+      if (tag !== undefined && !topics.includes(tag)) {
+        topics.push(tag);
+        this.member(tag, itemId);
+      }
+    }
+    for (const t of topics) {
+      this.short.add(t, w, event.timestamp);
+      this.long.add(t, w, event.timestamp);
+    }
+  }
+
+  /** Burst score of one topic at `now` (0 when unknown). */
+  score(topic: string, now: number): number {
+    return this.burst(topic, now).score;
+  }
+
+  /** The `k` topics bursting most at `now`, each with its `itemsPerTopic` hottest items (default 5). */
+  top(k: number, now: number, options: { itemsPerTopic?: number; exclude?: ReadonlySet<string> } = {}): TrendingTopic[] {
+    const perTopic = options.itemsPerTopic ?? 5;
+    const scored = this.short.items().map((topic) => ({ topic, ...this.burst(topic, now), log2Recent: this.short.log2Score(topic, now) }));
+    // Years-old data decays every count to zero: the most recently active topics then come first.
+    scored.sort((a, b) => b.score - a.score || b.log2Recent - a.log2Recent);
+    return scored.slice(0, Math.max(0, k)).map((s) => {
+      const meta = this.names.get(s.topic) ?? { kind: '', name: s.topic };
+      return { topic: s.topic, kind: meta.kind, name: meta.name, score: s.score, recent: s.recent, expected: s.expected, items: this.topItems(s.topic, perTopic, now, options.exclude) };
+    });
+  }
+
+  /** The items of `topic` with the highest recent counts at `now`, best first. */
+  topItems(topic: string, k: number, now: number, exclude?: ReadonlySet<string>): { itemId: string; score: number }[] {
+    const members = this.itemsOfTopic.get(topic);
+    if (!members) return [];
+    const rows: { itemId: string; log2: number }[] = [];
+    for (const itemId of members) {
+      if (exclude?.has(itemId)) continue;
+      const log2 = this.itemCounts.log2Score(itemId, now);
+      if (log2 > -Infinity) rows.push({ itemId, log2 });
+    }
+    rows.sort((a, b) => b.log2 - a.log2);
+    return rows.slice(0, Math.max(0, k)).map((r) => ({ itemId: r.itemId, score: Math.pow(2, r.log2) }));
+  }
+
+  /** Topic keys of an item, from its attributes. */
+  topicsOf(itemId: string): readonly string[] {
+    return this.topicsOfItem.get(itemId) ?? [];
+  }
+
+  private burst(topic: string, now: number): { score: number; recent: number; expected: number } {
+    const recent = this.short.score(topic, now);
+    // The baseline count over a long half-life, rescaled to the short window's length.
+    const expected = this.long.score(topic, now) * (this.shortHalfLifeMs / this.longHalfLifeMs);
+    // Below a millionth of an event nothing is happening: a tie, broken by the last activity.
+    if (recent + expected < 1e-6) return { score: 0, recent, expected };
+    return { score: (recent - expected) / Math.sqrt(expected + this.smoothing), recent, expected };
+  }
+
+  private member(topic: string, itemId: string): void {
+    let set = this.itemsOfTopic.get(topic);
+    if (!set) this.itemsOfTopic.set(topic, (set = new Set()));
+    set.add(itemId);
+  }
+
+  private topicsFromAttributes(item: Item): string[] {
+    const out: string[] = [];
+    const attrs = item.attributes;
+    if (!attrs) return out;
+    for (const name of this.attributes) {
+      for (const value of stringsOf(attrs[name])) {
+        const key = this.topicKey(KIND_OF_ATTRIBUTE[name] ?? name, value);
+        if (key !== undefined && !out.includes(key)) out.push(key);
+      }
+    }
+    return out;
+  }
+
+  private topicKey(kind: string, value: string): string | undefined {
+    const name = value.trim().replace(/\s+/g, ' ');
+    if (name === '' || name.length > 100 || this.ignore.has(name.toLowerCase())) return undefined;
+    const key = `${kind}:${name.toLowerCase()}`;
+    if (!this.names.has(key)) this.names.set(key, { kind, name });
+    return key;
+  }
+}
+
+function stringsOf(value: JsonValue | undefined): string[] {
+  if (typeof value === 'string') return value.includes('|') ? value.split('|') : [value];
+  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
+  return [];
+}
