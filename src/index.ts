@@ -53,15 +53,20 @@ export { RANKING_METRICS, gini, listMetrics } from './eval/metrics.js';
 export type { ListMetrics, MetricValues, RankingMetric } from './eval/metrics.js';
 export { evaluateRanking } from './eval/evaluate-ranking.js';
 export type { EvaluateOptions, EvaluationResult, RankingTask } from './eval/evaluate-ranking.js';
-export { RECBOLE_GENERAL, RECBOLE_ML1M_PUBLISHED, matrixOfRows, prepareProtocol, runProtocol, splitLog } from './eval/protocol.js';
+export { BEAUTY_SEQ_PUBLISHED, LOO_SEQ, LOO_SEQ_5CORE, ML_SMALL_SEQ_PUBLISHED, RECBOLE_GENERAL, RECBOLE_ML1M_PUBLISHED, matrixOfRows, prepareProtocol, runProtocol, sampleTaskUsers, splitLog } from './eval/protocol.js';
 export type { ModelResult, ModelRun, ProtocolConfig, ProtocolReport, SplitConfig, Trial } from './eval/protocol.js';
 export { renderJson, renderMarkdown } from './eval/report.js';
+export type { MarkdownOptions, ReferenceTable } from './eval/report.js';
 
 export { ENCODER_KINDS, createCachedEncoder, createEncoder, createOnnxEncoder, createOpenAiEncoder, createUseLiteEncoder, encoderConfigSchema } from './encoders/index.js';
 export type { CachedEncoder, EncodeOptions, Encoder, EncoderConfig, EncoderKind } from './encoders/index.js';
 export { createVerbalizer, MOVIE_TEMPLATE, NEWS_TEMPLATE, RETAIL_TEMPLATE, analyzeSentiment, extractAspects, scrubPii } from './text/index.js';
 export type { DomainTemplate, Verbalizer } from './text/index.js';
-export { CF_MODEL_KINDS, TEXT_MODEL_KINDS } from './models/registry.js';
+export { CF_MODEL_KINDS, SEQUENCE_MODEL_KINDS, TEXT_MODEL_KINDS } from './models/registry.js';
+export { SasRecModel, createSasRec } from './models/sasrec.js';
+export type { SasRecOptions } from './models/sasrec.js';
+export { Gru4RecModel, createGru4Rec } from './models/gru4rec.js';
+export type { Gru4RecOptions } from './models/gru4rec.js';
 export type { ItemEmbeddings } from './models/recommender.js';
 export { SemanticModel, updateInterest } from './models/semantic.js';
 export { HybridModel } from './models/hybrid.js';
@@ -75,8 +80,10 @@ export type { FeedbackPolicy } from './engine/feedback-policy.js';
 export { Engine, createEngine } from './engine/engine.js';
 export type { EmbedReport, EngineOptions, QueryOptions, RecommendOptions, RecommendedItem, Recommendations, TrainResult } from './engine/engine.js';
 export type { UserScores } from './engine/engine.js';
-export { createPipeline, buildUserState, isNegativeEvent, mergeLiveEvents, DEFAULT_SESSION_WINDOW_MS, TrendingTracker, DEFAULT_TRENDING_HALF_LIFE_MS, LiveItemSignals, createModelSource, createTrendingSource, createFreshSource, recencyScore, createSessionSource, sessionCandidates, TextVectors, cosine, buildFeatureRows, featureNames, LearnedRanker, fitRanker, meanNdcg, engineModelSpecs, evaluateRanker, fitRankerOn, formatRankerTable, prepareRankerData, trainEngineRanker, trainRanker, sortByScore, excludeItems, applyBusinessRules, matchesFilter, intraListSimilarity, mmrDiversify, enforceTailQuota, longTailExposure, boostFreshness, attributeSimilarity, itemFacets, modelSimilarity, textSimilarity, DESCRIPTIVE_ATTRIBUTES, explainItem, facetProfile } from './pipeline/index.js';
-export type { Pipeline, PipelineItem, PipelineOptions, PipelineRecommendOptions, PipelineRecommendations, Candidate, CandidateSource, ItemSignals, SourceOutput, SourceRequest, BuildUserStateOptions, SessionOptions, UserState, TrendingEntry, TrendingTrackerOptions, LiveItemSignalsOptions, FreshSourceOptions, SessionSourceOptions, FeatureContext, FeatureRows, RankerFitOptions, RankerFitReport, RankerJson, RankingGroup, EngineRankerOptions, EngineRankerResult, RankerData, RankerEvaluationRow, RankerExample, RankerTrainingOptions, RankerTrainingResult, SourceModelSpec, ScoredItem, AttributeBoost, AttributeCondition, AttributeFilter, BusinessRules, RangeCondition, ItemSimilarity, LongTailOptions, FreshnessOptions, BecauseItem, Explanation, ExplanationContext } from './pipeline/index.js';
+export { ITEM_LINEAR_KINDS, recencyWeight, scoreWeighted } from './engine/recency.js';
+export type { RecencyOptions } from './engine/recency.js';
+export { createPipeline, buildUserState, isNegativeEvent, mergeLiveEvents, DEFAULT_SESSION_WINDOW_MS, TrendingTracker, DEFAULT_TRENDING_HALF_LIFE_MS, LiveItemSignals, createModelSource, createTrendingSource, createFreshSource, recencyScore, createSessionSource, sessionCandidates, TextVectors, cosine, buildFeatureRows, featureNames, LearnedRanker, fitRanker, meanNdcg, engineModelSpecs, evaluateRanker, fitRankerOn, formatRankerTable, prepareRankerData, trainEngineRanker, trainRanker, sortByScore, excludeItems, applyBusinessRules, matchesFilter, intraListSimilarity, mmrDiversify, enforceTailQuota, longTailExposure, boostFreshness, attributeSimilarity, itemFacets, modelSimilarity, textSimilarity, DESCRIPTIVE_ATTRIBUTES, explainItem, facetProfile, TrendingTopics, DEFAULT_TOPIC_ATTRIBUTES, createSequentialSource, userSequence, SEQUENTIAL_SOURCE_MODELS, formatTemporalEffects, runTemporalEffects } from './pipeline/index.js';
+export type { Pipeline, PipelineItem, PipelineOptions, PipelineRecommendOptions, PipelineRecommendations, Candidate, CandidateSource, ItemSignals, SourceOutput, SourceRequest, BuildUserStateOptions, SessionOptions, UserState, TrendingEntry, TrendingTrackerOptions, LiveItemSignalsOptions, FreshSourceOptions, SessionSourceOptions, FeatureContext, FeatureRows, RankerFitOptions, RankerFitReport, RankerJson, RankingGroup, EngineRankerOptions, EngineRankerResult, RankerData, RankerEvaluationRow, RankerExample, RankerTrainingOptions, RankerTrainingResult, SourceModelSpec, ScoredItem, AttributeBoost, AttributeCondition, AttributeFilter, BusinessRules, RangeCondition, ItemSimilarity, LongTailOptions, FreshnessOptions, BecauseItem, Explanation, ExplanationContext, TrendingItem, TrendingTopicAnswer, TrendingTopic, TrendingTopicsOptions, SequentialSourceOptions, TemporalEffectsOptions, TemporalEffectsReport, TemporalEffectsRow } from './pipeline/index.js';
 export { DEMO_DATA_DIR, DEMO_MODELS, ModelManager, createLifecycle, createRetrainScheduler, createTrainer, parseDuration, prepareDemo } from './lifecycle/index.js';
 export type {
   DemoModel,

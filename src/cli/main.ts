@@ -7,7 +7,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CF_MODEL_KINDS,
@@ -20,6 +20,10 @@ import {
   runColdStartProtocol,
   EngineError,
   MODEL_KINDS,
+  BEAUTY_SEQ_PUBLISHED,
+  LOO_SEQ,
+  LOO_SEQ_5CORE,
+  ML_SMALL_SEQ_PUBLISHED,
   RECBOLE_GENERAL,
   RECBOLE_ML1M_PUBLISHED,
   createEngine,
@@ -34,7 +38,7 @@ import {
   formatRankerTable,
   trainEngineRanker,
 } from '../index.js';
-import type { Config, Engine, TrainResult, ImportSource, ItemVectorSource, ModelParams, ModelRun, ProtocolConfig } from '../index.js';
+import type { Config, Engine, TrainResult, ImportSource, ItemVectorSource, MarkdownOptions, ModelParams, ModelRun, ProtocolConfig } from '../index.js';
 import { createProgressDisplay, progressWanted } from './progress.js';
 import { generateApiKey, parseApiKeys, startService } from '../server/index.js';
 import type { ApiKey, Scope } from '../server/index.js';
@@ -214,7 +218,7 @@ program
   .command('evaluate')
   .description('run an offline protocol on a ratings file (user,item,rating[,timestamp] CSV, u.data, ratings.dat, MovieLens dir, S3-Rec file)')
   .argument('<path>', 'ratings file or directory')
-  .option('--protocol <name>', 'recbole (ratings ≥ 3, 10-core, random 8:1:1, full ranking) | loo (leave-one-out by time) | temporal (global 8:1:1 by time) | cold-start (20% of items held out, ranked among themselves)', 'recbole')
+  .option('--protocol <name>', 'recbole (ratings ≥ 3, 10-core, random 8:1:1, full ranking) | loo (leave-one-out by time) | temporal (global 8:1:1 by time) | cold-start (20% of items held out, ranked among themselves) | loo-seq (S3-Rec/SASRec: leave-one-out, sequences ≤ 50, HR/NDCG@5/10/20) | loo-seq-5core (LRURec/LlamaRec MovieLens: all ratings, 5-core, leave-one-out by time then item id, sequences ≤ 200, NDCG/Recall@10)', 'recbole')
   .option('-m, --models <list>', `comma-separated models (default: ${CF_MODEL_KINDS.join(',')}, plus ${TEXT_MODEL_KINDS.join(',')} with --text)`, parseModels)
   .option('--text <dir>', 'dataset directory with item texts (e.g. a MovieLens dir): enables the text-aware models, encoding items through the cache in --db')
   .option('--min-rating <n>', 'positive-feedback threshold (protocol default; "none" keeps all)')
@@ -231,7 +235,8 @@ program
     const json = Boolean(globals().json);
     const progress = createProgressDisplay(progressWanted(json));
     const log = await readInteractionFile(resolve(path), opts.format === 's3rec' ? { format: 's3rec' } : {});
-    const models = opts.models ?? [...CF_MODEL_KINDS, ...(opts.text ? TEXT_MODEL_KINDS : [])];
+    const sequential = opts.protocol === 'loo-seq' || opts.protocol === 'loo-seq-5core';
+    const models = opts.models ?? (sequential ? ['pop', 'itemknn', 'gru4rec', 'sasrec'] : [...CF_MODEL_KINDS, ...(opts.text ? TEXT_MODEL_KINDS : [])]);
     const needsText = models.filter((m) => TEXT_MODEL_KINDS.includes(m));
     if (needsText.length > 0 && !opts.text) throw new InvalidArgumentError(`models ${needsText.join(', ')} read item texts: pass --text <dataset dir>`);
     const runs: ModelRun[] = models.map((kind) => ({ kind, grid: gridFor(kind, opts) }));
@@ -261,7 +266,7 @@ program
     });
     progress.stop();
     const reference = protocol.name === 'recbole-general' ? { name: 'RecBole ML-1M', table: RECBOLE_ML1M_PUBLISHED } : undefined;
-    const md = renderMarkdown(report, reference);
+    const md = renderMarkdown(report, reference, sequenceReportOptions(protocol.name, path));
     writeReports(opts.out, renderJson(report), md);
     print(report, () => md);
   });
@@ -309,7 +314,9 @@ function protocolFor(opts: EvaluateCliOptions): ProtocolConfig {
   if (opts.protocol === 'recbole') p = { ...RECBOLE_GENERAL };
   else if (opts.protocol === 'loo') p = { name: 'leave-one-out', split: { kind: 'leave-one-out' }, ks: [10, 20], validMetric: 'ndcg@10', seed: 2020 };
   else if (opts.protocol === 'temporal') p = { name: 'global-temporal', minValue: 3, split: { kind: 'temporal', ratios: [0.8, 0.1, 0.1] }, ks: [10], validMetric: 'ndcg@10', seed: 2020 };
-  else throw new InvalidArgumentError(`--protocol must be recbole, loo or temporal, got "${opts.protocol}"`);
+  else if (opts.protocol === 'loo-seq') p = { ...LOO_SEQ };
+  else if (opts.protocol === 'loo-seq-5core') p = { ...LOO_SEQ_5CORE };
+  else throw new InvalidArgumentError(`--protocol must be recbole, loo, temporal, cold-start, loo-seq or loo-seq-5core, got "${opts.protocol}"`);
   if (opts.minRating !== undefined) {
     if (opts.minRating === 'none') delete p.minValue;
     else p.minValue = numberArg('--min-rating')(opts.minRating);
@@ -323,6 +330,22 @@ function protocolFor(opts: EvaluateCliOptions): ProtocolConfig {
   if (opts.validMetric) p.validMetric = opts.validMetric;
   if (opts.sampled) p.sampledNegatives = opts.sampled;
   return p;
+}
+
+/**
+ * Columns and published numbers of the sequence protocols: the Beauty table for an S3-Rec file named
+ * like Beauty, the MovieLens latest-small table for a path under ml-latest-small.
+ */
+function sequenceReportOptions(protocol: string, path: string): MarkdownOptions {
+  if (protocol === LOO_SEQ.name) {
+    const published = /beauty/i.test(basename(path)) ? { name: 'Amazon Beauty, full ranking', table: BEAUTY_SEQ_PUBLISHED } : undefined;
+    return published ? { metrics: ['hit', 'ndcg'], published } : { metrics: ['hit', 'ndcg'] };
+  }
+  if (protocol === LOO_SEQ_5CORE.name) {
+    const published = /ml-latest-small/i.test(path) ? { name: 'MovieLens latest-small, LRURec / LlamaRec papers', table: ML_SMALL_SEQ_PUBLISHED } : undefined;
+    return published ? { metrics: ['ndcg', 'recall', 'hit'], published } : { metrics: ['ndcg', 'recall', 'hit'] };
+  }
+  return {};
 }
 
 function gridFor(kind: string, opts: EvaluateCliOptions): Record<string, (number | string | boolean)[]> | undefined {
