@@ -36,6 +36,7 @@ import {
   renderMarkdown,
   runProtocol,
   formatRankerTable,
+  parseDuration,
   trainEngineRanker,
 } from '../index.js';
 import type { Config, Engine, TrainResult, ImportSource, ItemVectorSource, MarkdownOptions, ModelParams, ModelRun, ProtocolConfig } from '../index.js';
@@ -80,7 +81,14 @@ async function withEngine<T>(fn: (engine: Engine, cfg: Config) => Promise<T>): P
   const logger = createLevelLogger(cfg.logLevel, (line) => process.stderr.write(line + '\n'));
   const storage = await openStorage(cfg.storageUrl);
   const encoder = await createEncoder(cfg.encoder, { logger });
-  const engine = createEngine(storage, { logger, encoder, defaultModel: cfg.defaultModel, feedback: { ...DEFAULT_FEEDBACK_POLICY, positiveRating: cfg.feedback.positiveRating } });
+  const recency = cfg.recency.halfLife === undefined ? undefined : { halfLifeMs: parseDuration(cfg.recency.halfLife, 'recency.halfLife') };
+  const engine = createEngine(storage, {
+    logger,
+    encoder,
+    defaultModel: cfg.defaultModel,
+    feedback: { ...DEFAULT_FEEDBACK_POLICY, positiveRating: cfg.feedback.positiveRating },
+    ...(recency === undefined ? {} : { recency }),
+  });
   try {
     return await fn(engine, cfg);
   } finally {
