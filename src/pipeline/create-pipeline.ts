@@ -29,6 +29,7 @@ import type { FreshnessOptions } from './freshness-boost.js';
 import { attributeSimilarity, modelSimilarity, textSimilarity } from './item-similarity.js';
 import { LearnedRanker } from './learned-ranker.js';
 import { placeByText } from './place-by-text.js';
+import { ItemCache } from './item-cache.js';
 import { LiveItemSignals } from './live-item-signals.js';
 import { enforceTailQuota, longTailExposure } from './long-tail-exposure.js';
 import type { LongTailOptions } from './long-tail-exposure.js';
@@ -138,6 +139,8 @@ export interface Pipeline {
    * the trending and popularity counts (rebuilt from storage, which no longer has their events).
    */
   forgetUser(userId: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /** Drops deleted items from the pipeline's in-memory catalogue, so they are never served again. */
+  forgetItems(itemIds: readonly string[]): void;
   /** Re-resolves the model sources and the stored ranker (after training). */
   reload(options?: { signal?: AbortSignal }): Promise<void>;
   /** The most trending catalogue items now (time-decayed counts), available ones only. */
@@ -173,6 +176,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
   const policy = engine.feedbackPolicy();
   const clock = options.clock ?? Date.now;
   const signalOptions = { policy, trendingHalfLifeMs: options.trendingHalfLifeMs, topics: options.trendingTopics === false ? false : (options.trendingTopics ?? true) };
+  const itemCache = new ItemCache(engine.storage);
   let signals = new LiveItemSignals(signalOptions);
   await signals.load(engine.storage, { signal: options.signal });
   const recencyHalfLifeMs = options.recencyHalfLifeMs ?? engine.recencyHalfLifeMs();
@@ -245,7 +249,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       for (const list of lists.values()) list.forEach((c, r) => (scores[at.get(c.itemId) as number] += 1 / (60 + r + 1)));
     }
     const historyIds = state.positives.slice(-100);
-    const records = await engine.storage.items.getMany([...new Set([...rows.itemIds, ...historyIds])], { signal });
+    const records = await itemCache.getMany([...new Set([...rows.itemIds, ...historyIds])], signal);
     const items = new Map(records.map((it) => [it.id, it]));
     let list: ScoredItem[] = rows.itemIds.map((itemId, r) => {
       const c: ScoredItem = { itemId, score: scores[r], sources: rows.proposedBy[r], sourceScores: rows.sourceScores[r] };
@@ -307,7 +311,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
   }
 
   async function titled(ranked: readonly { itemId: string; score: number }[], k: number, signal?: AbortSignal): Promise<TrendingItem[]> {
-    const records = new Map((await engine.storage.items.getMany(ranked.map((r) => r.itemId), { signal })).map((it) => [it.id, it]));
+    const records = new Map((await itemCache.getMany(ranked.map((r) => r.itemId), signal)).map((it) => [it.id, it]));
     const out: TrendingItem[] = [];
     for (const r of ranked) {
       const item = records.get(r.itemId);
@@ -349,10 +353,14 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       if (buf.length > LIVE_PER_USER) buf.splice(0, buf.length - LIVE_PER_USER);
     },
     async observeItems(items: readonly Item[], o: { signal?: AbortSignal } = {}): Promise<void> {
+      itemCache.put(items);
       signals.observeItems(items, clock());
       if (textVectors) await textVectors.put(items, o.signal);
     },
     reload,
+    forgetItems(itemIds: readonly string[]): void {
+      itemCache.forget(itemIds);
+    },
     async forgetUser(userId: string, o: { signal?: AbortSignal } = {}): Promise<void> {
       live.delete(userId);
       // Trending and popularity counts included the user's events: rebuild them from what storage holds now.

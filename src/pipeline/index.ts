@@ -54,3 +54,5 @@ export { explainItem, facetProfile } from './explain-item.js';
 export type { BecauseItem, Explanation, ExplanationContext } from './explain-item.js';
 export { formatTemporalEffects, runTemporalEffects } from './temporal-effects.js';
 export type { TemporalEffectsOptions, TemporalEffectsReport, TemporalEffectsRow } from './temporal-effects.js';
+export { ItemCache } from './item-cache.js';
+export type { ItemCacheOptions } from './item-cache.js';

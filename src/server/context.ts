@@ -66,6 +66,9 @@ export interface TrendingProvider {
   trendingTopics(k: number, options: { itemsPerTopic?: number; signal?: AbortSignal }): Promise<readonly object[]>;
 }
 
+/** Called after an item was deleted, so in-memory copies of it can be dropped. */
+export type ItemDeletedHook = (itemId: string) => void | Promise<void>;
+
 /** Called after a user's rows were deleted, so in-memory per-user state can be dropped. */
 export type UserDeletedHook = (userId: string) => void | Promise<void>;
 
@@ -95,6 +98,7 @@ export interface ServerContext {
   recommend: RecommendFunction;
   onEvent: EventHook | undefined;
   onItems: ItemsHook | undefined;
+  onItemDeleted: ItemDeletedHook | undefined;
   onUserDeleted: UserDeletedHook | undefined;
   /** Source of `/v1/trending…`; those routes answer 501 without one. */
   trending: TrendingProvider | undefined;

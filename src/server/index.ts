@@ -11,6 +11,7 @@ export { DEFAULT_VARIANT, bucketOf, createVariantAssigner } from './ab-testing.j
 export type { Experiment, Variant, VariantAssigner } from './ab-testing.js';
 export type {
   EventHook,
+  ItemDeletedHook,
   ItemsHook,
   RecommendFunction,
   RecommendRequest,

@@ -15,7 +15,7 @@ import { createKeyRing, presentedKey, scopeAllows } from './auth.js';
 import type { ApiKey, Scope } from './auth.js';
 import { coerceQuery } from './coerce-query.js';
 import type { QuerySchema } from './coerce-query.js';
-import type { EventHook, RecommendFunction, ServerContext, ServerLifecycle, ItemsHook, TrendingProvider, UserDeletedHook } from './context.js';
+import type { EventHook, RecommendFunction, ServerContext, ServerLifecycle, ItemDeletedHook, ItemsHook, TrendingProvider, UserDeletedHook } from './context.js';
 import { engineRecommend } from './engine-recommend.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
 import { createRequestMetrics } from './metrics.js';
@@ -49,6 +49,8 @@ export interface ServerOptions {
   onEvent?: EventHook;
   /** Observer of stored items (e.g. a pipeline's `observeItems`, so a new item is recommendable at once). */
   onItems?: ItemsHook;
+  /** Called after an item was deleted (e.g. a pipeline's `forgetItems`). */
+  onItemDeleted?: ItemDeletedHook;
   /** Called after a user was deleted, to drop in-memory state of theirs. */
   onUserDeleted?: UserDeletedHook;
   /** Live trending lists for `/v1/trending` (e.g. the pipeline); without it those routes answer 501. */
@@ -99,6 +101,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     recommend: options.recommend ?? engineRecommend(options.engine),
     onEvent: options.onEvent,
     onItems: options.onItems,
+    onItemDeleted: options.onItemDeleted,
     onUserDeleted: options.onUserDeleted,
     trending: options.trending,
     lifecycle: options.lifecycle,

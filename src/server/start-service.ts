@@ -14,7 +14,7 @@ import { startServer } from './server.js';
 import type { StartServerOptions } from './server.js';
 
 /** Options of {@link startService}. */
-export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | 'onEvent' | 'onItems' | 'onUserDeleted' | 'trending' | 'lifecycle' | 'register'> {
+export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | 'onEvent' | 'onItems' | 'onItemDeleted' | 'onUserDeleted' | 'trending' | 'lifecycle' | 'register'> {
   engine: Engine;
   /** URL of the engine's storage (training workers open it again). */
   storageUrl: string;
@@ -110,6 +110,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
               for (const e of events) active.observe(e);
             },
             onItems: (items, signal) => active.observeItems(items, { signal }),
+            onItemDeleted: (itemId) => active.forgetItems([itemId]),
             onUserDeleted: (userId) => active.forgetUser(userId),
             trending: active,
           }

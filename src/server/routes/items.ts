@@ -83,6 +83,7 @@ export function registerItemRoutes(app: FastifyInstance, ctx: ServerContext): vo
     async (request, reply) => {
       const existed = await storage.items.delete(request.params.id, { signal: requestSignal(reply) });
       if (!existed) throw new NotFoundError(`item "${request.params.id}" not found`, { details: { itemId: request.params.id } });
+      await ctx.onItemDeleted?.(request.params.id);
       return { deleted: true, itemId: request.params.id };
     },
   );
