@@ -32,10 +32,10 @@ interface Server {
   child: ChildProcessWithoutNullStreams;
 }
 
-async function startServer(dbPath: string): Promise<Server> {
+async function startServer(dbPath: string, extraArgs: readonly string[] = []): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--db', `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1'],
+    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--db', `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', ...extraArgs],
     { cwd: ROOT, env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin` } },
   );
   let stderr = '';
@@ -206,8 +206,12 @@ async function main(): Promise<void> {
     const demoItems = (await engine.storage.items.list({ limit: 10_000 })).map((it) => it.id);
     await engine.close();
     console.error(`demo: ${imported.items} items, ${imported.users} users, ${imported.events} events; itemknn trained`);
-    let server = await startServer(demoDb);
-    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, `demo ${imported.items} items (itemknn)`, demoUsers, c));
+    // The single-model path first (reference), then the full pipeline (sources, ranker, re-rank, explanations).
+    let server = await startServer(demoDb, ['--no-pipeline']);
+    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, `demo ${imported.items} items, single model (itemknn)`, demoUsers, c));
+    await stopServer(server);
+    server = await startServer(demoDb);
+    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, `demo ${imported.items} items, pipeline (itemknn + trending + session + fresh, ranker, MMR, explanations)`, demoUsers, c));
     const changed = await eventToList(server, demoUsers, quick ? 20 : 100);
     const ingest = await ingestion(server, demoItems, quick ? 50_000 : 200_000, 5_000, 4);
     await stopServer(server);
@@ -220,7 +224,7 @@ async function main(): Promise<void> {
     const trainedBig = await big.train('pop');
     await big.close();
     console.error(`synthetic: ${trainedBig.items} items in the model, ${trainedBig.users} users, ${trainedBig.interactions} interactions; generated and trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    server = await startServer(bigDb);
+    server = await startServer(bigDb, ['--no-pipeline']);
     for (const c of CONNECTIONS) loads.push(await recommendLoad(server, '1M items (pop)', bigUsers, c));
     await stopServer(server);
 
