@@ -168,6 +168,8 @@ export interface TrendingTopicAnswer extends Omit<TrendingTopic, 'items'> {
 
 const MAX_K = 1000;
 const LIVE_PER_USER = 50;
+/** Items younger than this (by `createdAt`, else first event) are explained as new arrivals. */
+const NEW_ARRIVAL_MS = 30 * 24 * 3600 * 1000;
 /** Items younger than this that no model knows yet are placed by their text (`placeByText`). */
 const FRESH_PLACEMENT_MS = 7 * 86_400_000;
 
@@ -275,7 +277,17 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     const out: PipelineItem[] = chosen.map((c) => {
       const row: PipelineItem = { id: c.itemId, score: c.score, sources: c.sources };
       if (c.item) row.title = c.item.title;
-      if (o.includeExplanations !== false) row.explanation = explainItem(c.itemId, c.sourceScores, { positives: historyIds, items, similarity, profile });
+      if (o.includeExplanations !== false) {
+        row.explanation = explainItem(c.itemId, c.sourceScores, {
+          positives: historyIds,
+          items,
+          similarity,
+          profile,
+          isNew: (id) => (signals.ageMs(id, now) ?? Infinity) <= NEW_ARRIVAL_MS,
+          // At least one positive event's worth of decayed count: real activity in the last days.
+          isTrendingNow: (id) => signals.trending.score(id, now) >= 1,
+        });
+      }
       return row;
     });
     const answer: PipelineRecommendations = { userId, modelVersion: `pipeline@${rankerLabel}[${versions.join(',')}]`, items: out };

@@ -35,6 +35,13 @@ export interface ExplanationContext {
   profile: ReadonlyMap<string, number>;
   /** Wording of the trending reason (default "popular this week"). */
   trendingPhrase?: string;
+  /**
+   * Whether the item is genuinely new (e.g. added in the last 30 days): the "new arrival" reason is
+   * given only then, not merely because the fresh source proposed it. Default: always false.
+   */
+  isNew?: (itemId: string) => boolean;
+  /** Whether the item has real recent activity: the trending reason is given only then. Default: always true. */
+  isTrendingNow?: (itemId: string) => boolean;
 }
 
 /** Counts of descriptive attribute values over the user's latest positives (case kept from the data). */
@@ -63,8 +70,8 @@ export function explainItem(itemId: string, sourceScores: Record<string, number>
   if (because.length > 0) parts.push(`Because you liked ${joinWords(because.map((b) => b.title))}`);
   const sources = Object.keys(sourceScores);
   if (sources.includes('session') && because.length === 0) parts.push('similar to what you just looked at');
-  if (sources.includes('trending')) parts.push(ctx.trendingPhrase ?? 'popular this week');
-  if (sources.includes('fresh')) parts.push('new arrival');
+  if (sources.includes('trending') && (ctx.isTrendingNow?.(itemId) ?? true)) parts.push(ctx.trendingPhrase ?? 'popular this week');
+  if (sources.includes('fresh') && (ctx.isNew?.(itemId) ?? false)) parts.push('new arrival');
   if (aspects.length > 0) parts.push(`${joinWords(aspects).toLowerCase()} like your recent picks`);
   if (parts.length === 0) parts.push(sources.includes('popularity') ? 'Popular with other users' : 'Recommended for you');
   const sentence = `${capitalise(parts.join('; '))}.`;
