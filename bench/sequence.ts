@@ -61,16 +61,17 @@ function kernelRows(): string[][] {
     const ref = timeMs(() => gemm(a, b, c, m, k, n), { warmup: 3, repeats: 20 });
     rows.push([label, 'matmul (f32)', fast.toFixed(3), 'gemm (f64 packed)', ref.toFixed(3), (ref / fast).toFixed(2)]);
   }
-  const T = 50;
   const dim = 64;
-  const q = randomF32(T * dim, 3);
-  const k = randomF32(T * dim, 4);
-  const v = randomF32(T * dim, 5);
-  const out = new Float32Array(T * dim);
-  const probs = new Float32Array(T * T);
-  const fast = timeMs(() => causalAttention(q, k, v, out, probs, { rowOff: 0, length: T, probOff: 0, dim, heads: 1 }), { warmup: 3, repeats: 20 });
-  const ref = timeMs(() => naiveCausalAttention(q, k, v, out, T, dim), { warmup: 3, repeats: 20 });
-  rows.push([`attention T=${T} d=${dim}`, 'causalAttention', fast.toFixed(3), 'naive loop', ref.toFixed(3), (ref / fast).toFixed(2)]);
+  for (const T of [50, 200]) {
+    const q = randomF32(T * dim, 3);
+    const k = randomF32(T * dim, 4);
+    const v = randomF32(T * dim, 5);
+    const out = new Float32Array(T * dim);
+    const probs = new Float32Array(T * T);
+    const fast = timeMs(() => causalAttention(q, k, v, out, probs, { rowOff: 0, length: T, probOff: 0, dim, heads: 1 }), { warmup: 3, repeats: 20 });
+    const ref = timeMs(() => naiveCausalAttention(q, k, v, out, T, dim), { warmup: 3, repeats: 20 });
+    rows.push([`attention T=${T} d=${dim}`, 'causalAttention', fast.toFixed(3), 'naive loop', ref.toFixed(3), (ref / fast).toFixed(2)]);
+  }
   return rows;
 }
 

@@ -76,4 +76,33 @@ describe('causalAttention', () => {
     expect(maxAbsDiff(dk, numeric(k))).toBeLessThan(1e-6);
     expect(maxAbsDiff(dv, numeric(v))).toBeLessThan(1e-6);
   });
+
+  it.each([
+    [7, 8, 1],
+    [13, 8, 2],
+    [70, 8, 2],
+  ])('Float32 blocked path agrees with the direct loops, forward and backward (T=%i dim=%i heads=%i)', (T, dim, heads) => {
+    const rng = createRng(T + 100 * heads);
+    const pad = 3;
+    const n = (T + pad) * dim;
+    const [q, k, v, g] = [0, 1, 2, 3].map(() => randomMatrix(rng, T + pad, dim));
+    const block: AttentionBlock = { rowOff: pad, length: T, probOff: 5, dim, heads };
+    const probs64 = new Float64Array(5 + heads * T * T);
+    const out64 = new Float64Array(n);
+    causalAttention(q, k, v, out64, probs64, block);
+    const [dq64, dk64, dv64] = [0, 1, 2].map(() => new Float64Array(n));
+    causalAttentionBackward(q, k, v, probs64, g, dq64, dk64, dv64, block);
+    const f = (a: Float64Array): Float32Array => Float32Array.from(a);
+    const probs32 = new Float32Array(probs64.length);
+    const out32 = new Float32Array(n);
+    causalAttention(f(q), f(k), f(v), out32, probs32, block);
+    const [dq32, dk32, dv32] = [0, 1, 2].map(() => new Float32Array(n));
+    causalAttentionBackward(f(q), f(k), f(v), probs32, f(g), dq32, dk32, dv32, block);
+    expect(maxAbsDiff(Float64Array.from(out32), out64)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(Float64Array.from(probs32), probs64)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(Float64Array.from(dq32), dq64)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(Float64Array.from(dk32), dk64)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(Float64Array.from(dv32), dv64)).toBeLessThan(1e-4);
+    expect(Array.from(out32.subarray(0, pad * dim)).every((x) => x === 0)).toBe(true);
+  });
 });

@@ -33,13 +33,21 @@ export interface SasRecOptions {
   heads: number;
   /** Longest input sequence; older items are dropped. */
   maxLen: number;
-  /** Dropout rate on embeddings, attention output and feed-forward layers. */
+  /**
+   * Dropout rate on embeddings, attention output and feed-forward layers; negative = from the data:
+   * 0.5 for short training histories (mean under {@link DENSE_HISTORY} items, e.g. Amazon reviews),
+   * 0.2 for long ones (e.g. MovieLens ratings), the two settings of the SASRec paper.
+   */
   dropout: number;
   /** Adam step size. */
   learningRate: number;
   /** Decoupled weight decay (AdamW). */
   weightDecay: number;
-  /** Sequences per step. */
+  /**
+   * Sequences per step; 0 = from the data: one 128th of the training windows, between 8 and 64, so
+   * that an epoch takes over a hundred optimiser steps even with few users (whose long histories
+   * still give each step thousands of target positions).
+   */
   batchSize: number;
   /** Maximum epochs. */
   epochs: number;
@@ -64,25 +72,35 @@ const DEFAULTS: SasRecOptions = {
   blocks: 2,
   heads: 1,
   maxLen: 50,
-  dropout: 0.5,
+  dropout: -1,
   learningRate: 0.003,
   weightDecay: 0,
-  batchSize: 64,
+  batchSize: 0,
   epochs: 200,
-  negatives: 256,
+  negatives: 1024,
   allWindows: true,
-  evalEvery: 2,
-  patience: 3,
+  evalEvery: 1,
+  patience: 8,
   initStd: 0.1,
   textInit: false,
   seed: 42,
 };
 
+/** Mean training-sequence length from which histories count as long (dropout 0.2 instead of 0.5). */
+export const DENSE_HISTORY = 50;
+
+/** The settings a fit uses: {@link SasRecOptions} with the data-dependent ones (negative or 0) resolved. */
+export function resolveSasRecOptions(o: SasRecOptions, windows: number, meanSequenceLength: number): SasRecOptions {
+  const batchSize = o.batchSize > 0 ? o.batchSize : Math.min(64, Math.max(8, Math.floor(windows / 128)));
+  const dropout = o.dropout >= 0 ? o.dropout : meanSequenceLength >= DENSE_HISTORY ? 0.2 : 0.5;
+  return { ...o, batchSize, dropout };
+}
+
 /** Creates a SASRec-style recommender. */
 export function createSasRec(options: Partial<SasRecOptions> = {}): SasRecModel {
   const o = { ...DEFAULTS, ...options };
   if (o.dim % o.heads !== 0) throw new ValidationError(`sasrec: heads (${o.heads}) must divide dim (${o.dim})`, { details: { dim: o.dim, heads: o.heads } });
-  if (!(o.dropout >= 0 && o.dropout < 1)) throw new ValidationError(`sasrec: dropout must be in [0, 1), got ${o.dropout}`, { details: { dropout: o.dropout } });
+  if (!(o.dropout < 1)) throw new ValidationError(`sasrec: dropout must be below 1 (negative: from the data), got ${o.dropout}`, { details: { dropout: o.dropout } });
   return new SasRecModel(o);
 }
 
@@ -163,9 +181,12 @@ export class SasRecModel implements Recommender {
   private items = 0;
   private layout: Layout = makeLayout(0, DEFAULTS);
   private readonly ws = new Workspace();
+  /** The settings in use: the requested ones until a fit resolves the data-dependent ones. */
+  private options: SasRecOptions;
 
-  constructor(private readonly options: SasRecOptions) {
-    this.params = { ...options };
+  constructor(private readonly requested: SasRecOptions) {
+    this.options = requested;
+    this.params = { ...requested };
   }
 
   get numItems(): number {
@@ -174,16 +195,22 @@ export class SasRecModel implements Recommender {
 
   async fit(train: CsrMatrix, context: FitContext = {}): Promise<FitReport> {
     const t0 = performance.now();
-    const o = this.options;
+    this.items = train.numCols;
+    const sequences = trainingSequences(train, context);
+    const windows = sequenceWindows(sequences, this.requested.maxLen, this.items, this.requested.allWindows);
+    let total = 0;
+    for (const s of sequences) total += s.length;
+    const o = resolveSasRecOptions(this.requested, windows.length, total / Math.max(1, sequences.length));
+    this.options = o;
+    Object.assign(this.params, { batchSize: o.batchSize, dropout: o.dropout });
+    context.logger?.log('debug', 'sasrec settings', { batchSize: o.batchSize, dropout: o.dropout });
     const d = o.dim;
     const rng = createRng(o.seed);
-    this.items = train.numCols;
     this.layout = makeLayout(this.items, o);
     this.theta = new Float32Array(this.layout.total);
     this.initialise(rng, context);
     const grad = new Float32Array(this.layout.total);
     const adam = new Adam(this.theta, { learningRate: o.learningRate, weightDecay: o.weightDecay });
-    const windows = sequenceWindows(trainingSequences(train, context), o.maxLen, this.items, o.allWindows);
     const order = Int32Array.from(windows.keys());
     const stopping = new EarlyStopping<Float32Array>(context, o.evalEvery, o.patience, o.epochs, 'sasrec');
     const steps = Math.ceil(windows.length / o.batchSize);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../core/csr-matrix.js';
 import { createRng } from '../linalg/index.js';
 import { createGru4Rec } from './gru4rec.js';
-import { createSasRec } from './sasrec.js';
+import { DENSE_HISTORY, createSasRec, resolveSasRecOptions } from './sasrec.js';
 import type { SequenceWindow } from './sequence-data.js';
 
 const NUM_ITEMS = 9;
@@ -68,5 +68,33 @@ describe('sequence model gradients', () => {
     const model = createGru4Rec({ dim: 8, maxLen: 8, dropout: 0.2, negatives: 0, epochs: 1, initStd: 0.5 });
     await model.fit(train, { sequences: seqs });
     expect(gradientError(model, batch)).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('sasrec data-dependent settings', () => {
+  const base = { ...createSasRec().params } as unknown as Parameters<typeof resolveSasRecOptions>[0];
+
+  it('takes at least ~128 steps per epoch with few users and at most 64 sequences per step', () => {
+    expect(resolveSasRecOptions(base, 900, 150).batchSize).toBe(8);
+    expect(resolveSasRecOptions(base, 4000, 10).batchSize).toBe(31);
+    expect(resolveSasRecOptions(base, 22000, 7).batchSize).toBe(64);
+    expect(resolveSasRecOptions({ ...base, batchSize: 16 }, 22000, 7).batchSize).toBe(16);
+  });
+
+  it('uses heavier dropout for short histories unless a rate is given', () => {
+    expect(resolveSasRecOptions(base, 1000, 7).dropout).toBe(0.5);
+    expect(resolveSasRecOptions(base, 1000, DENSE_HISTORY).dropout).toBe(0.2);
+    expect(resolveSasRecOptions({ ...base, dropout: 0.1 }, 1000, 7).dropout).toBe(0.1);
+  });
+
+  it('reports the resolved settings in its parameters after a fit', async () => {
+    const seqs = [Int32Array.from([0, 1, 2, 3]), Int32Array.from([2, 3, 4])];
+    const rows: number[] = [];
+    const cols: number[] = [];
+    seqs.forEach((q, u) => q.forEach((i) => (rows.push(u), cols.push(i))));
+    const model = createSasRec({ dim: 8, maxLen: 4, epochs: 1 });
+    await model.fit(csrFromCoo(2, 5, rows, cols, null), { sequences: seqs });
+    expect(model.params.batchSize).toBe(8);
+    expect(model.params.dropout).toBe(0.5);
   });
 });
