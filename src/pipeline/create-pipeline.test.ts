@@ -66,6 +66,8 @@ describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => 
     await engine.storage.bulkWrite({ items, users: ds.batch.users, events: ds.batch.events.filter((e) => e.itemId !== undefined && top.has(e.itemId)) });
     await engine.train('ease', { lambda: 250 });
     await engine.train('itemknn', { k: 100, shrink: 10 });
+    // The catalogue's text vectors come from the trained semantic model (the request path never encodes).
+    await engine.train('semantic');
     const ranker = await trainEngineRanker(engine, { seed: 7, candidatesPerSource: 50 });
     expect(ranker.version).toBe(1);
     pipeline = await createPipeline(engine);
@@ -82,7 +84,7 @@ describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => 
     expect(rec.items).toHaveLength(10);
     expect(rec.modelVersion).toMatch(/^pipeline@ranker-1\[/);
     expect(rec.items.every((i) => i.sources.some((s) => s === 'trending' || s === 'popularity' || s === 'fresh'))).toBe(true);
-    expect(pipeline.sourceNames).toEqual(['itemknn', 'ease', 'popularity', 'trending', 'session', 'fresh']);
+    expect(pipeline.sourceNames).toEqual(['itemknn', 'ease', 'semantic', 'popularity', 'trending', 'session', 'fresh']);
   });
 
   it('turns toward a genre after a few likes, at once, and explains with a history item', async () => {

@@ -1,17 +1,19 @@
 /**
- * In-memory unit text vectors of catalogue items, filled on demand through the engine's encoder
- * (whose storage cache makes a restart cheap). Used by the fresh source, the session source's text
- * fallback, MMR and explanations when an encoder is configured.
+ * Unit text vectors of catalogue items for the request path. Items known to the trained `semantic`
+ * model are read from it (its item vectors are the encoded catalogue); items added since are encoded
+ * once when they arrive ({@link TextVectors.put}). Nothing is encoded while a request waits: an item
+ * without a vector is simply not placed by text until the next `semantic` training has embedded it.
+ * Used by the fresh source, the session source's text fallback, MMR and explanations.
  * @module
  */
 import type { Item } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import { dot } from '../linalg/index.js';
+import { SemanticModel } from '../models/semantic.js';
 
 /** See the module description. */
 export class TextVectors {
   private readonly byId = new Map<string, Float32Array>();
-  private readonly missing = new Set<string>();
 
   constructor(private readonly engine: Engine) {}
 
@@ -21,25 +23,32 @@ export class TextVectors {
     const source = await this.engine.encodeItems(items, new Map(), { signal });
     for (const item of items) {
       const v = source.vectorOf(item.id);
-      if (v) {
-        this.byId.set(item.id, unit(v));
-        this.missing.delete(item.id);
-      }
+      if (v) this.byId.set(item.id, unit(v));
     }
   }
 
-  /** Vectors of `ids` (items not in the catalogue are absent from the answer). */
+  /** Vectors of `ids` that are known (from items put here, else the served `semantic` model); never encodes. */
   async get(ids: readonly string[], signal?: AbortSignal): Promise<Map<string, Float32Array>> {
-    const want = [...new Set(ids)].filter((id) => !this.byId.has(id) && !this.missing.has(id));
-    if (want.length > 0) {
-      const items = await this.engine.storage.items.getMany(want, { signal });
-      await this.put(items, signal);
-      for (const id of want) if (!this.byId.has(id)) this.missing.add(id);
-    }
     const out = new Map<string, Float32Array>();
+    let model: { trained: { items: { indexOf(id: string): number } }; vectors: Float32Array; dim: number } | undefined;
+    let looked = false;
     for (const id of ids) {
-      const v = this.byId.get(id);
-      if (v) out.set(id, v);
+      const own = this.byId.get(id);
+      if (own) {
+        out.set(id, own);
+        continue;
+      }
+      if (!looked) {
+        looked = true;
+        const loaded = await this.engine.loadModel('semantic', undefined, signal);
+        if (loaded && loaded.trained.model instanceof SemanticModel) {
+          const { vectors, dim } = loaded.trained.model.itemVectors;
+          model = { trained: loaded.trained, vectors, dim };
+        }
+      }
+      if (!model) continue;
+      const i = model.trained.items.indexOf(id);
+      if (i >= 0) out.set(id, model.vectors.subarray(i * model.dim, (i + 1) * model.dim));
     }
     return out;
   }
