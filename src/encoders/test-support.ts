@@ -225,3 +225,28 @@ export function createFakeEncoder(id = 'fake', dim = 4, maxBatch = 2): FakeEncod
     async close() {},
   };
 }
+
+/** Hashed bag of words, 64 dimensions, unit length: texts sharing words are similar. */
+export function bagOfWordsEncoder(): Encoder {
+  const dim = 64;
+  return {
+    id: 'test-bow',
+    dim,
+    maxBatch: 256,
+    async encode(texts: readonly string[]) {
+      const out = new Float32Array(texts.length * dim);
+      texts.forEach((t, r) => {
+        for (const w of t.toLowerCase().match(/[a-z]{4,}/g) ?? []) {
+          let h = 2166136261;
+          for (let c = 0; c < w.length; c++) h = Math.imul(h ^ w.charCodeAt(c), 16777619);
+          out[r * dim + ((h >>> 0) % dim)] += 1;
+        }
+        let s = 0;
+        for (let d = 0; d < dim; d++) s += out[r * dim + d] ** 2;
+        for (let d = 0; d < dim && s > 0; d++) out[r * dim + d] /= Math.sqrt(s);
+      });
+      return out;
+    },
+    async close(): Promise<void> {},
+  };
+}

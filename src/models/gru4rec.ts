@@ -14,7 +14,7 @@ import { createRng, matmul } from '../linalg/index.js';
 import type { Rng } from '../linalg/index.js';
 import { Adam } from './adam.js';
 import { EarlyStopping } from './early-stopping.js';
-import { applyMask, embeddingCosine, fillDropoutMask, fillNormal, linear, linearBackward, projectTextInit } from './neural-ops.js';
+import { applyMask, embeddingCosine, fillDropoutMask, fillNormal, finishStep, linear, linearBackward, projectTextInit } from './neural-ops.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import { querySequence, sequenceWindows, trainingSequences } from './sequence-data.js';
 import type { SequenceWindow } from './sequence-data.js';
@@ -153,12 +153,7 @@ export class Gru4RecModel implements Recommender {
           this.ws,
         );
         this.backward(tm, dOut, grad);
-        adam.step(grad);
-        grad.fill(0);
-        if ((s & 15) === 15) {
-          await new Promise<void>((r) => setImmediate(r));
-          throwIfAborted(context.signal);
-        }
+        await finishStep(adam, grad, s, context.signal);
       }
       epochs = epoch;
       context.logger?.log('debug', 'gru4rec epoch', { epoch, loss: lossSum / Math.max(steps, 1) });

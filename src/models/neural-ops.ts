@@ -5,6 +5,8 @@
  */
 import { matmul } from '../linalg/index.js';
 import type { Rng } from '../linalg/index.js';
+import { throwIfAborted } from '../core/errors.js';
+import type { Adam } from './adam.js';
 
 /** y = x·W + b, with W stored `dIn × dOut`. */
 export function linear(x: Float32Array, w: Float32Array, bias: Float32Array, y: Float32Array, rows: number, dIn: number, dOut: number): void {
@@ -93,5 +95,18 @@ export function projectTextInit(itemEmb: Float32Array, dim: number, text: Float3
       for (let c = 0; c < textDim; c++) acc += text[i * textDim + c] * proj[c * dim + o];
       itemEmb[i * dim + o] = acc * s;
     }
+  }
+}
+
+/**
+ * Ends one training step of a neural model: applies the optimiser, clears the gradient, and every
+ * 16 steps yields to the event loop (so a server keeps answering while it trains) and honours `signal`.
+ */
+export async function finishStep(adam: Adam, grad: Float32Array, step: number, signal?: AbortSignal): Promise<void> {
+  adam.step(grad);
+  grad.fill(0);
+  if ((step & 15) === 15) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    throwIfAborted(signal);
   }
 }

@@ -15,7 +15,7 @@ import { attentionProbSize, causalAttention, causalAttentionBackward, createRng,
 import type { AttentionBlock, Rng } from '../linalg/index.js';
 import { Adam } from './adam.js';
 import { EarlyStopping } from './early-stopping.js';
-import { applyMask, embeddingCosine, fillDropoutMask, fillNormal, linear, linearBackward, projectTextInit } from './neural-ops.js';
+import { applyMask, embeddingCosine, fillDropoutMask, fillNormal, finishStep, linear, linearBackward, projectTextInit } from './neural-ops.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import { querySequence, sequenceWindows, trainingSequences } from './sequence-data.js';
 import type { SequenceWindow } from './sequence-data.js';
@@ -238,12 +238,7 @@ export class SasRecModel implements Recommender {
           this.ws,
         );
         this.backward(packed, dOut, grad);
-        adam.step(grad);
-        grad.fill(0);
-        if ((s & 15) === 15) {
-          await new Promise<void>((r) => setImmediate(r));
-          throwIfAborted(context.signal);
-        }
+        await finishStep(adam, grad, s, context.signal);
       }
       epochs = epoch;
       context.logger?.log('debug', 'sasrec epoch', { epoch, loss: lossSum / Math.max(steps, 1) });

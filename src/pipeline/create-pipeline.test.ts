@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Encoder } from '../encoders/encoder.js';
 import type { Item } from '../core/types.js';
 import { createEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
@@ -19,33 +18,10 @@ import type { Pipeline } from './create-pipeline.js';
 import { attributeSimilarity } from './item-similarity.js';
 import { intraListSimilarity } from './mmr-diversify.js';
 import { trainEngineRanker } from './train-ranker.js';
+import { bagOfWordsEncoder } from '../encoders/test-support.js';
 
 const DEMO = fileURLToPath(new URL('../../data/demo/ml-latest-small', import.meta.url));
 
-/** Hashed bag of words, 64 dimensions, unit length: texts sharing words are similar. */
-function bagOfWordsEncoder(): Encoder {
-  const dim = 64;
-  return {
-    id: 'test-bow',
-    dim,
-    maxBatch: 256,
-    async encode(texts) {
-      const out = new Float32Array(texts.length * dim);
-      texts.forEach((t, r) => {
-        for (const w of t.toLowerCase().match(/[a-z]{4,}/g) ?? []) {
-          let h = 2166136261;
-          for (let c = 0; c < w.length; c++) h = Math.imul(h ^ w.charCodeAt(c), 16777619);
-          out[r * dim + ((h >>> 0) % dim)] += 1;
-        }
-        let s = 0;
-        for (let d = 0; d < dim; d++) s += out[r * dim + d] ** 2;
-        for (let d = 0; d < dim && s > 0; d++) out[r * dim + d] /= Math.sqrt(s);
-      });
-      return out;
-    },
-    async close() {},
-  };
-}
 
 describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lmrec-pipeline-'));
