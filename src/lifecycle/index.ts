@@ -4,7 +4,9 @@
  * @module
  */
 export { createLifecycle } from './lifecycle.js';
-export type { Lifecycle, LifecycleOptions, ManagedLifecycle } from './lifecycle.js';
+export type { ErasureCompletion, Lifecycle, LifecycleOptions, ManagedLifecycle } from './lifecycle.js';
+export { KEPT_ON_ERASURE, erasuresTainting, isTrainedOnErasedData, purgeErasedVersions } from './erased-versions.js';
+export type { ErasurePurge, ModelVersionRef, PurgeErasedVersionsOptions } from './erased-versions.js';
 export { createTrainer } from './trainer.js';
 export type { StartJobOptions, Trainer, TrainerOptions, TrainJob } from './trainer.js';
 export type { JobError, JobProgress, JobResult, JobState, JobStatus } from './train-job.js';

@@ -3,7 +3,10 @@
  * schedule (on an interval and/or after N new events), hot swap of the served version when a job
  * succeeds, activation of any stored version, rollback, and the list of stored versions. The
  * HTTP server calls {@link Lifecycle}'s methods; every change of the served version is persisted,
- * so a restart serves the same versions.
+ * so a restart serves the same versions. After every activation and every trained version, stored
+ * versions trained on data of deleted users that no longer serve are deleted (`erased-versions.ts`);
+ * {@link ManagedLifecycle.completeErasures} finishes that work at start, e.g. after a crash between a
+ * user deletion and its retraining.
  * @module
  */
 import { ValidationError } from '../core/errors.js';
@@ -15,6 +18,7 @@ import type { FeedbackPolicy } from '../engine/feedback-policy.js';
 import type { ModelParams } from '../models/recommender.js';
 import { isModelKind, MODEL_KINDS } from '../models/registry.js';
 import type { DomainTemplate } from '../text/verbalizer.js';
+import type { ErasurePurge } from './erased-versions.js';
 import { ModelManager } from './model-manager.js';
 import type { ModelVersions } from './model-manager.js';
 import { parseDuration } from './parse-duration.js';
@@ -82,8 +86,20 @@ export interface Lifecycle {
   close(): Promise<void>;
 }
 
+/** What {@link ManagedLifecycle.completeErasures} did. */
+export interface ErasureCompletion extends ErasurePurge {
+  /** Retraining started for models whose serving version was trained on data of a deleted user. */
+  jobs: { model: string; jobId: string }[];
+}
+
 /** {@link Lifecycle} plus what a host process (CLI, tests) uses beyond the HTTP routes. */
 export interface ManagedLifecycle extends Lifecycle {
+  /**
+   * Deletes every stored version trained on data of a deleted user that does not serve, and starts
+   * retraining each model whose serving version is such a version (its purge follows once the new
+   * version serves). Run at start, so a deletion interrupted before its retraining is completed.
+   */
+  completeErasures(signal?: AbortSignal): Promise<ErasureCompletion>;
   /** Resolves with the job's final status, after its version was put into service. */
   wait(jobId: string): Promise<JobStatus | undefined>;
   /** Cancels a queued or running job. */
@@ -133,13 +149,22 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
     onTrained: async (status, signal) => {
       const version = status.result?.version;
       if (version === undefined) return false;
-      if (autoActivate) {
-        await manager.activate(status.model, version, { signal });
-        return true;
+      try {
+        if (autoActivate) {
+          await manager.activate(status.model, version, { signal });
+          return true;
+        }
+        // Not activated: a model without an activated version still serves its latest.
+        await manager.sync({ signal });
+        return engine.servingVersion(status.model) === version;
+      } finally {
+        // Also when activation refused the version (it read the data of a user deleted meanwhile):
+        // then the version itself is among those purged. A failed purge does not fail the job; the
+        // next activation or start purges again.
+        await manager.purgeErased({ names: [status.model], signal }).catch((error: unknown) => {
+          logger.log('error', `deleting ${status.model} versions trained on deleted users failed`, { error: error instanceof Error ? error.message : String(error) });
+        });
       }
-      // Not activated: a model without an activated version still serves its latest.
-      await manager.sync({ signal });
-      return engine.servingVersion(status.model) === version;
     },
   });
 
@@ -192,6 +217,24 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
       return manager.rollback(name);
     },
     versions: () => manager.versions(),
+    async completeErasures(signal) {
+      const purge = await manager.purgeErased(signal === undefined ? {} : { signal });
+      const jobs: { model: string; jobId: string }[] = [];
+      for (const model of new Set(purge.serving.map((s) => s.model))) {
+        if (!isModelKind(model)) continue;
+        try {
+          const job = trainer.start(model, await paramsFor(model, signal), { reason: 'erasure' });
+          jobs.push({ model, jobId: job.id });
+        } catch (error) {
+          // A job already waits for this model with other parameters; it reads the data when it starts.
+          logger.log('warn', `retraining ${model} after a user deletion not started`, { error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      if (purge.purged.length > 0 || jobs.length > 0) {
+        logger.log('info', 'completed erasures of deleted users', { purged: purge.purged.length, retraining: jobs.map((j) => j.model) });
+      }
+      return { ...purge, jobs };
+    },
     warm: (signal) => manager.warm(signal === undefined ? {} : { signal }),
     sync: (signal) => manager.sync(signal === undefined ? {} : { signal }),
     async checkSchedule(signal) {

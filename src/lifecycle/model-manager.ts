@@ -6,12 +6,18 @@
  *
  * Rollback goes to the version that served before the current one in this process; after a
  * restart (when that history is gone) it goes to the newest stored version older than the current.
+ *
+ * A version trained on data of a deleted user (see `erased-versions.ts`) is never put into service:
+ * activation refuses it with `ConflictError`, rollback passes over it. After every change of the
+ * served version the model's tainted versions that no longer serve are purged.
  * @module
  */
-import { NotFoundError, throwIfAborted } from '../core/errors.js';
+import { ConflictError, NotFoundError, throwIfAborted } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { Engine } from '../engine/engine.js';
+import { isTrainedOnErasedData, purgeErasedVersions } from './erased-versions.js';
+import type { ErasurePurge } from './erased-versions.js';
 
 /** One stored version as listed by {@link ModelManager.versions}. */
 export interface ModelVersionInfo {
@@ -50,23 +56,39 @@ export class ModelManager {
   }
 
   /**
-   * Puts `version` of `name` into service and persists the choice. `NotFoundError` when the
-   * version is not stored; nothing changes then.
+   * Puts `version` of `name` into service and persists the choice, then purges the model's versions
+   * trained on data of deleted users. `NotFoundError` when the version is not stored, `ConflictError`
+   * when it was trained on data of a deleted user; nothing changes then.
    */
   async activate(name: string, version: number, options: { signal?: AbortSignal } = {}): Promise<void> {
     await this.exclusive(name, async () => {
-      const previous = await this.current(name, options.signal);
-      await this.swap(name, version, options.signal);
+      const { signal } = options;
+      const stored = (await this.engine.storage.models.versions(name, { signal })).find((v) => v.version === version);
+      if (stored === undefined) throw new NotFoundError(`model "${name}" has no version ${version}`, { details: { model: name, version } });
+      if (isTrainedOnErasedData(stored, await this.engine.storage.erasures.list({ signal }))) {
+        throw new ConflictError(`model "${name}" v${version} was trained on data of a deleted user; it cannot be served again (train a new version)`, {
+          details: { model: name, version, reason: 'trained_on_deleted_user_data' },
+        });
+      }
+      const previous = await this.current(name, signal);
+      await this.swap(name, version, signal);
       if (previous !== undefined && previous !== version) this.pushHistory(name, previous);
+      await this.purgeAfterSwap(name, signal);
     });
   }
 
-  /** Serves the version before the current one again (see the module description) and persists it. */
+  /**
+   * Serves the version before the current one again (see the module description) and persists it,
+   * passing over versions trained on data of deleted users; then purges those that no longer serve.
+   */
   async rollback(name: string, options: { signal?: AbortSignal } = {}): Promise<{ name: string; version: number }> {
     return this.exclusive(name, async () => {
       const { signal } = options;
-      const stored = (await this.engine.storage.models.versions(name, { signal })).map((v) => v.version);
-      if (stored.length === 0) throw new NotFoundError(`model "${name}" has no stored versions`, { details: { model: name } });
+      const versions = await this.engine.storage.models.versions(name, { signal });
+      if (versions.length === 0) throw new NotFoundError(`model "${name}" has no stored versions`, { details: { model: name } });
+      const erasures = await this.engine.storage.erasures.list({ signal });
+      const tainted = new Set(versions.filter((v) => isTrainedOnErasedData(v, erasures)).map((v) => v.version));
+      const stored = versions.map((v) => v.version).filter((v) => !tainted.has(v));
       const current = await this.current(name, signal);
       const history = this.history.get(name) ?? [];
       let target: number | undefined;
@@ -76,11 +98,34 @@ export class ModelManager {
       }
       target ??= stored.find((v) => current === undefined || v < current);
       if (target === undefined) {
-        throw new NotFoundError(`model "${name}" has no version to roll back to (serving v${current ?? '?'}, the oldest stored)`, { details: { model: name, version: current } });
+        const passed = [...tainted].filter((v) => v !== current && (current === undefined || v < current));
+        const why =
+          passed.length > 0
+            ? `older versions (${passed.map((v) => `v${v}`).join(', ')}) were trained on data of a deleted user and are not served again`
+            : `serving v${current ?? '?'}, the oldest stored`;
+        throw new NotFoundError(`model "${name}" has no version to roll back to (${why})`, { details: { model: name, version: current, ...(passed.length > 0 ? { refused: passed } : {}) } });
       }
       await this.swap(name, target, signal);
+      await this.purgeAfterSwap(name, signal);
       return { name, version: target };
     });
+  }
+
+  /**
+   * Deletes the stored versions trained on data of deleted users that do not serve (of every model,
+   * or of `names`), each model under its activation lock; reports them and the tainted versions still
+   * serving (see `purgeErasedVersions`).
+   */
+  async purgeErased(options: { names?: readonly string[]; signal?: AbortSignal } = {}): Promise<ErasurePurge> {
+    const { signal } = options;
+    const names = options.names ?? (await this.engine.storage.models.names({ signal }));
+    const out: ErasurePurge = { purged: [], serving: [] };
+    for (const name of names) {
+      const one = await this.exclusive(name, () => this.purgeLocked(name, signal));
+      out.purged.push(...one.purged);
+      out.serving.push(...one.serving);
+    }
+    return out;
   }
 
   /** Every stored model with its versions and the one that serves. */
@@ -129,6 +174,7 @@ export class ModelManager {
         if (now !== undefined) this.pushHistory(name, now);
         swapped.push({ name, version: wanted });
         this.logger.log('info', `serving ${name} v${wanted} (changed in storage)`);
+        await this.purgeAfterSwap(name, signal);
       });
     }
     return swapped;
@@ -146,6 +192,30 @@ export class ModelManager {
     await this.engine.storage.models.activate(name, version, { signal });
     await this.engine.serveVersion(name, version, { signal });
     this.logger.log('info', `serving ${name} v${version}`);
+  }
+
+  /** {@link ModelManager.purgeErased} for one model whose lock the caller holds. */
+  private async purgeLocked(name: string, signal?: AbortSignal): Promise<ErasurePurge> {
+    const result = await purgeErasedVersions(this.engine, { models: [name], signal });
+    if (result.purged.length > 0) {
+      this.logger.log('info', `deleted ${name} ${result.purged.map((p) => `v${p.version}`).join(', ')}: trained on data of a deleted user`);
+      const gone = new Set(result.purged.map((p) => p.version));
+      const history = this.history.get(name);
+      if (history) this.history.set(name, history.filter((v) => !gone.has(v)));
+    }
+    return result;
+  }
+
+  /**
+   * The purge after a swap that already happened: a failure is logged rather than reported as a
+   * failed activation (the next activation, purge or start deletes those versions).
+   */
+  private async purgeAfterSwap(name: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.purgeLocked(name, signal);
+    } catch (error) {
+      this.logger.log('error', `deleting ${name} versions trained on deleted users failed`, { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   private pushHistory(name: string, version: number): void {

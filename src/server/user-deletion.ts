@@ -1,17 +1,25 @@
 /**
  * Complete deletion of a user (SPEC C22). Rows go at once: the user, their events, their served
- * lists and clicks. Influence takes one more step: a model trained while the user's events were
- * stored still carries them (in item-item statistics, item factors or popularity counts), so every
- * model whose served version was trained on this user is retrained without them, through the
- * plugged-in lifecycle when there is one, else by the server itself in the background. The answer
- * says which models were affected and what was done about each.
+ * lists and clicks; storage logs the erasure (where their events began and when, never who) in the
+ * same transaction. Influence takes two more steps:
  *
- * Until the retrained version is served, the deleted user's own list comes from nothing of theirs
- * (their history is gone, so the engine falls back to popularity), but other users' lists may still
- * reflect the old statistics; `?wait=true` answers only once retraining has finished.
+ * - every stored model version trained while the user's events were stored is deleted at once,
+ *   except the version each model serves (deleting it would serve an older one, also trained on
+ *   the user); rollback and activation refuse such versions;
+ * - every model whose serving version was trained on the user is retrained without them (through
+ *   the plugged-in lifecycle when there is one, else by the server itself in the background); once
+ *   the new version serves, the old one is deleted too.
+ *
+ * The answer says which versions were deleted, which are still stored until their replacement
+ * serves, and what retraining did. The learned ranker is kept (`KEPT_ON_ERASURE`): it holds a few
+ * dozen weights over aggregate features, no per-user parameters. Until the retrained versions
+ * serve, the deleted user's own list comes from nothing of theirs (their history is gone, so the
+ * engine falls back to popularity), but other users' lists may still reflect the old statistics;
+ * `?wait=true` answers only once retraining has finished.
  * @module
  */
-import type { ModelParams, UserDeletion } from '../index.js';
+import { KEPT_ON_ERASURE, isModelKind, purgeErasedVersions } from '../index.js';
+import type { ModelParams, ModelVersionRef, UserDeletion } from '../index.js';
 import type { ServerContext } from './context.js';
 
 /** One model version trained on the deleted user's data. */
@@ -31,15 +39,27 @@ export interface RetrainOutcome {
   error?: string;
 }
 
+/** A stored artefact kept after the deletion by design. */
+export interface KeptModel {
+  model: string;
+  reason: string;
+}
+
 /** The answer of `DELETE /v1/users/:id`. */
 export interface UserDeletionReport {
   userId: string;
   removed: UserDeletion;
   influence: {
-    /** Model versions that were trained on this user's events. */
+    /** Served model versions whose training data named this user. */
     affectedModels: AffectedModel[];
     retraining: RetrainOutcome[];
-    /** Plain statement of what remains and until when. */
+    /** Stored versions trained on this user's (or an earlier deleted user's) data, deleted by this request. */
+    purgedVersions: ModelVersionRef[];
+    /** Such versions still stored because they serve: each is deleted once its retrained replacement serves. */
+    pendingVersions: ModelVersionRef[];
+    /** Stored artefacts kept on purpose, with the reason (the learned ranker). */
+    keptModels: KeptModel[];
+    /** Plain statement of what was done, what remains and until when. */
     note: string;
   };
 }
@@ -67,13 +87,18 @@ async function paramsOf(ctx: ServerContext, model: string): Promise<ModelParams>
   return typeof params === 'object' && params !== null && !Array.isArray(params) ? (params as ModelParams) : {};
 }
 
-/** Retrains `models` one after another on the queue; resolves with one outcome per model. */
+/** Retrains `models` one after another on the queue, serving each new version; resolves with one outcome per model. */
 function retrainInBackground(ctx: ServerContext, models: readonly string[]): Promise<RetrainOutcome[]> {
   const run = ctx.retrainQueue.tail.then(async () => {
     const outcomes: RetrainOutcome[] = [];
     for (const model of models) {
       try {
         const result = await ctx.engine.train(model, await paramsOf(ctx, model));
+        // An activated version would keep serving over the new latest: move the activation along.
+        if ((await ctx.storage.models.active(model)) !== undefined) {
+          await ctx.storage.models.activate(model, result.version);
+          await ctx.engine.serveVersion(model, result.version);
+        }
         outcomes.push({ model, status: 'retrained', version: result.version });
         ctx.logger.log('info', `retrained ${model} v${result.version} after a user deletion`);
       } catch (error) {
@@ -82,18 +107,41 @@ function retrainInBackground(ctx: ServerContext, models: readonly string[]): Pro
         ctx.logger.log('error', `retraining ${model} after a user deletion failed`, { error: message });
       }
     }
+    // The versions these replaced no longer serve: delete them now.
+    try {
+      await purge(ctx);
+    } catch (error) {
+      ctx.logger.log('error', 'deleting replaced model versions after a user deletion failed', { error: error instanceof Error ? error.message : String(error) });
+    }
     return outcomes;
   });
   ctx.retrainQueue.tail = run.catch(() => undefined);
   return run;
 }
 
-/** Deletes the user's rows and starts (or, with `wait`, completes) removing their influence from models. */
+async function purge(ctx: ServerContext, signal?: AbortSignal): Promise<{ purged: ModelVersionRef[]; serving: ModelVersionRef[] }> {
+  const result = await purgeErasedVersions(ctx.engine, signal === undefined ? {} : { signal });
+  if (result.purged.length > 0) {
+    ctx.logger.log('info', 'deleted model versions trained on data of a deleted user', { versions: result.purged.map(label) });
+  }
+  return result;
+}
+
+function label(ref: ModelVersionRef): string {
+  return `${ref.model} v${ref.version}`;
+}
+
+/**
+ * Deletes the user's rows, deletes the stored model versions trained on them that do not serve, and
+ * starts (or, with `wait`, completes) retraining the models whose serving version was trained on them.
+ */
 export async function deleteUser(ctx: ServerContext, userId: string, wait: boolean, signal: AbortSignal): Promise<UserDeletionReport> {
   const affectedModels = await modelsTrainedOn(ctx, userId, signal);
   const removed = await ctx.storage.users.delete(userId, { signal });
   await ctx.onUserDeleted?.(userId);
-  const names = [...new Set(affectedModels.map((m) => m.model))];
+  // Before answering: nothing older than the served versions may hold the user's data any longer.
+  const first = await purge(ctx, signal);
+  const names = [...new Set([...affectedModels.map((m) => m.model), ...first.serving.map((s) => s.model)])].filter(isModelKind);
   let retraining: RetrainOutcome[] = [];
   if (names.length > 0) {
     if (ctx.lifecycle !== undefined) {
@@ -118,19 +166,61 @@ export async function deleteUser(ctx: ServerContext, userId: string, wait: boole
       retraining = names.map((model) => ({ model, status: 'not-retrained' }));
     }
   }
-  return { userId, removed, influence: { affectedModels, retraining, note: noteFor(affectedModels, retraining) } };
+  const purgedVersions = [...first.purged];
+  let pendingVersions = first.serving;
+  if (wait && names.length > 0) {
+    // The lifecycle deletes a replaced version when its successor is activated; this pass catches the rest.
+    const after = await purge(ctx, signal);
+    purgedVersions.push(...after.purged);
+    for (const ref of pendingVersions) {
+      const stored = (await ctx.storage.models.versions(ref.model, { signal })).some((v) => v.version === ref.version);
+      if (!stored && !purgedVersions.some((p) => p.model === ref.model && p.version === ref.version)) purgedVersions.push(ref);
+    }
+    pendingVersions = after.serving;
+  }
+  const keptModels: KeptModel[] = [];
+  const stored = await ctx.storage.models.names({ signal });
+  for (const [model, reason] of Object.entries(KEPT_ON_ERASURE)) if (stored.includes(model)) keptModels.push({ model, reason });
+  return {
+    userId,
+    removed,
+    influence: {
+      affectedModels,
+      retraining,
+      purgedVersions,
+      pendingVersions,
+      keptModels,
+      note: noteFor({ affectedModels, retraining, purgedVersions, pendingVersions, keptModels }),
+    },
+  };
 }
 
-function noteFor(affected: readonly AffectedModel[], retraining: readonly RetrainOutcome[]): string {
-  if (affected.length === 0) return 'All rows of this user were removed; no stored model was trained on their data.';
-  const pending = retraining.filter((r) => r.status !== 'retrained');
-  if (pending.length === 0) {
-    return 'All rows of this user were removed and every model trained on their data was retrained without them; the new versions are served.';
+function noteFor(influence: Omit<UserDeletionReport['influence'], 'note'>): string {
+  const { retraining, purgedVersions, pendingVersions, keptModels } = influence;
+  const parts = ['All rows of this user were removed (user, events, served lists, clicks).'];
+  if (purgedVersions.length === 0 && pendingVersions.length === 0 && retraining.length === 0) {
+    parts.push('No stored model version was trained on their data.');
   }
-  return (
-    'All rows of this user were removed. Models trained before the deletion still hold their past interactions in ' +
-    'item statistics or factors until retrained (' +
-    pending.map((r) => `${r.model}: ${r.status}${r.jobId === undefined ? '' : ` ${r.jobId}`}`).join(', ') +
-    '); their own recommendations no longer use anything of theirs.'
-  );
+  if (purgedVersions.length > 0) {
+    parts.push(`Deleted ${purgedVersions.length} stored model version(s) trained on their data: ${purgedVersions.map(label).join(', ')}.`);
+  }
+  const failed = retraining.filter((r) => r.status === 'failed');
+  if (pendingVersions.length > 0) {
+    const how = retraining
+      .filter((r) => r.status !== 'retrained')
+      .map((r) => `${r.model}: ${r.status}${r.jobId === undefined ? '' : ` ${r.jobId}`}${r.error === undefined ? '' : ` (${r.error})`}`);
+    parts.push(
+      `Still stored and served, because nothing clean replaces them yet: ${pendingVersions.map(label).join(', ')}; ` +
+        `each is deleted as soon as its retrained version serves${how.length > 0 ? ` (${how.join(', ')})` : ''}. ` +
+        'Until then other users\' lists may reflect their past interactions; their own list uses nothing of theirs. ' +
+        'No version trained on their data can be activated or rolled back to.',
+    );
+  } else if (retraining.length > 0 && failed.length === 0) {
+    parts.push('Every model whose served version was trained on their data was retrained without them; the new versions serve and no stored version holds their data.');
+  }
+  if (failed.length > 0 && pendingVersions.length === 0) {
+    parts.push(`Retraining failed for ${failed.map((r) => r.model).join(', ')}: ${failed.map((r) => r.error ?? 'unknown error').join('; ')}.`);
+  }
+  for (const kept of keptModels) parts.push(`Kept: ${kept.model}, because ${kept.reason}.`);
+  return parts.join(' ');
 }

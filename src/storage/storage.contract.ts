@@ -506,6 +506,107 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         await expectValidation(storage.models.activate('als', 0), { field: 'version' });
         expect(await storage.models.active('als')).toBe(1);
       });
+
+      it('delete removes one version and reports whether it was stored', async () => {
+        await storage.models.save('als', { k: 1 }, new Uint8Array([1]));
+        await storage.models.save('als', { k: 2 }, new Uint8Array([2]));
+        await storage.models.save('ease', {}, new Uint8Array([3]));
+        expect(await storage.models.delete('als', 1)).toBe(true);
+        expect(await storage.models.delete('als', 1)).toBe(false);
+        expect(await storage.models.delete('als', 9)).toBe(false);
+        expect(await storage.models.delete('missing', 1)).toBe(false);
+        expect(await storage.models.load('als', 1)).toBeUndefined();
+        expect((await storage.models.versions('als')).map((v) => v.version)).toEqual([2]);
+        expect((await storage.models.load('ease'))?.version).toBe(1);
+        expect(await storage.models.delete('als', 2)).toBe(true);
+        expect(await storage.models.names()).toEqual(['ease']);
+        await expectValidation(storage.models.delete('', 1), { field: 'name' });
+        await expectValidation(storage.models.delete('als', 0), { field: 'version' });
+      });
+
+      it('delete of the activated version clears the activation; other activations stay', async () => {
+        await storage.models.save('als', {}, new Uint8Array([1]));
+        await storage.models.save('als', {}, new Uint8Array([2]));
+        await storage.models.save('ease', {}, new Uint8Array([3]));
+        await storage.models.activate('als', 1);
+        await storage.models.activate('ease', 1);
+        expect(await storage.models.delete('als', 2)).toBe(true);
+        expect(await storage.models.active('als')).toBe(1);
+        expect(await storage.models.delete('als', 1)).toBe(true);
+        expect(await storage.models.active('als')).toBeUndefined();
+        expect(await storage.models.active('ease')).toBe(1);
+      });
+
+      it('never reuses the number of a deleted version, not even the newest', async () => {
+        await storage.models.save('als', {}, new Uint8Array([1]));
+        await storage.models.save('als', {}, new Uint8Array([2]));
+        expect(await storage.models.delete('als', 2)).toBe(true);
+        expect((await storage.models.save('als', {}, new Uint8Array([3]))).version).toBe(3);
+        expect(await storage.models.delete('als', 1)).toBe(true);
+        expect(await storage.models.delete('als', 3)).toBe(true);
+        expect((await storage.models.save('als', {}, new Uint8Array([4]))).version).toBe(4);
+        expect((await storage.models.versions('als')).map((v) => v.version)).toEqual([4]);
+      });
+    });
+
+    describe('erasures', () => {
+      it('deleting a user with events logs their first event seq and the time, and nothing naming them', async () => {
+        expect(await storage.erasures.list()).toEqual([]);
+        expect(await storage.erasures.lastId()).toBe(0);
+        await storage.users.upsert([{ id: 'alice', attributes: { city: 'Köln' } }]);
+        const [bobSeq, aliceFirst, aliceSecond] = await storage.events.append([view('bob', 'i1', T0), view('alice', 'i1', T0 + 1), view('alice', 'i2', T0)]);
+        expect(aliceSecond).toBeGreaterThan(aliceFirst);
+        const before = Date.now();
+        await storage.users.delete('alice');
+        const after = Date.now();
+        const log = await storage.erasures.list();
+        expect(log).toHaveLength(1);
+        const [entry] = log;
+        expect(Object.keys(entry).sort()).toEqual(['at', 'firstSeq', 'id']);
+        expect(entry.firstSeq).toBe(aliceFirst);
+        expect(entry.firstSeq).toBeGreaterThan(bobSeq);
+        expect(entry.at).toBeGreaterThanOrEqual(before);
+        expect(entry.at).toBeLessThanOrEqual(after);
+        expect(JSON.stringify(log)).not.toMatch(/alice|Köln/);
+        expect(await storage.erasures.lastId()).toBe(entry.id);
+      });
+
+      it('logs nothing for a user without events; ids increase and list pages after an id', async () => {
+        await storage.users.upsert([{ id: 'quiet' }]);
+        await storage.users.delete('quiet');
+        await storage.users.delete('never-seen');
+        expect(await storage.erasures.list()).toEqual([]);
+        const seqs = await storage.events.append([view('a', 'i1', T0), view('b', 'i1', T0), view('c', 'i1', T0)]);
+        await storage.users.delete('b');
+        await storage.users.delete('a');
+        await storage.users.delete('c');
+        const log = await storage.erasures.list();
+        expect(log.map((e) => e.firstSeq)).toEqual([seqs[1], seqs[0], seqs[2]]);
+        expect(log[0].id).toBeGreaterThan(0);
+        expect(log[1].id).toBeGreaterThan(log[0].id);
+        expect(log[2].id).toBeGreaterThan(log[1].id);
+        expect(await storage.erasures.list({ afterId: log[0].id })).toEqual(log.slice(1));
+        expect(await storage.erasures.list({ afterId: log[2].id })).toEqual([]);
+        expect(await storage.erasures.lastId()).toBe(log[2].id);
+        await expectValidation(storage.erasures.list({ afterId: -1 }), { field: 'afterId' });
+      });
+
+      it('an impression for an unknown or deleted user is not recorded when only known users are asked for', async () => {
+        const served = (id: string, userId: string): Impression => ({ id, userId, modelVersion: 'ease@1', variant: 'A', itemIds: ['i1'], createdAt: T0 });
+        expect(await storage.impressions.record(served('x1', 'stranger'), { onlyKnownUser: true })).toBe(false);
+        expect(await storage.impressions.get('x1')).toBeUndefined();
+        await storage.users.upsert([{ id: 'registered' }]);
+        await storage.events.append([view('active', 'i1', T0)]);
+        expect(await storage.impressions.record(served('x2', 'registered'), { onlyKnownUser: true })).toBe(true);
+        expect(await storage.impressions.record(served('x3', 'active'), { onlyKnownUser: true })).toBe(true);
+        await storage.users.delete('active');
+        expect(await storage.impressions.record(served('x4', 'active'), { onlyKnownUser: true })).toBe(false);
+        expect(await storage.impressions.get('x4')).toBeUndefined();
+        // Without the option every list is recorded, as before.
+        expect(await storage.impressions.record(served('x5', 'stranger'))).toBe(true);
+        // x3 went with its user.
+        expect((await storage.impressions.stats())[0]).toMatchObject({ impressions: 2 });
+      });
     });
 
     describe('impressions', () => {
@@ -673,6 +774,9 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       ['models.names', (s, o) => s.models.names(o)],
       ['models.activate', (s, o) => s.models.activate('m', 1, o)],
       ['models.active', (s, o) => s.models.active('m', o)],
+      ['models.delete', (s, o) => s.models.delete('m', 1, o)],
+      ['erasures.list', (s, o) => s.erasures.list(o)],
+      ['erasures.lastId', (s, o) => s.erasures.lastId(o)],
       ['impressions.record', (s, o) => s.impressions.record({ id: 'x', userId: 'x', modelVersion: 'm', variant: 'A', itemIds: [], createdAt: T0 }, o)],
       ['impressions.get', (s, o) => s.impressions.get('x', o)],
       ['impressions.click', (s, o) => s.impressions.click('x', 'x', T0, o)],
@@ -749,6 +853,23 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         const [next] = await again.events.append([view('u1', 'item-bare', T0 + 2)]);
         expect(next).toBeGreaterThan(seqs[1]);
         expect((await again.models.save('als', {}, new Uint8Array([1]))).version).toBe(saved.version + 1);
+      });
+
+      it('keeps the erasure log and deleted version numbers across close and reopen', async ({ skip }) => {
+        skip(context.reopen === undefined, `${name} cannot reopen its database (the factory gave no reopen), e.g. in-memory`);
+        const [first] = await storage.events.append([view('gone', 'i1', T0), view('gone', 'i2', T0)]);
+        await storage.users.delete('gone');
+        const log = await storage.erasures.list();
+        await storage.models.save('als', {}, new Uint8Array([1]));
+        await storage.models.save('als', {}, new Uint8Array([2]));
+        await storage.models.activate('als', 2);
+        await storage.models.delete('als', 2);
+
+        const again = await reopen();
+        expect(await again.erasures.list()).toEqual(log);
+        expect(log).toMatchObject([{ firstSeq: first }]);
+        expect(await again.models.active('als')).toBeUndefined();
+        expect((await again.models.save('als', {}, new Uint8Array([3]))).version).toBe(3);
       });
     });
   });

@@ -69,10 +69,22 @@ export interface ImpressionStats {
   clicks: number;
 }
 
+/** Options of {@link ImpressionStore.record}. */
+export interface RecordImpressionOptions extends CallOptions {
+  /**
+   * Record only when storage knows the user (a user row or at least one event), checked in the same
+   * transaction as the write, so a list served to a deleted or never-seen user leaves no row naming them.
+   */
+  onlyKnownUser?: boolean;
+}
+
 /** Served lists and the clicks on them: the feedback loop's record. */
 export interface ImpressionStore {
-  /** Stores one served list; `ConflictError` when its id is taken, `ValidationError` on a malformed record. */
-  record(impression: Impression, options?: CallOptions): Promise<void>;
+  /**
+   * Stores one served list and resolves true; false (nothing written) when `onlyKnownUser` is set and
+   * the user is unknown. `ConflictError` when its id is taken, `ValidationError` on a malformed record.
+   */
+  record(impression: Impression, options?: RecordImpressionOptions): Promise<boolean>;
   /** One impression, or undefined. */
   get(id: string, options?: CallOptions): Promise<Impression | undefined>;
   /**
@@ -125,7 +137,10 @@ export interface UserStore {
   upsert(users: readonly User[], options?: CallOptions): Promise<number>;
   /** One user, or undefined. */
   get(id: string, options?: CallOptions): Promise<User | undefined>;
-  /** Removes the user and every event, impression and click of theirs; reports what was removed. */
+  /**
+   * Removes the user and every event, impression and click of theirs; reports what was removed. When
+   * they had events, the same transaction appends an {@link Erasure} (first seq and time, not the id).
+   */
   delete(id: string, options?: CallOptions): Promise<UserDeletion>;
   /** A page of users ordered by id. */
   list(options?: ListOptions): Promise<User[]>;
@@ -161,6 +176,37 @@ export interface ModelStore {
   activate(name: string, version: number, options?: CallOptions): Promise<void>;
   /** The activated version of `name`; undefined when none was activated (callers then use the latest). */
   active(name: string, options?: CallOptions): Promise<number | undefined>;
+  /**
+   * Removes one stored version; true when a row was removed. When it was the activated version the
+   * activation is cleared (callers then serve the latest). A deleted version's number is never
+   * assigned again by {@link ModelStore.save}.
+   */
+  delete(name: string, version: number, options?: CallOptions): Promise<boolean>;
+}
+
+/**
+ * One user deletion as the erasure log keeps it: where the user's events began in the event log and
+ * when they were removed, never who the user was.
+ */
+export interface Erasure {
+  /** 1, 2, …: increases in commit order across deletions and is never reused. */
+  id: number;
+  /** The smallest event `seq` the user had when deleted. */
+  firstSeq: number;
+  /** When the deletion was committed (ms since epoch). */
+  at: number;
+}
+
+/**
+ * The durable erasure log, written by {@link UserStore.delete} in the same transaction as the rows it
+ * removes (one entry per deleted user who had events). Model versions trained while those events
+ * were stored are found from it and purged, even after a crash between the deletion and the purge.
+ */
+export interface ErasureStore {
+  /** Erasures with `id` greater than `afterId` (default 0), oldest first. */
+  list(options?: CallOptions & { afterId?: number }): Promise<Erasure[]>;
+  /** Highest erasure id, 0 when none: training records it before reading events. */
+  lastId(options?: CallOptions): Promise<number>;
 }
 
 /** A cached vector under its text hash. */
@@ -212,6 +258,8 @@ export interface Storage {
   readonly models: ModelStore;
   readonly embeddings: EmbeddingStore;
   readonly impressions: ImpressionStore;
+  /** The log of user deletions (see {@link ErasureStore}). */
+  readonly erasures: ErasureStore;
   /** Writes items, users and events in one transaction; on any error nothing is written. */
   bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult>;
   /** Releases the connection; further calls fail. */

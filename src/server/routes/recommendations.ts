@@ -1,7 +1,9 @@
 /**
  * Reading routes that serve lists: a user's recommendations, similar items and natural-language
- * queries. Every list served to a user is recorded as an impression (with model version and A/B
- * variant), whose id the client sends back with feedback.
+ * queries. Every list served to a known user (one with a user row or events) is recorded as an
+ * impression (with model version and A/B variant), whose id the client sends back with feedback.
+ * A list for an unknown user is served but not recorded: storage would otherwise gain a row naming
+ * an id it holds nothing else about, such as a user deleted a moment ago.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -24,15 +26,26 @@ function withDefaults(items: readonly RecommendedEntry[]): Required<Pick<Recomme
   return items.map((it) => ({ ...it, reasons: it.reasons ?? [], explanation: it.explanation ?? '' }));
 }
 
-/** Records the served list and returns the response body. */
-async function serve(ctx: ServerContext, userId: string, variant: string, result: RecommendResult, signal: AbortSignal): Promise<Record<string, unknown>> {
+/**
+ * Records the served list when storage knows `userId` (checked atomically with the write) and returns
+ * the response body, with `impressionId` only when the list was recorded. Without a user nothing is recorded.
+ */
+async function serve(ctx: ServerContext, userId: string | undefined, variant: string, result: RecommendResult, signal: AbortSignal): Promise<Record<string, unknown>> {
   const impressionId = randomUUID();
-  await ctx.storage.impressions.record(
-    { id: impressionId, userId, modelVersion: result.modelVersion, variant, itemIds: result.items.map((it) => it.id), createdAt: Date.now() },
-    { signal },
-  );
-  ctx.counters.impressions++;
-  const body: Record<string, unknown> = { impressionId, userId, modelVersion: result.modelVersion, variant, items: withDefaults(result.items) };
+  const recorded =
+    userId !== undefined &&
+    (await ctx.storage.impressions.record(
+      { id: impressionId, userId, modelVersion: result.modelVersion, variant, itemIds: result.items.map((it) => it.id), createdAt: Date.now() },
+      { signal, onlyKnownUser: true },
+    ));
+  if (recorded) ctx.counters.impressions++;
+  const body: Record<string, unknown> = {
+    ...(recorded ? { impressionId } : {}),
+    userId: userId ?? 'anonymous',
+    modelVersion: result.modelVersion,
+    variant,
+    items: withDefaults(result.items),
+  };
   if (result.fallback !== undefined) body.fallback = result.fallback;
   return body;
 }
@@ -47,7 +60,7 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
         tags: ['recommendations'],
         summary: 'Top-k items for a user',
         description:
-          'Filters: `filter.<attribute>=v1,v2` keeps items whose attribute equals (or contains) one of the values. Context: `context.<key>=value`. The list is recorded as an impression; send its `impressionId` with feedback.',
+          'Filters: `filter.<attribute>=v1,v2` keeps items whose attribute equals (or contains) one of the values. Context: `context.<key>=value`. For a known user (a user row or events) the list is recorded as an impression; send its `impressionId` with feedback. For an unknown user nothing is recorded and `impressionId` is absent (post events, or `PUT /v1/users/:id` first).',
         params: idParams,
         querystring: recommendQuery,
         response: { 200: recommendationsResponse },
@@ -124,7 +137,7 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
         items: res.items.map((it) => ({ ...it, reasons: [{ type: 'query', text }], explanation: `Matches "${text}".` })),
       };
       const variant = userId === undefined ? 'anonymous' : ctx.variants.assign(userId).name;
-      return serve(ctx, userId ?? 'anonymous', variant, result, signal);
+      return serve(ctx, userId, variant, result, signal);
     },
   );
 }

@@ -71,9 +71,9 @@ export function registerUserRoutes(app: FastifyInstance, ctx: ServerContext): vo
       config: { scope: 'admin' },
       schema: {
         tags: ['users'],
-        summary: 'Delete a user completely: rows now, model influence by retraining',
+        summary: 'Delete a user completely: rows now, model versions trained on them deleted, served ones retrained',
         description:
-          'Removes the user row, every event, impression and click of the user, and retrains every model whose served version was trained on the user (through the model lifecycle when configured). The answer lists affected models and what was done; `wait=true` answers after retraining.',
+          'Removes the user row, every event, impression and click of the user (storage logs the erasure without the user id), deletes every stored model version trained on the user except the ones serving, and retrains every model whose served version was trained on the user (through the model lifecycle when configured); a replaced version is deleted once its successor serves, and no version trained on the user can be activated or rolled back to. The learned ranker (weights over aggregate features) is kept. The answer lists deleted versions (`purgedVersions`), versions deleted once their replacement serves (`pendingVersions`), retraining outcomes and a note; `wait=true` answers after retraining.',
         params: idParams,
         querystring: deleteUserQuery,
       },

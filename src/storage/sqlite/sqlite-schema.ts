@@ -101,6 +101,26 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'erasure log (user deletions without the user id), model version counters (deleted versions are not renumbered)',
+    sql: `
+      -- One row per deleted user who had events: where their events began and when they went.
+      -- No user id: the log must not keep the identity it records the erasure of.
+      CREATE TABLE IF NOT EXISTS erasures (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        first_seq INTEGER NOT NULL,
+        at        INTEGER NOT NULL
+      );
+      -- Highest version ever assigned per model, so that deleting the newest version never lets a
+      -- later save reuse its number (impressions and metrics name versions).
+      CREATE TABLE IF NOT EXISTS model_counters (
+        name         TEXT PRIMARY KEY NOT NULL,
+        last_version INTEGER NOT NULL
+      );
+      INSERT OR IGNORE INTO model_counters (name, last_version) SELECT name, MAX(version) FROM models GROUP BY name;
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -95,6 +95,20 @@ describe('sqlite storage specifics', () => {
     expect(rows.at(-1)?.version).toBe(SQLITE_SCHEMA_VERSION);
   });
 
+  it('upgrades a version-3 file: deleted versions are not renumbered, the erasure log starts empty', async () => {
+    const before = open();
+    await before.models.save('als', {}, new Uint8Array([1]));
+    await before.models.save('als', {}, new Uint8Array([2]));
+    await before.close();
+    // Back to what a build before migration 4 wrote.
+    const db = raw();
+    db.exec('DROP TABLE erasures; DROP TABLE model_counters; DELETE FROM schema_migrations WHERE version >= 4');
+    const upgraded = open();
+    expect(await upgraded.erasures.list()).toEqual([]);
+    expect(await upgraded.models.delete('als', 2)).toBe(true);
+    expect((await upgraded.models.save('als', {}, new Uint8Array([3]))).version).toBe(3);
+  });
+
   it('refuses a file whose schema is newer than this build', async () => {
     await open().close();
     raw().prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run([999, 'future', 0]);
@@ -176,6 +190,8 @@ describe('sqlite storage specifics', () => {
     expect(await rejection(readonly.items.upsert([{ id: 'b', title: 'B' }]))).toBeInstanceOf(UnsupportedError);
     expect(await rejection(readonly.users.delete('a'))).toBeInstanceOf(UnsupportedError);
     expect(await rejection(readonly.models.save('m', {}, new Uint8Array(1)))).toBeInstanceOf(UnsupportedError);
+    expect(await rejection(readonly.models.delete('m', 1))).toBeInstanceOf(UnsupportedError);
+    expect(await readonly.erasures.list()).toEqual([]);
     expect(await readonly.items.count()).toBe(1);
 
     const missing = join(dir, 'missing.db');

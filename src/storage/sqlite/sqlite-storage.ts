@@ -16,14 +16,15 @@ import type {
   CallOptions,
   CatalogStore,
   EmbeddingStore,
+  ErasureStore,
   EventQuery,
   EventStore,
   Impression,
   ImpressionStats,
   ImpressionStore,
   ListOptions,
-  ModelRecord,
   ModelStore,
+  RecordImpressionOptions,
   Storage,
   StorageCapabilities,
   UserDeletion,
@@ -38,11 +39,13 @@ import {
   validateInteger,
   validateItems,
   validateKey,
-  validateMeta,
   validateUsers,
 } from '../validation.js';
+import type { SqliteCalls } from './sqlite-calls.js';
 import { openSqliteDatabase, toBytes } from './sqlite-driver.js';
 import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-driver.js';
+import { createSqliteErasureStore, recordErasure } from './sqlite-erasure-store.js';
+import { createSqliteModelStore } from './sqlite-model-store.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
 
 /** Options of {@link createSqliteStorage}. */
@@ -102,14 +105,6 @@ interface ImpressionRow {
   created_at: number;
 }
 
-interface ModelRow {
-  name: string;
-  version: number;
-  created_at: number;
-  meta: string;
-  payload?: unknown;
-}
-
 const ITEM_COLUMNS = 'id, title, text, attributes, created_at, available';
 const USER_COLUMNS = 'id, attributes';
 const EVENT_COLUMNS = 'seq, user_id, item_id, type, value, text, ts, context';
@@ -138,10 +133,6 @@ function eventFromRow(row: EventRow): StoredEvent {
   if (row.text !== null) event.text = row.text;
   if (row.context !== null) event.context = JSON.parse(row.context) as Attributes;
   return event;
-}
-
-function modelInfoFromRow(row: ModelRow): Omit<ModelRecord, 'payload'> {
-  return { name: row.name, version: row.version, createdAt: row.created_at, meta: JSON.parse(row.meta) as Record<string, unknown> };
 }
 
 function itemParams(item: Item): SqliteValue[] {
@@ -426,6 +417,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       enter(options?.signal);
       validateKey('id', id);
       return write('users.delete', options?.signal, () => {
+        // First, while their events are still there: the log keeps where they began, not who they were.
+        recordErasure(sql, id, Date.now());
         const events = sql('DELETE FROM events WHERE user_id = ?').run([id]).changes;
         const clicks = sql('DELETE FROM clicks WHERE impression_id IN (SELECT id FROM impressions WHERE user_id = ?)').run([id]).changes;
         const impressionCount = sql('DELETE FROM impressions WHERE user_id = ?').run([id]).changes;
@@ -521,91 +514,22 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     },
   };
 
-  const models: ModelStore = {
-    async save(name, meta, payload, options?: CallOptions) {
-      enter(options?.signal);
-      validateKey('name', name);
-      validateMeta(meta);
-      if (!(payload instanceof Uint8Array)) {
-        throw new ValidationError('payload must be a Uint8Array', { details: { field: 'payload' } });
-      }
-      const metaJson = JSON.stringify(meta);
-      return write('models.save', options?.signal, () => {
-        // Inside the write transaction, so two savers cannot both take the same next version.
-        const { next } = sql('SELECT COALESCE(MAX(version), 0) + 1 AS next FROM models WHERE name = ?').get([name]) as {
-          next: number;
-        };
-        const createdAt = Date.now();
-        sql('INSERT INTO models (name, version, created_at, meta, payload) VALUES (?, ?, ?, ?, ?)').run([
-          name,
-          next,
-          createdAt,
-          metaJson,
-          payload,
-        ]);
-        return { name, version: next, createdAt, meta: JSON.parse(metaJson) as Record<string, unknown>, payload };
-      });
-    },
-    async load(name, version?: number, options?: CallOptions) {
-      enter(options?.signal);
-      validateKey('name', name);
-      if (version !== undefined) validateInteger('version', version, 1, 1);
-      return run('models.load', options?.signal, () => {
-        const row = (
-          version === undefined
-            ? sql('SELECT name, version, created_at, meta, payload FROM models WHERE name = ? ORDER BY version DESC LIMIT 1').get([
-                name,
-              ])
-            : sql('SELECT name, version, created_at, meta, payload FROM models WHERE name = ? AND version = ?').get([name, version])
-        ) as ModelRow | undefined;
-        if (row === undefined) return undefined;
-        return { ...modelInfoFromRow(row), payload: toBytes(row.payload) };
-      });
-    },
-    async versions(name, options?: CallOptions) {
-      enter(options?.signal);
-      validateKey('name', name);
-      return run('models.versions', options?.signal, () =>
-        (sql('SELECT name, version, created_at, meta FROM models WHERE name = ? ORDER BY version DESC').all([name]) as ModelRow[]).map(
-          modelInfoFromRow,
-        ),
-      );
-    },
-    async names(options?: CallOptions) {
-      return run('models.names', options?.signal, () =>
-        (sql('SELECT DISTINCT name FROM models ORDER BY name').all([]) as { name: string }[]).map((row) => row.name),
-      );
-    },
-    async activate(name, version, options?: CallOptions) {
-      enter(options?.signal);
-      validateKey('name', name);
-      validateInteger('version', version, 1, 1);
-      write('models.activate', options?.signal, () => {
-        const exists = sql('SELECT 1 AS one FROM models WHERE name = ? AND version = ?').get([name, version]);
-        if (exists === undefined) {
-          throw new NotFoundError(`model ${name} has no stored version ${version}`, { details: { name, version } });
-        }
-        sql(
-          `INSERT INTO model_active (name, version, activated_at) VALUES (?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET version = excluded.version, activated_at = excluded.activated_at`,
-        ).run([name, version, Date.now()]);
-      });
-    },
-    async active(name, options?: CallOptions) {
-      enter(options?.signal);
-      validateKey('name', name);
-      return run('models.active', options?.signal, () => {
-        const row = sql('SELECT version FROM model_active WHERE name = ?').get([name]) as { version: number } | undefined;
-        return row?.version;
-      });
-    },
-  };
+  const calls: SqliteCalls = { sql, enter, run, write };
+  const models: ModelStore = createSqliteModelStore(calls);
+  const erasures: ErasureStore = createSqliteErasureStore(calls);
 
   const impressions: ImpressionStore = {
-    async record(impression: Impression, options?: CallOptions) {
+    async record(impression: Impression, options?: RecordImpressionOptions) {
       enter(options?.signal);
       validateImpression(impression);
-      write('impressions.record', options?.signal, () => {
+      return write('impressions.record', options?.signal, () => {
+        if (options?.onlyKnownUser === true) {
+          // Checked inside the write transaction: a deletion committed before it leaves no row behind.
+          const known =
+            sql('SELECT 1 AS one FROM users WHERE id = ?').get([impression.userId]) !== undefined ||
+            sql('SELECT 1 AS one FROM events WHERE user_id = ? LIMIT 1').get([impression.userId]) !== undefined;
+          if (!known) return false;
+        }
         const taken = sql('SELECT 1 AS one FROM impressions WHERE id = ?').get([impression.id]);
         if (taken !== undefined) {
           throw new ConflictError(`impression ${impression.id} is already recorded`, { details: { field: 'id', id: impression.id } });
@@ -618,6 +542,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
           JSON.stringify(impression.itemIds),
           impression.createdAt,
         ]);
+        return true;
       });
     },
     async get(id, options?: CallOptions) {
@@ -747,6 +672,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     models,
     embeddings,
     impressions,
+    erasures,
     async bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
       if (typeof batch !== 'object' || batch === null) {
