@@ -10,12 +10,14 @@ export type Props = Record<string, string | number | boolean | undefined | null 
 /** A child of {@link h}: nodes, text, or nothing (skipped). */
 export type Child = Node | string | number | false | null | undefined | readonly Child[];
 
-/** Creates an element with attributes (`on…` keys add listeners) and children. */
+/** Creates an element with attributes (`on…` keys add listeners, `style` is set as CSS text) and children. */
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (value === undefined || value === null || value === false) continue;
     if (typeof value === 'function') el.addEventListener(key.slice(2).toLowerCase(), value);
+    // Through the CSSOM, which the page's Content-Security-Policy allows; a style attribute it refuses.
+    else if (key === 'style') el.style.cssText = String(value);
     else if (value === true) el.setAttribute(key, '');
     else el.setAttribute(key, String(value));
   }

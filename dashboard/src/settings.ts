@@ -1,7 +1,8 @@
 /**
- * Where the engine is and which API key to present. The key comes, in order, from `?key=` in the
- * address (then remembered and removed from the address bar), from this browser's storage, or from a
- * `<meta name="lmrec-api-key">` tag that the server may inject for loopback visitors.
+ * Where the engine is and which API key to present. The key comes from this browser's storage (the
+ * Settings page) or else from a `<meta name="lmrec-api-key">` tag: a session key of least scope
+ * (named in `lmrec-api-key-scope`) that the server writes into the page for a browser on its own
+ * machine. A key is never read from the address: it would end up in history, logs and referrers.
  * @module
  */
 
@@ -15,7 +16,9 @@ export interface Settings {
   /** API key, or empty for none. */
   apiKey: string;
   /** Where the key came from, shown on the settings page. */
-  keySource: 'address' | 'browser' | 'server' | 'none';
+  keySource: 'browser' | 'server' | 'none';
+  /** Scope of the key the server wrote into the page (`read`, `write`), or empty when it wrote none. */
+  serverScope: string;
 }
 
 function readStorage(name: string): string {
@@ -37,24 +40,17 @@ function writeStorage(name: string, value: string): void {
 
 let current: Settings | undefined;
 
-/** Reads the settings once (taking `?key=` out of the address) and returns them. */
+/** Reads the settings once and returns them. */
 export function loadSettings(): Settings {
   if (current) return current;
-  const url = new URL(window.location.href);
-  const fromAddress = url.searchParams.get('key');
-  if (fromAddress !== null) {
-    writeStorage(KEY_STORAGE, fromAddress);
-    url.searchParams.delete('key');
-    window.history.replaceState(null, '', url.toString());
-  }
   const stored = readStorage(KEY_STORAGE);
   const injected = document.querySelector<HTMLMetaElement>('meta[name="lmrec-api-key"]')?.content ?? '';
+  const serverScope = injected === '' ? '' : (document.querySelector<HTMLMetaElement>('meta[name="lmrec-api-key-scope"]')?.content ?? '');
   let apiKey = '';
   let keySource: Settings['keySource'] = 'none';
-  if (fromAddress !== null && fromAddress !== '') [apiKey, keySource] = [fromAddress, 'address'];
-  else if (stored !== '') [apiKey, keySource] = [stored, 'browser'];
+  if (stored !== '') [apiKey, keySource] = [stored, 'browser'];
   else if (injected !== '') [apiKey, keySource] = [injected, 'server'];
-  current = { baseUrl: readStorage(BASE_STORAGE).replace(/\/+$/, ''), apiKey, keySource };
+  current = { baseUrl: readStorage(BASE_STORAGE).replace(/\/+$/, ''), apiKey, keySource, serverScope };
   return current;
 }
 

@@ -35,6 +35,21 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dir, env: { LMREC_ENCODER: 'gpt' } })).toThrow(/LMREC_ENCODER must be/);
   });
 
+  it('reads allowed hosts and the dashboard page scope from file or environment', () => {
+    expect(loadConfig({ cwd: dir, env: {} }).server.allowedHosts).toEqual([]);
+    expect(loadConfig({ cwd: dir, env: {} }).dashboard.pageScope).toBe('read');
+    const file = join(dir, 'hosts.json');
+    writeFileSync(file, JSON.stringify({ server: { allowedHosts: ['rec.example.com', ' ops.example.com '] }, dashboard: { pageScope: 'none' } }));
+    const fromFile = loadConfig({ cwd: dir, file, env: {} });
+    expect(fromFile.server.allowedHosts).toEqual(['rec.example.com', 'ops.example.com']);
+    expect(fromFile.dashboard.pageScope).toBe('none');
+    const fromEnv = loadConfig({ cwd: dir, file, env: { LMREC_ALLOWED_HOSTS: 'a.example, b.example,', LMREC_DASHBOARD_SCOPE: 'write' } });
+    expect(fromEnv.server.allowedHosts).toEqual(['a.example', 'b.example']);
+    expect(fromEnv.dashboard.pageScope).toBe('write');
+    expect(() => loadConfig({ cwd: dir, env: { LMREC_DASHBOARD_SCOPE: 'admin' } })).toThrow(/dashboard\.pageScope/);
+    expect(() => loadConfig({ cwd: dir, env: { LMREC_ALLOWED_HOSTS: 'https://rec.example.com/' } })).toThrow(/server\.allowedHosts/);
+  });
+
   it('redacts secrets', () => {
     const c = loadConfig({
       cwd: dir,

@@ -49,6 +49,16 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** `key:scope,key:scope` (scopes read < write < admin); empty = see `lmrec serve --help`. */
         apiKeys: z.string().default(''),
+        /**
+         * Hostnames (no scheme or port) the server answers in `Host` besides the loopback names: an
+         * array or a comma list. Bound to a loopback interface, other names are refused (DNS
+         * rebinding); bound elsewhere, a non-empty list is enforced and empty accepts any host.
+         */
+        allowedHosts: z
+          .union([z.array(z.string()), z.string()])
+          .transform((value) => (typeof value === 'string' ? value.split(',') : value).map((host) => host.trim()).filter((host) => host !== ''))
+          .pipe(z.array(z.string().regex(/^[^\s/@?#]+$/, 'must be a hostname or IP address without scheme, port or path')))
+          .default([]),
         /** Largest request body in bytes (batch endpoints allow `batchBodyLimit`). */
         bodyLimit: z.number().int().positive().default(1024 * 1024),
         batchBodyLimit: z.number().int().positive().default(16 * 1024 * 1024),
@@ -60,6 +70,17 @@ export const configSchema = z
           })
           .strict()
           .optional(),
+      })
+      .strict()
+      .default({}),
+    /** The web dashboard served by `lmrec serve`. */
+    dashboard: z
+      .object({
+        /**
+         * Scope of the per-process session key written into the page for a browser on this machine
+         * (loopback connection, allowed host, no proxy headers); `none` writes no key.
+         */
+        pageScope: z.enum(['none', 'read', 'write']).default('read'),
       })
       .strict()
       .default({}),
@@ -147,6 +168,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     if (v !== undefined && v !== '') merged[key] = v;
   }
   if (env.LMREC_API_KEYS !== undefined) merged.server = { ...(merged.server as Record<string, unknown> | undefined), apiKeys: env.LMREC_API_KEYS };
+  if (env.LMREC_ALLOWED_HOSTS !== undefined) merged.server = { ...(merged.server as Record<string, unknown> | undefined), allowedHosts: env.LMREC_ALLOWED_HOSTS };
+  if (env.LMREC_DASHBOARD_SCOPE !== undefined && env.LMREC_DASHBOARD_SCOPE !== '') {
+    merged.dashboard = { ...(merged.dashboard as Record<string, unknown> | undefined), pageScope: env.LMREC_DASHBOARD_SCOPE };
+  }
   if (env.LMREC_ENCODER) merged.encoder = encoderFromEnv(env.LMREC_ENCODER, env.LMREC_ENCODER_API_KEY);
   for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) merged[k] = v;
   const parsed = configSchema.safeParse(merged);

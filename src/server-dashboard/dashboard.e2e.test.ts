@@ -17,9 +17,10 @@ import { loadMovieLensLatest } from '../ingest/index.js';
 import { createLifecycle } from '../lifecycle/index.js';
 import type { ManagedLifecycle } from '../lifecycle/index.js';
 import { createPipeline } from '../pipeline/index.js';
-import { createServer } from '../server/index.js';
+import { createServer, generateApiKey } from '../server/index.js';
 import type { RecommendFunction } from '../server/index.js';
 import { DEFAULT_DASHBOARD_DIST, registerDashboard } from './register-dashboard.js';
+import type { DashboardSessionKey } from './register-dashboard.js';
 
 const CHROMIUM = process.env.LMREC_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,6 +28,8 @@ const DEMO = join(ROOT, 'data/demo/ml-latest-small');
 const REPORTS = join(ROOT, 'dashboard/fixtures/reports');
 const SHOTS = join(ROOT, 'var/screenshots');
 const KEY = 'e2e-admin-key';
+/** The page's own key: write, so that the user page can post events; the Models page needs KEY entered in Settings. */
+const SESSION: DashboardSessionKey = { key: generateApiKey(), scope: 'write' };
 const MOVIES = 150;
 
 const haveChromium = existsSync(CHROMIUM);
@@ -54,9 +57,22 @@ async function drawnPixels(page: Page, selector: string): Promise<number> {
   })()`);
 }
 
-/** Waits until a JavaScript expression is true in the page (expressions keep DOM types out of this Node program). */
+/**
+ * Waits until a JavaScript expression is true in the page (expressions keep DOM types out of this Node
+ * program). Polled from here: `waitForFunction` evaluates a string with `new Function` inside the
+ * page, which the page's Content-Security-Policy (no 'unsafe-eval') refuses.
+ */
 async function until(page: Page, expression: string, timeout = 10_000): Promise<void> {
-  await page.waitForFunction(expression, undefined, { timeout });
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const met = await page.evaluate<boolean>(`Boolean(${expression})`).catch((error: unknown) => {
+      if (error instanceof Error && /context was destroyed/i.test(error.message)) return false;
+      throw error;
+    });
+    if (met) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 async function recIds(page: Page): Promise<string[]> {
@@ -73,6 +89,8 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
+  /** Console reports of resources or styles the page's Content-Security-Policy refused. */
+  const cspViolations: string[] = [];
 
   const shot = async (name: string, p: Page = page, fullPage = true): Promise<void> => {
     await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
@@ -111,8 +129,8 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
         })),
       };
     };
-    app = await createServer({ engine, lifecycle, recommend, onEvent: (events) => events.forEach((e) => pipeline.observe(e)), apiKeys: [{ key: KEY, scope: 'admin' }] });
-    await registerDashboard(app, { engine, reportsDirs: [REPORTS], pageKey: KEY, feed: { intervalMs: 200 } });
+    app = await createServer({ engine, lifecycle, recommend, onEvent: (events) => events.forEach((e) => pipeline.observe(e)), apiKeys: [{ key: KEY, scope: 'admin' }, SESSION] });
+    await registerDashboard(app, { engine, reportsDirs: [REPORTS], sessionKey: SESSION, feed: { intervalMs: 200 } });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
@@ -120,6 +138,9 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
     context = await browser.newContext({ viewport: { width: 1366, height: 860 } });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -133,6 +154,9 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
   it('browses the catalogue and opens an item with its statistics and similar items', async () => {
     await page.goto(`${base}/#/catalogue`);
     await page.waitForSelector('table.table tbody tr');
+    // The page carries its session key, never the configured admin key.
+    expect(await page.getAttribute('meta[name="lmrec-api-key"]', 'content')).toBe(SESSION.key);
+    expect(await page.getAttribute('meta[name="lmrec-api-key-scope"]', 'content')).toBe('write');
     expect(await page.locator('table.table tbody tr').count()).toBeGreaterThan(10);
     await shot('01-catalogue');
     await page.goto(`${base}/#/items/260`);
@@ -212,6 +236,17 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
     await page.goto(`${base}/#/models`);
     await page.waitForSelector('.model[data-model="itemknn"]');
     await page.selectOption('select[name="model"]', 'itemknn');
+    // The session key may post events but not change models: the page says which key to enter where.
+    await page.click('form.inline-form button[type="submit"]');
+    await page.waitForSelector('.status .error-box');
+    expect(await page.textContent('.status .error-box')).toMatch(/session key.*enter a key with scope "admin" on the Settings page/);
+    await page.goto(`${base}/#/settings`);
+    await page.fill('input[name="apiKey"]', KEY);
+    await page.click('form button[type="submit"]');
+    await page.waitForSelector('.status .ok');
+    await page.goto(`${base}/#/models`);
+    await page.waitForSelector('.model[data-model="itemknn"]');
+    await page.selectOption('select[name="model"]', 'itemknn');
     await page.click('form.inline-form button[type="submit"]');
     await page.waitForSelector('.status .ok', { timeout: 30_000 });
     await until(page, `document.querySelector('.model[data-model="itemknn"] .badge.ok')?.textContent === 'serving v2'`, 30_000);
@@ -220,6 +255,12 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
     await until(page, `document.querySelector('.model[data-model="itemknn"] .badge.ok')?.textContent === 'serving v1'`, 30_000);
     await page.click('.model[data-model="itemknn"] button:has-text("Roll back")');
     await until(page, `document.querySelector('.model[data-model="itemknn"] .badge.ok')?.textContent === 'serving v2'`, 30_000);
+    // Back to the session key: an empty field forgets the entered key.
+    await page.goto(`${base}/#/settings`);
+    await page.fill('input[name="apiKey"]', '');
+    await page.click('form button[type="submit"]');
+    await page.waitForSelector('.status .ok');
+    expect(await page.evaluate<string | null>(`localStorage.getItem('lmrec.apiKey')`)).toBeNull();
   });
 
   it('collapses the navigation in a narrow window', async () => {
@@ -240,8 +281,10 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
     const emptyDir = join(dir, 'empty');
     mkdirSync(join(emptyDir, 'reports'), { recursive: true });
     const emptyEngine = createEngine(await openStorage(`sqlite://${join(emptyDir, 'empty.db')}`));
-    const emptyApp = await createServer({ engine: emptyEngine, apiKeys: [{ key: KEY, scope: 'admin' }] });
-    await registerDashboard(emptyApp, { engine: emptyEngine, reportsDirs: [join(emptyDir, 'reports')], pageKey: KEY });
+    // The default page scope: read.
+    const readSession: DashboardSessionKey = { key: generateApiKey(), scope: 'read' };
+    const emptyApp = await createServer({ engine: emptyEngine, apiKeys: [{ key: KEY, scope: 'admin' }, readSession] });
+    await registerDashboard(emptyApp, { engine: emptyEngine, reportsDirs: [join(emptyDir, 'reports')], sessionKey: readSession });
     await emptyApp.listen({ port: 0, host: '127.0.0.1' });
     const address = emptyApp.server.address();
     const emptyBase = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
@@ -252,6 +295,9 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
       expect(await p.textContent('.empty')).toContain('No models trained yet');
       expect(await p.isVisible('.empty button:has-text("Train")')).toBe(true);
       await shot('14-empty-models', p, false);
+      await p.click('.empty button:has-text("Train")');
+      await p.waitForSelector('.status .error-box');
+      expect(await p.textContent('.status .error-box')).toMatch(/has scope "read".*enter a key with scope "admin" on the Settings page/);
       await p.goto(`${emptyBase}/#/evaluation`);
       await p.waitForSelector('.empty');
       expect(await p.textContent('.empty')).toContain('lmrec evaluate'.replace('lmrec', 'node dist/cli/main.js'));
@@ -264,6 +310,10 @@ describe.skipIf(!haveChromium)('dashboard in a browser', () => {
       await emptyApp.close();
       await emptyEngine.close();
     }
+  });
+
+  it('loads every page without a Content-Security-Policy violation', () => {
+    expect(cspViolations).toEqual([]);
   });
 
   it('shows a banner with retry when the engine cannot be reached', async () => {

@@ -3,8 +3,8 @@
  * read-only routes on a server made by `createServer`. Explicit re-exports only.
  * @module
  */
-export { DEFAULT_DASHBOARD_DIST, registerDashboard } from './register-dashboard.js';
-export type { DashboardHandle, DashboardOptions } from './register-dashboard.js';
+export { DASHBOARD_CONTENT_SECURITY_POLICY, DEFAULT_DASHBOARD_DIST, pageMayCarryKey, registerDashboard } from './register-dashboard.js';
+export type { DashboardHandle, DashboardOptions, DashboardSessionKey } from './register-dashboard.js';
 export { createEventFeed } from './event-feed.js';
 export type { EventFeed, EventFeedListener, EventFeedOptions } from './event-feed.js';
 export { createEventStatsIndex } from './event-stats-index.js';

@@ -3,6 +3,8 @@
  * adds the read-only routes it needs beyond the core API — a users list, interaction statistics of
  * an item, recent events and a live event stream (Server-Sent Events), and the evaluation reports
  * found on disk. Routes carry `config.scope` like the core routes, so the server's key check applies.
+ * The page never carries a configured key: at most a per-process session key of least scope, and only
+ * for a browser on this machine that asked for the page under an allowed name without a proxy between.
  * @module
  */
 import { existsSync } from 'node:fs';
@@ -13,6 +15,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../index.js';
 import type { Engine, StoredEvent } from '../index.js';
+import { createHostAllowList, isLoopbackAddress } from '../server/index.js';
+import type { HostAllowList, Scope } from '../server/index.js';
 import { createEventFeed } from './event-feed.js';
 import type { EventFeed, EventFeedOptions } from './event-feed.js';
 import { createEventStatsIndex } from './event-stats-index.js';
@@ -28,13 +32,22 @@ export interface DashboardOptions {
   /** The built dashboard (default `dashboard/dist` of this package). */
   distDir?: string;
   /**
-   * A key written into the page for visitors on the loopback interface only, so a local dashboard
-   * works without typing a key. Give it the least scope that suffices (read, or write to post events
-   * from the page); visitors from other addresses must enter a key themselves.
+   * A key written into the page so that a browser on this machine works without typing one. It must
+   * be a per-process key made for the page (`generateApiKey()`, added to the server's keys in memory
+   * only), never a configured key, with the least scope that suffices; see {@link pageMayCarryKey}
+   * for when the page carries it. Everyone else enters a key on the Settings page.
    */
-  pageKey?: string;
+  sessionKey?: DashboardSessionKey;
+  /** Hostnames besides the loopback names under which the page may carry the session key (the server's `allowedHosts`). */
+  allowedHosts?: readonly string[];
   /** Polling of the live event stream. */
   feed?: EventFeedOptions;
+}
+
+/** The dashboard's session key and its scope (written into the page next to the key). */
+export interface DashboardSessionKey {
+  key: string;
+  scope: Scope;
 }
 
 /** What {@link registerDashboard} set up (exposed for tests and shutdown). */
@@ -53,9 +66,49 @@ const HEARTBEAT_MS = 15_000;
 
 const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 512 } }, required: ['id'], additionalProperties: false } as const;
 
-function isLoopback(request: FastifyRequest): boolean {
-  const ip = request.socket.remoteAddress ?? '';
-  return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1';
+/**
+ * The dashboard page's Content-Security-Policy: scripts, styles, fonts and API calls from its own
+ * origin only (no inline script or style: the app sets styles through the CSSOM), images from itself
+ * or `data:` (the icon), no plugins, no framing, no `<base>`, forms to itself. `connect-src 'self'`
+ * means the dashboard served by an engine talks to that engine only: an "engine address" of another
+ * origin in Settings is blocked here (it works where the built app is hosted without this policy,
+ * e.g. the Vite development server).
+ */
+export const DASHBOARD_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/** Headers that only proxies add: their presence means the browser is not on this machine. */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-server', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'via'] as const;
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    const origin = new URL(a).origin;
+    return origin !== 'null' && origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when the page may carry the session key: the connection comes from the loopback interface,
+ * `Host` names this machine or an allowed host, no proxy header is present, `Origin` (when sent) is
+ * the page's own origin and `Sec-Fetch-Site` (when sent) is `none` or `same-origin`. Each condition
+ * closes one way of reading the key from elsewhere: a remote client, a DNS-rebinding page, a reverse
+ * proxy that would hand the key to every visitor, a cross-site request.
+ */
+export function pageMayCarryKey(request: FastifyRequest, hosts: HostAllowList): boolean {
+  if (!isLoopbackAddress(request.socket.remoteAddress)) return false;
+  const host = single(request.headers.host);
+  if (host === undefined || !hosts.allows(host)) return false;
+  if (PROXY_HEADERS.some((name) => request.headers[name] !== undefined)) return false;
+  const origin = single(request.headers.origin);
+  if (origin !== undefined && !sameOrigin(origin, `${request.protocol}://${host}`)) return false;
+  const site = single(request.headers['sec-fetch-site']);
+  return site === undefined || site === 'none' || site === 'same-origin';
 }
 
 function escapeAttribute(value: string): string {
@@ -63,7 +116,7 @@ function escapeAttribute(value: string): string {
 }
 
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lmrec dashboard</title></head>
-<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;line-height:1.5">
+<body>
 <h1>The dashboard is not built</h1><p>Build it once with <code>npm run build:dashboard</code>, then reload this page.
 The API is available under <a href="/openapi.json"><code>/v1</code></a>.</p></body></html>`;
 
@@ -81,6 +134,9 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
   const feed = createEventFeed(storage, options.feed);
   const reports = createReportDirectory(options.reportsDirs ?? ['var/reports']);
   const streams = new Set<() => void>();
+  // Always restricted to loopback names and the listed hosts, whatever interface the server binds.
+  const pageHosts = createHostAllowList({ allowedHosts: options.allowedHosts ?? [], loopbackOnly: true });
+  const session = options.sessionKey !== undefined && options.sessionKey.key !== '' ? options.sessionKey : undefined;
 
   app.addHook('preClose', async () => {
     for (const end of [...streams]) end();
@@ -206,6 +262,8 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
       const after = request.query.after !== undefined ? Number(request.query.after) : Number.isInteger(resume) && resume >= 0 && header !== undefined ? resume : undefined;
       reply.hijack();
       const res = reply.raw;
+      // A hijacked reply sends only what is written here: keep the security headers set so far.
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
       res.write(`retry: 2000\n: connected\n\n`);
       const unsubscribe = await feed.subscribe((events) => {
@@ -244,11 +302,13 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
     await app.register(fastifyStatic, { root: join(distDir, 'assets'), prefix: '/assets/', wildcard: false, index: false, maxAge: '1y', immutable: true, decorateReply: false });
   }
   app.get('/', { schema: { hide: true } }, async (request, reply) => {
-    void reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8');
+    // no-store: a page that may carry a key is kept by no cache.
+    void reply.header('cache-control', 'no-store').header('content-security-policy', DASHBOARD_CONTENT_SECURITY_POLICY).type('text/html; charset=utf-8');
     if (!existsSync(indexFile)) return NOT_BUILT;
     let html = await readFile(indexFile, 'utf8');
-    if (options.pageKey !== undefined && options.pageKey !== '' && isLoopback(request)) {
-      html = html.replace('</head>', `<meta name="lmrec-api-key" content="${escapeAttribute(options.pageKey)}"></head>`);
+    if (session !== undefined && pageMayCarryKey(request, pageHosts)) {
+      const meta = `<meta name="lmrec-api-key" content="${escapeAttribute(session.key)}"><meta name="lmrec-api-key-scope" content="${session.scope}">`;
+      html = html.replace('</head>', `${meta}</head>`);
     }
     return html;
   });

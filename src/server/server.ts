@@ -17,6 +17,7 @@ import { coerceQuery } from './coerce-query.js';
 import type { QuerySchema } from './coerce-query.js';
 import type { EventHook, RecommendFunction, ServerContext, ServerLifecycle, ItemDeletedHook, ItemsHook, TrendingProvider, UserDeletedHook } from './context.js';
 import { engineRecommend } from './engine-recommend.js';
+import { createHostAllowList, isLoopbackHostname } from './host-allow-list.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
 import { createRequestMetrics } from './metrics.js';
 import { registerEventRoutes } from './routes/events.js';
@@ -63,6 +64,16 @@ export interface ServerOptions {
   apiKeys: readonly ApiKey[];
   /** Let requests without a key through as admin (for development on loopback only). */
   openAccess?: boolean;
+  /**
+   * Hostnames (no port) answered besides the loopback names. A non-empty list refuses every other
+   * `Host` with 403 `host_not_allowed`; empty accepts any host unless `loopbackHostsOnly` is set.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Answer only loopback names and `allowedHosts` in `Host` (against DNS rebinding). `startServer`
+   * sets it when binding a loopback interface; default false.
+   */
+  loopbackHostsOnly?: boolean;
   /** Largest request body in bytes (default 1 MiB); larger bodies get 413. */
   bodyLimit?: number;
   /** Largest body of batch endpoints (default 16 MiB). */
@@ -78,6 +89,17 @@ export interface ServerOptions {
 function safeReviver(key: string, value: unknown): unknown {
   return key === '__proto__' ? undefined : value;
 }
+
+/**
+ * Headers on every response: no MIME sniffing, no referrer, no framing, and a policy under which an
+ * API answer opened as a document loads nothing. The dashboard page replaces the policy with its own.
+ */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+});
 
 function routeKey(request: FastifyRequest): string {
   const url = request.routeOptions.url;
@@ -95,6 +117,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const batchBodyLimit = Math.max(bodyLimit, options.batchBodyLimit ?? DEFAULT_BATCH_BODY_LIMIT);
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1) throw new ValidationError('bodyLimit must be a positive integer', { details: { field: 'bodyLimit' } });
+  const hosts = createHostAllowList({ allowedHosts: options.allowedHosts ?? [], loopbackOnly: options.loopbackHostsOnly ?? false });
   const ctx: ServerContext = {
     engine: options.engine,
     storage: options.engine.storage,
@@ -124,6 +147,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     // mistake); query strings are converted by `coerceQuery` before validation instead.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
+  });
+
+  // First of all hooks, so that refused hosts reach no route (nor /v1/health) and every answer,
+  // errors included, carries the security headers.
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    void reply.headers(SECURITY_HEADERS);
+    if (!hosts.allows(request.headers.host)) {
+      throw new HttpError(403, 'host_not_allowed', hosts.refusal(request.headers.host), { host: request.headers.host ?? null, allowedHosts: hosts.allowedHosts });
+    }
   });
 
   app.removeContentTypeParser(['application/json']);
@@ -230,14 +262,14 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 export interface StartServerOptions extends ServerOptions {
   /** Port (0 = any free port). */
   port: number;
-  /** Interface to bind (default 127.0.0.1). */
+  /** Interface to bind (default 127.0.0.1); a loopback interface turns `loopbackHostsOnly` on unless it is given. */
   host?: string;
 }
 
 /** Builds the server and starts listening; resolves with the app and its base URL. */
 export async function startServer(options: StartServerOptions): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await createServer(options);
   const host = options.host ?? '127.0.0.1';
+  const app = await createServer({ ...options, loopbackHostsOnly: options.loopbackHostsOnly ?? isLoopbackHostname(host) });
   await app.listen({ port: options.port, host });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;

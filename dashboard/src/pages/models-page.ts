@@ -6,6 +6,7 @@
 import { api } from '../api.js';
 import { ApiError, errorMessage } from '../api-error.js';
 import { emptyState, errorBox, fmt, formatTime, h, loading, replace } from '../dom.js';
+import { href } from '../router.js';
 import type { RouteContext } from '../router.js';
 import type { JobStatus, ModelInfo, ModelVersion } from '../types.js';
 
@@ -179,7 +180,7 @@ export async function renderModels(root: HTMLElement, ctx: RouteContext): Promis
     void train(kind.value);
   });
   root.append(
-    h('div', { class: 'page-head' }, h('h2', {}, 'Models'), h('p', { class: 'muted' }, 'Versions, training, hot swap and rollback. Changing models needs an admin key.')),
+    h('div', { class: 'page-head' }, h('h2', {}, 'Models'), h('p', { class: 'muted' }, 'Versions, training, hot swap and rollback. Training, activating and rolling back need an admin key: enter one on the ', h('a', { href: href('/settings') }, 'Settings'), ' page.')),
     h('section', { class: 'card' }, h('h3', {}, 'Train'), trainForm, status, jobsSlot),
     listSlot,
   );

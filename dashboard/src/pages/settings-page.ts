@@ -7,7 +7,7 @@ import { errorMessage } from '../api-error.js';
 import { h, replace } from '../dom.js';
 import { engineLabel, loadSettings, saveSettings } from '../settings.js';
 
-const SOURCES = { address: 'from the address (?key=)', browser: 'saved in this browser', server: 'provided by the server for this computer', none: 'none' } as const;
+const SOURCES = { browser: 'saved in this browser', server: 'a session key the server provided for this computer', none: 'none' } as const;
 
 /** Renders the settings page. */
 export function renderSettings(root: HTMLElement): void {
@@ -18,8 +18,24 @@ export function renderSettings(root: HTMLElement): void {
   const form = h(
     'form',
     { class: 'stack' },
-    h('label', {}, 'Engine address', base, h('span', { class: 'muted small' }, 'Leave empty when the dashboard is served by the engine itself.')),
-    h('label', {}, 'API key', key, h('span', { class: 'muted small' }, `Current key: ${SOURCES[s.keySource]}. Reading needs a read key, posting events a write key, changing models an admin key.`)),
+    h(
+      'label',
+      {},
+      'Engine address',
+      base,
+      h('span', { class: 'muted small' }, 'Leave empty when the dashboard is served by the engine itself: that page may talk to its own engine only.'),
+    ),
+    h(
+      'label',
+      {},
+      'API key',
+      key,
+      h(
+        'span',
+        { class: 'muted small' },
+        `Current key: ${SOURCES[s.keySource]}${s.keySource === 'server' && s.serverScope !== '' ? ` (scope ${s.serverScope})` : ''}. Reading needs a read key, posting events a write key, changing models an admin key; enter such a key here (it is kept in this browser) and clear the field to go back to the session key.`,
+      ),
+    ),
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'btn primary' }, 'Save and test')),
     result,
   );

@@ -10,6 +10,7 @@ import { emptyState, errorBox, formatTime, h, loading, replace } from '../dom.js
 import { ranksOf, recList } from '../rec-list.js';
 import { href } from '../router.js';
 import type { RouteContext } from '../router.js';
+import { loadSettings } from '../settings.js';
 import type { RecommendationList, RecommendedItem, StoredEvent } from '../types.js';
 
 /** Timeline markers, from characters every common font has. */
@@ -127,13 +128,18 @@ export async function renderUser(root: HTMLElement, ctx: RouteContext): Promise<
     window.location.hash = `#/users/${encodeURIComponent(userId)}${modelSelect.value === '' ? '' : `?model=${encodeURIComponent(modelSelect.value)}`}`;
   });
 
+  const settings = loadSettings();
+  const readOnly =
+    settings.keySource === 'server' && settings.serverScope === 'read'
+      ? h('p', { class: 'muted small' }, "Liking, disliking and adding events need a key with scope write; this page's session key only reads. Enter a write key on the ", h('a', { href: href('/settings') }, 'Settings'), ' page.')
+      : null;
   root.append(
     h('div', { class: 'page-head' }, h('p', { class: 'crumbs' }, h('a', { href: href('/users') }, 'Users'), ` / ${userId}`), h('h2', {}, `User ${userId} `, headCount)),
     h(
       'div',
       { class: 'grid-2 wide-left' },
       h('section', { class: 'card', id: 'recommendations' }, h('div', { class: 'card-head' }, h('h3', {}, 'Recommendations'), modelSelect), status, recSlot, recMeta),
-      h('section', { class: 'card' }, h('h3', {}, 'History'), h('p', { class: 'muted small' }, 'Add an event (the list above re-ranks at once):'), addForm, timeline),
+      h('section', { class: 'card' }, h('h3', {}, 'History'), readOnly, h('p', { class: 'muted small' }, 'Add an event (the list above re-ranks at once):'), addForm, timeline),
     ),
   );
 
