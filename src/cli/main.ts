@@ -15,6 +15,7 @@ import {
   ITEM_COLD_START,
   TEXT_MODEL_KINDS,
   createEncoder,
+  createServingEncoder,
   loadDataset,
   renderColdStartMarkdown,
   runColdStartProtocol,
@@ -41,11 +42,10 @@ import {
 } from '../index.js';
 import type { Config, Engine, TrainResult, ImportSource, ItemVectorSource, MarkdownOptions, ModelParams, ModelRun, ProtocolConfig } from '../index.js';
 import { createProgressDisplay, progressWanted } from './progress.js';
-import { generateApiKey, parseApiKeys, startService } from '../server/index.js';
-import type { ApiKey, Scope } from '../server/index.js';
+import { generateApiKey, isLoopbackHostname, parseApiKeys, startService } from '../server/index.js';
+import type { ApiKey } from '../server/index.js';
 import { DEFAULT_DASHBOARD_DIST, registerDashboard } from '../server-dashboard/index.js';
-
-const SCOPE_RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
+import type { DashboardSessionKey } from '../server-dashboard/index.js';
 
 interface GlobalOptions {
   config?: string;
@@ -76,11 +76,17 @@ function config(): Config {
   });
 }
 
-async function withEngine<T>(fn: (engine: Engine, cfg: Config) => Promise<T>): Promise<T> {
+/**
+ * Opens storage and the engine for one command. `serving` runs a local encoder in a worker thread
+ * (`createServingEncoder`), so a server never encodes on the thread that answers requests.
+ */
+async function withEngine<T>(fn: (engine: Engine, cfg: Config) => Promise<T>, options: { serving?: boolean } = {}): Promise<T> {
   const cfg = config();
   const logger = createLevelLogger(cfg.logLevel, (line) => process.stderr.write(line + '\n'));
   const storage = await openStorage(cfg.storageUrl);
-  const encoder = await createEncoder(cfg.encoder, { logger });
+  // LMREC_ENCODER_THREAD=main keeps a served encoder on the request thread: for comparison benchmarks only.
+  const inWorker = options.serving === true && process.env.LMREC_ENCODER_THREAD !== 'main';
+  const encoder = inWorker ? await createServingEncoder(cfg.encoder, { logger }) : await createEncoder(cfg.encoder, { logger });
   const recency = cfg.recency.halfLife === undefined ? undefined : { halfLifeMs: parseDuration(cfg.recency.halfLife, 'recency.halfLife') };
   const engine = createEngine(storage, {
     logger,
@@ -88,6 +94,7 @@ async function withEngine<T>(fn: (engine: Engine, cfg: Config) => Promise<T>): P
     defaultModel: cfg.defaultModel,
     feedback: { ...DEFAULT_FEEDBACK_POLICY, positiveRating: cfg.feedback.positiveRating },
     ...(recency === undefined ? {} : { recency }),
+    ...(options.serving ? { historyText: 'background' as const } : {}),
   });
   try {
     return await fn(engine, cfg);
@@ -488,26 +495,31 @@ program
 /** Where `serve` keeps the admin key it generates when none is configured. */
 const GENERATED_KEY_FILE = 'var/lmrec-api-key';
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
-
-/** Configured keys; with none, the key generated on first start (kept in var/, mode 0600). */
+/**
+ * Configured keys; with none, the key generated on first start (kept in var/, mode 0600). The key
+ * itself is never printed (terminals and service logs keep what they show): only where it is.
+ */
 function serverKeys(spec: string, say: (line: string) => void): ApiKey[] {
   const configured = parseApiKeys(spec);
   if (configured.length > 0) return configured;
   const file = resolve(GENERATED_KEY_FILE);
-  if (existsSync(file)) return parseApiKeys(readFileSync(file, 'utf8').trim());
+  const howToRead = `show it with: cat ${GENERATED_KEY_FILE} (the key is the part before ":admin")`;
+  if (existsSync(file)) {
+    say(`no API keys configured: using the admin key in ${file}; ${howToRead}`);
+    return parseApiKeys(readFileSync(file, 'utf8').trim());
+  }
   const key = generateApiKey();
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${key}:admin\n`, { mode: 0o600 });
-  say(`no API keys configured (LMREC_API_KEYS or server.apiKeys): generated an admin key, stored in ${file}:\n  ${key}`);
+  say(`no API keys configured (LMREC_API_KEYS or server.apiKeys): generated an admin key into ${file} (readable by this user only); ${howToRead}`);
   return [{ key, scope: 'admin' }];
 }
 
 program
   .command('serve')
-  .description('run the HTTP API (keys from LMREC_API_KEYS="key1:admin,key2:read" or server.apiKeys; none configured: an admin key is generated into var/lmrec-api-key on first start)')
+  .description(
+    'run the HTTP API (keys from LMREC_API_KEYS="key1:admin,key2:read" or server.apiKeys; none configured: an admin key is generated into var/lmrec-api-key on first start; Host names other than loopback ones need server.allowedHosts / LMREC_ALLOWED_HOSTS)',
+  )
   .option('-p, --port <n>', 'port (0 = any free port; default config server.port, 8080)', intArg('--port', 0))
   .option('-H, --host <host>', 'interface to bind (default config server.host, 127.0.0.1)')
   .option('--open', 'accept requests without a key (allowed on a loopback host only)')
@@ -521,9 +533,16 @@ program
       const say = (line: string): void => void process.stderr.write(line + '\n');
       const logger = createLevelLogger(cfg.logLevel, say);
       const host = opts.host ?? cfg.server.host;
-      if (opts.open && !isLoopback(host)) throw new InvalidArgumentError(`--open is refused on ${host}: open access is for a loopback host only`);
+      if (opts.open && !isLoopbackHostname(host)) throw new InvalidArgumentError(`--open is refused on ${host}: open access is for a loopback host only`);
       const apiKeys = opts.open ? parseApiKeys(cfg.server.apiKeys) : serverKeys(cfg.server.apiKeys, say);
       if (opts.open) say(`warning: open access on ${host}: requests without a key are served with admin rights`);
+      const dashboard = opts.dashboard && existsSync(join(DEFAULT_DASHBOARD_DIST, 'index.html'));
+      if (opts.dashboard && !dashboard) say(`dashboard not built (${DEFAULT_DASHBOARD_DIST} missing): run npm run build:dashboard`);
+      // The page never carries a configured key: a key of its own, made for this process, held in
+      // memory only (never written or printed), with the configured least scope. Open access needs
+      // none (a key would only lower what the page may do).
+      const pageScope = cfg.dashboard.pageScope;
+      const sessionKey: DashboardSessionKey | undefined = dashboard && !opts.open && pageScope !== 'none' ? { key: generateApiKey(), scope: pageScope } : undefined;
       const progress = createProgressDisplay(progressWanted(json));
       const service = await startService({
         engine,
@@ -540,21 +559,17 @@ program
           say(line);
         },
         register: async (app) => {
-          if (!opts.dashboard) return;
-          if (!existsSync(join(DEFAULT_DASHBOARD_DIST, 'index.html'))) {
-            say(`dashboard not built (${DEFAULT_DASHBOARD_DIST} missing): run npm run build:dashboard`);
-            return;
-          }
-          // Visitors on this machine get the strongest configured key written into the page; others enter one.
-          const pageKey = isLoopback(host) ? [...apiKeys].sort((a, b) => SCOPE_RANK[b.scope] - SCOPE_RANK[a.scope])[0]?.key : undefined;
+          if (!dashboard) return;
           await registerDashboard(app, {
             engine,
             reportsDirs: [resolve('var/reports'), fileURLToPath(new URL('../../dashboard/fixtures/reports', import.meta.url))],
-            ...(pageKey === undefined ? {} : { pageKey }),
+            allowedHosts: cfg.server.allowedHosts,
+            ...(sessionKey === undefined ? {} : { sessionKey }),
           });
         },
-        apiKeys,
+        apiKeys: sessionKey === undefined ? apiKeys : [...apiKeys, sessionKey],
         openAccess: Boolean(opts.open),
+        allowedHosts: cfg.server.allowedHosts,
         host,
         port: opts.port ?? cfg.server.port,
         bodyLimit: cfg.server.bodyLimit,
@@ -567,7 +582,14 @@ program
       if (json) process.stdout.write(JSON.stringify({ url, storage: engine.storage.url, keys: apiKeys.length, openAccess: Boolean(opts.open) }) + '\n');
       else {
         process.stdout.write(`lmrec listening on ${url} (storage ${engine.storage.url}; OpenAPI at ${url}/openapi.json)\n`);
-        if (opts.dashboard) process.stdout.write(`dashboard: ${url}/\n`);
+        if (dashboard) {
+          const access = sessionKey
+            ? ` (a browser on this machine gets a ${sessionKey.scope} session key; for more, enter a key on the Settings page)`
+            : opts.open
+              ? ''
+              : ' (enter an API key on the Settings page)';
+          process.stdout.write(`dashboard: ${url}/${access}\n`);
+        }
       }
       await new Promise<void>((done) => {
         const stop = (): void => {
@@ -580,7 +602,7 @@ program
       });
       say('shutting down …');
       await service.close();
-    });
+    }, { serving: true });
   });
 
 try {

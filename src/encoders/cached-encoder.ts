@@ -85,7 +85,7 @@ export function createCachedEncoder(inner: Encoder, store: EmbeddingStore, optio
       await inner.load?.(loadOptions);
     },
     async encode(texts: readonly string[], encodeOptions: EncodeOptions = {}): Promise<Float32Array> {
-      const { signal, onProgress } = encodeOptions;
+      const { signal, onProgress, priority } = encodeOptions;
       const total = texts.length;
       throwIfAborted(signal);
       const hashes = texts.map((text, i) => {
@@ -123,7 +123,7 @@ export function createCachedEncoder(inner: Encoder, store: EmbeddingStore, optio
         throwIfAborted(signal);
         const chunk = missing.slice(start, start + writeBatch);
         const chunkTexts = chunk.map((hash) => texts[(positionsOf.get(hash) as number[])[0]]);
-        const matrix = await inner.encode(chunkTexts, { ...(signal === undefined ? {} : { signal }) });
+        const matrix = await inner.encode(chunkTexts, { ...(signal === undefined ? {} : { signal }), ...(priority === undefined ? {} : { priority }) });
         const rowDim = matrix.length / chunk.length;
         if (!Number.isInteger(rowDim) || rowDim === 0 || (dim !== 0 && rowDim !== dim)) {
           throw new BackendError(`encoder ${inner.id} returned ${matrix.length} values for ${chunk.length} texts (expected dimension ${dim || 'unknown'})`);

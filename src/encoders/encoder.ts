@@ -11,7 +11,15 @@ export interface EncodeOptions {
   signal?: AbortSignal;
   /** Progress in texts encoded so far of the total. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Scheduling hint for encoders that queue work (the worker encoder): `interactive` (default)
+   * work, such as a query a request waits for, goes ahead of `background` work such as new items.
+   */
+  priority?: EncodePriority;
 }
+
+/** See {@link EncodeOptions.priority}. */
+export type EncodePriority = 'interactive' | 'background';
 
 /** A text encoder. */
 export interface Encoder {

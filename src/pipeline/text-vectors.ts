@@ -14,17 +14,35 @@ import { SemanticModel } from '../models/semantic.js';
 /** See the module description. */
 export class TextVectors {
   private readonly byId = new Map<string, Float32Array>();
+  /** Latest put of each item still being encoded: an older, slower put never overwrites a newer text. */
+  private readonly latestPut = new Map<string, number>();
+  private puts = 0;
 
   constructor(private readonly engine: Engine) {}
 
-  /** Encodes (or re-encodes, after a text change) the given items now. */
+  /**
+   * Encodes (or re-encodes, after a text change) the given items as background work (a worker
+   * encoder serves interactive calls first); resolves once their vectors are in memory.
+   */
   async put(items: readonly Item[], signal?: AbortSignal): Promise<void> {
     if (items.length === 0) return;
-    const source = await this.engine.encodeItems(items, new Map(), { signal });
-    for (const item of items) {
-      const v = source.vectorOf(item.id);
-      if (v) this.byId.set(item.id, unit(v));
+    const put = ++this.puts;
+    for (const item of items) this.latestPut.set(item.id, put);
+    try {
+      const source = await this.engine.encodeItems(items, new Map(), { signal, priority: 'background' });
+      for (const item of items) {
+        if (this.latestPut.get(item.id) !== put) continue;
+        const v = source.vectorOf(item.id);
+        if (v) this.byId.set(item.id, unit(v));
+      }
+    } finally {
+      for (const item of items) if (this.latestPut.get(item.id) === put) this.latestPut.delete(item.id);
     }
+  }
+
+  /** Items whose text is waiting to be encoded. */
+  get pending(): number {
+    return this.latestPut.size;
   }
 
   /** Vectors of `ids` that are known (from items put here, else the served `semantic` model); never encodes. */

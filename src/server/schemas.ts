@@ -12,17 +12,23 @@ export const MAX_EVENT_BATCH = 10_000;
 /** Most items or users in one batch upsert. */
 export const MAX_UPSERT_BATCH = 10_000;
 
-const id = { type: 'string', minLength: 1, maxLength: 512 } as const;
-const attributes = { type: 'object', additionalProperties: true, description: 'any JSON object (genres, brand, price, tags, …)' } as const;
-const timestamp = { type: 'integer', minimum: 0, description: 'ms since the Unix epoch' } as const;
+/** Latest timestamp accepted (2100-01-01T00:00:00Z): a year-9999 event is a client bug, not data. */
+export const MAX_TIMESTAMP_MS = 4_102_444_800_000;
+/** Longest item text accepted over HTTP (stored whole; encoders read its first 2,000 characters). */
+export const MAX_ITEM_TEXT = 100_000;
+
+const id = { type: 'string', minLength: 1, maxLength: 512, pattern: '^[^\\u0000-\\u001f\\u007f]+$', description: 'up to 512 characters, no control characters' } as const;
+const attributes = { type: 'object', additionalProperties: true, maxProperties: 256, description: 'any JSON object (genres, brand, price, tags, …), at most 256 keys' } as const;
+const timestamp = { type: 'integer', minimum: 0, maximum: MAX_TIMESTAMP_MS, description: 'ms since the Unix epoch (until 2100)' } as const;
+const eventValue = { type: 'number', minimum: -1e6, maximum: 1e6, description: 'rating value (required for `rating` events) or weight' } as const;
 
 /** An item as clients send it (the id may come from the path). */
 export const itemBody = {
   type: 'object',
   properties: {
     id,
-    title: { type: 'string', minLength: 1 },
-    text: { type: 'string' },
+    title: { type: 'string', minLength: 1, maxLength: 2_000 },
+    text: { type: 'string', maxLength: MAX_ITEM_TEXT },
     attributes,
     createdAt: timestamp,
     available: { type: 'boolean' },
@@ -48,7 +54,7 @@ export const eventSchema = {
     userId: id,
     itemId: id,
     type: { type: 'string', enum: [...EVENT_TYPES] },
-    value: { type: 'number' },
+    value: eventValue,
     text: { type: 'string', maxLength: 20_000 },
     timestamp: { ...timestamp, description: 'ms since the Unix epoch; default: when the server receives it' },
     context: attributes,
@@ -143,7 +149,7 @@ export const feedbackBody = {
     impressionId: id,
     itemId: id,
     type: { type: 'string', enum: [...FEEDBACK_TYPES] },
-    value: { type: 'number' },
+    value: eventValue,
     timestamp,
   },
   required: ['impressionId', 'itemId', 'type'],
@@ -190,14 +196,15 @@ export const recommendedItemSchema = {
 export const recommendationsResponse = {
   type: 'object',
   properties: {
-    impressionId: { type: 'string' },
+    impressionId: { type: 'string', description: 'id of the recorded list, for feedback; absent when the user is unknown to storage (nothing recorded)' },
     userId: { type: 'string' },
     modelVersion: { type: 'string' },
     variant: { type: 'string' },
     fallback: { type: 'string' },
     items: { type: 'array', items: recommendedItemSchema },
   },
-  required: ['impressionId', 'modelVersion', 'variant', 'items'],
+  // No impressionId when the list was not recorded (a user storage does not know).
+  required: ['modelVersion', 'variant', 'items'],
 } as const;
 
 /** The error body. */

@@ -2,7 +2,8 @@
  * The whole service in one call: a model lifecycle (training in worker threads, hot swap,
  * rollback, schedule), the request pipeline with its learned ranker, and the HTTP server wired to
  * both. With `demo`, an empty store first receives the bundled MovieLens demo and default models
- * (trained in workers, progress reported); later starts reuse what is stored.
+ * (trained in workers, progress reported); later starts reuse what is stored. Every start first
+ * completes interrupted user deletions (`lifecycle.completeErasures`).
  * @module
  */
 import type { FastifyInstance } from 'fastify';
@@ -82,6 +83,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         preparing = false;
       }
     }
+    // A user deletion interrupted before its retraining (a crash, a stop) is completed now: versions
+    // trained on the deleted user's data are deleted, and models still serving one are retrained.
+    const erasures = await lifecycle.completeErasures();
+    if (erasures.purged.length > 0 || erasures.jobs.length > 0) {
+      say(
+        `deleted ${erasures.purged.length} model version(s) trained on data of deleted users` +
+          (erasures.jobs.length > 0 ? `; retraining ${erasures.jobs.map((j) => j.model).join(', ')} without them` : ''),
+      );
+    }
     const fallback = engineRecommend(engine);
     if (options.pipeline !== false && (await engine.storage.events.count()) > 0 && (await engine.storage.models.names()).length > 0) {
       if ((await engine.storage.models.versions('ranker')).length === 0) {
@@ -89,7 +99,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         const ranker = await trainEngineRanker(engine, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
         say(`ranker v${ranker.version ?? '?'}: validation NDCG@10 ${ranker.table[0]?.['ndcg@10'].toFixed(4) ?? '–'} (best single source ${ranker.bestSource})`);
       }
-      pipeline = await createPipeline(engine, options.pipelineOptions);
+      pipeline = await createPipeline(engine, { ...(options.logger === undefined ? {} : { logger: options.logger }), ...options.pipelineOptions });
     }
     const active = pipeline;
     if (options.trainTextModels && engine.hasEncoder()) {

@@ -56,8 +56,28 @@ function checkAttributes(collection: string, index: number, field: string, value
   if (problem !== undefined) fail(collection, index, field, problem);
 }
 
+/** Longest id (in UTF-16 code units) any record may have. */
+export const MAX_ID_LENGTH = 512;
+/** Longest item title. */
+export const MAX_TITLE_LENGTH = 2_000;
+/** Rating values beyond this magnitude are refused (no scale uses them; 1e308 would poison sums). */
+export const MAX_EVENT_VALUE = 1e6;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 function checkId(collection: string, index: number, field: string, value: unknown): void {
   if (typeof value !== 'string' || value.length === 0) fail(collection, index, field, 'must be a non-empty string');
+  if (value.length > MAX_ID_LENGTH) fail(collection, index, field, `must be at most ${MAX_ID_LENGTH} characters (got ${value.length})`);
+  // A NUL or other control character would be cut or mangled by drivers and terminals, so two ids could read back as one.
+  const bad = CONTROL_CHARACTER.exec(value);
+  if (bad) fail(collection, index, field, `must not contain control characters (U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} at position ${bad.index})`);
+}
+
+function checkTitle(collection: string, index: number, value: unknown): void {
+  if (typeof value !== 'string' || value.trim().length === 0) fail(collection, index, 'title', 'must be a non-empty string');
+  if (value.length > MAX_TITLE_LENGTH) fail(collection, index, 'title', `must be at most ${MAX_TITLE_LENGTH} characters (got ${value.length}); put long text in "text"`);
+  if (value.includes('\u0000')) fail(collection, index, 'title', 'must not contain NUL characters');
 }
 
 function checkOptionalString(collection: string, index: number, field: string, value: unknown): void {
@@ -105,7 +125,7 @@ export function validateItems(items: readonly Item[], collection = 'items'): voi
   items.forEach((item: unknown, index) => {
     checkRecord(collection, index, item);
     checkId(collection, index, 'id', item.id);
-    checkId(collection, index, 'title', item.title);
+    checkTitle(collection, index, item.title);
     checkOptionalString(collection, index, 'text', item.text);
     checkAttributes(collection, index, 'attributes', item.attributes);
     checkOptionalNumber(collection, index, 'createdAt', item.createdAt);
@@ -146,6 +166,9 @@ export function validateEvents(events: readonly Event[], collection = 'events'):
       fail(collection, index, 'timestamp', 'must be a finite number (ms since epoch)');
     }
     checkOptionalNumber(collection, index, 'value', event.value);
+    const value = event.value as number | undefined;
+    if (value !== undefined && Math.abs(value) > MAX_EVENT_VALUE) fail(collection, index, 'value', `must be between -${MAX_EVENT_VALUE} and ${MAX_EVENT_VALUE} (got ${value})`);
+    if (type === 'rating' && value === undefined) fail(collection, index, 'value', 'is required for event type "rating"');
     checkOptionalString(collection, index, 'text', event.text);
     checkAttributes(collection, index, 'context', event.context);
   });
