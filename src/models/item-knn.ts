@@ -41,7 +41,8 @@ export function itemNeighbours(userItem: CsrMatrix, k: number, shrink: number, s
   const indptr = new Int32Array(n + 1);
   const rowsIdx: Int32Array[] = [];
   const rowsVal: Float32Array[] = [];
-  const mask = new Uint8Array(n);
+  // Candidate scores of one row, gathered from the co-occurring items only (O(co-occurrences), not O(n)).
+  const candScores = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     if ((i & 255) === 0) {
       throwIfAborted(signal);
@@ -56,20 +57,25 @@ export function itemNeighbours(userItem: CsrMatrix, k: number, shrink: number, s
         co[j] += 1;
       }
     }
-    // Score only co-occurring items; everything else is masked out of the selection.
-    mask.fill(1);
+    // Only co-occurring items can be neighbours. In ascending index order, so that the selection
+    // breaks ties by lower item index, exactly as a top-k over the whole row would.
+    const cands = touched.subarray(0, nTouched).sort();
+    let m = 0;
     for (let t = 0; t < nTouched; t++) {
-      const j = touched[t];
-      if (j !== i) {
-        co[j] = co[j] / (norms[i] * norms[j] + shrink + 1e-6);
-        mask[j] = 0;
-      }
+      const j = cands[t];
+      if (j === i) continue;
+      cands[m] = j;
+      candScores[m++] = co[j] / (norms[i] * norms[j] + shrink + 1e-6);
     }
-    const best = keep > 0 ? topK(co, keep, mask) : { indices: new Int32Array(0), scores: new Float32Array(0) };
-    rowsIdx.push(best.indices);
+    const best = keep > 0 ? topK(candScores.subarray(0, m), keep) : { indices: new Int32Array(0), scores: new Float32Array(0) };
+    const rowIdx = new Int32Array(best.indices.length);
+    for (let r = 0; r < rowIdx.length; r++) rowIdx[r] = cands[best.indices[r]];
+    rowsIdx.push(rowIdx);
     rowsVal.push(best.scores);
-    indptr[i + 1] = indptr[i] + best.indices.length;
+    indptr[i + 1] = indptr[i] + rowIdx.length;
     for (let t = 0; t < nTouched; t++) co[touched[t]] = 0;
+    // (touched was reordered and compacted above; its first m entries plus i cover every j set.)
+    co[i] = 0;
   }
   const indices = new Int32Array(indptr[n]);
   const values = new Float32Array(indptr[n]);
@@ -111,6 +117,15 @@ export class ItemKnnModel implements Recommender {
       if (i < 0 || i >= this.neighbours.numRows) continue;
       for (let p = indptr[i]; p < indptr[i + 1]; p++) out[indices[p]] += values[p];
     }
+  }
+
+  /** Similarity of two items (0 unless `b` is among `a`'s neighbours, or `a` among `b`'s); O(k). */
+  itemSimilarity(a: number, b: number): number {
+    const { indptr, indices, values } = this.neighbours;
+    if (a < 0 || b < 0 || a >= this.neighbours.numRows || b >= this.neighbours.numRows) return 0;
+    for (let p = indptr[a]; p < indptr[a + 1]; p++) if (indices[p] === b) return values[p];
+    for (let p = indptr[b]; p < indptr[b + 1]; p++) if (indices[p] === a) return values[p];
+    return 0;
   }
 
   similarItems(itemIdx: number, out: Float32Array): void {

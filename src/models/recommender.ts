@@ -83,6 +83,11 @@ export interface Recommender {
   score(query: UserQuery, out: Float32Array): void;
   /** Writes item-to-item similarity to `itemIdx` for every item into `out`. */
   similarItems(itemIdx: number, out: Float32Array): void;
+  /**
+   * Optional: the similarity of two items without a pass over the catalogue (models that keep
+   * neighbour lists). Diversity and explanations use it so that a request costs O(candidates).
+   */
+  itemSimilarity?(a: number, b: number): number;
   /** Serialisable state; `modelFromSnapshot` restores an equivalent model. */
   snapshot(): ModelSnapshot;
 }

@@ -15,6 +15,8 @@
  * @module
  */
 import { ValidationError, throwIfAborted } from '../core/errors.js';
+import { silentLogger } from '../core/logger.js';
+import type { Logger } from '../core/logger.js';
 import type { Attributes, Event, Item } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import { applyBusinessRules } from './business-rules.js';
@@ -31,6 +33,8 @@ import { LearnedRanker } from './learned-ranker.js';
 import { placeByText } from './place-by-text.js';
 import { ItemCache } from './item-cache.js';
 import { LiveItemSignals } from './live-item-signals.js';
+import { LiveSessions } from './live-sessions.js';
+import type { LiveSessionsOptions } from './live-sessions.js';
 import { enforceTailQuota, longTailExposure } from './long-tail-exposure.js';
 import type { LongTailOptions } from './long-tail-exposure.js';
 import { mmrDiversify } from './mmr-diversify.js';
@@ -83,6 +87,15 @@ export interface PipelineOptions {
   longTail?: LongTailOptions;
   /** Freshness boost (default weight 0.1, half-life 3 days). */
   freshness?: FreshnessOptions;
+  /**
+   * How long `observeItems` waits for new items' text to be encoded before returning (default
+   * 1,000 ms; 0 = never wait). Encoding goes on in the background either way.
+   */
+  encodeWaitMs?: number;
+  /** Bounds of the live per-user event buffers (capacity, idle time); see `LiveSessions`. */
+  liveSessions?: Omit<LiveSessionsOptions, 'clock' | 'perUser'>;
+  /** Receives warnings of background work (default silent). */
+  logger?: Logger;
   /** Clock, ms since epoch (default `Date.now`). */
   clock?: () => number;
   signal?: AbortSignal;
@@ -132,8 +145,13 @@ export interface Pipeline {
   recommend(userId: string, options?: PipelineRecommendOptions): Promise<PipelineRecommendations>;
   /** Feeds a live event into trending, popularity and the user's session (append it to storage too). */
   observe(event: Event): void;
-  /** Makes new or changed items known at once (fresh source; encoded when an encoder is configured). */
+  /**
+   * Makes new or changed items known at once (item cache, fresh source) and queues their text for
+   * encoding (when an encoder is configured), waiting at most `encodeWaitMs` for it.
+   */
   observeItems(items: readonly Item[], options?: { signal?: AbortSignal }): Promise<void>;
+  /** Items whose text is still being encoded. */
+  readonly pendingEncodings: number;
   /**
    * Drops everything the pipeline holds about a deleted user: their live session, and their share of
    * the trending and popularity counts (rebuilt from storage, which no longer has their events).
@@ -167,6 +185,7 @@ export interface TrendingTopicAnswer extends Omit<TrendingTopic, 'items'> {
 }
 
 const MAX_K = 1000;
+const DEFAULT_ENCODE_WAIT_MS = 1_000;
 const LIVE_PER_USER = 50;
 /** Items younger than this (by `createdAt`, else first event) are explained as new arrivals. */
 const NEW_ARRIVAL_MS = 30 * 24 * 3600 * 1000;
@@ -184,7 +203,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
   const recencyHalfLifeMs = options.recencyHalfLifeMs ?? engine.recencyHalfLifeMs();
   const omitted = new Set(options.omitSources ?? []);
   const textVectors = engine.hasEncoder() ? new TextVectors(engine) : undefined;
-  const live = new Map<string, Event[]>();
+  const live = new LiveSessions({ perUser: LIVE_PER_USER, clock, ...options.liveSessions });
   const perSource = options.candidatesPerSource ?? 100;
   let sources: CandidateSource[] = [];
   let ranker: LearnedRanker | undefined;
@@ -224,8 +243,8 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     if (typeof userId !== 'string' || userId === '') throw new ValidationError('userId must be a non-empty string', { details: { field: 'userId' } });
     const { signal } = o;
     const now = clock();
-    const stored = await engine.storage.events.forUser(userId, { signal });
-    const state = buildUserState(userId, mergeLiveEvents(stored, live.get(userId) ?? []), {
+    const stored = await engine.userHistory(userId, signal);
+    const state = buildUserState(userId, mergeLiveEvents(stored, live.get(userId)), {
       policy,
       now,
       sessionWindowMs: options.sessionWindowMs,
@@ -359,15 +378,22 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     },
     observe(event: Event): void {
       signals.observe(event);
-      let buf = live.get(event.userId);
-      if (!buf) live.set(event.userId, (buf = []));
-      buf.push(event);
-      if (buf.length > LIVE_PER_USER) buf.splice(0, buf.length - LIVE_PER_USER);
+      live.add(event);
     },
     async observeItems(items: readonly Item[], o: { signal?: AbortSignal } = {}): Promise<void> {
       itemCache.put(items);
       signals.observeItems(items, clock());
-      if (textVectors) await textVectors.put(items, o.signal);
+      if (!textVectors) return;
+      // Encoding is background work: the caller waits at most the budget (so one new item is
+      // placed by its text in the very next list), never for a large batch.
+      const encoding = textVectors.put(items).catch((error: unknown) => {
+        (options.logger ?? silentLogger).log('warn', 'encoding new items failed; they are placed by text after the next semantic training', { items: items.length, error: String(error) });
+      });
+      const budget = options.encodeWaitMs ?? DEFAULT_ENCODE_WAIT_MS;
+      if (budget > 0) await waitAtMost(encoding, budget, o.signal);
+    },
+    get pendingEncodings(): number {
+      return textVectors?.pending ?? 0;
     },
     reload,
     forgetItems(itemIds: readonly string[]): void {
@@ -375,6 +401,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     },
     async forgetUser(userId: string, o: { signal?: AbortSignal } = {}): Promise<void> {
       live.delete(userId);
+      engine.forgetUser(userId);
       // Trending and popularity counts included the user's events: rebuild them from what storage holds now.
       const fresh = new LiveItemSignals(signalOptions);
       await fresh.load(engine.storage, { signal: o.signal });
@@ -388,4 +415,20 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       return rankerLabel;
     },
   };
+}
+
+/** Resolves when `work` settles, `ms` have passed or `signal` aborts, whichever is first. */
+async function waitAtMost(work: Promise<unknown>, ms: number, signal?: AbortSignal): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  await Promise.race([
+    work,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+      onAbort = resolve;
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+  ]);
+  clearTimeout(timer);
+  if (onAbort) signal?.removeEventListener('abort', onAbort);
 }

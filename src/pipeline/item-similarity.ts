@@ -43,8 +43,22 @@ export function attributeSimilarity(items: ReadonlyMap<string, Item>): ItemSimil
   };
 }
 
-/** Similarity from a trained model's `similarItems` (rows computed on demand and kept). */
+/**
+ * Similarity from a trained model: its pairwise `itemSimilarity` when it has one (O(neighbours) a
+ * pair, nothing proportional to the catalogue), else rows of `similarItems` computed on demand and
+ * kept for the request.
+ */
 export function modelSimilarity(trained: TrainedModel): ItemSimilarity {
+  const model = trained.model;
+  if (model.itemSimilarity) {
+    const pair = model.itemSimilarity.bind(model);
+    return (a, b) => {
+      const ia = trained.items.indexOf(a);
+      const ib = trained.items.indexOf(b);
+      if (ia < 0 || ib < 0) return 0;
+      return ia === ib ? 1 : Math.max(0, pair(ia, ib));
+    };
+  }
   const rows = new Map<number, Float32Array>();
   const row = (i: number): Float32Array => {
     let r = rows.get(i);
