@@ -23,6 +23,8 @@ export type {
   BulkWriteResult,
   CallOptions,
   CatalogStore,
+  Erasure,
+  ErasureStore,
   EventQuery,
   EventStore,
   Impression,
@@ -31,6 +33,7 @@ export type {
   ListOptions,
   ModelRecord,
   ModelStore,
+  RecordImpressionOptions,
   Storage,
   StorageCapabilities,
   UserDeletion,
@@ -58,8 +61,8 @@ export type { ModelResult, ModelRun, ProtocolConfig, ProtocolReport, SplitConfig
 export { renderJson, renderMarkdown } from './eval/report.js';
 export type { MarkdownOptions, ReferenceTable } from './eval/report.js';
 
-export { ENCODER_KINDS, createCachedEncoder, createEncoder, createOnnxEncoder, createOpenAiEncoder, createUseLiteEncoder, encoderConfigSchema } from './encoders/index.js';
-export type { CachedEncoder, EncodeOptions, Encoder, EncoderConfig, EncoderKind } from './encoders/index.js';
+export { ENCODER_KINDS, createCachedEncoder, createEncoder, createOnnxEncoder, createOpenAiEncoder, createServingEncoder, createUseLiteEncoder, createWorkerEncoder, encoderConfigSchema, hasEmbeddingPack, readEmbeddingPackManifest, seedFromEmbeddingPack, textHash, writeEmbeddingPack } from './encoders/index.js';
+export type { CachedEncoder, EncodeOptions, EncodePriority, Encoder, EncoderConfig, EmbeddingPackManifest, EncoderKind, WorkerEncoder, WorkerEncoderStats } from './encoders/index.js';
 export { createVerbalizer, MOVIE_TEMPLATE, NEWS_TEMPLATE, RETAIL_TEMPLATE, analyzeSentiment, extractAspects, scrubPii } from './text/index.js';
 export type { DomainTemplate, Verbalizer } from './text/index.js';
 export { CF_MODEL_KINDS, SEQUENCE_MODEL_KINDS, TEXT_MODEL_KINDS } from './models/registry.js';
@@ -77,17 +80,20 @@ export { alignItemVectors } from './eval/protocol.js';
 export type { ItemVectorSource } from './eval/protocol.js';
 export { DEFAULT_FEEDBACK_POLICY, eventSentiment, feedbackSignal, feedbackWeight, isNegativeFeedback } from './engine/feedback-policy.js';
 export type { FeedbackPolicy } from './engine/feedback-policy.js';
-export { Engine, createEngine } from './engine/engine.js';
+export { DEFAULT_HISTORY_LIMIT, Engine, MAX_ENCODED_CHARS, clipForEncoder, createEngine } from './engine/engine.js';
+export { catalogueText } from './engine/catalogue-text.js';
 export type { EmbedReport, EngineOptions, QueryOptions, RecommendOptions, RecommendedItem, Recommendations, TrainResult } from './engine/engine.js';
 export type { UserScores } from './engine/engine.js';
 export { ITEM_LINEAR_KINDS, recencyWeight, scoreWeighted } from './engine/recency.js';
 export type { RecencyOptions } from './engine/recency.js';
 export { createPipeline, buildUserState, isNegativeEvent, mergeLiveEvents, DEFAULT_SESSION_WINDOW_MS, TrendingTracker, DEFAULT_TRENDING_HALF_LIFE_MS, LiveItemSignals, createModelSource, createTrendingSource, createFreshSource, recencyScore, createSessionSource, sessionCandidates, TextVectors, cosine, buildFeatureRows, featureNames, LearnedRanker, fitRanker, meanNdcg, engineModelSpecs, evaluateRanker, fitRankerOn, formatRankerTable, prepareRankerData, trainEngineRanker, trainRanker, sortByScore, excludeItems, applyBusinessRules, matchesFilter, intraListSimilarity, mmrDiversify, enforceTailQuota, longTailExposure, boostFreshness, attributeSimilarity, itemFacets, modelSimilarity, textSimilarity, DESCRIPTIVE_ATTRIBUTES, explainItem, facetProfile, TrendingTopics, DEFAULT_TOPIC_ATTRIBUTES, createSequentialSource, userSequence, SEQUENTIAL_SOURCE_MODELS, formatTemporalEffects, runTemporalEffects } from './pipeline/index.js';
 export type { Pipeline, PipelineItem, PipelineOptions, PipelineRecommendOptions, PipelineRecommendations, Candidate, CandidateSource, ItemSignals, SourceOutput, SourceRequest, BuildUserStateOptions, SessionOptions, UserState, TrendingEntry, TrendingTrackerOptions, LiveItemSignalsOptions, FreshSourceOptions, SessionSourceOptions, FeatureContext, FeatureRows, RankerFitOptions, RankerFitReport, RankerJson, RankingGroup, EngineRankerOptions, EngineRankerResult, RankerData, RankerEvaluationRow, RankerExample, RankerTrainingOptions, RankerTrainingResult, SourceModelSpec, ScoredItem, AttributeBoost, AttributeCondition, AttributeFilter, BusinessRules, RangeCondition, ItemSimilarity, LongTailOptions, FreshnessOptions, BecauseItem, Explanation, ExplanationContext, TrendingItem, TrendingTopicAnswer, TrendingTopic, TrendingTopicsOptions, SequentialSourceOptions, TemporalEffectsOptions, TemporalEffectsReport, TemporalEffectsRow } from './pipeline/index.js';
-export { DEMO_DATA_DIR, DEMO_MODELS, ModelManager, createLifecycle, createRetrainScheduler, createTrainer, parseDuration, prepareDemo } from './lifecycle/index.js';
+export { DEMO_DATA_DIR, DEMO_MODELS, KEPT_ON_ERASURE, ModelManager, createLifecycle, createRetrainScheduler, createTrainer, erasuresTainting, isTrainedOnErasedData, parseDuration, prepareDemo, purgeErasedVersions } from './lifecycle/index.js';
 export type {
   DemoModel,
   DemoReport,
+  ErasureCompletion,
+  ErasurePurge,
   JobError,
   JobProgress,
   JobResult,
@@ -98,8 +104,10 @@ export type {
   ManagedLifecycle,
   ModelManagerOptions,
   ModelVersionInfo,
+  ModelVersionRef,
   ModelVersions,
   PrepareDemoOptions,
+  PurgeErasedVersionsOptions,
   RetrainReason,
   RetrainScheduler,
   RetrainSchedulerOptions,

@@ -19,7 +19,9 @@ import type { FitReport, ModelParams, UserQuery } from '../models/recommender.js
 import { PopularityModel } from '../models/popularity.js';
 import type { Storage } from '../storage/storage.js';
 import { createCachedEncoder } from '../encoders/cached-encoder.js';
-import type { Encoder } from '../encoders/encoder.js';
+import { seedFromEmbeddingPack } from '../encoders/embedding-pack.js';
+import { textHash } from '../encoders/text-hash.js';
+import type { EncodePriority, Encoder } from '../encoders/encoder.js';
 import { alignItemVectors } from '../eval/protocol.js';
 import type { ItemVectorSource } from '../eval/protocol.js';
 import { SemanticModel } from '../models/semantic.js';
@@ -33,6 +35,7 @@ import { DEFAULT_FEEDBACK_POLICY, feedbackWeight, isNegativeFeedback, marksSeen 
 import type { FeedbackPolicy } from './feedback-policy.js';
 import { checkHalfLife, recencyWeight, scoreWeighted } from './recency.js';
 import type { RecencyOptions } from './recency.js';
+import { HistoryTextVectors } from './history-text-vectors.js';
 import { decodeTrainedModel, encodeTrainedModel } from './trained-model.js';
 import type { TrainedModel } from './trained-model.js';
 
@@ -53,7 +56,21 @@ export interface EngineOptions {
   template?: DomainTemplate;
   /** Weight history events by 0.5^(age / half-life) when scoring a user (default: no decay). */
   recency?: RecencyOptions;
+  /**
+   * When the semantic model's user text vector (the encoded behaviour text) is computed: `inline`
+   * (default; a command encodes it when asked) or `background` (a server: requests read the vector
+   * of the current history when ready and never wait for an encoder; see `HistoryTextVectors`).
+   */
+  historyText?: 'inline' | 'background';
+  /**
+   * Most recent events of a user read per request (default {@link DEFAULT_HISTORY_LIMIT}), so that a
+   * user with a million events costs a request no more than one with five thousand.
+   */
+  historyLimit?: number;
 }
+
+/** Default of {@link EngineOptions.historyLimit}. */
+export const DEFAULT_HISTORY_LIMIT = 5_000;
 
 /** What {@link Engine.embedCatalogue} did. */
 export interface EmbedReport {
@@ -162,6 +179,10 @@ export class Engine {
   private readonly decoding = new Map<string, Promise<TrainedModel | undefined>>();
   private readonly verbalizer: Verbalizer;
   private cachedEncoder: Encoder | undefined;
+  private readonly historyTexts = new HistoryTextVectors({
+    encode: (history) => this.historyVector(history),
+    onError: (error) => this.logger.log('warn', 'encoding a user history failed', { error: String(error) }),
+  });
 
   constructor(
     readonly storage: Storage,
@@ -171,6 +192,8 @@ export class Engine {
     this.feedback = options.feedback ?? DEFAULT_FEEDBACK_POLICY;
     this.verbalizer = createVerbalizer(options.template ?? MOVIE_TEMPLATE);
     if (options.recency) checkHalfLife(options.recency.halfLifeMs);
+    const limit = options.historyLimit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new ValidationError(`historyLimit must be a positive integer, got ${limit}`, { details: { field: 'historyLimit' } });
   }
 
   /** Half-life of a user's interests in ms, or undefined when history events are not decayed. */
@@ -198,7 +221,18 @@ export class Engine {
     const scrubbed: Encoder = remote
       ? { id: inner.id, dim: inner.dim, maxBatch: inner.maxBatch, encode: (texts, o) => inner.encode(texts.map((t) => scrubPii(t).text), o), close: () => inner.close() }
       : inner;
-    this.cachedEncoder = createCachedEncoder(scrubbed, this.storage.embeddings);
+    const cached = createCachedEncoder(scrubbed, this.storage.embeddings);
+    // Texts are clipped before the cache, so the cache key is the text actually encoded.
+    this.cachedEncoder = {
+      id: cached.id,
+      get dim() {
+        return cached.dim;
+      },
+      maxBatch: cached.maxBatch,
+      encode: (texts, o) => cached.encode(texts.map(clipForEncoder), o),
+      load: (o) => cached.load(o),
+      close: () => cached.close(),
+    };
     return this.cachedEncoder;
   }
 
@@ -213,6 +247,24 @@ export class Engine {
     return { encoder: encoder.id, items: texts.length, encoded: after - before, cached: texts.length - (after - before), seconds: (performance.now() - t0) / 1000 };
   }
 
+  /**
+   * Seeds the embedding cache from an embedding pack (see `encoders/embedding-pack.ts`) with the
+   * vectors of the catalogue's current texts under this engine's encoder; returns how many were
+   * written (0 when the pack is of another encoder or its texts changed since).
+   */
+  async seedEmbeddings(packDir: string, options: { signal?: AbortSignal } = {}): Promise<number> {
+    const encoder = this.encoder();
+    const { texts } = await catalogueText(this.storage, this.verbalizer, options.signal);
+    const wanted = new Set(texts.map((t) => textHash(clipForEncoder(t))));
+    const all = [...wanted];
+    for (let start = 0; start < all.length; start += 500) {
+      const cached = await this.storage.embeddings.get(encoder.id, all.slice(start, start + 500), { signal: options.signal });
+      for (const hash of cached.keys()) wanted.delete(hash);
+    }
+    if (wanted.size === 0) return 0;
+    return seedFromEmbeddingPack(packDir, this.storage.embeddings, encoder.id, wanted, options);
+  }
+
   /** Item text vectors by id for the whole catalogue (encoding whatever is not cached yet). */
   async itemVectors(options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<ItemVectorSource> {
     const { ids, texts } = await catalogueText(this.storage, this.verbalizer, options.signal);
@@ -223,14 +275,22 @@ export class Engine {
    * Text vectors for items that need not be stored (e.g. a dataset being evaluated offline): each is
    * verbalised with its tags and encoded through the cache.
    */
-  async encodeItems(items: readonly Item[], tags: ReadonlyMap<string, readonly string[]> = new Map(), options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<ItemVectorSource> {
+  async encodeItems(
+    items: readonly Item[],
+    tags: ReadonlyMap<string, readonly string[]> = new Map(),
+    options: { signal?: AbortSignal; onProgress?: ProgressCallback; priority?: EncodePriority } = {},
+  ): Promise<ItemVectorSource> {
     const texts = items.map((item) => this.verbalizer.item(item, { tags: tags.get(item.id) }));
     return this.vectorsOf(items.map((i) => i.id), texts, options);
   }
 
-  private async vectorsOf(ids: readonly string[], texts: readonly string[], options: { signal?: AbortSignal; onProgress?: ProgressCallback }): Promise<ItemVectorSource> {
+  private async vectorsOf(ids: readonly string[], texts: readonly string[], options: { signal?: AbortSignal; onProgress?: ProgressCallback; priority?: EncodePriority }): Promise<ItemVectorSource> {
     const encoder = this.encoder();
-    const matrix = await encoder.encode(texts, { signal: options.signal, onProgress: (d, t) => options.onProgress?.('embed items', d, t) });
+    const matrix = await encoder.encode(texts, {
+      signal: options.signal,
+      onProgress: (d, t) => options.onProgress?.('embed items', d, t),
+      ...(options.priority === undefined ? {} : { priority: options.priority }),
+    });
     const row = new Map(ids.map((id, i) => [id, i]));
     const dim = encoder.dim;
     return {
@@ -273,6 +333,9 @@ export class Engine {
   async train(kind: string, params: ModelParams = {}, options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<TrainResult> {
     if (!isModelKind(kind)) throw new ValidationError(`unknown model "${kind}"; known models: ${MODEL_KINDS.join(', ')}`, { details: { model: kind } });
     const textAware = TEXT_MODEL_KINDS.includes(kind);
+    // Read before the events: a user deletion logged after this point may have been read in, so the
+    // version counts as trained on that user's data (see lifecycle/erased-versions.ts).
+    const erasureWatermark = await this.storage.erasures.lastId({ signal: options.signal });
     const { log, lastSeq } = await this.trainingData({ ...options, includeCatalogue: textAware });
     if (log.userIdx.length === 0) throw new ValidationError('no positive feedback stored: import or post events before training');
     const matrix = csrFromCoo(log.users.size, log.items.size, log.userIdx, log.itemIdx, log.value, 'max');
@@ -287,7 +350,7 @@ export class Engine {
     const trained: TrainedModel = { model, users: log.users, items: log.items, itemCounts: counts, dataSeq: lastSeq, trainedAt: Date.now() };
     const record = await this.storage.models.save(
       kind,
-      { params: model.params, fit, users: log.users.size, items: log.items.size, interactions: matrix.indices.length, dataSeq: lastSeq },
+      { params: model.params, fit, users: log.users.size, items: log.items.size, interactions: matrix.indices.length, dataSeq: lastSeq, erasureWatermark },
       encodeTrainedModel(trained),
       { signal: options.signal },
     );
@@ -372,6 +435,16 @@ export class Engine {
   }
 
   /**
+   * Drops a decoded version from memory once it was deleted from storage; when it is the version
+   * serving, the next request resolves the serving version from storage again. A deleted version is
+   * then never answered from a cache.
+   */
+  forgetVersion(kind: string, version: number): void {
+    this.cache.delete(`${kind}@${version}`);
+    if (this.serving.get(kind)?.version === version) this.serving.delete(kind);
+  }
+
+  /**
    * Forgets which version serves (all models, or `kind`), so the next request resolves it from
    * storage again: for when another process activated or trained a version. Decoded versions stay
    * cached, so nothing is decoded again unless the answer changed.
@@ -406,7 +479,7 @@ export class Engine {
   async recommend(userId: string, options: RecommendOptions = {}): Promise<Recommendations> {
     const k = checkK(options.k ?? 10);
     const { signal } = options;
-    const history = await this.storage.events.forUser(userId, { signal });
+    const history = await this.userHistory(userId, signal);
     const name = await this.resolveModelName(options.model, signal);
     const loaded = name === undefined ? undefined : await this.loadModel(name, undefined, signal);
     if (options.model !== undefined && !loaded) throw new NotFoundError(`model "${options.model}" has no trained version; train it first`, { details: { model: options.model } });
@@ -428,7 +501,10 @@ export class Engine {
       source = 'popularity';
       fallback = trained.users.has(userId) || history.length > 0 ? 'no usable history' : 'unknown user';
     } else {
-      if (trained.model instanceof SemanticModel && this.options.encoder) query.textVector = await this.historyVector(history, signal);
+      if (trained.model instanceof SemanticModel && this.options.encoder) {
+        const tv = await this.historyTextVector(userId, history);
+        if (tv) query.textVector = tv;
+      }
       this.scoreQuery(trained.model, query, scores);
     }
     const ranked = await this.rankAndFilter(scores, dict, k, excludeIds, signal);
@@ -466,7 +542,10 @@ export class Engine {
     const scores = new Float32Array(trained.items.size);
     const usable = query.values.some((v) => v > 0);
     if (usable) {
-      if (semantic && this.options.encoder) query.textVector = await this.historyVector(history, options.signal);
+      if (semantic && this.options.encoder) {
+        const tv = await this.historyTextVector(userId, history);
+        if (tv) query.textVector = tv;
+      }
       this.scoreQuery(trained.model, query, scores);
     }
     return { model: kind, version, items: trained.items, scores, usable, trained };
@@ -492,6 +571,30 @@ export class Engine {
     trained.model.similarItems(idx, scores);
     const ranked = await this.rankAndFilter(scores, trained.items, k, new Set([itemId]), signal);
     return { itemId, modelVersion, items: ranked.filter((r) => r.score > 0).map((r) => ({ ...r, sources: [trained.model.kind] })) };
+  }
+
+  /**
+   * The user's history text vector: read from memory when `historyText` is `background` (queued
+   * for encoding when missing, so a request never waits for an encoder), encoded now when `inline`.
+   */
+  private async historyTextVector(userId: string, history: readonly StoredEvent[]): Promise<Float32Array | undefined> {
+    if ((this.options.historyText ?? 'inline') === 'background') return this.historyTexts.peek(userId, history);
+    return this.historyTexts.get(userId, history);
+  }
+
+  /** The user's latest events in time order, at most `historyLimit` of them. */
+  async userHistory(userId: string, signal?: AbortSignal): Promise<StoredEvent[]> {
+    return this.storage.events.forUser(userId, { signal, limit: this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT });
+  }
+
+  /** Resolves when queued history-text encodings have finished (tests and benchmarks). */
+  async historyTextsIdle(): Promise<void> {
+    await this.historyTexts.idle();
+  }
+
+  /** Drops what the engine holds in memory about a deleted user. */
+  forgetUser(userId: string): void {
+    this.historyTexts.forget(userId);
   }
 
   /** The encoded verbalised history of a user (cached by text). */
@@ -522,7 +625,7 @@ export class Engine {
     const vector = Float32Array.from(q);
     const exclude = new Set(options.exclude ?? []);
     if (options.userId !== undefined) {
-      const history = await this.storage.events.forUser(options.userId, { signal });
+      const history = await this.userHistory(options.userId, signal);
       for (const e of history) if (marksSeen(e) && e.itemId !== undefined) exclude.add(e.itemId);
       const uq = userQuery(trained, options.userId, history, this.feedback, true, this.recencyHalfLifeMs());
       if (uq.items.length > 0) {
@@ -637,4 +740,19 @@ const NEGATIVE_WEIGHT = 0.5;
 
 function isNegative(e: StoredEvent, policy: FeedbackPolicy): boolean {
   return isNegativeFeedback(e, policy);
+}
+
+/**
+ * Most characters of one text sent to an encoder. Sentence encoders read a few hundred tokens at
+ * most, and their cost grows with the length: a longer text (a 64,000-character title) is cut here,
+ * at a word boundary when one is near, rather than stalling the encoder.
+ */
+export const MAX_ENCODED_CHARS = 2_000;
+
+/** `text` cut to {@link MAX_ENCODED_CHARS}. */
+export function clipForEncoder(text: string): string {
+  if (text.length <= MAX_ENCODED_CHARS) return text;
+  const cut = text.slice(0, MAX_ENCODED_CHARS);
+  const space = cut.lastIndexOf(' ');
+  return space > MAX_ENCODED_CHARS * 0.8 ? cut.slice(0, space) : cut;
 }

@@ -5,8 +5,10 @@
  * and decodes the serving versions so the first requests do not. Later starts reuse what is stored.
  * @module
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { throwIfAborted } from '../core/errors.js';
+import { hasEmbeddingPack } from '../encoders/embedding-pack.js';
 import type { ProgressCallback } from '../core/logger.js';
 import type { EmbedReport, Engine } from '../engine/engine.js';
 import type { ImportReport } from '../ingest/import-source.js';
@@ -42,6 +44,11 @@ export interface PrepareDemoOptions {
    * two cores, once: vectors are cached in storage).
    */
   embed?: boolean;
+  /**
+   * An embedding pack to seed the cache from (default `embeddings/<encoder id>` in the demo
+   * directory, when present): the catalogue's vectors then need no encoding.
+   */
+  embeddingPack?: string;
   /** Train in worker threads through this lifecycle instead of in the calling thread. */
   lifecycle?: ManagedLifecycle;
   /** Progress of import, embedding and training. */
@@ -82,6 +89,14 @@ export async function prepareDemo(engine: Engine, options: PrepareDemoOptions = 
     say(`imported ${report.imported.items} items, ${report.imported.users} users, ${report.imported.events} events`);
   } else {
     say(`storage ${storage.url} already holds data; reusing it`);
+  }
+
+  if (engine.hasEncoder()) {
+    const packDir = options.embeddingPack ?? join(options.dir ?? DEMO_DATA_DIR, 'embeddings', engine.encoder().id);
+    if (hasEmbeddingPack(packDir)) {
+      const seeded = await engine.seedEmbeddings(packDir, { signal });
+      if (seeded > 0) say(`seeded the embedding cache with ${seeded} item vectors shipped with the demo (${engine.encoder().id})`);
+    }
   }
 
   const models = [...(options.models ?? DEMO_MODELS)];
