@@ -5,7 +5,7 @@
  * bars go to stderr on a terminal only; failures exit non-zero with the reason on stderr.
  * @module
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,8 @@ interface GlobalOptions {
   logLevel?: string;
 }
 
+/** Set once Commander has printed an error of its own (usage errors), so it is not printed twice. */
+let commanderPrinted = false;
 const program = new Command();
 program
   .name('lmrec')
@@ -62,7 +64,16 @@ program
   .option('--db <url>', 'storage URL, e.g. sqlite://var/lmrec.db (overrides config and LMREC_STORAGE_URL)')
   .option('--json', 'print one JSON document on stdout instead of tables')
   .option('--log-level <level>', 'debug | info | warn | error')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors come back to the catch at the end as CommanderError instead of exiting, so that
+  // `--json` still gets its one document (set before the subcommands, which inherit it).
+  .exitOverride()
+  .configureOutput({
+    writeErr: (text) => {
+      commanderPrinted = true;
+      process.stderr.write(text);
+    },
+  });
 
 function globals(): GlobalOptions {
   return program.opts<GlobalOptions>();
@@ -605,13 +616,23 @@ program
     }, { serving: true });
   });
 
+const wantsJson = process.argv.slice(2).includes('--json');
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  const e = err as Error;
-  const code = err instanceof EngineError ? ` [${err.code}]` : '';
-  const details = err instanceof EngineError && err.details ? ` ${JSON.stringify(err.details)}` : '';
-  process.stderr.write(`lmrec: ${e.message}${code}${details}\n`);
-  if (!(err instanceof EngineError) && !(err instanceof InvalidArgumentError) && process.env.LMREC_DEBUG) process.stderr.write(`${e.stack ?? ''}\n`);
-  process.exitCode = 1;
+  if (err instanceof CommanderError && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0)) {
+    process.exitCode = 0;
+  } else {
+    const e = err as Error;
+    const usage = err instanceof CommanderError;
+    const printed = commanderPrinted;
+    const code = err instanceof EngineError ? err.code : usage || err instanceof InvalidArgumentError ? 'invalid_argument' : 'internal';
+    const details = err instanceof EngineError ? err.details : undefined;
+    const message = usage ? e.message.replace(/^error:\s*/, '') : e.message;
+    // A usage error Commander caught itself is already on stderr.
+    if (!printed) process.stderr.write(`lmrec: ${message}${err instanceof EngineError ? ` [${code}]` : ''}${details ? ` ${JSON.stringify(details)}` : ''}\n`);
+    if (wantsJson) process.stdout.write(JSON.stringify({ error: { code, message, ...(details ? { details } : {}) } }) + '\n');
+    if (!(err instanceof EngineError) && !usage && !(err instanceof InvalidArgumentError) && process.env.LMREC_DEBUG) process.stderr.write(`${e.stack ?? ''}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -1,0 +1,47 @@
+/** The CLI's promise for `--json`: exactly one JSON document on stdout, also when a command fails. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, LMREC_LOG_LEVEL: 'error' } }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('lmrec --json on failure', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lmrec-cli-json-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const db = `sqlite://${join(dir, 'cli.db')}`;
+
+  it.each([
+    [['--json', '--bogus'], 'invalid_argument', /unknown option '--bogus'/],
+    [['--json', 'recommend'], 'invalid_argument', /missing required argument 'userId'/],
+    [['--json', '--db', db, 'train', 'nosuchmodel'], 'invalid_argument', /unknown model "nosuchmodel"/],
+    [['--json', '--db', db, 'similar', 'nope'], 'not_found', /nope/],
+  ])('%j prints one error document and exits 1', async (args, code, message) => {
+    const r = await run(args);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    expect(doc.error.code).toBe(code);
+    expect(doc.error.message).toMatch(message);
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    // The reason is on stderr too, once.
+    expect(r.stderr).toMatch(message);
+  }, 60_000);
+
+  it('keeps errors plain without --json and help exits 0', async () => {
+    const r = await run(['--db', db, 'similar', 'nope']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/lmrec: .*nope/);
+    expect((await run(['--help'])).code).toBe(0);
+  }, 60_000);
+});
