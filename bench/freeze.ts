@@ -10,63 +10,17 @@
  * Run with `npx tsx bench/freeze.ts` (`--quick`: 500 items instead of 2,000).
  * @module
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createEngine, openStorage } from '../src/index.js';
+import { DEMO_DATA_DIR, createEngine, openStorage } from '../src/index.js';
+import { headers, quantile, startServer, stopServer, table } from './serve-util.js';
+import type { Server } from './serve-util.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DEMO = join(ROOT, 'data/demo/ml-latest-small');
-const KEY = 'bench-admin-key';
+const DEMO = DEMO_DATA_DIR;
 const quick = process.argv.includes('--quick');
 const BIG_BATCH = quick ? 500 : 2_000;
 const REFERENCE_BATCH = quick ? 50 : 100;
-
-interface Server {
-  url: string;
-  child: ChildProcessWithoutNullStreams;
-}
-
-async function startServer(dbPath: string, env: Record<string, string>): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--db', `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard'],
-    { cwd: ROOT, env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin`, ...env } },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-  return { url, child };
-}
-
-async function stopServer(server: Server): Promise<number> {
-  if (server.child.exitCode !== null) return 0;
-  const t0 = performance.now();
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  const killer = setTimeout(() => server.child.kill('SIGKILL'), 60_000);
-  await exited;
-  clearTimeout(killer);
-  return performance.now() - t0;
-}
-
-const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
-
-function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
 /** Item texts of ~340 characters, like the demo's plot summaries, distinct per run. */
 function items(n: number, tag: string): { id: string; title: string; text: string; attributes: { genres: string[] } }[] {
@@ -124,10 +78,10 @@ async function oversized(server: Server): Promise<string[]> {
   return out;
 }
 
-function table(head: string[], rows: (string | number)[][]): string {
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-  for (const row of rows) lines.push(`| ${row.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(1)) : c)).join(' | ')} |`);
-  return lines.join('\n');
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
 }
 
 async function main(): Promise<void> {
@@ -140,14 +94,14 @@ async function main(): Promise<void> {
     await engine.close();
     const rows: FreezeRow[] = [];
     const notes: string[] = [];
-    let server = await startServer(db, {});
+    let server = await startServer(db, []);
     rows.push(await upsertUnderWatch(server, REFERENCE_BATCH, 'w-small', 'worker thread'));
     rows.push(await upsertUnderWatch(server, BIG_BATCH, 'w-big', 'worker thread'));
     notes.push(...(await oversized(server)));
-    notes.push(`SIGTERM → exit (worker thread): ${(await stopServer(server)).toFixed(0)} ms`);
-    server = await startServer(db, { LMREC_ENCODER_THREAD: 'main' });
+    notes.push(`SIGTERM → exit (worker thread): ${(await timed(() => stopServer(server))).toFixed(0)} ms`);
+    server = await startServer(db, [], { LMREC_ENCODER_THREAD: 'main' });
     rows.push(await upsertUnderWatch(server, REFERENCE_BATCH, 'm-small', 'request thread (reference)'));
-    notes.push(`SIGTERM → exit (request thread): ${(await stopServer(server)).toFixed(0)} ms`);
+    notes.push(`SIGTERM → exit (request thread): ${(await timed(() => stopServer(server))).toFixed(0)} ms`);
     console.log(`\n## Large writes and the event loop (demo, full pipeline, USE-lite; health polled every 10 ms)\n`);
     console.log(table(['encoder', 'items upserted', 'upsert answer ms', 'status', 'health answers', 'health p50 ms', 'health p99 ms', 'health max ms'], rows.map((r) => [r.encoder, r.items, r.upsertMs, r.status, r.health, r.p50, r.p99, r.max])));
     const w = rows[0];

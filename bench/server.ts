@@ -10,121 +10,18 @@
  * Run with `npx tsx bench/server.ts` (`--quick`: 3 s per load level instead of 10 s, fewer events).
  * @module
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { createEngine, createSqliteStorage, openStorage } from '../src/index.js';
 import type { Event, Item } from '../src/index.js';
+import { ROOT, api, eventToList, recommendLoad, startServer, stopServer, table } from './serve-util.js';
+import type { LoadRow, Server } from './serve-util.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DEMO = join(ROOT, 'data/demo/ml-latest-small');
-const KEY = 'bench-admin-key';
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 3 : 10;
 const CONNECTIONS = [1, 16, 64];
-
-interface Server {
-  url: string;
-  child: ChildProcessWithoutNullStreams;
-}
-
-async function startServer(dbPath: string, extraArgs: readonly string[] = []): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--db', `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', ...extraArgs],
-    { cwd: ROOT, env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin` } },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-  return { url, child };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
-}
-
-const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
-
-async function api<T>(server: Server, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${server.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(json)}`);
-  return json;
-}
-
-interface LoadRow {
-  catalogue: string;
-  connections: number;
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-/** Recommendation requests for random known users at `connections` concurrent connections. */
-async function recommendLoad(server: Server, catalogue: string, users: readonly string[], connections: number): Promise<LoadRow> {
-  let n = 0;
-  const result = await autocannon({
-    url: server.url,
-    connections,
-    duration: SECONDS,
-    headers: { authorization: `Bearer ${KEY}` },
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => ({ ...request, path: `/v1/users/${users[(n++ * 7919) % users.length]}/recommendations?k=10` }),
-      },
-    ],
-  });
-  return {
-    catalogue,
-    connections,
-    requests: result.requests.total,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.non2xx,
-  };
-}
-
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-/** Post a like of the list's top item; time until a list without it comes back. */
-async function eventToList(server: Server, users: readonly string[], rounds: number): Promise<{ p50: number; p99: number; rounds: number }> {
-  const times: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const userId = users[(r * 31) % users.length];
-    const before = await api<{ items: { id: string }[] }>(server, 'GET', `/v1/users/${userId}/recommendations?k=10`);
-    const top = before.items[0].id;
-    const t0 = performance.now();
-    await api(server, 'POST', '/v1/events', { userId, itemId: top, type: 'like' });
-    for (let attempt = 0; attempt < 100; attempt++) {
-      const after = await api<{ items: { id: string }[] }>(server, 'GET', `/v1/users/${userId}/recommendations?k=10`);
-      if (!after.items.some((it) => it.id === top)) break;
-    }
-    times.push(performance.now() - t0);
-  }
-  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), rounds };
-}
 
 /** `total` events in batches of `batch`, from `workers` concurrent clients; rows counted before and after. */
 async function ingestion(server: Server, items: readonly string[], total: number, batch: number, workers: number): Promise<{ events: number; seconds: number; perSecond: number; before: number; after: number }> {
@@ -185,12 +82,6 @@ async function syntheticDb(path: string, nItems: number, nUsers: number, eventsP
   return users;
 }
 
-function table(headersRow: string[], rows: (string | number)[][]): string {
-  const lines = [`| ${headersRow.join(' | ')} |`, `|${headersRow.map(() => '---').join('|')}|`];
-  for (const row of rows) lines.push(`| ${row.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(2)) : c)).join(' | ')} |`);
-  return lines.join('\n');
-}
-
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lmrec-bench-server-'));
   const started = performance.now();
@@ -208,10 +99,10 @@ async function main(): Promise<void> {
     console.error(`demo: ${imported.items} items, ${imported.users} users, ${imported.events} events; itemknn trained`);
     // The single-model path first (reference), then the full pipeline (sources, ranker, re-rank, explanations).
     let server = await startServer(demoDb, ['--no-pipeline']);
-    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, `demo ${imported.items} items, single model (itemknn)`, demoUsers, c));
+    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, `demo ${imported.items} items, single model (itemknn)`, demoUsers, c, SECONDS));
     await stopServer(server);
     server = await startServer(demoDb);
-    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, `demo ${imported.items} items, pipeline (itemknn + trending + session + fresh, ranker, MMR, explanations)`, demoUsers, c));
+    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, `demo ${imported.items} items, pipeline (itemknn + trending + session + fresh, ranker, MMR, explanations)`, demoUsers, c, SECONDS));
     const changed = await eventToList(server, demoUsers, quick ? 20 : 100);
     const ingest = await ingestion(server, demoItems, quick ? 50_000 : 200_000, 5_000, 4);
     await stopServer(server);
@@ -225,7 +116,7 @@ async function main(): Promise<void> {
     await big.close();
     console.error(`synthetic: ${trainedBig.items} items in the model, ${trainedBig.users} users, ${trainedBig.interactions} interactions; generated and trained in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     server = await startServer(bigDb, ['--no-pipeline']);
-    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, '1M items (pop)', bigUsers, c));
+    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, '1M items (pop)', bigUsers, c, SECONDS));
     await stopServer(server);
 
     const cpu = cpus();

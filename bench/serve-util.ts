@@ -1,0 +1,130 @@
+/**
+ * Shared parts of the HTTP benchmarks: `lmrec serve` as a child process (from the TypeScript
+ * sources, loopback, port 0, admin key), recommendation load through autocannon, the
+ * event-to-changed-list probe, quantiles and Markdown tables.
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+/** The repository root. */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The admin key the benchmark servers accept. */
+export const KEY = 'bench-admin-key';
+
+/** A running server. */
+export interface Server {
+  url: string;
+  child: ChildProcessWithoutNullStreams;
+}
+
+/** Starts `lmrec serve` on `dbPath` with `extraArgs` (and extra environment). */
+export async function startServer(dbPath: string, extraArgs: readonly string[] = [], env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--db', `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', ...extraArgs],
+    { cwd: ROOT, env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin`, ...env } },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]) as { url: string }).url);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+  });
+  return { url, child };
+}
+
+/** Stops a server with SIGTERM and waits for it. */
+export async function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.child.once('exit', resolve));
+  server.child.kill('SIGTERM');
+  await exited;
+}
+
+/** Headers of an admin JSON request. */
+export const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
+
+/** One JSON request; throws with the status and body when it fails. */
+export async function api<T>(server: Server, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${server.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** One load level. */
+export interface LoadRow {
+  catalogue: string;
+  connections: number;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Recommendation requests for random known users at `connections` concurrent connections. */
+export async function recommendLoad(server: Server, catalogue: string, users: readonly string[], connections: number, seconds: number): Promise<LoadRow> {
+  let n = 0;
+  const result = await autocannon({
+    url: server.url,
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${KEY}` },
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (request) => ({ ...request, path: `/v1/users/${users[(n++ * 7919) % users.length]}/recommendations?k=10` }),
+      },
+    ],
+  });
+  return {
+    catalogue,
+    connections,
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+/** The q-quantile of `values`. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Post a like of the list's top item; time until a list without it comes back. */
+export async function eventToList(server: Server, users: readonly string[], rounds: number): Promise<{ p50: number; p99: number; rounds: number }> {
+  const times: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const userId = users[(r * 31) % users.length];
+    const before = await api<{ items: { id: string }[] }>(server, 'GET', `/v1/users/${userId}/recommendations?k=10`);
+    const top = before.items[0].id;
+    const t0 = performance.now();
+    await api(server, 'POST', '/v1/events', { userId, itemId: top, type: 'like' });
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const after = await api<{ items: { id: string }[] }>(server, 'GET', `/v1/users/${userId}/recommendations?k=10`);
+      if (!after.items.some((it) => it.id === top)) break;
+    }
+    times.push(performance.now() - t0);
+  }
+  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), rounds };
+}
+
+/** A Markdown table. */
+export function table(headersRow: string[], rows: (string | number)[][]): string {
+  const lines = [`| ${headersRow.join(' | ')} |`, `|${headersRow.map(() => '---').join('|')}|`];
+  for (const row of rows) lines.push(`| ${row.map((c) => (typeof c === 'number' ? (Number.isInteger(c) ? String(c) : c.toFixed(2)) : c)).join(' | ')} |`);
+  return lines.join('\n');
+}
+
