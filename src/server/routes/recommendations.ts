@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../index.js';
 import type { ServerContext, RecommendRequest, RecommendResult, RecommendedEntry } from '../context.js';
+import { HttpError } from '../http-errors.js';
 import { requestSignal } from '../request-signal.js';
 import { idParams, queryBody, recommendQuery, recommendationsResponse, similarQuery } from '../schemas.js';
 
@@ -109,14 +110,17 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
     '/v1/items/:id/similar',
     { config: { scope: 'read' }, schema: { tags: ['recommendations'], summary: 'Items most similar to an item', params: idParams, querystring: similarQuery } },
     async (request, reply) => {
-      const res = await ctx.engine.similarItems(request.params.id, { k: request.query.k, model: request.query.model, signal: requestSignal(reply) });
+      const signal = requestSignal(reply);
+      const res = await ctx.engine.similarItems(request.params.id, { k: request.query.k, model: request.query.model, signal });
+      const source = await ctx.storage.items.get(request.params.id, { signal });
+      const name = source?.title ?? `item ${request.params.id}`;
       return {
         itemId: res.itemId,
         modelVersion: res.modelVersion,
         items: res.items.map((it) => ({
           ...it,
-          reasons: [{ type: 'similar-to', itemId: res.itemId, model: it.sources[0] }],
-          explanation: `Often liked together with ${request.params.id}.`,
+          reasons: [{ type: 'similar-to', itemId: res.itemId, title: name, model: it.sources[0] }],
+          explanation: similarSentence(it.sources[0] ?? '', name),
         })),
       };
     },
@@ -131,7 +135,9 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
     async (request, reply) => {
       const signal = requestSignal(reply);
       const { text, k, userId, exclude } = request.body;
-      const res = await ctx.engine.query(text, { k: k ?? 10, userId, exclude, signal });
+      const res = await ctx.engine.query(text, { k: k ?? 10, userId, exclude, signal }).catch(async (error: unknown) => {
+        throw (await preparing(ctx, 'semantic', error)) ?? error;
+      });
       const result: RecommendResult = {
         modelVersion: res.modelVersion,
         items: res.items.map((it) => ({ ...it, reasons: [{ type: 'query', text }], explanation: `Matches "${text}".` })),
@@ -140,4 +146,39 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
       return serve(ctx, userId, variant, result, signal);
     },
   );
+}
+
+interface JobLike {
+  id?: unknown;
+  model?: unknown;
+  state?: unknown;
+  progress?: { phase?: unknown; done?: unknown; total?: unknown };
+}
+
+/**
+ * When `error` says model `model` is not trained but a job is training it right now, a 503
+ * `preparing` error saying so and how far it is, instead of advice to train it.
+ */
+async function preparing(ctx: ServerContext, model: string, error: unknown): Promise<HttpError | undefined> {
+  if (!(error instanceof NotFoundError) || ctx.lifecycle === undefined) return undefined;
+  const jobs = (await ctx.lifecycle.jobs()) as readonly JobLike[];
+  const job = jobs.find((j) => j.model === model && (j.state === 'running' || j.state === 'queued'));
+  if (!job) return undefined;
+  const p = job.progress;
+  const share = p && typeof p.done === 'number' && typeof p.total === 'number' && p.total > 0 ? Math.round((100 * p.done) / p.total) : undefined;
+  const where = p && typeof p.phase === 'string' ? `${p.phase}${share === undefined ? '' : ` ${share}%`}` : String(job.state);
+  const failure = new HttpError(503, 'preparing', `the ${model} model is being prepared (job ${String(job.id)}: ${where}); natural-language requests work as soon as it is trained`, {
+    model,
+    jobId: job.id,
+    state: job.state,
+    ...(p === undefined ? {} : { progress: p }),
+  });
+  return failure;
+}
+
+/** Why an item is similar, in the words of the model that found it. */
+function similarSentence(model: string, title: string): string {
+  if (model === 'semantic') return `Close in content to ${title}.`;
+  if (model === 'hybrid') return `Close to ${title} in content and in who likes it.`;
+  return `Often liked by the same people as ${title}.`;
 }
