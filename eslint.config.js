@@ -15,6 +15,34 @@ export default tseslint.config(
       'no-console': 'error',
     },
   },
+  // The layering table of docs/ARCHITECTURE.md, where a path pattern can say it.
+  {
+    files: ['src/core/**/*.ts', 'src/linalg/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'core/ and linalg/ import nothing else from the project' }] }] },
+  },
+  {
+    files: ['src/workers/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*', '!../core'], message: 'workers/ imports only core/' }] }] },
+  },
+  {
+    files: ['src/cli/**/*.ts', 'src/server/**/*.ts', 'src/server-dashboard/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['core', 'linalg', 'config', 'storage', 'ingest', 'text', 'encoders', 'llm', 'models', 'eval', 'engine', 'lifecycle', 'pipeline', 'workers'].flatMap((m) => [`../${m}/*`, `../../${m}/*`]),
+              message: 'server/, server-dashboard/ and cli/ use the public API (src/index.ts) only',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['src/cli/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },

@@ -3,7 +3,7 @@
  * @module
  */
 import cliProgress from 'cli-progress';
-import type { ProgressCallback } from '../core/logger.js';
+import type { ProgressCallback } from '../index.js';
 
 /** A progress sink plus a way to finish the current bar. */
 export interface ProgressDisplay {

@@ -63,7 +63,6 @@ export const MAX_TITLE_LENGTH = 2_000;
 /** Rating values beyond this magnitude are refused (no scale uses them; 1e308 would poison sums). */
 export const MAX_EVENT_VALUE = 1e6;
 
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 function checkId(collection: string, index: number, field: string, value: unknown): void {
