@@ -45,6 +45,8 @@ export type { ImportReport, ImportSource } from './ingest/index.js';
 
 export { MODEL_KINDS, createModel, defaultGrid, describeModel, deserializeModel, expandGrid, isModelKind, modelFromSnapshot, serializeModel } from './models/registry.js';
 export type { ModelKind } from './models/registry.js';
+export { MODEL_PARAM_SCHEMAS, modelParamNames, validateModelParams } from './models/model-params.js';
+export type { ModelParamSchema } from './models/model-params.js';
 export type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './models/recommender.js';
 export type { ModelSnapshot } from './models/snapshot.js';
 

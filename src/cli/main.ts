@@ -21,6 +21,7 @@ import {
   runColdStartProtocol,
   EngineError,
   MODEL_KINDS,
+  validateModelParams,
   BEAUTY_SEQ_PUBLISHED,
   LOO_SEQ,
   LOO_SEQ_5CORE,
@@ -145,6 +146,21 @@ function parseParam(v: string, prev: ModelParams = {}): ModelParams {
   return prev;
 }
 
+/**
+ * The `-p` parameters for `model` among `models`: unprefixed keys apply to every model; `model.key`
+ * to that model only (a prefix naming a model not being trained is an error).
+ */
+function paramsFor(model: string, models: readonly string[], params: ModelParams): ModelParams {
+  const out: ModelParams = {};
+  for (const [key, value] of Object.entries(params)) {
+    const dot = key.indexOf('.');
+    if (dot < 0) out[key] = value;
+    else if (!models.includes(key.slice(0, dot))) throw new InvalidArgumentError(`--param ${key}: "${key.slice(0, dot)}" is not among the models trained (${models.join(', ')})`);
+    else if (key.slice(0, dot) === model) out[key.slice(dot + 1)] = value;
+  }
+  return out;
+}
+
 function parseModels(v: string): string[] {
   const list = v.split(',').map((s) => s.trim()).filter(Boolean);
   for (const m of list) {
@@ -201,14 +217,17 @@ program
   .command('train')
   .description('train models on everything stored and save a new version of each')
   .argument('[models...]', `models to train (${MODEL_KINDS.join(', ')})`, ['ease'])
-  .option('-p, --param <key=value>', 'hyper-parameter (repeatable), e.g. -p lambda=500', parseParam, {})
+  .option('-p, --param <key=value>', 'hyper-parameter (repeatable), checked against the model\'s schema, e.g. -p lambda=500; model.key=value applies to one of several models', parseParam, {})
   .action(async (models: string[], opts: { param: ModelParams }) => {
     for (const m of models) parseModels(m);
+    // Every model's parameters are checked before the first one trains.
+    const paramsOf = new Map(models.map((m) => [m, validateModelParams(m, paramsFor(m, models, opts.param))]));
     await withEngine(async (engine) => {
       const progress = createProgressDisplay(progressWanted(globals().json));
       const results: TrainResult[] = [];
       for (const m of models) {
-        results.push(await engine.train(m, opts.param, { onProgress: progress.onProgress }));
+        const result = await engine.train(m, paramsOf.get(m) ?? {}, { onProgress: progress.onProgress });
+        results.push(result);
         progress.stop();
       }
       print(results, () =>

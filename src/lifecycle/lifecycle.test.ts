@@ -162,6 +162,12 @@ describe('model lifecycle on a slice of the MovieLens demo (real SQLite file, wo
 
   it('reports failed jobs without crashing, runs one job per model at a time, cancels', async () => {
     await expect(lifecycle.train('no-such-model')).rejects.toThrow(ValidationError);
+    // Parameters the model's schema refuses are refused before any job is queued.
+    const jobsBefore = lifecycle.jobs().length;
+    await expect(lifecycle.train('als', { factors: 0 })).rejects.toThrow(/als: parameter "factors" must be ≥ 1, got 0/);
+    await expect(lifecycle.train('als', { rank: 8 })).rejects.toThrow(/als: unknown parameter "rank"; known parameters: factors,/);
+    expect(lifecycle.jobs()).toHaveLength(jobsBefore);
+    expect(() => createLifecycle({ engine, storageUrl: url, params: { als: { iterations: 0 } } })).toThrow(/als: parameter "iterations" must be ≥ 1/);
 
     const trainer = createTrainer({ storageUrl: url });
     try {

@@ -16,6 +16,7 @@ import type { EncoderConfig } from '../encoders/create-encoder.js';
 import type { Engine } from '../engine/engine.js';
 import type { FeedbackPolicy } from '../engine/feedback-policy.js';
 import type { ModelParams } from '../models/recommender.js';
+import { modelParamNames, validateModelParams } from '../models/model-params.js';
 import { isModelKind, MODEL_KINDS } from '../models/registry.js';
 import type { DomainTemplate } from '../text/verbalizer.js';
 import type { ErasurePurge } from './erased-versions.js';
@@ -68,8 +69,8 @@ export interface LifecycleOptions {
 export interface Lifecycle {
   /**
    * Starts training `name` in a worker (after the model's running job, if any; joining an identical
-   * waiting job); `ValidationError` for an unknown model, `ConflictError` when a job with other
-   * parameters already waits.
+   * waiting job); `ValidationError` for an unknown model or parameters its schema refuses (before
+   * any job is queued), `ConflictError` when a job with other parameters already waits.
    */
   train(name: string, params?: ModelParams): Promise<{ jobId: string }>;
   /** Remembered jobs, newest first. */
@@ -136,6 +137,10 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
     throw new ValidationError(`lifecycle.retrainAfterEvents must be a positive integer, got ${options.retrainAfterEvents}`, { details: { field: 'lifecycle.retrainAfterEvents' } });
   }
   for (const model of options.models ?? []) checkModel(model);
+  for (const [model, params] of Object.entries(options.params ?? {})) {
+    checkModel(model);
+    validateModelParams(model, params);
+  }
 
   const trainer = createTrainer({
     storageUrl: options.storageUrl,
@@ -173,7 +178,10 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
     if (configured) return configured;
     const newest = (await engine.storage.models.versions(model, { signal }))[0];
     const params = newest?.meta.params;
-    return params && typeof params === 'object' ? (params as ModelParams) : {};
+    if (!params || typeof params !== 'object') return {};
+    // A version stored by an older build may carry a parameter this one no longer has.
+    const known = new Set(modelParamNames(model));
+    return Object.fromEntries(Object.entries(params as ModelParams).filter(([key]) => known.has(key)));
   }
 
   const scheduled = new Map<string, string>();
@@ -200,7 +208,9 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
     trainer,
     async train(name, params) {
       checkModel(name);
-      const job = trainer.start(name, params ?? (await paramsFor(name)), { reason: 'api' });
+      // Checked here, so a request with a bad parameter is refused before any job is queued.
+      const checked = params === undefined ? await paramsFor(name) : validateModelParams(name, params);
+      const job = trainer.start(name, checked, { reason: 'api' });
       return { jobId: job.id };
     },
     jobs: () => trainer.jobs(),

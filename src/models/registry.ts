@@ -10,6 +10,7 @@ import { EaseModel, createEase } from './ease.js';
 import { HybridModel, createHybrid } from './hybrid.js';
 import { ItemKnnModel, createItemKnn } from './item-knn.js';
 import { PopularityModel, createPopularity } from './popularity.js';
+import { validateModelParams } from './model-params.js';
 import type { ModelParams, Recommender } from './recommender.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { RandomModel, createRandom } from './random.js';
@@ -113,9 +114,14 @@ function entry(kind: string): Entry {
   return REGISTRY[kind];
 }
 
-/** Creates an untrained model of `kind` with `params` (defaults for the rest). */
+/**
+ * Creates an untrained model of `kind` with `params` (defaults for the rest). The parameters are
+ * checked against the model's schema first (`model-params.ts`): `ValidationError` naming the field
+ * for an unknown key or a value out of range.
+ */
 export function createModel(kind: string, params: ModelParams = {}): Recommender {
-  return entry(kind).create(params);
+  const model = entry(kind);
+  return model.create(validateModelParams(kind, params));
 }
 
 /** The default hyper-parameter grid of `kind`. */
