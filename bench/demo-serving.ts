@@ -6,37 +6,48 @@
  * recommendation latency p50/p99 and throughput at 1, 16 and 64 connections, event-to-changed-list
  * latency, and as the reference in the same run the single-model path (`--no-pipeline`, EASE).
  *
- * Run with `npx tsx bench/demo-serving.ts` (`--quick`: 3 s per load level instead of 10 s).
+ * Run with `npx tsx bench/demo-serving.ts` (`--quick`: 3 s per load level instead of 10 s;
+ * `--db <file>`: prepare the database there and keep it, or reuse it when it exists).
  * @module
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_DATA_DIR, DEMO_MODELS, createEngine, createUseLiteEncoder, hasEmbeddingPack, openStorage } from '../src/index.js';
+import type { Engine } from '../src/index.js';
 import { api, eventToList, recommendLoad, startServer, stopServer, table } from './serve-util.js';
 import type { LoadRow } from './serve-util.js';
 
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 3 : 10;
 const CONNECTIONS = [1, 16, 64];
+const dbArg = process.argv.indexOf('--db');
+const keptDb = dbArg > 0 ? process.argv[dbArg + 1] : undefined;
+
+/** Imports the demo, seeds the embedding cache from its pack and trains every default model. */
+async function prepare(engine: Engine, notes: string[]): Promise<void> {
+  let t0 = performance.now();
+  const imported = await engine.import({ format: 'movielens-latest', dir: DEMO_DATA_DIR });
+  const pack = join(DEMO_DATA_DIR, 'embeddings', 'use-lite');
+  if (hasEmbeddingPack(pack)) notes.push(`embedding cache seeded from the demo's pack: ${await engine.seedEmbeddings(pack)} vectors`);
+  else notes.push('no embedding pack in the demo data: the catalogue is encoded now (about 12 minutes on 2 cores)');
+  notes.push(`import + seed ${((performance.now() - t0) / 1000).toFixed(1)} s (${imported.items} items, ${imported.users} users, ${imported.events} events)`);
+  for (const { kind, params } of [...DEMO_MODELS, { kind: 'semantic' }, { kind: 'hybrid' }]) {
+    t0 = performance.now();
+    await engine.train(kind, params ?? {});
+    notes.push(`trained ${kind} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lmrec-bench-demo-'));
   const notes: string[] = [];
   try {
-    const db = join(dir, 'demo.db');
+    const db = keptDb ?? join(dir, 'demo.db');
+    const reuse = keptDb !== undefined && existsSync(keptDb);
     const engine = createEngine(await openStorage(`sqlite://${db}`), { encoder: createUseLiteEncoder() });
-    let t0 = performance.now();
-    const imported = await engine.import({ format: 'movielens-latest', dir: DEMO_DATA_DIR });
-    const pack = join(DEMO_DATA_DIR, 'embeddings', 'use-lite');
-    if (hasEmbeddingPack(pack)) notes.push(`embedding cache seeded from the demo's pack: ${await engine.seedEmbeddings(pack)} vectors`);
-    else notes.push('no embedding pack in the demo data: the catalogue is encoded now (about 12 minutes on 2 cores)');
-    notes.push(`import + seed ${((performance.now() - t0) / 1000).toFixed(1)} s (${imported.items} items, ${imported.users} users, ${imported.events} events)`);
-    for (const { kind, params } of [...DEMO_MODELS, { kind: 'semantic' }, { kind: 'hybrid' }]) {
-      t0 = performance.now();
-      await engine.train(kind, params ?? {});
-      notes.push(`trained ${kind} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
+    if (!reuse) await prepare(engine, notes);
+    else notes.push(`reused the prepared database ${db}`);
     const users = (await engine.storage.users.list({ limit: 10_000 })).map((u) => u.id);
     await engine.close();
 
@@ -45,7 +56,7 @@ async function main(): Promise<void> {
     for (const c of CONNECTIONS) loads.push(await recommendLoad(server, 'single model (ease), reference', users, c, SECONDS));
     await stopServer(server);
 
-    t0 = performance.now();
+    const t0 = performance.now();
     server = await startServer(db);
     notes.push(`pipeline server ready in ${((performance.now() - t0) / 1000).toFixed(1)} s (trains the ranker on first start)`);
     const sample = await api<{ modelVersion: string; items: { id: string; sources: string[] }[] }>(server, 'GET', `/v1/users/${users[0]}/recommendations?k=10`);
