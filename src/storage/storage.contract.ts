@@ -369,6 +369,12 @@ export function runStorageContract(name: string, factory: StorageContractFactory
 
         expect(await drain(storage.events.scan({ types: [] }))).toEqual([]);
         expect(await drain(storage.events.scan({ userId: 'nobody' }))).toEqual([]);
+
+        const aboutI3 = await drain(storage.events.scan({ itemId: 'i3', batchSize: 2 }));
+        expect(aboutI3.map((event) => event.seq)).toEqual(seqs.filter((_, i) => i % 7 === 3));
+        const i3ByU0 = await drain(storage.events.scan({ itemId: 'i3', userId: 'u0' }));
+        expect(i3ByU0.map((event) => event.seq)).toEqual(seqs.filter((_, i) => i % 7 === 3 && i % 3 === 0));
+        expect(await drain(storage.events.scan({ itemId: 'nothing' }))).toEqual([]);
       });
 
       it('supports incremental reads with afterSeq = lastSeq', async () => {
@@ -400,12 +406,15 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         expect(await storage.events.forUser('nobody')).toEqual([]);
       });
 
-      it('count counts all events or one user\u2019s', async () => {
+      it('count counts all events, one user\u2019s or one item\u2019s', async () => {
         expect(await storage.events.count()).toBe(0);
         await storage.events.append([view('u1', 'i1', T0), view('u1', 'i2', T0), view('u2', 'i1', T0)]);
         expect(await storage.events.count()).toBe(3);
         expect(await storage.events.count({ userId: 'u1' })).toBe(2);
         expect(await storage.events.count({ userId: 'nobody' })).toBe(0);
+        expect(await storage.events.count({ itemId: 'i1' })).toBe(2);
+        expect(await storage.events.count({ itemId: 'i1', userId: 'u2' })).toBe(1);
+        expect(await storage.events.count({ itemId: 'nothing' })).toBe(0);
       });
 
       it('rejects invalid events naming index and field, writing none of the batch', async () => {
@@ -496,6 +505,28 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         await storage.models.save('als', {}, new Uint8Array([3]));
         expect(await storage.models.active('als')).toBe(2);
         expect(await storage.models.active('ease')).toBeUndefined();
+      });
+
+      it('heads lists the latest and the activated version of every name in one read', async () => {
+        expect(await storage.models.heads()).toEqual([]);
+        await storage.models.save('ease', {}, new Uint8Array([1]));
+        await storage.models.save('als', {}, new Uint8Array([1]));
+        await storage.models.save('als', {}, new Uint8Array([2]));
+        expect(await storage.models.heads()).toEqual([
+          { name: 'als', latest: 2 },
+          { name: 'ease', latest: 1 },
+        ]);
+        await storage.models.activate('als', 1);
+        await storage.models.save('als', {}, new Uint8Array([3]));
+        expect(await storage.models.heads()).toEqual([
+          { name: 'als', latest: 3, active: 1 },
+          { name: 'ease', latest: 1 },
+        ]);
+        await storage.models.delete('als', 3);
+        expect(await storage.models.heads()).toEqual([
+          { name: 'als', latest: 2, active: 1 },
+          { name: 'ease', latest: 1 },
+        ]);
       });
 
       it('activate rejects a version that is not stored with NotFoundError, keeping the previous one', async () => {
@@ -741,6 +772,31 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         expect((await storage.items.get('old'))!.title).toBe('Title old');
       });
 
+      it('records an import mark in the log with what was written, and refuses the same hash again unless forced', async () => {
+        expect(await storage.imports.list()).toEqual([]);
+        const mark = { hash: 'abc123', source: 'data/events.csv', format: 'csv' };
+        const before = Date.now();
+        expect(await storage.bulkWrite({ items: [item('a')], events: [view('u1', 'a', T0), view('u2', 'a', T0)], importMark: mark })).toEqual({ items: 1, users: 0, events: 2 });
+        const log = await storage.imports.list();
+        expect(log).toEqual([{ id: log[0].id, hash: 'abc123', source: 'data/events.csv', format: 'csv', at: log[0].at, items: 1, users: 0, events: 2 }]);
+        expect(log[0].at).toBeGreaterThanOrEqual(before);
+
+        const again = await rejection(storage.bulkWrite({ events: [view('u1', 'a', T0)], importMark: { ...mark, source: 'copy.csv' } }));
+        expect(again).toBeInstanceOf(ConflictError);
+        expect((again as ConflictError).details).toMatchObject({ reason: 'already_imported', hash: 'abc123', earlier: { id: log[0].id, source: 'data/events.csv' } });
+        expect(await storage.events.count()).toBe(2);
+        expect(await storage.imports.list()).toHaveLength(1);
+
+        await storage.bulkWrite({ events: [view('u3', 'a', T0)], importMark: { ...mark, force: true } });
+        expect(await storage.events.count()).toBe(3);
+        expect((await storage.imports.list({ hash: 'abc123' })).map((r) => r.events)).toEqual([2, 1]);
+        expect(await storage.imports.list({ hash: 'other' })).toEqual([]);
+        // Without a mark nothing is logged.
+        await storage.bulkWrite({ events: [view('u4', 'a', T0)] });
+        expect(await storage.imports.list()).toHaveLength(2);
+        await expectValidation(storage.bulkWrite({ events: [view('u5', 'a', T0)], importMark: { hash: '', source: 's', format: 'csv' } }), { field: 'importMark.hash' });
+      });
+
       it('writes nothing when an id repeats within the batch', async () => {
         const error = await rejection(storage.bulkWrite({ users: [{ id: 'u' }, { id: 'u' }], events: [view('u', 'i', T0)] }));
         expect(error).toBeInstanceOf(ConflictError);
@@ -774,9 +830,11 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       ['models.names', (s, o) => s.models.names(o)],
       ['models.activate', (s, o) => s.models.activate('m', 1, o)],
       ['models.active', (s, o) => s.models.active('m', o)],
+      ['models.heads', (s, o) => s.models.heads(o)],
       ['models.delete', (s, o) => s.models.delete('m', 1, o)],
       ['erasures.list', (s, o) => s.erasures.list(o)],
       ['erasures.lastId', (s, o) => s.erasures.lastId(o)],
+      ['imports.list', (s, o) => s.imports.list(o)],
       ['impressions.record', (s, o) => s.impressions.record({ id: 'x', userId: 'x', modelVersion: 'm', variant: 'A', itemIds: [], createdAt: T0 }, o)],
       ['impressions.get', (s, o) => s.impressions.get('x', o)],
       ['impressions.click', (s, o) => s.impressions.click('x', 'x', T0, o)],
@@ -855,7 +913,7 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         expect((await again.models.save('als', {}, new Uint8Array([1]))).version).toBe(saved.version + 1);
       });
 
-      it('keeps the erasure log and deleted version numbers across close and reopen', async ({ skip }) => {
+      it('keeps the erasure log, the import log and deleted version numbers across close and reopen', async ({ skip }) => {
         skip(context.reopen === undefined, `${name} cannot reopen its database (the factory gave no reopen), e.g. in-memory`);
         const [first] = await storage.events.append([view('gone', 'i1', T0), view('gone', 'i2', T0)]);
         await storage.users.delete('gone');
@@ -864,8 +922,11 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         await storage.models.save('als', {}, new Uint8Array([2]));
         await storage.models.activate('als', 2);
         await storage.models.delete('als', 2);
+        await storage.bulkWrite({ events: [view('kept', 'i1', T0)], importMark: { hash: 'h1', source: 'a.csv', format: 'csv' } });
+        const imports = await storage.imports.list();
 
         const again = await reopen();
+        expect(await again.imports.list()).toEqual(imports);
         expect(await again.erasures.list()).toEqual(log);
         expect(log).toMatchObject([{ firstSeq: first }]);
         expect(await again.models.active('als')).toBeUndefined();

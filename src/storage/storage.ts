@@ -23,6 +23,8 @@ export interface ListOptions extends CallOptions {
 export interface EventQuery extends CallOptions {
   /** Only events of this user. */
   userId?: string;
+  /** Only events about this item. */
+  itemId?: string;
   /** Only events of these types. */
   types?: readonly string[];
   /** Only events with `seq` greater than this (for incremental reads). */
@@ -113,6 +115,21 @@ export interface ModelRecord {
   payload: Uint8Array;
 }
 
+/**
+ * A saved model version with its payload handed over in chunks ({@link ModelStore.loadChunks}), so
+ * that a loader never needs the whole payload in one buffer, nor two copies of it.
+ */
+export interface ModelChunks extends Omit<ModelRecord, 'payload'> {
+  /** Length of the whole payload in bytes. */
+  byteLength: number;
+  /**
+   * The payload's bytes in order, read from storage as they are consumed (iterate once). Each read
+   * honours the call's signal (`AbortError`) and rejects with `NotFoundError` when the version was
+   * deleted before its last chunk was read.
+   */
+  chunks: AsyncIterable<Uint8Array>;
+}
+
 /** Items catalogue. */
 export interface CatalogStore {
   /** Inserts or replaces items by id; returns how many were written. */
@@ -156,10 +173,19 @@ export interface EventStore {
   scan(query?: EventQuery): AsyncIterable<StoredEvent[]>;
   /** The events of one user ordered by timestamp then seq (most recent last); `limit` keeps the latest. */
   forUser(userId: string, options?: CallOptions & { limit?: number }): Promise<StoredEvent[]>;
-  /** Number of events (optionally of one user). */
-  count(options?: CallOptions & { userId?: string }): Promise<number>;
+  /** Number of events (optionally of one user and/or about one item). */
+  count(options?: CallOptions & { userId?: string; itemId?: string }): Promise<number>;
   /** Highest sequence number, 0 when empty. */
   lastSeq(options?: CallOptions): Promise<number>;
+}
+
+/** The newest stored version of one model name and its activated version, as {@link ModelStore.heads} lists them. */
+export interface ModelHead {
+  name: string;
+  /** Highest stored version. */
+  latest: number;
+  /** The activated version, absent when none is activated (the latest serves then). */
+  active?: number;
 }
 
 /** Versioned model snapshots. */
@@ -168,6 +194,11 @@ export interface ModelStore {
   save(name: string, meta: Record<string, unknown>, payload: Uint8Array, options?: CallOptions): Promise<ModelRecord>;
   /** A given version, or the latest when `version` is omitted; undefined when none. */
   load(name: string, version?: number, options?: CallOptions): Promise<ModelRecord | undefined>;
+  /**
+   * Like {@link ModelStore.load}, with the payload in chunks read on demand: what a loader of a large
+   * model uses, so that the payload is never in memory twice (nor whole, if the decoder streams).
+   */
+  loadChunks(name: string, version?: number, options?: CallOptions): Promise<ModelChunks | undefined>;
   /** Versions of `name` (without payloads), newest first. */
   versions(name: string, options?: CallOptions): Promise<Omit<ModelRecord, 'payload'>[]>;
   /** Names that have at least one version. */
@@ -176,6 +207,11 @@ export interface ModelStore {
   activate(name: string, version: number, options?: CallOptions): Promise<void>;
   /** The activated version of `name`; undefined when none was activated (callers then use the latest). */
   active(name: string, options?: CallOptions): Promise<number | undefined>;
+  /**
+   * Latest and activated version of every stored name, ordered by name, in one cheap read: what a
+   * server polls to notice versions trained or activated by another process.
+   */
+  heads(options?: CallOptions): Promise<ModelHead[]>;
   /**
    * Removes one stored version; true when a row was removed. When it was the activated version the
    * activation is cleared (callers then serve the latest). A deleted version's number is never
@@ -226,11 +262,50 @@ export interface EmbeddingStore {
   count(encoderId: string, options?: CallOptions): Promise<number>;
 }
 
+/** One import as the import log keeps it. */
+export interface ImportRecord {
+  /** 1, 2, …, in commit order. */
+  id: number;
+  /** Hash of the imported content (see `ImportMark.hash`). */
+  hash: string;
+  /** Where it came from (the path given), for people reading the log. */
+  source: string;
+  /** Import format, e.g. `csv`. */
+  format: string;
+  /** When it was committed, ms since epoch. */
+  at: number;
+  /** Records written. */
+  items: number;
+  users: number;
+  events: number;
+}
+
+/** Marks a {@link BulkWrite} as the import of one source, recorded in the import log in the same transaction. */
+export interface ImportMark {
+  /** Content hash (hex) of what is imported: the same hash means the same records. */
+  hash: string;
+  source: string;
+  format: string;
+  /** Write even when the log already holds this hash (a deliberate second import). */
+  force?: boolean;
+}
+
+/** The log of imports, so that importing the same content twice is noticed (its events would count twice). */
+export interface ImportStore {
+  /** Recorded imports, oldest first; `hash` keeps those of one content. */
+  list(options?: CallOptions & { hash?: string }): Promise<ImportRecord[]>;
+}
+
 /** One atomic write of several kinds of records: all land or none do. */
 export interface BulkWrite {
   items?: readonly Item[];
   users?: readonly User[];
   events?: readonly Event[];
+  /**
+   * Records the write as this import in the import log, in the same transaction: `ConflictError`
+   * (nothing written) when the log already holds its hash, unless `force` is set.
+   */
+  importMark?: ImportMark;
 }
 
 /** What a bulk write wrote. */
@@ -260,6 +335,8 @@ export interface Storage {
   readonly impressions: ImpressionStore;
   /** The log of user deletions (see {@link ErasureStore}). */
   readonly erasures: ErasureStore;
+  /** The log of imports (see {@link ImportStore}). */
+  readonly imports: ImportStore;
   /** Writes items, users and events in one transaction; on any error nothing is written. */
   bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult>;
   /** Releases the connection; further calls fail. */

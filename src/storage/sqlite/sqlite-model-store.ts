@@ -107,6 +107,17 @@ export function createSqliteModelStore({ sql, enter, run, write }: SqliteCalls):
         return row?.version;
       });
     },
+    async heads(options?: CallOptions) {
+      return run('models.heads', options?.signal, () =>
+        (
+          sql(
+            `SELECT m.name AS name, MAX(m.version) AS latest, a.version AS active
+             FROM models m LEFT JOIN model_active a ON a.name = m.name
+             GROUP BY m.name ORDER BY m.name`,
+          ).all([]) as { name: string; latest: number; active: number | null }[]
+        ).map((row) => (row.active === null ? { name: row.name, latest: row.latest } : { name: row.name, latest: row.latest, active: row.active })),
+      );
+    },
     async delete(name, version, options?: CallOptions) {
       enter(options?.signal);
       validateKey('name', name);

@@ -121,6 +121,24 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       INSERT OR IGNORE INTO model_counters (name, last_version) SELECT name, MAX(version) FROM models GROUP BY name;
     `,
   },
+  {
+    version: 5,
+    description: 'import log (content hash per imported source)',
+    sql: `
+      -- One row per import; a hash seen before means the same content was imported before.
+      CREATE TABLE IF NOT EXISTS imports (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        hash   TEXT NOT NULL,
+        source TEXT NOT NULL,
+        format TEXT NOT NULL,
+        at     INTEGER NOT NULL,
+        items  INTEGER NOT NULL,
+        users  INTEGER NOT NULL,
+        events INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS imports_hash ON imports (hash);
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

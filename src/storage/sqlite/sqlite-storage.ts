@@ -22,6 +22,7 @@ import type {
   Impression,
   ImpressionStats,
   ImpressionStore,
+  ImportStore,
   ListOptions,
   ModelStore,
   RecordImpressionOptions,
@@ -45,6 +46,7 @@ import type { SqliteCalls } from './sqlite-calls.js';
 import { openSqliteDatabase, toBytes } from './sqlite-driver.js';
 import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-driver.js';
 import { createSqliteErasureStore, recordErasure } from './sqlite-erasure-store.js';
+import { checkImport, createSqliteImportStore, recordImport, validateImportMark } from './sqlite-import-store.js';
 import { createSqliteModelStore } from './sqlite-model-store.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
 
@@ -455,15 +457,18 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       const batchSize = validateInteger('batchSize', query.batchSize, 1, DEFAULT_EVENT_SCAN_BATCH);
       let afterSeq = validateInteger('afterSeq', query.afterSeq, 0, 0);
       const userId = query.userId === undefined ? undefined : validateKey('userId', query.userId);
+      const itemId = query.itemId === undefined ? undefined : validateKey('itemId', query.itemId);
       const types = validateEventTypes(query.types);
       // No type can match an empty type list.
       if (types !== undefined && types.length === 0) return;
       const where = ['seq > ?'];
       if (userId !== undefined) where.push('user_id = ?');
+      if (itemId !== undefined) where.push('item_id = ?');
       if (types !== undefined) where.push('type IN (SELECT value FROM json_each(?))');
       const text = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
       const filters: SqliteValue[] = [];
       if (userId !== undefined) filters.push(userId);
+      if (itemId !== undefined) filters.push(itemId);
       if (types !== undefined) filters.push(JSON.stringify(types));
       for (;;) {
         const page = run('events.scan', query.signal, () =>
@@ -492,15 +497,22 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         return rows.map(eventFromRow);
       });
     },
-    async count(options: CallOptions & { userId?: string } = {}) {
+    async count(options: CallOptions & { userId?: string; itemId?: string } = {}) {
       enter(options.signal);
       const userId = options.userId === undefined ? undefined : validateKey('userId', options.userId);
+      const itemId = options.itemId === undefined ? undefined : validateKey('itemId', options.itemId);
       return run('events.count', options.signal, () => {
-        const row = (
-          userId === undefined
-            ? sql('SELECT COUNT(*) AS n FROM events').get([])
-            : sql('SELECT COUNT(*) AS n FROM events WHERE user_id = ?').get([userId])
-        ) as { n: number };
+        const where: string[] = [];
+        const params: SqliteValue[] = [];
+        if (userId !== undefined) {
+          where.push('user_id = ?');
+          params.push(userId);
+        }
+        if (itemId !== undefined) {
+          where.push('item_id = ?');
+          params.push(itemId);
+        }
+        const row = sql(`SELECT COUNT(*) AS n FROM events${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}`).get(params) as { n: number };
         return row.n;
       });
     },
@@ -517,6 +529,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   const calls: SqliteCalls = { sql, enter, run, write };
   const models: ModelStore = createSqliteModelStore(calls);
   const erasures: ErasureStore = createSqliteErasureStore(calls);
+  const imports: ImportStore = createSqliteImportStore(calls);
 
   const impressions: ImpressionStore = {
     async record(impression: Impression, options?: RecordImpressionOptions) {
@@ -673,6 +686,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     embeddings,
     impressions,
     erasures,
+    imports,
     async bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
       if (typeof batch !== 'object' || batch === null) {
@@ -684,13 +698,16 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       validateItems(batchItems);
       validateUsers(batchUsers);
       validateEvents(batchEvents);
+      const mark = batch.importMark;
+      if (mark !== undefined) validateImportMark(mark);
       // Everything is validated before the transaction opens, and the writes run synchronously, so
       // an abort can only be observed at entry; a driver error inside rolls all three kinds back.
-      return write('bulkWrite', options?.signal, () => ({
-        items: insertItems(batchItems),
-        users: insertUsers(batchUsers),
-        events: insertEvents(batchEvents).length,
-      }));
+      return write('bulkWrite', options?.signal, () => {
+        if (mark !== undefined) checkImport(sql, mark);
+        const written = { items: insertItems(batchItems), users: insertUsers(batchUsers), events: insertEvents(batchEvents).length };
+        if (mark !== undefined) recordImport(sql, mark, written, Date.now());
+        return written;
+      });
     },
     async close() {
       if (db === undefined) return;
