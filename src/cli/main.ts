@@ -21,6 +21,7 @@ import {
   runColdStartProtocol,
   EngineError,
   MODEL_KINDS,
+  ModelManager,
   validateModelParams,
   BEAUTY_SEQ_PUBLISHED,
   LOO_SEQ,
@@ -222,11 +223,15 @@ program
     for (const m of models) parseModels(m);
     // Every model's parameters are checked before the first one trains.
     const paramsOf = new Map(models.map((m) => [m, validateModelParams(m, paramsFor(m, models, opts.param))]));
-    await withEngine(async (engine) => {
+    await withEngine(async (engine, cfg) => {
       const progress = createProgressDisplay(progressWanted(globals().json));
       const results: TrainResult[] = [];
+      // With lifecycle.autoActivate (default) a version trained here goes into service as one trained
+      // by a server's job does: activated (persisted), so a running `lmrec serve` swaps it in.
+      const manager = cfg.lifecycle.autoActivate ? new ModelManager(engine) : undefined;
       for (const m of models) {
         const result = await engine.train(m, paramsOf.get(m) ?? {}, { onProgress: progress.onProgress });
+        await manager?.activate(m, result.version);
         results.push(result);
         progress.stop();
       }

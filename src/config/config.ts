@@ -101,11 +101,16 @@ export const configSchema = z
         retrainEvery: z.union([z.number().positive(), z.string().min(1)]).optional(),
         /** Retrain a model once this many events arrived after its training data; unset = never. */
         retrainAfterEvents: z.number().int().positive().optional(),
-        /** How often the schedule is checked and served versions are synced with storage. */
+        /** How often the retrain schedule is checked. */
         checkEvery: z.union([z.number().positive(), z.string().min(1)]).default('1m'),
+        /** How often `lmrec serve` looks at storage for versions trained or activated by another process (`0` = never). */
+        syncEvery: z.union([z.number().min(0), z.string().min(1)]).default('5s'),
         /** Models the schedule keeps fresh (default: every model with a stored version). */
         models: z.array(z.string().min(1)).optional(),
-        /** Serve a newly trained version as soon as its job succeeds. */
+        /**
+         * Serve a newly trained version as soon as it is stored: a server's job, `lmrec train`, or a
+         * version another process stored (noticed within `syncEvery`), even over an older activated one.
+         */
         autoActivate: z.boolean().default(true),
       })
       .strict()

@@ -11,7 +11,7 @@ export { createTrainer } from './trainer.js';
 export type { StartJobOptions, Trainer, TrainerOptions, TrainJob } from './trainer.js';
 export type { JobError, JobProgress, JobResult, JobState, JobStatus } from './train-job.js';
 export { ModelManager } from './model-manager.js';
-export type { ModelManagerOptions, ModelVersionInfo, ModelVersions } from './model-manager.js';
+export type { FollowStorageOptions, ModelManagerOptions, ModelVersionInfo, ModelVersions, StorageChange } from './model-manager.js';
 export { createRetrainScheduler } from './retrain-scheduler.js';
 export type { RetrainReason, RetrainScheduler, RetrainSchedulerOptions } from './retrain-scheduler.js';
 export { parseDuration } from './parse-duration.js';

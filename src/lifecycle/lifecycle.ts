@@ -3,7 +3,9 @@
  * schedule (on an interval and/or after N new events), hot swap of the served version when a job
  * succeeds, activation of any stored version, rollback, and the list of stored versions. The
  * HTTP server calls {@link Lifecycle}'s methods; every change of the served version is persisted,
- * so a restart serves the same versions. After every activation and every trained version, stored
+ * so a restart serves the same versions. Versions trained or activated by another process on the
+ * same storage (`lmrec train` beside `lmrec serve`, another replica) are noticed every `syncEvery`
+ * and put into service by the same rules (see `ModelManager.followStorage`). After every activation and every trained version, stored
  * versions trained on data of deleted users that no longer serve are deleted (`erased-versions.ts`);
  * {@link ManagedLifecycle.completeErasures} finishes that work at start, e.g. after a crash between a
  * user deletion and its retraining.
@@ -21,7 +23,7 @@ import { isModelKind, MODEL_KINDS } from '../models/registry.js';
 import type { DomainTemplate } from '../text/verbalizer.js';
 import type { ErasurePurge } from './erased-versions.js';
 import { ModelManager } from './model-manager.js';
-import type { ModelVersions } from './model-manager.js';
+import type { ModelVersions, StorageChange } from './model-manager.js';
 import { parseDuration } from './parse-duration.js';
 import { createRetrainScheduler } from './retrain-scheduler.js';
 import type { RetrainScheduler } from './retrain-scheduler.js';
@@ -48,8 +50,14 @@ export interface LifecycleOptions {
   retrainEvery?: number | string;
   /** Retrain a model once this many events arrived after its training data. */
   retrainAfterEvents?: number;
-  /** How often the schedule is checked and served versions are synced with storage (default `1m`). */
+  /** How often the retrain schedule is checked (default `1m`). */
   checkEvery?: number | string;
+  /**
+   * How often storage is looked at for versions trained or activated by another process (e.g.
+   * `lmrec train` beside `lmrec serve`), which are then put into service (default `5s`; one small
+   * read of every model's latest and activated version; `0` turns it off).
+   */
+  syncEvery?: number | string;
   /** Models the schedule keeps fresh (default: every model with a stored version). */
   models?: readonly string[];
   /** Hyper-parameters for scheduled retraining, per model (default: those of the newest version). */
@@ -63,6 +71,12 @@ export interface LifecycleOptions {
   workerLogLevel?: LogLevel;
   /** Called with a copy of a job's status whenever it changes. */
   onJob?: (status: JobStatus) => void;
+  /**
+   * Called when following storage changed what serves: a model serving another version, a model
+   * stored for the first time, or a new version of another artefact such as the pipeline's `ranker`
+   * (not for the versions of this lifecycle's own jobs, which `onJob` reports).
+   */
+  onStorageChange?: (changes: readonly StorageChange[]) => void;
 }
 
 /** The lifecycle operations the HTTP server exposes. */
@@ -111,6 +125,11 @@ export interface ManagedLifecycle extends Lifecycle {
   checkSchedule(signal?: AbortSignal): Promise<{ model: string; reason: string; jobId?: string }[]>;
   /** Swaps in versions activated or trained by another process. */
   sync(signal?: AbortSignal): Promise<{ name: string; version: number }[]>;
+  /**
+   * Looks at storage now, as the `syncEvery` timer does ({@link ModelManager.followStorage} with the
+   * lifecycle's `autoActivate`), reports the changes to `onStorageChange` and returns them.
+   */
+  followStorage(signal?: AbortSignal): Promise<StorageChange[]>;
   readonly manager: ModelManager;
   readonly trainer: Trainer;
 }
@@ -133,6 +152,7 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
   const manager = new ModelManager(engine, { logger });
   const everyMs = options.retrainEvery === undefined ? undefined : parseDuration(options.retrainEvery, 'lifecycle.retrainEvery');
   const checkEveryMs = parseDuration(options.checkEvery ?? 60_000, 'lifecycle.checkEvery');
+  const syncEveryMs = options.syncEvery === 0 || options.syncEvery === '0' ? 0 : parseDuration(options.syncEvery ?? 5_000, 'lifecycle.syncEvery');
   if (options.retrainAfterEvents !== undefined && !(Number.isInteger(options.retrainAfterEvents) && options.retrainAfterEvents > 0)) {
     throw new ValidationError(`lifecycle.retrainAfterEvents must be a positive integer, got ${options.retrainAfterEvents}`, { details: { field: 'lifecycle.retrainAfterEvents' } });
   }
@@ -198,9 +218,38 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
       scheduled.set(model, job.id);
     },
     onTick: async (signal) => {
-      await manager.sync({ signal });
+      await follow(signal);
     },
   });
+
+  const following = new AbortController();
+  let followRun: Promise<StorageChange[]> | undefined;
+  /** One look at storage at a time; concurrent callers share it. */
+  function follow(signal: AbortSignal = following.signal): Promise<StorageChange[]> {
+    followRun ??= (async () => {
+      const changes = await manager.followStorage({ autoActivate, busy: (name) => trainer.pending(name) !== undefined, signal });
+      if (changes.length > 0) {
+        try {
+          options.onStorageChange?.(changes);
+        } catch (error) {
+          logger.log('warn', 'a storage change listener threw', { error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+      return changes;
+    })().finally(() => {
+      followRun = undefined;
+    });
+    return followRun;
+  }
+  // The first look takes the baseline: versions stored before start are served as storage says.
+  const followTick = (): void => {
+    follow().catch((error: unknown) => {
+      if (!following.signal.aborted) logger.log('warn', 'looking at storage for new model versions failed', { error: error instanceof Error ? error.message : String(error) });
+    });
+  };
+  const followTimer = syncEveryMs > 0 ? setInterval(followTick, syncEveryMs) : undefined;
+  followTimer?.unref();
+  if (followTimer !== undefined) followTick();
 
   let closed = false;
   return {
@@ -247,6 +296,7 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
     },
     warm: (signal) => manager.warm(signal === undefined ? {} : { signal }),
     sync: (signal) => manager.sync(signal === undefined ? {} : { signal }),
+    followStorage: (signal) => follow(signal),
     async checkSchedule(signal) {
       scheduled.clear();
       const started = await scheduler.check(signal);
@@ -258,6 +308,9 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
     async close() {
       if (closed) return;
       closed = true;
+      if (followTimer !== undefined) clearInterval(followTimer);
+      following.abort();
+      await followRun?.catch(() => undefined);
       await scheduler.stop();
       await trainer.close();
     },

@@ -10,12 +10,18 @@
  * A version trained on data of a deleted user (see `erased-versions.ts`) is never put into service:
  * activation refuses it with `ConflictError`, rollback passes over it. After every change of the
  * served version the model's tainted versions that no longer serve are purged.
+ *
+ * Other processes (`lmrec train`, another replica) train and activate versions in the same storage:
+ * {@link ModelManager.followStorage} notices them from one small read of every model's latest and
+ * activated version, and puts them into service by the same rules as a version trained here.
  * @module
  */
 import { ConflictError, NotFoundError, throwIfAborted } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { Engine } from '../engine/engine.js';
+import { isModelKind } from '../models/registry.js';
+import type { ModelHead } from '../storage/storage.js';
 import { isTrainedOnErasedData, purgeErasedVersions } from './erased-versions.js';
 import type { ErasurePurge } from './erased-versions.js';
 
@@ -40,6 +46,25 @@ export interface ModelManagerOptions {
   logger?: Logger;
 }
 
+/** Options of {@link ModelManager.followStorage}. */
+export interface FollowStorageOptions {
+  /**
+   * Put a version newer than any seen before into service even when an older version is activated
+   * (the lifecycle's `autoActivate`: what a job of this process does with the version it trained).
+   * Without it such a version serves only when nothing is activated (then the latest serves).
+   */
+  autoActivate: boolean;
+  /** Models being trained by this process: skipped until their job has put its version into service. */
+  busy?: (name: string) => boolean;
+  signal?: AbortSignal;
+}
+
+/** A change {@link ModelManager.followStorage} found: a model now serving another version, or a new stored artefact. */
+export interface StorageChange {
+  name: string;
+  version: number;
+}
+
 /** See the module description. */
 export class ModelManager {
   private readonly logger: Logger;
@@ -47,6 +72,8 @@ export class ModelManager {
   private readonly history = new Map<string, number[]>();
   /** Serialises activations per model so two swaps never interleave. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** What {@link ModelManager.followStorage} saw last, by name; undefined before its first call. */
+  private seen: Map<string, ModelHead> | undefined;
 
   constructor(
     private readonly engine: Engine,
@@ -164,20 +191,73 @@ export class ModelManager {
     const { signal } = options;
     const swapped: { name: string; version: number }[] = [];
     for (const name of await this.engine.storage.models.names({ signal })) {
-      const serving = this.engine.servingVersion(name);
-      if (serving === undefined) continue; // resolved from storage on first use anyway
-      await this.exclusive(name, async () => {
-        const wanted = await this.engine.storedServingVersion(name, signal);
-        const now = this.engine.servingVersion(name);
-        if (wanted === undefined || wanted === now) return;
-        await this.engine.serveVersion(name, wanted, { signal });
-        if (now !== undefined) this.pushHistory(name, now);
-        swapped.push({ name, version: wanted });
-        this.logger.log('info', `serving ${name} v${wanted} (changed in storage)`);
-        await this.purgeAfterSwap(name, signal);
-      });
+      const one = await this.syncOne(name, signal);
+      if (one !== undefined) swapped.push(one);
     }
     return swapped;
+  }
+
+  /**
+   * One cheap look at storage (`models.heads`: every model's latest and activated version) compared
+   * with the previous look; the first call only takes that baseline. For a model that changed since:
+   * a version newer than any seen before is activated when `autoActivate` is set and an older one is
+   * activated (as a job of this process would; a version trained on data of a deleted user is
+   * refused and logged); otherwise the engine is brought in line with storage as {@link ModelManager.sync}
+   * does (a new activation, or the latest when nothing is activated). Returns the models whose
+   * served version changed, models stored for the first time and new versions of other artefacts
+   * (e.g. the pipeline's `ranker`), so the caller can reload what depends on them.
+   */
+  async followStorage(options: FollowStorageOptions): Promise<StorageChange[]> {
+    const { signal } = options;
+    const heads = await this.engine.storage.models.heads({ signal });
+    const seen = this.seen;
+    this.seen = new Map(heads.map((head) => [head.name, head]));
+    if (seen === undefined) return [];
+    const changes: StorageChange[] = [];
+    for (const head of heads) {
+      const before = seen.get(head.name);
+      if (before !== undefined && before.latest === head.latest && before.active === head.active) continue;
+      if (!isModelKind(head.name)) {
+        if (before === undefined || head.latest !== before.latest) changes.push({ name: head.name, version: head.latest });
+        continue;
+      }
+      if (options.busy?.(head.name)) {
+        // Its job puts its version into service; look again next time.
+        if (before === undefined) this.seen.delete(head.name);
+        else this.seen.set(head.name, before);
+        continue;
+      }
+      const newer = before === undefined || head.latest > before.latest;
+      if (newer && options.autoActivate && head.active !== undefined && head.active < head.latest) {
+        try {
+          await this.activate(head.name, head.latest, { signal });
+          this.logger.log('info', `serving ${head.name} v${head.latest} (trained by another process)`);
+          changes.push({ name: head.name, version: head.latest });
+        } catch (error) {
+          this.logger.log('warn', `${head.name} v${head.latest} (trained by another process) not put into service`, { error: error instanceof Error ? error.message : String(error) });
+        }
+        continue;
+      }
+      const swapped = await this.syncOne(head.name, signal);
+      if (swapped !== undefined) changes.push(swapped);
+      else if (before === undefined) changes.push({ name: head.name, version: head.active ?? head.latest });
+    }
+    return changes;
+  }
+
+  /** {@link ModelManager.sync} for one model: swaps when storage's serving version differs from the one in memory. */
+  private async syncOne(name: string, signal?: AbortSignal): Promise<{ name: string; version: number } | undefined> {
+    if (this.engine.servingVersion(name) === undefined) return undefined; // resolved from storage on first use anyway
+    return this.exclusive(name, async () => {
+      const wanted = await this.engine.storedServingVersion(name, signal);
+      const now = this.engine.servingVersion(name);
+      if (wanted === undefined || wanted === now) return undefined;
+      await this.engine.serveVersion(name, wanted, { signal });
+      if (now !== undefined) this.pushHistory(name, now);
+      this.logger.log('info', `serving ${name} v${wanted} (changed in storage)`);
+      await this.purgeAfterSwap(name, signal);
+      return { name, version: wanted };
+    });
   }
 
   /** The version serving now: in memory, else what storage says. */

@@ -23,7 +23,7 @@ export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | '
   encoder?: EncoderConfig;
   feedback?: FeedbackPolicy;
   /** Lifecycle schedule settings (see `createLifecycle`). */
-  lifecycle?: { retrainEvery?: number | string; retrainAfterEvents?: number; checkEvery?: number | string; models?: readonly string[]; autoActivate?: boolean };
+  lifecycle?: { retrainEvery?: number | string; retrainAfterEvents?: number; checkEvery?: number | string; syncEvery?: number | string; models?: readonly string[]; autoActivate?: boolean };
   /** Import the bundled demo into an empty store and train the default models before listening. */
   demo?: boolean;
   /**
@@ -72,6 +72,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         if (!preparing) say(`trained ${job.model} v${job.result?.version ?? '?'} in the background`);
         pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));
       } else if (job.state === 'failed') say(`training ${job.model} failed: ${job.error?.message ?? 'unknown error'}`);
+    },
+    // Versions trained or activated by another process (`lmrec train`), a new model kind or a new
+    // ranker: the pipeline's sources and ranker are resolved again, as after a job of this process.
+    onStorageChange: (changes) => {
+      if (!preparing) say(`serving ${changes.map((c) => `${c.name} v${c.version}`).join(', ')} (changed in storage)`);
+      pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));
     },
   });
   try {
