@@ -38,20 +38,22 @@ export class HistoryTextVectors {
   }
 
   /**
-   * The vector of `history` when it is ready (undefined also when the history has no text), and
-   * otherwise undefined at once, having queued its encoding. Never waits for an encoder.
+   * The vector of `history` when it is ready (`ready`; the vector is undefined when the history has
+   * no text), else at once the previous history's vector (or none) with `ready` false, having queued
+   * the encoding. Never waits for an encoder.
    */
-  peek(userId: string, history: readonly StoredEvent[]): Float32Array | undefined {
+  peek(userId: string, history: readonly StoredEvent[]): { vector: Float32Array | undefined; ready: boolean } {
     const key = historyKey(history);
     const entry = this.entries.get(userId);
     if (entry && entry.key === key) {
       // Most recently used last.
       this.entries.delete(userId);
       this.entries.set(userId, entry);
-      return entry.vector;
+      return { vector: entry.vector, ready: true };
     }
     this.refresh(userId, history, key);
-    return entry?.vector;
+    // The previous history's vector, if any, until the new one is ready.
+    return { vector: entry?.vector, ready: false };
   }
 
   /** Encodes `history` now and keeps it (for callers off the request path, such as the CLI). */

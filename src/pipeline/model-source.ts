@@ -12,25 +12,73 @@ import type { CandidateSource, SourceOutput, SourceRequest } from './candidate-s
 /** Sequence number given to live events that have not reached storage (newer than any training). */
 const LIVE_SEQ = Number.MAX_SAFE_INTEGER;
 
+/** Options of {@link createModelSource}. */
+export interface ModelSourceOptions {
+  /**
+   * Users whose latest candidate list is kept (default 20,000; 0 = no cache). A list is reused while
+   * the user's history, the served version and `k` are the same — a user's scores change only when
+   * one of them does — so a repeated request costs a look-up instead of scoring the catalogue.
+   */
+  cacheUsers?: number;
+}
+
+interface CachedList {
+  key: string;
+  output: SourceOutput;
+}
+
+/** Identity of a request's inputs to a model: k and the history (length, latest seq and time). */
+function inputKey(request: SourceRequest): string {
+  let seq = 0;
+  let ts = 0;
+  for (const e of request.state.events) {
+    const s = 'seq' in e && typeof e.seq === 'number' ? e.seq : LIVE_SEQ;
+    if (s > seq) seq = s;
+    if (e.timestamp > ts) ts = e.timestamp;
+  }
+  return `${request.k}|${request.state.events.length}|${seq}|${ts}`;
+}
+
 /** A source proposing the top items of engine model `kind`; the source is named after the model. */
-export function createModelSource(engine: Engine, kind: string): CandidateSource {
+export function createModelSource(engine: Engine, kind: string, options: ModelSourceOptions = {}): CandidateSource {
+  const capacity = options.cacheUsers ?? 20_000;
+  /** Least recently used first. */
+  const cache = new Map<string, CachedList>();
+  async function score(request: SourceRequest): Promise<SourceOutput & { complete: boolean }> {
+    const history: StoredEvent[] = request.state.events.map((e) => ('seq' in e && typeof e.seq === 'number' ? (e as StoredEvent) : { seq: LIVE_SEQ, ...e }));
+    const scored = await engine.scoreUser(kind, request.userId, history, { signal: request.signal });
+    if (!scored) return { candidates: [], version: 'untrained', complete: false };
+    const version = `${kind}@${scored.version}`;
+    if (!scored.usable) return { candidates: [], version, complete: true };
+    const { items, scores } = scored;
+    const mask = new Uint8Array(items.size);
+    for (const id of request.state.seen) {
+      const i = items.indexOf(id);
+      if (i >= 0) mask[i] = 1;
+    }
+    const top = topK(scores, request.k, mask);
+    const candidates = Array.from(top.indices, (i, r) => ({ itemId: items.idAt(i), score: top.scores[r] }));
+    return { candidates, version, complete: scored.complete };
+  }
+
   return {
     name: kind,
     async generate(request: SourceRequest): Promise<SourceOutput> {
-      const history: StoredEvent[] = request.state.events.map((e) => ('seq' in e && typeof e.seq === 'number' ? (e as StoredEvent) : { ...e, seq: LIVE_SEQ }));
-      const scored = await engine.scoreUser(kind, request.userId, history, { signal: request.signal });
-      if (!scored) return { candidates: [], version: 'untrained' };
-      const version = `${kind}@${scored.version}`;
-      if (!scored.usable) return { candidates: [], version };
-      const { items, scores } = scored;
-      const mask = new Uint8Array(items.size);
-      for (const id of request.state.seen) {
-        const i = items.indexOf(id);
-        if (i >= 0) mask[i] = 1;
+      const input = capacity > 0 ? inputKey(request) : '';
+      const served = engine.servingVersion(kind);
+      const hit = capacity > 0 && served !== undefined ? cache.get(request.userId) : undefined;
+      if (hit && hit.key === `${kind}@${served}|${input}`) {
+        cache.delete(request.userId);
+        cache.set(request.userId, hit);
+        return hit.output;
       }
-      const top = topK(scores, request.k, mask);
-      const candidates = Array.from(top.indices, (i, r) => ({ itemId: items.idAt(i), score: top.scores[r] }));
-      return { candidates, version };
+      const output = await score(request);
+      if (capacity > 0 && output.complete) {
+        cache.delete(request.userId);
+        cache.set(request.userId, { key: `${output.version}|${input}`, output: { candidates: output.candidates, version: output.version } });
+        while (cache.size > capacity) cache.delete(cache.keys().next().value as string);
+      }
+      return { candidates: output.candidates, version: output.version };
     },
   };
 }
