@@ -599,6 +599,7 @@ program
             engine,
             reportsDirs: [resolve('var/reports'), fileURLToPath(new URL('../../dashboard/fixtures/reports', import.meta.url))],
             allowedHosts: cfg.server.allowedHosts,
+            maxStreams: cfg.dashboard.maxStreams,
             ...(sessionKey === undefined ? {} : { sessionKey }),
           });
         },

@@ -81,6 +81,8 @@ export const configSchema = z
          * (loopback connection, allowed host, no proxy headers); `none` writes no key.
          */
         pageScope: z.enum(['none', 'read', 'write']).default('read'),
+        /** Most live event streams (`GET /v1/events/stream`) open at once; beyond, 503 `too_many_streams`. */
+        maxStreams: z.number().int().min(0).default(64),
       })
       .strict()
       .default({}),

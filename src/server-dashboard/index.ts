@@ -3,10 +3,10 @@
  * read-only routes on a server made by `createServer`. Explicit re-exports only.
  * @module
  */
-export { DASHBOARD_CONTENT_SECURITY_POLICY, DEFAULT_DASHBOARD_DIST, pageMayCarryKey, registerDashboard } from './register-dashboard.js';
+export { DASHBOARD_CONTENT_SECURITY_POLICY, DEFAULT_DASHBOARD_DIST, DEFAULT_MAX_STREAMS, pageMayCarryKey, registerDashboard } from './register-dashboard.js';
 export type { DashboardHandle, DashboardOptions, DashboardSessionKey } from './register-dashboard.js';
 export { createEventFeed } from './event-feed.js';
-export type { EventFeed, EventFeedListener, EventFeedOptions } from './event-feed.js';
+export type { EventFeed, EventFeedListener, EventFeedOptions, EventFeedStats, EventSubscription } from './event-feed.js';
 export { createEventStatsIndex } from './event-stats-index.js';
 export type { EventStatsIndex, ItemEventStats } from './event-stats-index.js';
 export { createReportDirectory } from './report-directory.js';

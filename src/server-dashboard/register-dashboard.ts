@@ -13,12 +13,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotFoundError } from '../index.js';
+import { NotFoundError, ValidationError } from '../index.js';
 import type { Engine, StoredEvent } from '../index.js';
 import { createHostAllowList, isLoopbackAddress } from '../server/index.js';
 import type { HostAllowList, Scope } from '../server/index.js';
 import { createEventFeed } from './event-feed.js';
-import type { EventFeed, EventFeedOptions } from './event-feed.js';
+import type { EventFeed, EventFeedOptions, EventSubscription } from './event-feed.js';
 import { createEventStatsIndex } from './event-stats-index.js';
 import type { EventStatsIndex } from './event-stats-index.js';
 import { createReportDirectory } from './report-directory.js';
@@ -42,7 +42,20 @@ export interface DashboardOptions {
   allowedHosts?: readonly string[];
   /** Polling of the live event stream. */
   feed?: EventFeedOptions;
+  /**
+   * Most event streams (`GET /v1/events/stream`) open at once (default {@link DEFAULT_MAX_STREAMS});
+   * beyond it a stream request gets 503 `too_many_streams`.
+   */
+  maxStreams?: number;
+  /**
+   * A stream whose client has read nothing for this long while its socket buffer stayed full is
+   * closed, freeing its place (default 60 s).
+   */
+  streamStallMs?: number;
 }
+
+/** Default of {@link DashboardOptions.maxStreams}. */
+export const DEFAULT_MAX_STREAMS = 64;
 
 /** The dashboard's session key and its scope (written into the page next to the key). */
 export interface DashboardSessionKey {
@@ -63,6 +76,7 @@ export const DEFAULT_DASHBOARD_DIST = fileURLToPath(new URL('../../dashboard/dis
 
 const MAX_LIST = 1000;
 const HEARTBEAT_MS = 15_000;
+const STREAM_HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' } as const;
 
 const idParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 512 } }, required: ['id'], additionalProperties: false } as const;
 
@@ -134,6 +148,9 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
   const feed = createEventFeed(storage, options.feed);
   const reports = createReportDirectory(options.reportsDirs ?? ['var/reports']);
   const streams = new Set<() => void>();
+  const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
+  if (!Number.isInteger(maxStreams) || maxStreams < 0) throw new ValidationError(`maxStreams must be a non-negative integer, got ${maxStreams}`, { details: { field: 'maxStreams' } });
+  const stallMs = options.streamStallMs ?? 60_000;
   // Always restricted to loopback names and the listed hosts, whatever interface the server binds.
   const pageHosts = createHostAllowList({ allowedHosts: options.allowedHosts ?? [], loopbackOnly: true });
   const session = options.sessionKey !== undefined && options.sessionKey.key !== '' ? options.sessionKey : undefined;
@@ -252,32 +269,66 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
       schema: {
         tags: ['dashboard'],
         summary: 'Live stream of appended events (Server-Sent Events, `event: events`, data = JSON array)',
-        description: 'Resumes after `after` or the `Last-Event-ID` header when given, else starts with events appended from now on.',
+        description:
+          'Resumes after `after` or the `Last-Event-ID` header when given, else starts with events appended from now on. Each stream reads from its own position, so a slow reader delays no other. At most `dashboard.maxStreams` streams are open at once (503 `too_many_streams` beyond). `HEAD` answers the headers without opening a stream.',
         querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0 } }, additionalProperties: false },
       },
     },
     async (request, reply) => {
+      if (streams.size >= maxStreams) {
+        const message = `${streams.size} event streams are open, the most this server allows (dashboard.maxStreams = ${maxStreams}); try again later`;
+        return reply.code(503).header('retry-after', '5').send({ error: { code: 'too_many_streams', message, details: { open: streams.size, limit: maxStreams } } });
+      }
+      // Fastify answers HEAD with this handler: the headers a stream would get, and no stream.
+      if (request.method === 'HEAD') return reply.code(200).headers(STREAM_HEADERS).send();
       const header = request.headers['last-event-id'];
       const resume = Number(Array.isArray(header) ? header[0] : header);
       const after = request.query.after !== undefined ? Number(request.query.after) : Number.isInteger(resume) && resume >= 0 && header !== undefined ? resume : undefined;
-      reply.hijack();
+      let subscription: EventSubscription | undefined;
+      let heartbeat: ReturnType<typeof setInterval> | undefined = undefined;
+      let closed = false;
       const res = reply.raw;
-      // A hijacked reply sends only what is written here: keep the security headers set so far.
-      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
-      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      res.write(`retry: 2000\n: connected\n\n`);
-      const unsubscribe = await feed.subscribe((events) => {
-        res.write(`id: ${events[events.length - 1].seq}\nevent: events\ndata: ${JSON.stringify(events)}\n\n`);
-      }, after);
-      const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
       const end = (): void => {
+        if (closed) return;
+        closed = true;
         clearInterval(heartbeat);
-        unsubscribe();
+        subscription?.close();
         streams.delete(end);
         if (!res.writableEnded) res.end();
       };
+      // The place is taken before the first await, so concurrent requests cannot exceed the cap.
       streams.add(end);
       request.raw.on('close', end);
+      reply.hijack();
+      // A hijacked reply sends only what is written here: keep the security headers set so far.
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
+      res.writeHead(200, STREAM_HEADERS);
+      res.write(`retry: 2000\n: connected\n\n`);
+      try {
+        // A full socket buffer (write returns false) pauses this stream alone; 'drain' resumes it
+        // from its own cursor.
+        subscription = await feed.subscribe((events) => res.write(`id: ${events[events.length - 1].seq}\nevent: events\ndata: ${JSON.stringify(events)}\n\n`), after);
+      } catch (error) {
+        end();
+        throw error;
+      }
+      if (closed) {
+        subscription.close();
+        return;
+      }
+      const live = subscription;
+      res.on('drain', () => live.resume());
+      let fullSince: number | undefined;
+      heartbeat = setInterval(() => {
+        if (!res.writableNeedDrain) {
+          fullSince = undefined;
+          res.write(': ping\n\n');
+          return;
+        }
+        // A client that reads nothing keeps its place only so long.
+        fullSince ??= Date.now();
+        if (Date.now() - fullSince >= stallMs) end();
+      }, Math.min(HEARTBEAT_MS, Math.max(1, Math.floor(stallMs / 4))));
     },
   );
 
