@@ -149,8 +149,27 @@ export interface UserScores {
   scores: Float32Array;
   /** False when the user had no positive feedback on the model's items (scores are then zero). */
   usable: boolean;
+  /**
+   * False when part of the user's state was still being computed in the background (the semantic
+   * model's history text vector): the scores are right but provisional, so callers do not cache them.
+   */
+  complete: boolean;
   /** The model version itself, for item similarities and popularity. */
   trained: TrainedModel;
+}
+
+/** What {@link Engine.retrieveForUser} answers: the best items of one model for one user. */
+export interface UserCandidates {
+  model: string;
+  version: number;
+  items: TrainedModel['items'];
+  /** Item indices, best first. */
+  indices: Int32Array;
+  scores: Float32Array;
+  /** False when the user had no positive feedback on the model's items (no candidates then). */
+  usable: boolean;
+  /** See {@link UserScores.complete}. */
+  complete: boolean;
 }
 
 /** Training data built from stored events. */
@@ -358,6 +377,11 @@ export class Engine {
     // Without an activated version the latest serves, so a version trained here serves at once.
     if ((await this.storage.models.active(kind, { signal: options.signal })) === undefined) this.serveLoaded(kind, { trained, version: record.version });
     this.logger.log('info', `trained ${kind} v${record.version}`, { seconds: fit.seconds });
+    if (fit.itemCap) {
+      const { maxItems, kept, leftOut } = fit.itemCap;
+      // Said at info level: beyond the cap, items are ranked by EASE's cheaper co-occurrence fallback.
+      this.logger.log('info', `${kind} v${record.version}: EASE kept ${kept} items in its weight matrix (maxItems ${maxItems}), ${leftOut} left out and scored by co-occurrence`, { maxItems, kept, leftOut });
+    }
     return { model: kind, version: record.version, params: model.params, fit, users: log.users.size, items: log.items.size, interactions: matrix.indices.length };
   }
 
@@ -393,9 +417,10 @@ export class Engine {
   }
 
   private async decodeVersion(kind: string, version: number, signal?: AbortSignal): Promise<TrainedModel | undefined> {
-    const record = await this.storage.models.load(kind, version, { signal });
+    // In chunks: the decoded arrays view them, so the payload is never held twice.
+    const record = await this.storage.models.loadChunks(kind, version, { signal });
     if (!record) return undefined;
-    const trained = decodeTrainedModel(record.payload);
+    const trained = await decodeTrainedModel(record.chunks);
     this.cache.set(`${kind}@${version}`, trained);
     return trained;
   }
@@ -503,7 +528,7 @@ export class Engine {
     } else {
       if (trained.model instanceof SemanticModel && this.options.encoder) {
         const tv = await this.historyTextVector(userId, history);
-        if (tv) query.textVector = tv;
+        if (tv.vector) query.textVector = tv.vector;
       }
       this.scoreQuery(trained.model, query, scores);
     }
@@ -541,14 +566,51 @@ export class Engine {
     const query = userQuery(trained, userId, history, this.feedback, semantic, this.recencyHalfLifeMs());
     const scores = new Float32Array(trained.items.size);
     const usable = query.values.some((v) => v > 0);
+    let complete = true;
     if (usable) {
       if (semantic && this.options.encoder) {
         const tv = await this.historyTextVector(userId, history);
-        if (tv) query.textVector = tv;
+        if (tv.vector) query.textVector = tv.vector;
+        complete = tv.ready;
       }
       this.scoreQuery(trained.model, query, scores);
     }
-    return { model: kind, version, items: trained.items, scores, usable, trained };
+    return { model: kind, version, items: trained.items, scores, usable, complete, trained };
+  }
+
+  /**
+   * The `k` best items of model `kind` for `userId` with `history`, leaving out `seen` ids: what
+   * {@link Engine.scoreUser} followed by a top-k gives, but a model with a retrieval index (the
+   * semantic model over a large catalogue) answers from it without scoring every item exactly.
+   */
+  async retrieveForUser(kind: string, userId: string, history: readonly StoredEvent[], k: number, seen: Iterable<string>, options: { signal?: AbortSignal } = {}): Promise<UserCandidates | undefined> {
+    const loaded = await this.loadModel(kind, undefined, options.signal);
+    if (!loaded) return undefined;
+    const { trained, version } = loaded;
+    const model = trained.model;
+    const mask = new Uint8Array(trained.items.size);
+    for (const id of seen) {
+      const i = trained.items.indexOf(id);
+      if (i >= 0) mask[i] = 1;
+    }
+    if (model instanceof SemanticModel && model.indexed) {
+      const query = userQuery(trained, userId, history, this.feedback, true, this.recencyHalfLifeMs());
+      const usable = query.values.some((v) => v > 0);
+      if (!usable) return { model: kind, version, items: trained.items, indices: new Int32Array(0), scores: new Float32Array(0), usable, complete: true };
+      let complete = true;
+      if (this.options.encoder) {
+        const tv = await this.historyTextVector(userId, history);
+        if (tv.vector) query.textVector = tv.vector;
+        complete = tv.ready;
+      }
+      const top = model.retrieve(query, k, mask);
+      return { model: kind, version, items: trained.items, indices: top.indices, scores: top.scores, usable, complete };
+    }
+    const scored = await this.scoreUser(kind, userId, history, options);
+    if (!scored) return undefined;
+    if (!scored.usable) return { model: kind, version: scored.version, items: scored.items, indices: new Int32Array(0), scores: new Float32Array(0), usable: false, complete: true };
+    const top = topK(scored.scores, k, mask);
+    return { model: kind, version: scored.version, items: scored.items, indices: top.indices, scores: top.scores, usable: true, complete: scored.complete };
   }
 
   /** The k items most similar to `itemId` under a model; NotFoundError when the item is unknown. */
@@ -577,9 +639,9 @@ export class Engine {
    * The user's history text vector: read from memory when `historyText` is `background` (queued
    * for encoding when missing, so a request never waits for an encoder), encoded now when `inline`.
    */
-  private async historyTextVector(userId: string, history: readonly StoredEvent[]): Promise<Float32Array | undefined> {
+  private async historyTextVector(userId: string, history: readonly StoredEvent[]): Promise<{ vector: Float32Array | undefined; ready: boolean }> {
     if ((this.options.historyText ?? 'inline') === 'background') return this.historyTexts.peek(userId, history);
-    return this.historyTexts.get(userId, history);
+    return { vector: await this.historyTexts.get(userId, history), ready: true };
   }
 
   /** The user's latest events in time order, at most `historyLimit` of them. */

@@ -7,7 +7,8 @@
  * @module
  */
 import type { CsrMatrix } from '../core/csr-matrix.js';
-import { dot } from '../linalg/index.js';
+import { dot, gemm, topK } from '../linalg/index.js';
+import { principalSubspace } from './principal-subspace.js';
 import { centredUnitRows, requireEmbeddings } from './item-text-matrix.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -23,6 +24,11 @@ export interface SemanticOptions {
 }
 
 const DEFAULTS: SemanticOptions = { textWeight: 0.3, centre: true, historyNorm: 1 };
+
+/** Catalogues at least this large get a retrieval index (smaller ones are scored exactly). */
+export const INDEX_MIN_ITEMS = 2_000;
+/** Dimensions of the retrieval index's first pass. */
+export const INDEX_RANK = 64;
 
 /** Creates a semantic recommender. */
 export function createSemantic(options: Partial<SemanticOptions> = {}): SemanticModel {
@@ -44,6 +50,10 @@ export class SemanticModel implements Recommender {
   readonly params: ModelParams;
   private vectors: Float32Array = new Float32Array(0);
   private dim = 0;
+  /** Index for {@link SemanticModel.retrieve}: principal basis (`dim × rank`) and the items in it (`n × rank`). */
+  private basis: Float32Array | undefined;
+  private reduced: Float32Array | undefined;
+  private rank = 0;
 
   constructor(private readonly options: SemanticOptions) {
     this.params = { ...options };
@@ -63,7 +73,66 @@ export class SemanticModel implements Recommender {
     const e = requireEmbeddings(this.kind, context.itemEmbeddings, train.numCols);
     this.dim = e.dim;
     this.vectors = centredUnitRows(e, this.options.centre);
+    this.buildIndex();
     return { seconds: (performance.now() - t0) / 1000, epochs: 1 };
+  }
+
+  /**
+   * Projects the item vectors on their leading principal directions, so that {@link retrieve} can
+   * rank the catalogue in `INDEX_RANK` dimensions and rescore only the best exactly. Small
+   * catalogues are scored exactly and get no index.
+   */
+  private buildIndex(): void {
+    const n = this.numItems;
+    if (n < INDEX_MIN_ITEMS || this.dim <= INDEX_RANK) return;
+    const rank = INDEX_RANK;
+    const q = principalSubspace(this.vectors, n, this.dim, rank);
+    const reduced = new Float64Array(n * rank);
+    gemm(this.vectors, q, reduced, n, this.dim, rank);
+    this.basis = Float32Array.from(q);
+    this.reduced = Float32Array.from(reduced);
+    this.rank = rank;
+  }
+
+  /** True when {@link retrieve} answers from the index (else it scores exactly). */
+  get indexed(): boolean {
+    return this.reduced !== undefined;
+  }
+
+  /**
+   * The `k` best items for `query` not masked in `exclude` (1 = leave out), best first, with their
+   * exact scores: a first pass over the catalogue in the principal subspace picks
+   * `max(4k, k + 200)` candidates, which are then scored exactly. Without an index (a small
+   * catalogue, or a version stored before indices) every item is scored exactly.
+   */
+  retrieve(query: UserQuery, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } {
+    const u = this.interest(query);
+    return this.retrieveVector(u, k, exclude);
+  }
+
+  /** {@link retrieve} for a given interest or query vector. */
+  retrieveVector(u: Float32Array, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } {
+    const n = this.numItems;
+    const { reduced, basis, rank, dim, vectors } = this;
+    if (!reduced || !basis) {
+      const all = new Float32Array(n);
+      this.scoreVector(u, all);
+      return topK(all, k, exclude);
+    }
+    const ur = new Float32Array(rank);
+    for (let d = 0; d < dim; d++) {
+      const ud = u[d];
+      if (ud === 0) continue;
+      const row = d * rank;
+      for (let c = 0; c < rank; c++) ur[c] += ud * basis[row + c];
+    }
+    const approx = new Float32Array(n);
+    for (let j = 0; j < n; j++) approx[j] = dot(ur, 0, reduced, j * rank, rank);
+    const first = topK(approx, Math.min(n, Math.max(4 * k, k + 200)), exclude);
+    const exact = new Float32Array(first.indices.length);
+    for (let c = 0; c < exact.length; c++) exact[c] = dot(u, 0, vectors, first.indices[c] * dim, dim);
+    const best = topK(exact, k);
+    return { indices: Int32Array.from(best.indices, (c) => first.indices[c]), scores: best.scores };
   }
 
   /** The interest vector of a history (and optional own-text vector), unit length or zero. */
@@ -111,7 +180,12 @@ export class SemanticModel implements Recommender {
   }
 
   snapshot(): ModelSnapshot {
-    return { kind: this.kind, params: this.params, meta: { dim: this.dim }, arrays: { vectors: this.vectors } };
+    const arrays: ModelSnapshot['arrays'] = { vectors: this.vectors };
+    if (this.basis && this.reduced) {
+      arrays.indexBasis = this.basis;
+      arrays.indexItems = this.reduced;
+    }
+    return { kind: this.kind, params: this.params, meta: { dim: this.dim, indexRank: this.rank }, arrays };
   }
 
   /** Restores from {@link SemanticModel.snapshot}. */
@@ -119,6 +193,12 @@ export class SemanticModel implements Recommender {
     const m = new SemanticModel({ ...DEFAULTS, ...(s.params as Partial<SemanticOptions>) });
     m.dim = s.meta.dim as number;
     m.vectors = s.arrays.vectors as Float32Array;
+    const rank = typeof s.meta.indexRank === 'number' ? s.meta.indexRank : 0;
+    if (rank > 0 && s.arrays.indexBasis instanceof Float32Array && s.arrays.indexItems instanceof Float32Array) {
+      m.rank = rank;
+      m.basis = s.arrays.indexBasis;
+      m.reduced = s.arrays.indexItems;
+    }
     return m;
   }
 }

@@ -6,7 +6,6 @@
  */
 import type { StoredEvent } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
-import { topK } from '../linalg/index.js';
 import type { CandidateSource, SourceOutput, SourceRequest } from './candidate-source.js';
 
 /** Sequence number given to live events that have not reached storage (newer than any training). */
@@ -46,19 +45,12 @@ export function createModelSource(engine: Engine, kind: string, options: ModelSo
   const cache = new Map<string, CachedList>();
   async function score(request: SourceRequest): Promise<SourceOutput & { complete: boolean }> {
     const history: StoredEvent[] = request.state.events.map((e) => ('seq' in e && typeof e.seq === 'number' ? (e as StoredEvent) : { seq: LIVE_SEQ, ...e }));
-    const scored = await engine.scoreUser(kind, request.userId, history, { signal: request.signal });
-    if (!scored) return { candidates: [], version: 'untrained', complete: false };
-    const version = `${kind}@${scored.version}`;
-    if (!scored.usable) return { candidates: [], version, complete: true };
-    const { items, scores } = scored;
-    const mask = new Uint8Array(items.size);
-    for (const id of request.state.seen) {
-      const i = items.indexOf(id);
-      if (i >= 0) mask[i] = 1;
-    }
-    const top = topK(scores, request.k, mask);
-    const candidates = Array.from(top.indices, (i, r) => ({ itemId: items.idAt(i), score: top.scores[r] }));
-    return { candidates, version, complete: scored.complete };
+    const top = await engine.retrieveForUser(kind, request.userId, history, request.k, request.state.seen, { signal: request.signal });
+    if (!top) return { candidates: [], version: 'untrained', complete: false };
+    const version = `${kind}@${top.version}`;
+    if (!top.usable) return { candidates: [], version, complete: true };
+    const candidates = Array.from(top.indices, (i, r) => ({ itemId: top.items.idAt(i), score: top.scores[r] }));
+    return { candidates, version, complete: top.complete };
   }
 
   return {
