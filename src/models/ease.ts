@@ -1,13 +1,16 @@
 /**
  * EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019): a closed-form
  * item-item weight matrix B = −P / diag(P) with P = (XᵀX + λI)⁻¹ and a zero diagonal. Scores are the
- * user's binary history times B.
+ * user's binary history times B. B is dense over at most `maxItems` items (the most interacted);
+ * the items the cap leaves out are scored by a sparse co-occurrence fallback on EASE's scale
+ * (`ease-tail.ts`), so a large catalogue is ranked whole and the fit report says how many were left out.
  * @module
  */
 import { binarize, columnCounts } from '../core/csr-matrix.js';
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import { sparseGram, spdInverse } from '../linalg/index.js';
+import { calibrationSample, easeTailNeighbours, emptyTail, firstOrderKeptScores, fitTailScale } from './ease-tail.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
 
@@ -21,13 +24,31 @@ export interface EaseOptions {
    */
   minSupport: number;
   /**
-   * At most this many items (the most interacted) enter B: a cap on the cubic cost and the n² memory
-   * (6,000 items ≈ 60 s and 0.4 GB here). Catalogues the size of MovieLens-1M fit under it whole.
+   * At most this many items (the most interacted, ties to the lower index) enter B: a cap on the
+   * cubic cost and the n² memory (6,000 items ≈ 60 s and 0.4 GB here). Catalogues the size of
+   * MovieLens-1M fit under it whole. The eligible items beyond it are "left out": the fit report
+   * counts them (`FitReport.itemCap`) and they are scored by the co-occurrence fallback
+   * ({@link EaseOptions.tailNeighbours}), never silently 0. Under the cap the model is exact EASE.
    */
   maxItems: number;
+  /**
+   * Left-out items remembered per history item by the fallback (its most co-occurring ones): a query
+   * costs O(history × this) on top of B, and the model holds at most items × this extra entries.
+   */
+  tailNeighbours: number;
 }
 
-const DEFAULTS: EaseOptions = { lambda: 250, minSupport: 1, maxItems: 6000 };
+const DEFAULTS: EaseOptions = { lambda: 250, minSupport: 1, maxItems: 6000, tailNeighbours: 50 };
+
+/** How EASE's item cap applied in a fit (see {@link EaseOptions.maxItems}). */
+export interface EaseItemCap {
+  /** The cap in force. */
+  maxItems: number;
+  /** Items in B. */
+  kept: number;
+  /** Items with enough support that the cap kept out of B; scored by the co-occurrence fallback. */
+  leftOut: number;
+}
 
 /** Creates an EASE recommender. */
 export function createEase(options: Partial<EaseOptions> = {}): EaseModel {
@@ -45,6 +66,11 @@ export class EaseModel implements Recommender {
   private rowOf: Int32Array = new Int32Array(0);
   /** B over kept items, row-major, kept × kept. */
   private weights: Float32Array = new Float32Array(0);
+  /** Fallback for the left-out items: per item, its co-occurring left-out items and their weights. */
+  private tail: CsrMatrix = emptyTail(0);
+  private leftOut = 0;
+  /** Factor applied to the fallback's first-order weights (see `ease-tail.ts`). */
+  private tailScale = 1;
   /** Scratch accumulator reused across score calls (scoring is synchronous). */
   private acc: Float32Array = new Float32Array(0);
 
@@ -56,21 +82,36 @@ export class EaseModel implements Recommender {
     return this.total;
   }
 
+  /** How the item cap applied in the last fit (or the restored one). */
+  get itemCap(): EaseItemCap {
+    return { maxItems: this.options.maxItems, kept: this.kept.length, leftOut: this.leftOut };
+  }
+
+  /** The factor that put the fallback's first-order weights on B's scale in the last fit (1 when unused). */
+  get fallbackScale(): number {
+    return this.tailScale;
+  }
+
   async fit(train: CsrMatrix, context: FitContext = {}): Promise<FitReport> {
     const t0 = performance.now();
     const counts = columnCounts(train);
     let keptList: number[] = [];
     for (let i = 0; i < train.numCols; i++) if (counts[i] >= this.options.minSupport && counts[i] > 0) keptList.push(i);
+    const eligible = keptList.length;
     if (keptList.length > this.options.maxItems) {
       keptList = keptList.sort((a, b) => counts[b] - counts[a] || a - b).slice(0, this.options.maxItems).sort((a, b) => a - b);
     }
     this.total = train.numCols;
+    this.leftOut = eligible - keptList.length;
     this.kept = Int32Array.from(keptList);
     this.rowOf = new Int32Array(train.numCols).fill(-1);
     keptList.forEach((i, r) => (this.rowOf[i] = r));
     const n = keptList.length;
-    // Re-index columns to kept items only, then X'X.
     const bin = binarize(train);
+    const leftOutMask = new Uint8Array(train.numCols);
+    if (this.leftOut > 0) for (let i = 0; i < train.numCols; i++) leftOutMask[i] = counts[i] >= this.options.minSupport && counts[i] > 0 && this.rowOf[i] < 0 ? 1 : 0;
+    this.tail = easeTailNeighbours(bin, leftOutMask, this.options.tailNeighbours, this.options.lambda, context.signal);
+    // Re-index columns to kept items only, then X'X.
     const idx: number[] = [];
     const indptr = new Int32Array(train.numRows + 1);
     for (let u = 0; u < train.numRows; u++) {
@@ -81,8 +122,12 @@ export class EaseModel implements Recommender {
       indptr[u + 1] = idx.length;
     }
     context.onProgress?.('ease gram', 0, 3);
-    const gram = sparseGram(indptr, Int32Array.from(idx), null, train.numRows, n);
+    const keptIdx = Int32Array.from(idx);
+    const gram = sparseGram(indptr, keptIdx, null, train.numRows, n);
     for (let i = 0; i < n; i++) gram[i * n + i] += this.options.lambda;
+    // The fallback's scale is fitted on the kept block, whose first-order scores need G before inversion.
+    const sample = this.tail.indices.length > 0 ? calibrationSample(indptr, keptIdx, train.numRows) : [];
+    const first = firstOrderKeptScores(gram, n, sample);
     throwIfAborted(context.signal);
     context.onProgress?.('ease inverse', 1, 3);
     spdInverse(gram, n);
@@ -98,8 +143,11 @@ export class EaseModel implements Recommender {
       w[row + i] = 0;
     }
     this.weights = w;
+    this.tailScale = sample.length > 0 ? fitTailScale(w, n, sample, first) : 1;
+    const tailValues = this.tail.values;
+    for (let p = 0; p < tailValues.length; p++) tailValues[p] *= this.tailScale;
     context.onProgress?.('ease weights', 3, 3);
-    return { seconds: (performance.now() - t0) / 1000, epochs: 1 };
+    return { seconds: (performance.now() - t0) / 1000, epochs: 1, itemCap: { ...this.itemCap } };
   }
 
   score(query: UserQuery, out: Float32Array): void {
@@ -118,22 +166,35 @@ export class EaseModel implements Recommender {
       for (let j = 0; j < n; j++) acc[j] += w[base + j];
     }
     for (let j = 0; j < n; j++) out[this.kept[j]] = acc[j];
+    this.addTail(query.items, out);
+  }
+
+  /** Adds the fallback scores of the left-out items (the only columns the tail holds): O(history × k). */
+  private addTail(items: Int32Array, out: Float32Array): void {
+    const { indptr, indices, values, numRows } = this.tail;
+    if (indices.length === 0) return;
+    for (const i of items) {
+      if (i < 0 || i >= numRows) continue;
+      for (let p = indptr[i]; p < indptr[i + 1]; p++) out[indices[p]] += values[p];
+    }
   }
 
   similarItems(itemIdx: number, out: Float32Array): void {
     out.fill(0);
     const r = this.rowOf[itemIdx];
-    if (r === undefined || r < 0) return;
-    const n = this.kept.length;
-    for (let j = 0; j < n; j++) out[this.kept[j]] = this.weights[r * n + j];
+    if (r !== undefined && r >= 0) {
+      const n = this.kept.length;
+      for (let j = 0; j < n; j++) out[this.kept[j]] = this.weights[r * n + j];
+    }
+    this.addTail(Int32Array.of(itemIdx), out);
   }
 
   snapshot(): ModelSnapshot {
     return {
       kind: this.kind,
       params: this.params,
-      meta: { numItems: this.total },
-      arrays: { kept: this.kept, weights: this.weights },
+      meta: { numItems: this.total, leftOut: this.leftOut, tailScale: this.tailScale },
+      arrays: { kept: this.kept, weights: this.weights, tailIndptr: this.tail.indptr, tailIndices: this.tail.indices, tailValues: this.tail.values },
     };
   }
 
@@ -145,6 +206,14 @@ export class EaseModel implements Recommender {
     m.weights = s.arrays.weights as Float32Array;
     m.rowOf = new Int32Array(m.total).fill(-1);
     m.kept.forEach((i, r) => (m.rowOf[i] = r));
+    // Snapshots from before the fallback existed have no tail: their left-out items score 0, as they did.
+    const a = s.arrays;
+    m.leftOut = Number(s.meta.leftOut ?? 0);
+    m.tailScale = Number(s.meta.tailScale ?? 1);
+    m.tail =
+      a.tailIndptr instanceof Int32Array && a.tailIndices instanceof Int32Array && a.tailValues instanceof Float32Array
+        ? { numRows: m.total, numCols: m.total, indptr: a.tailIndptr, indices: a.tailIndices, values: a.tailValues }
+        : emptyTail(m.total);
     return m;
   }
 }

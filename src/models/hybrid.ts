@@ -29,6 +29,11 @@ export interface HybridOptions {
   easeLambda: number;
   /** EASE's minimum item support. */
   easeMinSupport: number;
+  /**
+   * EASE's item cap (`EaseOptions.maxItems`): at most this many items enter the backbone's dense B;
+   * the rest get its co-occurrence fallback, and the fit report's `itemCap` counts them.
+   */
+  easeMaxItems: number;
   /** Latent dimension of the adapter model. */
   factors: number;
   /** SGD step of user factors, free item factors and biases. */
@@ -56,6 +61,7 @@ const DEFAULTS: HybridOptions = {
   textBlend: 0.3,
   easeLambda: 250,
   easeMinSupport: 1,
+  easeMaxItems: 6000,
   factors: 64,
   learningRate: 0.05,
   regularization: 0.01,
@@ -103,7 +109,7 @@ export class HybridModel implements Recommender {
 
   constructor(private readonly options: HybridOptions) {
     this.params = { ...options };
-    this.ease = createEase({ lambda: options.easeLambda, minSupport: options.easeMinSupport });
+    this.ease = createEase({ lambda: options.easeLambda, minSupport: options.easeMinSupport, maxItems: options.easeMaxItems });
   }
 
   get numItems(): number {
@@ -117,11 +123,12 @@ export class HybridModel implements Recommender {
     this.text = centredUnitRows(e);
     this.textDim = e.dim;
     this.popularityZ = standardisedLogCounts(columnCounts(train));
-    if (o.textBlend < 1) this.ease = await fittedEase(train, o.easeLambda, o.easeMinSupport, context.signal);
+    if (o.textBlend < 1) this.ease = await fittedEase(train, o.easeLambda, o.easeMinSupport, o.easeMaxItems, context.signal);
+    const itemCap = o.textBlend < 1 ? { itemCap: this.ease.itemCap } : {};
     if (o.textBlend <= 0) {
       this.state = initialState(train.numRows, train.numCols, e.dim, o.factors, o.seed);
       this.refresh();
-      return { seconds: (performance.now() - t0) / 1000, epochs: 1 };
+      return { seconds: (performance.now() - t0) / 1000, epochs: 1, ...itemCap };
     }
     const s = initialState(train.numRows, train.numCols, e.dim, o.factors, o.seed);
     this.state = s;
@@ -208,7 +215,7 @@ export class HybridModel implements Recommender {
       this.state = stopping.best;
       this.refresh();
     }
-    return stopping.report((performance.now() - t0) / 1000, epochs);
+    return { ...stopping.report((performance.now() - t0) / 1000, epochs), ...itemCap };
   }
 
   /** Recomputes item vectors v + A·e and biases b + w·e from the state. */
@@ -300,6 +307,9 @@ export class HybridModel implements Recommender {
         textBias: s.textBias,
         easeKept: e.arrays.kept,
         easeWeights: e.arrays.weights,
+        easeTailIndptr: e.arrays.tailIndptr,
+        easeTailIndices: e.arrays.tailIndices,
+        easeTailValues: e.arrays.tailValues,
         popularityZ: this.popularityZ,
       },
     };
@@ -319,7 +329,15 @@ export class HybridModel implements Recommender {
       adapterT: a.adapterT as Float32Array,
       textBias: a.textBias as Float32Array,
     };
-    m.ease = EaseModel.fromSnapshot({ kind: 'ease', params: { lambda: m.options.easeLambda, minSupport: m.options.easeMinSupport }, meta: snap.meta.ease as Record<string, unknown>, arrays: { kept: a.easeKept, weights: a.easeWeights } });
+    const easeArrays: ModelSnapshot['arrays'] = { kept: a.easeKept, weights: a.easeWeights };
+    // Versions saved before the backbone had a fallback hold no tail arrays (their left-out items score 0).
+    if (a.easeTailIndptr && a.easeTailIndices && a.easeTailValues) Object.assign(easeArrays, { tailIndptr: a.easeTailIndptr, tailIndices: a.easeTailIndices, tailValues: a.easeTailValues });
+    m.ease = EaseModel.fromSnapshot({
+      kind: 'ease',
+      params: { lambda: m.options.easeLambda, minSupport: m.options.easeMinSupport, maxItems: m.options.easeMaxItems },
+      meta: snap.meta.ease as Record<string, unknown>,
+      arrays: easeArrays,
+    });
     m.refresh();
     return m;
   }
@@ -366,13 +384,13 @@ function adamAscent(x: Float32Array, g: Float32Array, m: Float32Array, v: Float3
  */
 const easeFits = new WeakMap<CsrMatrix, Map<string, EaseModel>>();
 
-async function fittedEase(train: CsrMatrix, lambda: number, minSupport: number, signal: AbortSignal | undefined): Promise<EaseModel> {
+async function fittedEase(train: CsrMatrix, lambda: number, minSupport: number, maxItems: number, signal: AbortSignal | undefined): Promise<EaseModel> {
   let byKey = easeFits.get(train);
   if (!byKey) easeFits.set(train, (byKey = new Map<string, EaseModel>()));
-  const key = `${lambda}/${minSupport}`;
+  const key = `${lambda}/${minSupport}/${maxItems}`;
   const hit = byKey.get(key);
   if (hit) return hit;
-  const ease = createEase({ lambda, minSupport });
+  const ease = createEase({ lambda, minSupport, maxItems });
   await ease.fit(train, { signal });
   byKey.set(key, ease);
   return ease;

@@ -67,6 +67,11 @@ export interface FitReport {
   bestEpoch?: number;
   /** Validation score of the kept state. */
   bestScore?: number;
+  /**
+   * For models with an item cap (EASE and the hybrid's EASE backbone, `maxItems`): the cap, how many
+   * items its main structure kept, and how many eligible items it left to a cheaper fallback.
+   */
+  itemCap?: { maxItems: number; kept: number; leftOut: number };
 }
 
 /** A trainable top-N recommender over dense indices. */
