@@ -12,14 +12,14 @@ import type { CsrMatrix } from '../core/csr-matrix.js';
 import { ValidationError, throwIfAborted } from '../core/errors.js';
 import { createRng, matmul } from '../linalg/index.js';
 import type { Rng } from '../linalg/index.js';
-import { Adam } from './adam.js';
+import { EmbeddingAdam } from './embedding-adam.js';
 import { EarlyStopping } from './early-stopping.js';
 import { applyMask, embeddingCosine, fillDropoutMask, fillNormal, finishStep, linear, linearBackward, projectTextInit } from './neural-ops.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import { querySequence, sequenceWindows, trainingSequences } from './sequence-data.js';
 import type { SequenceWindow } from './sequence-data.js';
 import type { ModelSnapshot } from './snapshot.js';
-import { softmaxCrossEntropy } from './softmax-output.js';
+import { samplesNegatives, softmaxCrossEntropy } from './softmax-output.js';
 import { Workspace } from './workspace.js';
 
 /** Hyper-parameters of {@link Gru4RecModel}. */
@@ -124,7 +124,8 @@ export class Gru4RecModel implements Recommender {
     fillNormal(this.theta.subarray(off.wx, off.bx), 1 / Math.sqrt(d), rng);
     fillNormal(this.theta.subarray(off.wh, off.bh), 1 / Math.sqrt(d), rng);
     const grad = new Float32Array(off.total);
-    const adam = new Adam(this.theta, { learningRate: o.learningRate, weightDecay: o.weightDecay });
+    // Sampled negatives reach few item rows per step: update only those (lazy Adam on the table).
+    const adam = new EmbeddingAdam(this.theta, grad, this.items, d, { learningRate: o.learningRate, weightDecay: o.weightDecay }, samplesNegatives(o.negatives, this.items));
     const windows = sequenceWindows(trainingSequences(train, context), o.maxLen, this.items, o.allWindows);
     const order = Int32Array.from(windows.keys());
     const stopping = new EarlyStopping<Float32Array>(context, o.evalEvery, o.patience, o.epochs, 'gru4rec');
@@ -151,13 +152,16 @@ export class Gru4RecModel implements Recommender {
           grad.subarray(0, this.items * d),
           rng,
           this.ws,
+          adam.touched,
         );
+        adam.touched?.addAll(tm.items);
         this.backward(tm, dOut, grad);
-        await finishStep(adam, grad, s, context.signal);
+        await finishStep(adam, s, context.signal);
       }
       epochs = epoch;
       context.logger?.log('debug', 'gru4rec epoch', { epoch, loss: lossSum / Math.max(steps, 1) });
       context.onProgress?.('gru4rec epochs', epoch, o.epochs);
+      adam.flush();
       if (stopping.afterEpoch(epoch, () => this.theta.slice())) break;
     }
     if (stopping.best) this.theta = stopping.best;

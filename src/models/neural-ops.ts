@@ -6,7 +6,7 @@
 import { matmul } from '../linalg/index.js';
 import type { Rng } from '../linalg/index.js';
 import { throwIfAborted } from '../core/errors.js';
-import type { Adam } from './adam.js';
+import type { EmbeddingAdam } from './embedding-adam.js';
 
 /** y = x·W + b, with W stored `dIn × dOut`. */
 export function linear(x: Float32Array, w: Float32Array, bias: Float32Array, y: Float32Array, rows: number, dIn: number, dOut: number): void {
@@ -99,12 +99,12 @@ export function projectTextInit(itemEmb: Float32Array, dim: number, text: Float3
 }
 
 /**
- * Ends one training step of a neural model: applies the optimiser, clears the gradient, and every
- * 16 steps yields to the event loop (so a server keeps answering while it trains) and honours `signal`.
+ * Ends one training step of a neural model: applies the optimiser (which clears the gradient it
+ * used), and every 16 steps yields to the event loop (so a server keeps answering while it trains)
+ * and honours `signal`.
  */
-export async function finishStep(adam: Adam, grad: Float32Array, step: number, signal?: AbortSignal): Promise<void> {
-  adam.step(grad);
-  grad.fill(0);
+export async function finishStep(optimiser: Pick<EmbeddingAdam, 'step'>, step: number, signal?: AbortSignal): Promise<void> {
+  optimiser.step();
   if ((step & 15) === 15) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     throwIfAborted(signal);

@@ -13,14 +13,14 @@ import type { CsrMatrix } from '../core/csr-matrix.js';
 import { ValidationError, throwIfAborted } from '../core/errors.js';
 import { attentionProbSize, causalAttention, causalAttentionBackward, createRng, layerNorm, layerNormBackward, matmul } from '../linalg/index.js';
 import type { AttentionBlock, Rng } from '../linalg/index.js';
-import { Adam } from './adam.js';
+import { EmbeddingAdam } from './embedding-adam.js';
 import { EarlyStopping } from './early-stopping.js';
 import { applyMask, embeddingCosine, fillDropoutMask, fillNormal, finishStep, linear, linearBackward, projectTextInit } from './neural-ops.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import { querySequence, sequenceWindows, trainingSequences } from './sequence-data.js';
 import type { SequenceWindow } from './sequence-data.js';
 import type { ModelSnapshot } from './snapshot.js';
-import { softmaxCrossEntropy } from './softmax-output.js';
+import { samplesNegatives, softmaxCrossEntropy } from './softmax-output.js';
 import { Workspace } from './workspace.js';
 
 /** Hyper-parameters of {@link SasRecModel}. */
@@ -210,7 +210,8 @@ export class SasRecModel implements Recommender {
     this.theta = new Float32Array(this.layout.total);
     this.initialise(rng, context);
     const grad = new Float32Array(this.layout.total);
-    const adam = new Adam(this.theta, { learningRate: o.learningRate, weightDecay: o.weightDecay });
+    // Sampled negatives reach few item rows per step: update only those (lazy Adam on the table).
+    const adam = new EmbeddingAdam(this.theta, grad, this.items, d, { learningRate: o.learningRate, weightDecay: o.weightDecay }, samplesNegatives(o.negatives, this.items));
     const order = Int32Array.from(windows.keys());
     const stopping = new EarlyStopping<Float32Array>(context, o.evalEvery, o.patience, o.epochs, 'sasrec');
     const steps = Math.ceil(windows.length / o.batchSize);
@@ -236,13 +237,16 @@ export class SasRecModel implements Recommender {
           grad.subarray(0, this.items * d),
           rng,
           this.ws,
+          adam.touched,
         );
+        adam.touched?.addAll(packed.items);
         this.backward(packed, dOut, grad);
-        await finishStep(adam, grad, s, context.signal);
+        await finishStep(adam, s, context.signal);
       }
       epochs = epoch;
       context.logger?.log('debug', 'sasrec epoch', { epoch, loss: lossSum / Math.max(steps, 1) });
       context.onProgress?.('sasrec epochs', epoch, o.epochs);
+      adam.flush();
       if (stopping.afterEpoch(epoch, () => this.theta.slice())) break;
     }
     if (stopping.best) this.theta = stopping.best;

@@ -98,3 +98,39 @@ describe('sasrec data-dependent settings', () => {
     expect(model.params.dropout).toBe(0.5);
   });
 });
+
+describe('sequence models with sampled negatives (lazy Adam on the item table)', () => {
+  /** 160 users walk 60 items in order (item i, then i + 1 mod 60), from random starts. */
+  function walks() {
+    const rng = createRng(23);
+    const seqs: Int32Array[] = [];
+    const rows: number[] = [];
+    const cols: number[] = [];
+    for (let u = 0; u < 160; u++) {
+      const start = rng.int(60);
+      const seq = Int32Array.from({ length: 5 + rng.int(5) }, (_, t) => (start + t) % 60);
+      seqs.push(seq);
+      seq.forEach((i) => (rows.push(u), cols.push(i)));
+    }
+    return { seqs, train: csrFromCoo(160, 60, rows, cols, null, 'max') };
+  }
+
+  it.each([
+    ['sasrec', () => createSasRec({ dim: 16, blocks: 1, maxLen: 12, dropout: 0.1, negatives: 8, epochs: 40, batchSize: 16, learningRate: 0.01 })],
+    ['gru4rec', () => createGru4Rec({ dim: 16, maxLen: 12, dropout: 0.1, negatives: 8, epochs: 40, batchSize: 16, learningRate: 0.01 })],
+  ] as const)('%s learns that item i is followed by item i + 1', async (_kind, create) => {
+    const { seqs, train } = walks();
+    const model = create();
+    await model.fit(train, { sequences: seqs });
+    let correct = 0;
+    const out = new Float32Array(60);
+    for (let start = 0; start < 60; start++) {
+      const sequence = Int32Array.from([start, (start + 1) % 60, (start + 2) % 60]);
+      model.score({ userIdx: -1, items: sequence.slice().sort(), values: new Float32Array(3).fill(1), sequence }, out);
+      let best = -1;
+      for (let i = 0; i < 60; i++) if (!sequence.includes(i) && (best < 0 || out[i] > out[best])) best = i;
+      if (best === (start + 3) % 60) correct++;
+    }
+    expect(correct).toBeGreaterThanOrEqual(54);
+  });
+});

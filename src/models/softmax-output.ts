@@ -7,6 +7,7 @@
  */
 import { matmul } from '../linalg/index.js';
 import type { Rng } from '../linalg/index.js';
+import type { TouchedRows } from './touched-rows.js';
 import type { Workspace } from './workspace.js';
 
 /** Inputs of {@link softmaxCrossEntropy}. */
@@ -24,14 +25,20 @@ export interface SoftmaxBatch {
   negatives: number;
 }
 
+/** True when {@link softmaxCrossEntropy} samples negatives (so its gradient reaches few item rows). */
+export function samplesNegatives(negatives: number, numItems: number): boolean {
+  return negatives > 0 && negatives < numItems - 1;
+}
+
 /**
  * Mean cross-entropy over the rows. Writes dLoss/dHidden into `dHidden` (overwritten) and adds
- * dLoss/dItemEmbedding into `dItemEmbedding`.
+ * dLoss/dItemEmbedding into `dItemEmbedding`. With sampled negatives, the item rows it adds gradient
+ * to (targets and negatives) are marked in `touched` when given; a full softmax reaches every row.
  */
-export function softmaxCrossEntropy(b: SoftmaxBatch, dHidden: Float32Array, dItemEmbedding: Float32Array, rng: Rng, ws: Workspace): number {
+export function softmaxCrossEntropy(b: SoftmaxBatch, dHidden: Float32Array, dItemEmbedding: Float32Array, rng: Rng, ws: Workspace, touched?: TouchedRows): number {
   const { hidden, rows, dim, targets, itemEmbedding: E, numItems } = b;
   const inv = 1 / Math.max(rows, 1);
-  if (b.negatives <= 0 || b.negatives >= numItems - 1) {
+  if (!samplesNegatives(b.negatives, numItems)) {
     const logits = ws.get('softmax.logits', rows * numItems);
     matmul(hidden, E, logits, rows, dim, numItems, { transB: true });
     let loss = 0;
@@ -48,6 +55,10 @@ export function softmaxCrossEntropy(b: SoftmaxBatch, dHidden: Float32Array, dIte
   const k = b.negatives;
   const negs = new Int32Array(k);
   for (let s = 0; s < k; s++) negs[s] = rng.int(numItems);
+  if (touched) {
+    touched.addAll(negs);
+    touched.addAll(targets);
+  }
   const En = ws.get('softmax.negEmb', k * dim);
   for (let s = 0; s < k; s++) En.set(E.subarray(negs[s] * dim, negs[s] * dim + dim), s * dim);
   const width = k + 1;
