@@ -1,14 +1,16 @@
 /**
  * A trained model together with the id dictionaries that give its indices meaning, the popularity
  * fallback, and where in the event log its training data ended. This is what storage keeps per
- * model version.
+ * model version. Decoding reads the payload as the chunks storage hands over and lets the model's
+ * arrays view them wherever an array lies inside one chunk, so a large model is not held twice.
  * @module
  */
 import { IdDictionary } from '../core/id-dictionary.js';
 import { ValidationError } from '../core/errors.js';
 import type { Recommender } from '../models/recommender.js';
 import { modelFromSnapshot } from '../models/registry.js';
-import { decodeSnapshot, encodeSnapshot } from '../models/snapshot.js';
+import { decodeSnapshotChunks, encodeSnapshot } from '../models/snapshot.js';
+import type { ModelSnapshot } from '../models/snapshot.js';
 
 /** A model ready to serve. */
 export interface TrainedModel {
@@ -33,9 +35,18 @@ export function encodeTrainedModel(t: TrainedModel): Uint8Array {
   });
 }
 
-/** Restores a trained model from {@link encodeTrainedModel}'s payload. */
-export function decodeTrainedModel(bytes: Uint8Array): TrainedModel {
-  const s = decodeSnapshot(bytes);
+/**
+ * Restores a trained model from {@link encodeTrainedModel}'s payload: one buffer, or its chunks in
+ * order (`ModelStore.loadChunks`). The model's typed arrays view the payload's memory where they lie
+ * inside one chunk (8-byte aligned, as chunks of a multiple of 8 bytes keep them) and are copied once
+ * where they straddle two; the buffers must not be reused afterwards. Besides that copy, a decode
+ * parses the JSON header (hyper-parameters and the id lists) and builds the id dictionaries.
+ */
+export async function decodeTrainedModel(payload: Uint8Array | AsyncIterable<Uint8Array>): Promise<TrainedModel> {
+  return trainedModelFromSnapshot(await decodeSnapshotChunks(payload instanceof Uint8Array ? [payload] : payload));
+}
+
+function trainedModelFromSnapshot(s: ModelSnapshot): TrainedModel {
   const { __users, __items, __dataSeq, __trainedAt, ...meta } = s.meta;
   const { __itemCounts, ...arrays } = s.arrays;
   if (!Array.isArray(__users) || !Array.isArray(__items) || !(__itemCounts instanceof Float32Array)) {

@@ -1,9 +1,12 @@
 /**
  * Model snapshots: hyper-parameters, JSON metadata and named typed arrays, encoded into one
- * self-describing binary payload (a JSON header followed by 8-byte aligned array data).
+ * self-describing binary payload (a JSON header followed by 8-byte aligned array data). A payload
+ * can be decoded from one buffer (arrays copied) or from the chunks storage hands over
+ * ({@link decodeSnapshotChunks}: arrays view the chunks where they can).
  * @module
  */
 import { ValidationError } from '../core/errors.js';
+import { ChunkReader } from './chunk-reader.js';
 import type { ModelParams } from './recommender.js';
 
 /** Typed arrays a snapshot may hold. */
@@ -82,6 +85,41 @@ export function decodeSnapshot(bytes: Uint8Array): ModelSnapshot {
     const out = new Ctor(a.length);
     new Uint8Array(out.buffer).set(bytes.subarray(start, start + byteLength));
     arrays[a.name] = out;
+  }
+  return { kind: header.kind, params: header.params, meta: header.meta, arrays };
+}
+
+/**
+ * Decodes a payload made by {@link encodeSnapshot} from its chunks, in order (one buffer is one
+ * chunk). An array that lies inside one chunk at an address aligned for its type is a view of that
+ * chunk (no copy); one that straddles chunks, or is misaligned, is copied once into a fresh array.
+ * Nothing else is copied, so decoding holds the decoded model plus the chunk in hand. The chunks must
+ * not be modified afterwards.
+ */
+export async function decodeSnapshotChunks(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<ModelSnapshot> {
+  const reader = new ChunkReader(chunks);
+  const prefix = MAGIC.length + 4;
+  let start: Uint8Array;
+  try {
+    start = await reader.read(prefix);
+  } catch (error) {
+    throw new ValidationError('not a model snapshot (too short)', { cause: error });
+  }
+  const magic = new TextDecoder().decode(start.subarray(0, MAGIC.length));
+  if (magic !== MAGIC) throw new ValidationError('not a model snapshot (bad magic bytes)', { details: { magic } });
+  const headerLength = new DataView(start.buffer, start.byteOffset, start.byteLength).getUint32(MAGIC.length, true);
+  const header = JSON.parse(new TextDecoder().decode(await reader.read(headerLength))) as Header;
+  let position = prefix + headerLength;
+  const dataStart = Math.ceil(position / 8) * 8;
+  const arrays: Record<string, SnapshotArray> = {};
+  // The encoder lays arrays out in header order; sorting keeps the reader moving forward regardless.
+  for (const a of [...header.arrays].sort((x, y) => x.offset - y.offset)) {
+    const Ctor = DTYPES[a.dtype];
+    const at = dataStart + a.offset;
+    await reader.skip(at - position);
+    const bytes = await reader.read(a.length * Ctor.BYTES_PER_ELEMENT, Ctor.BYTES_PER_ELEMENT);
+    arrays[a.name] = new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, a.length);
+    position = at + bytes.length;
   }
   return { kind: header.kind, params: header.params, meta: header.meta, arrays };
 }

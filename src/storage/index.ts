@@ -21,6 +21,7 @@ export type {
   ImportRecord,
   ImportStore,
   ListOptions,
+  ModelChunks,
   ModelHead,
   ModelRecord,
   ModelStore,

@@ -31,6 +31,8 @@ export interface OpenStorageOptions {
   readonly?: boolean;
   /** How long a write waits for another process's lock, in ms (SQLite; default 5000). */
   busyTimeoutMs?: number;
+  /** Bytes per stored chunk of a model payload (SQLite; default 64 MiB, see `SqliteStorageOptions`). */
+  modelChunkBytes?: number;
   /** Abort opening. */
   signal?: AbortSignal;
 }
@@ -170,5 +172,6 @@ export async function openStorage(url: string, options: OpenStorageOptions = {})
     readonly,
     url,
     busyTimeoutMs: options.busyTimeoutMs,
+    modelChunkBytes: options.modelChunkBytes,
   });
 }

@@ -20,6 +20,12 @@ export interface StorageContractContext {
   reopen?: () => Promise<Storage>;
   /** Removes what the factory created (files, schemas); runs after the storages are closed. */
   cleanup?: () => Promise<void>;
+  /**
+   * The size of the chunks the backend was opened to store model payloads in, when it stores them in
+   * chunks (e.g. SQLite's `modelChunkBytes`, set small for the test): the suite then checks payloads
+   * spanning several chunks, and that chunks come back no larger.
+   */
+  modelChunkBytes?: number;
 }
 
 /** Creates the context of one contract test. */
@@ -64,6 +70,13 @@ function seededBytes(length: number, seed: number): Uint8Array {
     bytes[i] = state & 0xff;
   }
   return bytes;
+}
+
+/** Drains a chunked payload into one buffer, keeping the chunk lengths. */
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<{ bytes: Uint8Array; lengths: number[] }> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of chunks) parts.push(chunk);
+  return { bytes: new Uint8Array(Buffer.concat(parts)), lengths: parts.map((part) => part.length) };
 }
 
 /** Byte-for-byte comparison; `toEqual` on large typed arrays is slow. */
@@ -479,6 +492,53 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         expect(await storage.models.load('missing')).toBeUndefined();
       });
 
+      it('loadChunks hands over a payload larger than a chunk in order; load reassembles it', async () => {
+        const chunk = context.modelChunkBytes ?? 1024;
+        const large = seededBytes(chunk * 3 + 517, 9);
+        const exact = seededBytes(chunk, 10);
+        await storage.models.save('big', { k: 1 }, large);
+        await storage.models.save('big', { k: 2 }, exact);
+        await storage.models.save('big', { k: 3 }, new Uint8Array(0));
+        expectSameBytes((await storage.models.load('big', 1))?.payload, large);
+        const first = await storage.models.loadChunks('big', 1);
+        expect(first).toMatchObject({ name: 'big', version: 1, meta: { k: 1 }, byteLength: large.length });
+        const read = await collect(first!.chunks);
+        expectSameBytes(read.bytes, large);
+        if (context.modelChunkBytes !== undefined) {
+          expect(read.lengths.every((n) => n <= chunk)).toBe(true);
+          expect(read.lengths.length).toBe(4);
+        }
+        const second = await storage.models.loadChunks('big', 2);
+        expectSameBytes((await collect(second!.chunks)).bytes, exact);
+        // Without a version: the latest, here an empty payload.
+        const latest = await storage.models.loadChunks('big');
+        expect(latest).toMatchObject({ version: 3, meta: { k: 3 }, byteLength: 0 });
+        expect((await collect(latest!.chunks)).bytes.length).toBe(0);
+        expect(await storage.models.loadChunks('big', 4)).toBeUndefined();
+        expect(await storage.models.loadChunks('missing')).toBeUndefined();
+        await expectValidation(storage.models.loadChunks('', 1), { field: 'name' });
+        await expectValidation(storage.models.loadChunks('big', 0), { field: 'version' });
+      });
+
+      it('loadChunks rejects with NotFoundError when the version is deleted mid-read, and honours abort between chunks', async ({ skip }) => {
+        skip(context.modelChunkBytes === undefined, `${name} did not say how large its payload chunks are (modelChunkBytes), so a payload cannot be made to span several`);
+        const chunk = context.modelChunkBytes!;
+        await storage.models.save('big', {}, seededBytes(chunk * 3, 11));
+        const record = await storage.models.loadChunks('big', 1);
+        const iterator = record!.chunks[Symbol.asyncIterator]();
+        expect((await iterator.next()).done).toBe(false);
+        expect(await storage.models.delete('big', 1)).toBe(true);
+        expect(await rejection(iterator.next())).toBeInstanceOf(NotFoundError);
+
+        await storage.models.save('big', {}, seededBytes(chunk * 3, 12));
+        const controller = new AbortController();
+        const again = await storage.models.loadChunks('big', 2, { signal: controller.signal });
+        const pages = again!.chunks[Symbol.asyncIterator]();
+        expect((await pages.next()).done).toBe(false);
+        controller.abort();
+        expect(await rejection(pages.next())).toBeInstanceOf(AbortError);
+      });
+
       it('versions lists newest first without payloads; names lists each name once', async () => {
         expect(await storage.models.names()).toEqual([]);
         expect(await storage.models.versions('als')).toEqual([]);
@@ -826,6 +886,7 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       ['events.lastSeq', (s, o) => s.events.lastSeq(o)],
       ['models.save', (s, o) => s.models.save('m', {}, new Uint8Array([1]), o)],
       ['models.load', (s, o) => s.models.load('m', undefined, o)],
+      ['models.loadChunks', (s, o) => s.models.loadChunks('m', undefined, o)],
       ['models.versions', (s, o) => s.models.versions('m', o)],
       ['models.names', (s, o) => s.models.names(o)],
       ['models.activate', (s, o) => s.models.activate('m', 1, o)],
@@ -908,6 +969,7 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         const loaded = await again.models.load('als');
         expect(loaded).toMatchObject({ version: saved.version, createdAt: saved.createdAt, meta: { factors: 8 } });
         expectSameBytes(loaded?.payload, payload);
+        expectSameBytes((await collect((await again.models.loadChunks('als'))!.chunks)).bytes, payload);
         const [next] = await again.events.append([view('u1', 'item-bare', T0 + 2)]);
         expect(next).toBeGreaterThan(seqs[1]);
         expect((await again.models.save('als', {}, new Uint8Array([1]))).version).toBe(saved.version + 1);

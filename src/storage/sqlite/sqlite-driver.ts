@@ -67,6 +67,19 @@ export function openSqliteDatabase(path: string): SqliteDatabase {
   };
 }
 
+/**
+ * A BLOB as returned by the driver as a plain `Uint8Array` without copying when it owns its memory:
+ * libsql hands each BLOB over in its own ArrayBuffer, so viewing it is safe and avoids a copy of a
+ * large model chunk. A Buffer that shares a pooled ArrayBuffer is copied.
+ */
+export function viewBytes(value: unknown): Uint8Array {
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  if (value instanceof Uint8Array && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength) {
+    return new Uint8Array(value.buffer, 0, value.byteLength);
+  }
+  return toBytes(value);
+}
+
 /** Turns a BLOB as returned by the driver (Buffer, Uint8Array or ArrayBuffer) into a fresh `Uint8Array`. */
 export function toBytes(value: unknown): Uint8Array {
   // `all()` hands over a fresh ArrayBuffer, so a view is enough and avoids copying large payloads.

@@ -1,13 +1,36 @@
 /**
- * Versioned model snapshots in SQLite (`models`, `model_active`, `model_counters`). Version numbers
- * come from a per-name counter, so a deleted version's number is never handed out again.
+ * Versioned model snapshots in SQLite (`models`, `model_chunks`, `model_active`, `model_counters`).
+ * Version numbers come from a per-name counter, so a deleted version's number is never handed out
+ * again. A payload is stored as ordered chunks of `model_chunks` (at most `chunkBytes` each, all
+ * written in the save's transaction), because one BLOB holds at most SQLITE_MAX_LENGTH bytes (1 GB
+ * by default) and a large model is more; versions saved before chunking keep their bytes in
+ * `models.payload`, which is read first, so both kinds load the same way.
  * @module
  */
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import type { CallOptions, ModelRecord, ModelStore } from '../storage.js';
+import type { CallOptions, ModelChunks, ModelRecord, ModelStore } from '../storage.js';
 import { validateInteger, validateKey, validateMeta } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
-import { toBytes } from './sqlite-driver.js';
+import { viewBytes } from './sqlite-driver.js';
+
+/** Default size of one stored payload chunk: 64 MiB, a multiple of 8 so that arrays inside a chunk stay aligned. */
+export const DEFAULT_MODEL_CHUNK_BYTES = 64 * 1024 * 1024;
+/** Largest chunk size accepted: well under SQLite's default 1,000,000,000-byte limit on one BLOB. */
+export const MAX_MODEL_CHUNK_BYTES = 512 * 1024 * 1024;
+
+/** The schema migration that added `model_chunks`. */
+export const MODEL_CHUNKS_SCHEMA_VERSION = 6;
+
+/** Options of {@link createSqliteModelStore}. */
+export interface SqliteModelStoreOptions {
+  /** Bytes per stored chunk (default {@link DEFAULT_MODEL_CHUNK_BYTES}). */
+  chunkBytes?: number;
+  /**
+   * Whether the file has `model_chunks` (schema 6 or later). False only for a read-only open of an
+   * older file, whose payloads are all single BLOBs.
+   */
+  chunked?: boolean;
+}
 
 interface ModelRow {
   name: string;
@@ -21,8 +44,52 @@ function modelInfoFromRow(row: ModelRow): Omit<ModelRecord, 'payload'> {
   return { name: row.name, version: row.version, createdAt: row.created_at, meta: JSON.parse(row.meta) as Record<string, unknown> };
 }
 
+/** Checks a chunk size (an integer from 1 to {@link MAX_MODEL_CHUNK_BYTES}); the default when undefined. */
+export function checkModelChunkBytes(value: unknown): number {
+  const chunkBytes = validateInteger('modelChunkBytes', value, 1, DEFAULT_MODEL_CHUNK_BYTES);
+  if (chunkBytes > MAX_MODEL_CHUNK_BYTES) {
+    throw new ValidationError(`modelChunkBytes must be at most ${MAX_MODEL_CHUNK_BYTES}`, { details: { field: 'modelChunkBytes', value: chunkBytes } });
+  }
+  return chunkBytes;
+}
+
 /** The {@link ModelStore} of one SQLite storage. */
-export function createSqliteModelStore({ sql, enter, run, write }: SqliteCalls): ModelStore {
+export function createSqliteModelStore({ sql, enter, run, write }: SqliteCalls, options: SqliteModelStoreOptions = {}): ModelStore {
+  const chunkBytes = checkModelChunkBytes(options.chunkBytes);
+  const chunked = options.chunked ?? true;
+
+  /** The version row (latest when `version` is undefined) with the sizes of its inline payload and chunks. */
+  function head(name: string, version: number | undefined): (ModelRow & { inline: number; chunks: number; bytes: number }) | undefined {
+    const columns = 'name, version, created_at, meta, length(payload) AS inline';
+    const row = (
+      version === undefined
+        ? sql(`SELECT ${columns} FROM models WHERE name = ? ORDER BY version DESC LIMIT 1`).get([name])
+        : sql(`SELECT ${columns} FROM models WHERE name = ? AND version = ?`).get([name, version])
+    ) as (ModelRow & { inline: number }) | undefined;
+    if (row === undefined) return undefined;
+    const parts = chunked
+      ? (sql('SELECT COUNT(*) AS chunks, COALESCE(SUM(length(data)), 0) AS bytes FROM model_chunks WHERE name = ? AND version = ?').get([row.name, row.version]) as {
+          chunks: number;
+          bytes: number;
+        })
+      : { chunks: 0, bytes: 0 };
+    return { ...row, ...parts };
+  }
+
+  function inlinePayload(name: string, version: number): Uint8Array | undefined {
+    const row = sql('SELECT payload FROM models WHERE name = ? AND version = ?').get([name, version]) as { payload: unknown } | undefined;
+    return row === undefined ? undefined : viewBytes(row.payload);
+  }
+
+  function chunkAt(name: string, version: number, idx: number): Uint8Array | undefined {
+    const row = sql('SELECT data FROM model_chunks WHERE name = ? AND version = ? AND idx = ?').get([name, version, idx]) as { data: unknown } | undefined;
+    return row === undefined ? undefined : viewBytes(row.data);
+  }
+
+  function deletedWhileRead(name: string, version: number): NotFoundError {
+    return new NotFoundError(`model ${name} version ${version} was deleted while it was being read`, { details: { name, version } });
+  }
+
   return {
     async save(name, meta, payload, options?: CallOptions) {
       enter(options?.signal);
@@ -40,13 +107,18 @@ export function createSqliteModelStore({ sql, enter, run, write }: SqliteCalls):
                       COALESCE((SELECT MAX(version) FROM models WHERE name = ?), 0)) + 1 AS next`,
         ).get([name, name]) as { next: number };
         const createdAt = Date.now();
+        // The bytes go to model_chunks (views of the payload, no copy); the row keeps an empty BLOB.
         sql('INSERT INTO models (name, version, created_at, meta, payload) VALUES (?, ?, ?, ?, ?)').run([
           name,
           next,
           createdAt,
           metaJson,
-          payload,
+          new Uint8Array(0),
         ]);
+        const insertChunk = sql('INSERT INTO model_chunks (name, version, idx, data) VALUES (?, ?, ?, ?)');
+        for (let idx = 0, at = 0; at < payload.length; idx++, at += chunkBytes) {
+          insertChunk.run([name, next, idx, payload.subarray(at, Math.min(payload.length, at + chunkBytes))]);
+        }
         sql(
           `INSERT INTO model_counters (name, last_version) VALUES (?, ?)
            ON CONFLICT (name) DO UPDATE SET last_version = excluded.last_version`,
@@ -58,17 +130,44 @@ export function createSqliteModelStore({ sql, enter, run, write }: SqliteCalls):
       enter(options?.signal);
       validateKey('name', name);
       if (version !== undefined) validateInteger('version', version, 1, 1);
+      // One synchronous read: consistent, and the payload is assembled with one copy of each chunk.
       return run('models.load', options?.signal, () => {
-        const row = (
-          version === undefined
-            ? sql('SELECT name, version, created_at, meta, payload FROM models WHERE name = ? ORDER BY version DESC LIMIT 1').get([
-                name,
-              ])
-            : sql('SELECT name, version, created_at, meta, payload FROM models WHERE name = ? AND version = ?').get([name, version])
-        ) as ModelRow | undefined;
+        const row = head(name, version);
         if (row === undefined) return undefined;
-        return { ...modelInfoFromRow(row), payload: toBytes(row.payload) };
+        const payload = new Uint8Array(row.inline + row.bytes);
+        if (row.inline > 0) payload.set(inlinePayload(row.name, row.version)!, 0);
+        for (let idx = 0, at = row.inline; idx < row.chunks; idx++) {
+          const chunk = chunkAt(row.name, row.version, idx)!;
+          payload.set(chunk, at);
+          at += chunk.length;
+        }
+        return { ...modelInfoFromRow(row), payload };
       });
+    },
+    async loadChunks(name, version?: number, options?: CallOptions): Promise<ModelChunks | undefined> {
+      enter(options?.signal);
+      validateKey('name', name);
+      if (version !== undefined) validateInteger('version', version, 1, 1);
+      const signal = options?.signal;
+      const row = run('models.loadChunks', signal, () => head(name, version));
+      if (row === undefined) return undefined;
+      const found = { name: row.name, version: row.version };
+      // One statement per chunk, with a turn of the event loop between them: no cursor or
+      // transaction stays open across a yield, and a missing chunk means the version was deleted.
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        if (row!.inline > 0) {
+          const inline = run('models.loadChunks', signal, () => inlinePayload(found.name, found.version));
+          if (inline === undefined) throw deletedWhileRead(found.name, found.version);
+          yield inline;
+        }
+        for (let idx = 0; idx < row!.chunks; idx++) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          const chunk = run('models.loadChunks', signal, () => chunkAt(found.name, found.version, idx));
+          if (chunk === undefined) throw deletedWhileRead(found.name, found.version);
+          yield chunk;
+        }
+      }
+      return { ...modelInfoFromRow(row), byteLength: row.inline + row.bytes, chunks: chunks() };
     },
     async versions(name, options?: CallOptions) {
       enter(options?.signal);
@@ -124,6 +223,7 @@ export function createSqliteModelStore({ sql, enter, run, write }: SqliteCalls):
       validateInteger('version', version, 1, 1);
       return write('models.delete', options?.signal, () => {
         const removed = sql('DELETE FROM models WHERE name = ? AND version = ?').run([name, version]).changes > 0;
+        sql('DELETE FROM model_chunks WHERE name = ? AND version = ?').run([name, version]);
         // In the same transaction: an activation never points at a version that is gone.
         if (removed) sql('DELETE FROM model_active WHERE name = ? AND version = ?').run([name, version]);
         return removed;

@@ -139,6 +139,21 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX IF NOT EXISTS imports_hash ON imports (hash);
     `,
   },
+  {
+    version: 6,
+    description: 'model payloads in chunks (one BLOB holds at most 1 GB)',
+    sql: `
+      -- A version's payload is the concatenation, by idx, of its chunks, after models.payload (the
+      -- whole payload of versions saved before this migration, empty since): old rows load unchanged.
+      CREATE TABLE IF NOT EXISTS model_chunks (
+        name    TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        idx     INTEGER NOT NULL,
+        data    BLOB NOT NULL,
+        PRIMARY KEY (name, version, idx)
+      );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

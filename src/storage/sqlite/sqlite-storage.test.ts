@@ -24,17 +24,21 @@ async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'lmrec-sqlite-'));
 }
 
+// Model payloads in 1 KiB chunks, so the contract's payloads span many without writing gigabytes.
+const CHUNK = 1024;
+
 runStorageContract('sqlite file', async () => {
   const dir = await tempDir();
   const path = join(dir, 'contract.db');
   return {
-    storage: createSqliteStorage({ path }),
-    reopen: async () => createSqliteStorage({ path }),
+    storage: createSqliteStorage({ path, modelChunkBytes: CHUNK }),
+    reopen: async () => createSqliteStorage({ path, modelChunkBytes: CHUNK }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
+    modelChunkBytes: CHUNK,
   };
 });
 
-runStorageContract('sqlite :memory:', async () => ({ storage: await openStorage('sqlite::memory:') }));
+runStorageContract('sqlite :memory:', async () => ({ storage: await openStorage('sqlite::memory:', { modelChunkBytes: CHUNK }), modelChunkBytes: CHUNK }));
 
 const T0 = Date.UTC(2024, 0, 1);
 
@@ -107,6 +111,58 @@ describe('sqlite storage specifics', () => {
     expect(await upgraded.erasures.list()).toEqual([]);
     expect(await upgraded.models.delete('als', 2)).toBe(true);
     expect((await upgraded.models.save('als', {}, new Uint8Array([3]))).version).toBe(3);
+  });
+
+  it('stores a payload as chunks of modelChunkBytes, deleted with their version', async () => {
+    const storage = open({ modelChunkBytes: 1000 });
+    const payload = Uint8Array.from({ length: 2500 }, (_, i) => (i * 7) & 255);
+    await storage.models.save('als', {}, payload);
+    const db = raw();
+    const rows = db.prepare('SELECT idx, length(data) AS n FROM model_chunks WHERE name = ? AND version = ? ORDER BY idx').all(['als', 1]) as { idx: number; n: number }[];
+    expect(rows.map((row) => [row.idx, row.n])).toEqual([[0, 1000], [1, 1000], [2, 500]]);
+    expect((db.prepare('SELECT length(payload) AS n FROM models WHERE name = ?').get(['als']) as { n: number }).n).toBe(0);
+    expect(await storage.models.delete('als', 1)).toBe(true);
+    expect((db.prepare('SELECT COUNT(*) AS n FROM model_chunks').get([]) as { n: number }).n).toBe(0);
+  });
+
+  it('upgrades a version-5 file: payloads stored whole in their row still load (also read-only), new ones are chunked', async () => {
+    await open().close();
+    // What a build before migration 6 wrote: no model_chunks, the payload in the version's row.
+    const db = raw();
+    db.exec('DROP TABLE model_chunks; DELETE FROM schema_migrations WHERE version >= 6');
+    const whole = Uint8Array.from({ length: 5000 }, (_, i) => (i * 31) & 255);
+    db.prepare('INSERT INTO models (name, version, created_at, meta, payload) VALUES (?, ?, ?, ?, ?)').run(['als', 1, T0, '{"k":1}', whole]);
+    db.prepare('INSERT INTO model_counters (name, last_version) VALUES (?, ?)').run(['als', 1]);
+    const collect = async (chunks: AsyncIterable<Uint8Array>): Promise<Buffer> => {
+      const parts: Uint8Array[] = [];
+      for await (const part of chunks) parts.push(part);
+      return Buffer.concat(parts);
+    };
+
+    const readonly = open({ readonly: true });
+    expect(Buffer.compare((await readonly.models.load('als', 1))!.payload, whole)).toBe(0);
+    expect(Buffer.compare(await collect((await readonly.models.loadChunks('als', 1))!.chunks), whole)).toBe(0);
+    await readonly.close();
+
+    const upgraded = open({ modelChunkBytes: 1024 });
+    expect(await upgraded.models.load('als', 1)).toMatchObject({ version: 1, createdAt: T0, meta: { k: 1 } });
+    expect(Buffer.compare((await upgraded.models.load('als', 1))!.payload, whole)).toBe(0);
+    const chunked = await upgraded.models.loadChunks('als', 1);
+    expect(chunked?.byteLength).toBe(5000);
+    expect(Buffer.compare(await collect(chunked!.chunks), whole)).toBe(0);
+    const next = Uint8Array.from({ length: 3000 }, (_, i) => i & 255);
+    expect((await upgraded.models.save('als', {}, next)).version).toBe(2);
+    expect(Buffer.compare((await upgraded.models.load('als'))!.payload, next)).toBe(0);
+    const count = (version: number): number => (db.prepare('SELECT COUNT(*) AS n FROM model_chunks WHERE version = ?').get([version]) as { n: number }).n;
+    expect([count(1), count(2)]).toEqual([0, 3]);
+    expect(await upgraded.models.delete('als', 1)).toBe(true);
+    expect(await upgraded.models.load('als', 1)).toBeUndefined();
+  });
+
+  it('checks modelChunkBytes before opening the file', () => {
+    expect(() => createSqliteStorage({ path, modelChunkBytes: 0 })).toThrow(ValidationError);
+    expect(() => createSqliteStorage({ path, modelChunkBytes: 2 ** 30 })).toThrow(ValidationError);
+    expect(existsSync(path)).toBe(false);
   });
 
   it('refuses a file whose schema is newer than this build', async () => {

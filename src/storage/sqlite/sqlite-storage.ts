@@ -47,7 +47,7 @@ import { openSqliteDatabase, toBytes } from './sqlite-driver.js';
 import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-driver.js';
 import { createSqliteErasureStore, recordErasure } from './sqlite-erasure-store.js';
 import { checkImport, createSqliteImportStore, recordImport, validateImportMark } from './sqlite-import-store.js';
-import { createSqliteModelStore } from './sqlite-model-store.js';
+import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelStore } from './sqlite-model-store.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
 
 /** Options of {@link createSqliteStorage}. */
@@ -60,6 +60,12 @@ export interface SqliteStorageOptions {
   busyTimeoutMs?: number;
   /** URL to report as `storage.url` (redacted); defaults to one built from `path`. */
   url?: string;
+  /**
+   * Bytes per stored chunk of a model payload (default 64 MiB, at most 512 MiB): payloads are split
+   * so that none exceeds SQLite's 1 GB BLOB limit. Tests use a small value to cover multi-chunk
+   * payloads without writing gigabytes.
+   */
+  modelChunkBytes?: number;
 }
 
 /** Page size of `list` when the caller gives none. */
@@ -188,6 +194,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   }
   const readonly = options.readonly ?? false;
   const busyTimeoutMs = validateInteger('busyTimeoutMs', options.busyTimeoutMs, 0, DEFAULT_BUSY_TIMEOUT_MS);
+  const modelChunkBytes = checkModelChunkBytes(options.modelChunkBytes);
   const memory = path === ':memory:';
   if (readonly && memory) {
     throw new ValidationError('a read-only sqlite storage needs a file path: an in-memory database starts empty', {
@@ -200,6 +207,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   }
 
   let opened: SqliteDatabase;
+  // What the file holds once opened: the latest schema, except for a read-only open of an older file.
+  let schemaVersion = SQLITE_SCHEMA_VERSION;
   try {
     opened = openSqliteDatabase(path);
   } catch (error) {
@@ -212,6 +221,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       // The driver ignores its own readonly flag; query_only makes SQLite itself refuse writes.
       opened.exec('PRAGMA query_only = ON');
       const version = readSqliteSchemaVersion(opened);
+      schemaVersion = version;
       if (version === 0) throw new BackendError(`${path} holds no lmrec schema; open it writable once to create it`);
       if (version > SQLITE_SCHEMA_VERSION) {
         throw new BackendError(`database schema version ${version} is newer than this build supports (${SQLITE_SCHEMA_VERSION})`);
@@ -527,7 +537,10 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   };
 
   const calls: SqliteCalls = { sql, enter, run, write };
-  const models: ModelStore = createSqliteModelStore(calls);
+  const models: ModelStore = createSqliteModelStore(calls, {
+    chunkBytes: modelChunkBytes,
+    chunked: schemaVersion >= MODEL_CHUNKS_SCHEMA_VERSION,
+  });
   const erasures: ErasureStore = createSqliteErasureStore(calls);
   const imports: ImportStore = createSqliteImportStore(calls);
 
