@@ -34,6 +34,7 @@ import { placeByText } from './place-by-text.js';
 import { ItemCache } from './item-cache.js';
 import { LiveItemSignals } from './live-item-signals.js';
 import { LiveSessions } from './live-sessions.js';
+import { UserHistoryCache } from './user-history-cache.js';
 import type { LiveSessionsOptions } from './live-sessions.js';
 import { enforceTailQuota, longTailExposure } from './long-tail-exposure.js';
 import type { LongTailOptions } from './long-tail-exposure.js';
@@ -92,6 +93,8 @@ export interface PipelineOptions {
    * 1,000 ms; 0 = never wait). Encoding goes on in the background either way.
    */
   encodeWaitMs?: number;
+  /** Users whose stored history is kept in memory (default 10,000); see `UserHistoryCache`. */
+  historyCache?: { capacity?: number; maxCatchUp?: number };
   /** Bounds of the live per-user event buffers (capacity, idle time); see `LiveSessions`. */
   liveSessions?: Omit<LiveSessionsOptions, 'clock' | 'perUser'>;
   /** Receives warnings of background work (default silent). */
@@ -203,6 +206,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
   const recencyHalfLifeMs = options.recencyHalfLifeMs ?? engine.recencyHalfLifeMs();
   const omitted = new Set(options.omitSources ?? []);
   const textVectors = engine.hasEncoder() ? new TextVectors(engine) : undefined;
+  const histories = new UserHistoryCache(engine.storage, { historyLimit: engine.historyLimit(), read: (id, signal) => engine.userHistory(id, signal), ...options.historyCache });
   const live = new LiveSessions({ perUser: LIVE_PER_USER, clock, ...options.liveSessions });
   const perSource = options.candidatesPerSource ?? 100;
   let sources: CandidateSource[] = [];
@@ -243,7 +247,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     if (typeof userId !== 'string' || userId === '') throw new ValidationError('userId must be a non-empty string', { details: { field: 'userId' } });
     const { signal } = o;
     const now = clock();
-    const stored = await engine.userHistory(userId, signal);
+    const stored = await histories.get(userId, signal);
     const state = buildUserState(userId, mergeLiveEvents(stored, live.get(userId)), {
       policy,
       now,
@@ -401,6 +405,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     },
     async forgetUser(userId: string, o: { signal?: AbortSignal } = {}): Promise<void> {
       live.delete(userId);
+      histories.forget(userId);
       engine.forgetUser(userId);
       // Trending and popularity counts included the user's events: rebuild them from what storage holds now.
       const fresh = new LiveItemSignals(signalOptions);
