@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../core/errors.js';
 import { DEFAULT_FEEDBACK_POLICY } from '../engine/feedback-policy.js';
+import { createRng } from '../linalg/index.js';
 import { TrendingTracker } from './trending-tracker.js';
 
 const DAY = 86_400_000;
@@ -46,5 +47,32 @@ describe('TrendingTracker', () => {
     t.observe(click('a', 0));
     expect(t.score('a', 1e15)).toBe(1);
     expect(() => new TrendingTracker({ halfLifeMs: 0, policy: DEFAULT_FEEDBACK_POLICY })).toThrow(ValidationError);
+  });
+});
+
+describe('TrendingTracker kept ranking', () => {
+  it('answers exactly what a full scan gives, across time, events and large exclusions', () => {
+    const policy = { ...DEFAULT_FEEDBACK_POLICY };
+    const tracker = new TrendingTracker({ halfLifeMs: 1_000, policy });
+    const rng = createRng(4);
+    const naive = (k: number, now: number, exclude: ReadonlySet<string>): string[] => {
+      const scored = tracker
+        .items()
+        .map((id, i) => ({ id, i, s: tracker.log2Score(id, now) }))
+        .filter((x) => !exclude.has(x.id));
+      scored.sort((a, b) => b.s - a.s || a.i - b.i);
+      return scored.slice(0, k).map((x) => x.id);
+    };
+    let now = 10_000;
+    for (let round = 0; round < 30; round++) {
+      for (let e = 0; e < 50; e++) tracker.observe({ itemId: `i${Math.floor(3_000 * rng.next() ** 3)}`, type: 'like', timestamp: now - rng.int(5_000) });
+      for (const dt of [0, 700, 5_000]) {
+        const at = now + dt;
+        const exclude = new Set(Array.from({ length: round % 3 === 0 ? 1_200 : 5 }, () => `i${rng.int(3_000)}`));
+        expect(tracker.top(20, at, exclude).map((t) => t.itemId)).toEqual(naive(20, at, exclude));
+        expect(tracker.top(20, at).map((t) => t.itemId)).toEqual(naive(20, at, new Set()));
+      }
+      now += 1_000;
+    }
   });
 });

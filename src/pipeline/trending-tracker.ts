@@ -31,6 +31,9 @@ export interface TrendingEntry {
 /** Default half-life of trending counts: 7 days. */
 export const DEFAULT_TRENDING_HALF_LIFE_MS = 7 * 24 * 3600 * 1000;
 
+/** Items kept in the ranking between events (more when a request excludes many). */
+const RANKING_DEPTH = 1_000;
+
 /**
  * A decayed counter per item. `observe` is O(1); `top` is O(items · log k).
  *
@@ -48,6 +51,13 @@ export class TrendingTracker {
   /** log2 of the count at `lastAt`. */
   private log2Count = new Float64Array(64);
   private lastAt = new Float64Array(64);
+  /** Bumped by every change of a count; the kept ranking is valid while it matches. */
+  private version = 0;
+  private rankedVersion = -1;
+  /** Item indices by decreasing count (the head of the order), as of `rankedVersion`. */
+  private ranking: Int32Array | undefined;
+  /** Latest time any count was stamped with. */
+  private latestAt = -Infinity;
 
   constructor(options: TrendingTrackerOptions) {
     const h = options.halfLifeMs ?? DEFAULT_TRENDING_HALF_LIFE_MS;
@@ -70,6 +80,8 @@ export class TrendingTracker {
 
   /** Adds `weight` to `itemId`'s count at time `at`. */
   add(itemId: string, weight: number, at: number): void {
+    this.version++;
+    if (at > this.latestAt) this.latestAt = at;
     let i = this.index.get(itemId);
     if (i === undefined) {
       i = this.ids.length;
@@ -103,11 +115,26 @@ export class TrendingTracker {
   /** The `k` items with the highest decayed counts at `now`, best first (ties by first observation). */
   top(k: number, now: number, exclude?: ReadonlySet<string>): TrendingEntry[] {
     const n = this.ids.length;
-    const logs = new Float64Array(n);
-    for (let i = 0; i < n; i++) logs[i] = this.log2At(i, now);
-    // A heap top-k (ties: lower index first) instead of sorting every item on each request.
-    const top = exclude && exclude.size > 0 ? topK(logs, Math.max(0, k), (i) => exclude.has(this.ids[i])) : topK(logs, Math.max(0, k));
-    return Array.from(top.indices, (i) => ({ itemId: this.ids[i], score: Math.pow(2, logs[i]) }));
+    const want = Math.max(0, Math.min(k, n));
+    if (want === 0) return [];
+    // Every count decays at the same rate, so the order only changes when an event arrives: the
+    // ranking is kept until then, and a request reads its head instead of scanning every item.
+    const depth = Math.min(n, Math.max(RANKING_DEPTH, want + (exclude?.size ?? 0)));
+    // (A count stamped after `now` does not decay yet, which breaks the common rate: rank afresh then.)
+    if (this.ranking === undefined || this.rankedVersion !== this.version || this.ranking.length < depth || now < this.latestAt) {
+      const logs = new Float64Array(n);
+      for (let i = 0; i < n; i++) logs[i] = this.log2At(i, now);
+      // A heap top-k (ties: lower index first) instead of sorting every item.
+      this.ranking = topK(logs, depth).indices;
+      this.rankedVersion = this.version;
+    }
+    const out: TrendingEntry[] = [];
+    for (const i of this.ranking) {
+      if (exclude?.has(this.ids[i])) continue;
+      out.push({ itemId: this.ids[i], score: Math.pow(2, this.log2At(i, now)) });
+      if (out.length === want) break;
+    }
+    return out;
   }
 
 
