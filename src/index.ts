@@ -46,7 +46,7 @@ export type {
 } from './storage/index.js';
 
 export { detectFormat, importDataset, loadDataset, readInteractionFile } from './ingest/index.js';
-export type { ImportReport, ImportSource } from './ingest/index.js';
+export type { ImportOptions, ImportReport, ImportSource, UnknownItemsPolicy } from './ingest/index.js';
 
 export { MODEL_KINDS, createModel, defaultGrid, describeModel, deserializeModel, expandGrid, isModelKind, modelFromSnapshot, serializeModel } from './models/registry.js';
 export type { ModelKind } from './models/registry.js';

@@ -39,6 +39,21 @@ describe('lmrec --json on failure', () => {
     expect(r.stderr).toMatch(message);
   }, 60_000);
 
+  it('import refuses the same content twice and events of unknown items, unless told otherwise', async () => {
+    const events = fileURLToPath(new URL('../ingest/fixtures/jsonl/events.jsonl', import.meta.url));
+    const importDb = `sqlite://${join(dir, 'import.db')}`;
+    const unknown = await run(['--json', '--db', importDb, 'import', events]);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ error: { code: 'validation_failed', message: expect.stringMatching(/events\.jsonl line 1: field "itemId": unknown item "i1"/) } });
+    expect((await run(['--json', '--db', importDb, 'import', events, '--allow-unknown-items'])).code).toBe(0);
+    const again = await run(['--json', '--db', importDb, 'import', events, '--allow-unknown-items']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'conflict', message: expect.stringMatching(/already imported .*--force/) } });
+    const forced = await run(['--json', '--db', importDb, 'import', events, '--allow-unknown-items', '--force']);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ format: 'jsonl', events: 3 });
+  }, 60_000);
+
   it('keeps errors plain without --json and help exits 0', async () => {
     const r = await run(['--db', db, 'similar', 'nope']);
     expect(r.code).toBe(1);

@@ -182,11 +182,13 @@ program
   .argument('<path>', 'directory or file')
   .option('-f, --format <format>', 'movielens-100k | movielens-latest | s3rec | csv | jsonl (detected when omitted)')
   .option('-k, --kind <kind>', 'items | users | events (csv and jsonl; default events)', 'events')
-  .action(async (path: string, opts: { format?: string; kind: string }) => {
-    await withEngine(async (engine) => {
+  .option('--force', 'import even when the same content was imported before (its events are then stored twice)')
+  .option('--allow-unknown-items', 'store events (csv and jsonl) naming items the catalogue does not hold (default: config unknownItems, reject)')
+  .action(async (path: string, opts: { format?: string; kind: string; force?: boolean; allowUnknownItems?: boolean }) => {
+    await withEngine(async (engine, cfg) => {
       const source = await importSourceFor(resolve(path), opts.format, opts.kind);
       const t0 = performance.now();
-      const report = await engine.import(source);
+      const report = await engine.import(source, { force: opts.force === true, unknownItems: opts.allowUnknownItems ? 'accept' : cfg.unknownItems });
       const seconds = (performance.now() - t0) / 1000;
       print({ ...report, seconds }, () => table(['format', 'items', 'users', 'events', 'seconds'], [[report.format, report.items, report.users, report.events, seconds.toFixed(1)]]) + report.warnings.map((w) => `warning: ${w}\n`).join(''));
     });
@@ -610,6 +612,7 @@ program
         port: opts.port ?? cfg.server.port,
         bodyLimit: cfg.server.bodyLimit,
         batchBodyLimit: cfg.server.batchBodyLimit,
+        unknownItems: cfg.unknownItems,
         experiment: cfg.server.experiment,
         logger,
       });

@@ -42,6 +42,11 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Events naming an item the catalogue does not hold (`POST /v1/events`, CSV/JSONL imports):
+     * `reject` refuses them naming the event and the item; `accept` stores them.
+     */
+    unknownItems: z.enum(['accept', 'reject']).default('reject'),
     /** HTTP server (`lmrec serve`). */
     server: z
       .object({

@@ -12,6 +12,7 @@ import { silentLogger } from '../core/logger.js';
 import type { Logger, ProgressCallback } from '../core/logger.js';
 import type { Item, StoredEvent } from '../core/types.js';
 import { importDataset } from '../ingest/import-dataset.js';
+import type { ImportOptions } from '../ingest/import-dataset.js';
 import type { ImportReport, ImportSource } from '../ingest/import-source.js';
 import { topK } from '../linalg/index.js';
 import { createModel, isModelKind, MODEL_KINDS } from '../models/registry.js';
@@ -321,9 +322,13 @@ export class Engine {
     };
   }
 
-  /** Imports a dataset in one transaction (nothing is written when it fails). */
-  async import(source: ImportSource, options: { signal?: AbortSignal } = {}): Promise<ImportReport> {
-    return importDataset(this.storage, source, { signal: options.signal });
+  /**
+   * Imports a dataset in one transaction (nothing is written when it fails). The same content twice
+   * is refused unless `force`; events of generic CSV/JSONL files naming items the catalogue lacks are
+   * refused unless `unknownItems: 'accept'` (see `importDataset`).
+   */
+  async import(source: ImportSource, options: ImportOptions = {}): Promise<ImportReport> {
+    return importDataset(this.storage, source, options);
   }
 
   /** Positive feedback from all stored events, as an interaction log (value = weight). */

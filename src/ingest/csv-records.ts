@@ -102,6 +102,7 @@ export function parseCsvRecords(kind: RecordKind, source: SourceText, mapping: C
   const reader = new FieldReader(source.path);
   const batch: ParsedRecords = { items: [], users: [], events: [] };
   const warnings: string[] = [];
+  const eventLines: number[] = [];
   const seen = new Map<string, number>();
   let layout: Layout | undefined;
   let rows = 0;
@@ -132,7 +133,10 @@ export function parseCsvRecords(kind: RecordKind, source: SourceText, mapping: C
     };
     const rowIndex = rows++;
     try {
-      if (kind === 'events') batch.events.push(eventRow(reader, cell, layout.timed, extras(), rowIndex, mapping.defaultType));
+      if (kind === 'events') {
+        batch.events.push(eventRow(reader, cell, layout.timed, extras(), rowIndex, mapping.defaultType));
+        eventLines.push(line);
+      }
       else if (kind === 'items') {
         const item = itemRow(reader, cell, extras());
         reader.unique('id', item.id, seen);
@@ -154,7 +158,7 @@ export function parseCsvRecords(kind: RecordKind, source: SourceText, mapping: C
     }
   });
   if (layout === undefined) warnings.push(`${source.path}: no rows`);
-  return { format: 'csv', batch, files: [source.path], warnings };
+  return kind === 'events' ? { format: 'csv', batch, files: [source.path], warnings, eventLines } : { format: 'csv', batch, files: [source.path], warnings };
 }
 
 function jsonAttributes(reader: FieldReader, raw: string | undefined): Attributes | undefined {

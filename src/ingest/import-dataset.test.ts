@@ -3,14 +3,18 @@
  * the vendored demo dataset, and format detection.
  * @module
  */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AbortError, ValidationError } from '../core/errors.js';
+import { AbortError, ConflictError, ValidationError } from '../core/errors.js';
 import type { EventType } from '../core/types.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/storage.js';
 import { detectFormat } from './detect-format.js';
 import { importDataset } from './import-dataset.js';
+import type { ImportOptions } from './import-dataset.js';
 import type { ImportSource } from './import-source.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -35,7 +39,8 @@ async function countType(type: EventType): Promise<number> {
 }
 
 describe('importDataset', () => {
-  const cases: [string, ImportSource, { items: number; users: number; events: number }][] = [
+  const accept = { unknownItems: 'accept' } as const;
+  const cases: [string, ImportSource, { items: number; users: number; events: number }, ImportOptions?][] = [
     ['movielens-100k', { format: 'movielens-100k', dir: fixture('ml-100k') }, { items: 4, users: 3, events: 5 }],
     ['movielens-latest', { format: 'movielens-latest', dir: fixture('ml-latest') }, { items: 5, users: 4, events: 7 }],
     [
@@ -45,17 +50,64 @@ describe('importDataset', () => {
     ],
     ['csv items', { format: 'csv', kind: 'items', file: fixture('csv/items.csv') }, { items: 2, users: 0, events: 0 }],
     ['csv users', { format: 'csv', kind: 'users', file: fixture('csv/users.csv') }, { items: 0, users: 2, events: 0 }],
-    ['csv events', { format: 'csv', kind: 'events', file: fixture('csv/events-header.csv') }, { items: 0, users: 0, events: 4 }],
+    ['csv events', { format: 'csv', kind: 'events', file: fixture('csv/events-header.csv') }, { items: 0, users: 0, events: 4 }, accept],
     ['jsonl items', { format: 'jsonl', kind: 'items', file: fixture('jsonl/items.jsonl') }, { items: 2, users: 0, events: 0 }],
-    ['jsonl events', { format: 'jsonl', kind: 'events', file: fixture('jsonl/events.jsonl') }, { items: 0, users: 0, events: 3 }],
+    ['jsonl events', { format: 'jsonl', kind: 'events', file: fixture('jsonl/events.jsonl') }, { items: 0, users: 0, events: 3 }, accept],
   ];
-  for (const [name, source, expected] of cases) {
+  for (const [name, source, expected, options] of cases) {
     it(`imports ${name}`, async () => {
-      const report = await importDataset(storage, source);
+      const report = await importDataset(storage, source, options);
       expect(report).toMatchObject({ format: source.format, ...expected, warnings: [] });
+      expect(report.hash).toMatch(/^[0-9a-f]{64}$/);
       expect(await counts()).toEqual(expected);
     });
   }
+
+  it('refuses to import the same content twice, naming the earlier import, unless forced', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lmrec-reimport-'));
+    try {
+      await importDataset(storage, { format: 'csv', kind: 'items', file: fixture('csv/items.csv') });
+      const file = fixture('jsonl/events.jsonl');
+      await storage.items.upsert([{ id: 'i1', title: 'One' }]);
+      const first = await importDataset(storage, { format: 'jsonl', kind: 'events', file });
+      expect(first.events).toBe(3);
+      const again = importDataset(storage, { format: 'jsonl', kind: 'events', file });
+      await expect(again).rejects.toBeInstanceOf(ConflictError);
+      await expect(again).rejects.toThrow(/events\.jsonl was already imported \(import 2, .*: 0 items, 0 users, 3 events\); .*--force/);
+      // A copy under another name is the same content.
+      const copy = join(dir, 'copy.jsonl');
+      copyFileSync(file, copy);
+      await expect(importDataset(storage, { format: 'jsonl', kind: 'events', file: copy })).rejects.toMatchObject({ details: { reason: 'already_imported', hash: first.hash, earlier: { source: file } } });
+      expect(await storage.events.count()).toBe(3);
+      // Forced, the events are stored a second time, and the log says so.
+      expect((await importDataset(storage, { format: 'jsonl', kind: 'events', file: copy }, { force: true })).events).toBe(3);
+      expect(await storage.events.count()).toBe(6);
+      expect((await storage.imports.list({ hash: first.hash })).map((r) => r.source)).toEqual([file, copy]);
+      // Other content, or the same bytes read as another kind, is another import.
+      writeFileSync(copy, readFileSync(file, 'utf8') + '{"userId":"u9","itemId":"i1","type":"view","timestamp":5}\n');
+      expect((await importDataset(storage, { format: 'jsonl', kind: 'events', file: copy })).events).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses events of items the catalogue lacks, naming the line and the item, unless unknown items are accepted', async () => {
+    const source: ImportSource = { format: 'csv', kind: 'events', file: fixture('csv/events-header.csv') };
+    const refused = importDataset(storage, source);
+    await expect(refused).rejects.toBeInstanceOf(ValidationError);
+    await expect(refused).rejects.toThrow(/events-header\.csv line 2: field "item": unknown item "i1": not in the catalogue \(2 unknown item ids in this file\)\. .*--allow-unknown-items/);
+    await expect(refused).rejects.toMatchObject({ details: { line: 2, field: 'item', itemId: 'i1', unknownItems: 2 } });
+    await storage.items.upsert([{ id: 'i1', title: 'One' }]);
+    await expect(importDataset(storage, source)).rejects.toMatchObject({ details: { itemId: 'i2', unknownItems: 1 } });
+    expect(await storage.events.count()).toBe(0);
+    await storage.items.upsert([{ id: 'i2', title: 'Two' }]);
+    expect((await importDataset(storage, source)).events).toBe(4);
+    // JSONL names the JSON field; accepted, the events are stored as they are.
+    await expect(importDataset(storage, { format: 'jsonl', kind: 'events', file: fixture('jsonl/events.jsonl') }, { force: true })).resolves.toMatchObject({ events: 3 });
+    await storage.items.delete('i1');
+    await expect(importDataset(storage, { format: 'jsonl', kind: 'events', file: fixture('jsonl/events.jsonl') }, { force: true })).rejects.toMatchObject({ details: { field: 'itemId', line: 1 } });
+    expect((await importDataset(storage, { format: 'jsonl', kind: 'events', file: fixture('jsonl/events.jsonl') }, { force: true, unknownItems: 'accept' })).events).toBe(3);
+  });
 
   it('stores what the parser produced (latin-1 title, attributes, ms timestamps)', async () => {
     await importDataset(storage, { format: 'movielens-100k', dir: fixture('ml-100k') });
@@ -149,7 +201,7 @@ describe('detectFormat', () => {
   it('imports what it detects', async () => {
     const source = await detectFormat(fixture('ml-100k/u.data'));
     expect(source).toBeDefined();
-    const report = await importDataset(storage, source!);
+    const report = await importDataset(storage, source!, { unknownItems: 'accept' });
     expect(report.events).toBe(5);
   });
 });

@@ -94,6 +94,11 @@ export interface ParsedDataset {
   files: string[];
   /** Non-fatal findings (e.g. ratings of movies missing from the catalogue). */
   warnings: string[];
+  /**
+   * The 1-based line of each event in its file, aligned with `batch.events` (generic CSV and JSONL),
+   * so that a check after parsing (an unknown item) can name the line.
+   */
+  eventLines?: number[];
 }
 
 /** What {@link importDataset} wrote. */
@@ -110,7 +115,17 @@ export interface ImportReport {
   files: string[];
   /** Non-fatal findings. */
   warnings: string[];
+  /** Content hash of the import, as recorded in the import log (see `import-hash.ts`). */
+  hash: string;
 }
+
+/**
+ * How an import treats events naming an item the catalogue does not hold (generic CSV and JSONL
+ * events; MovieLens and S3-Rec sources bring their own catalogue): `reject` (the default) refuses the
+ * import naming the line and the item, since such events train models on items nothing can be shown
+ * for; `accept` stores them.
+ */
+export type UnknownItemsPolicy = 'accept' | 'reject';
 
 /**
  * Spacing of synthetic timestamps, for sources without a clock (S3-Rec sequences, CSV or JSONL rows

@@ -18,7 +18,9 @@ export type {
   ProgressCallback,
   RecordKind,
   SourceText,
+  UnknownItemsPolicy,
 } from './import-source.js';
+export { importContentHash } from './import-hash.js';
 export { detectFormat, kindFromFileName } from './detect-format.js';
 export type { DetectFormatOptions } from './detect-format.js';
 export { loadMovieLens100k, MOVIELENS_100K_GENRES, parseMovieLens100k } from './movielens-100k.js';

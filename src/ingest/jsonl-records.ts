@@ -38,6 +38,7 @@ export function parseJsonlRecords(kind: RecordKind, source: SourceText, options:
   const reader = new FieldReader(source.path);
   const batch: ParsedRecords = { items: [], users: [], events: [] };
   const seen = new Map<string, number>();
+  const eventLines: number[] = [];
   eachLine(source.content, (text, line) => {
     reader.line = line;
     let json: unknown;
@@ -58,9 +59,10 @@ export function parseJsonlRecords(kind: RecordKind, source: SourceText, options:
       const record = check(reader, eventRecordSchema, json);
       const event: Event = withoutUndefined({ ...record, timestamp: record.timestamp ?? batch.events.length * SYNTHETIC_STEP_MS });
       batch.events.push(event);
+      eventLines.push(line);
     }
   }, options.signal);
-  return { format: 'jsonl', batch, files: [source.path], warnings: [] };
+  return kind === 'events' ? { format: 'jsonl', batch, files: [source.path], warnings: [], eventLines } : { format: 'jsonl', batch, files: [source.path], warnings: [] };
 }
 
 /** Drops keys whose value is undefined, so records compare and serialise like hand-written ones. */

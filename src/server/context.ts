@@ -4,7 +4,7 @@
  * per-server context every route module receives.
  * @module
  */
-import type { Engine, Item, Logger, ModelParams, StoredEvent, Storage } from '../index.js';
+import type { Engine, Item, Logger, ModelParams, StoredEvent, Storage, UnknownItemsPolicy } from '../index.js';
 import type { VariantAssigner } from './ab-testing.js';
 import type { KeyRing } from './auth.js';
 import type { RequestMetrics } from './metrics.js';
@@ -116,5 +116,7 @@ export interface ServerContext {
   /** Serialises the server's own retraining runs. */
   retrainQueue: { tail: Promise<unknown> };
   batchBodyLimit: number;
+  /** Whether events naming items the catalogue lacks are stored or refused. */
+  unknownItems: UnknownItemsPolicy;
   startedAt: number;
 }

@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError, silentLogger } from '../index.js';
-import type { Engine, Logger } from '../index.js';
+import type { Engine, Logger, UnknownItemsPolicy } from '../index.js';
 import { createVariantAssigner } from './ab-testing.js';
 import type { Experiment } from './ab-testing.js';
 import { createKeyRing, presentedKey, scopeAllows } from './auth.js';
@@ -80,6 +80,11 @@ export interface ServerOptions {
   batchBodyLimit?: number;
   /** A/B experiment; without one every list is attributed to variant `default`. */
   experiment?: Experiment;
+  /**
+   * Events naming an item the catalogue does not hold: `reject` (default) answers 400 naming the
+   * event and the item (they would train models on items nothing can be shown for); `accept` stores them.
+   */
+  unknownItems?: UnknownItemsPolicy;
   /** After a user deletion, retrain affected models in the background when no lifecycle is given (default true). */
   retrainOnUserDeletion?: boolean;
   logger?: Logger;
@@ -137,6 +142,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     retrainOnUserDeletion: options.retrainOnUserDeletion ?? true,
     retrainQueue: { tail: Promise.resolve() },
     batchBodyLimit,
+    unknownItems: options.unknownItems ?? 'reject',
     startedAt: Date.now(),
   };
 
