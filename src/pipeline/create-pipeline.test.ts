@@ -83,6 +83,20 @@ describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => 
     expect(Object.keys(explained.explanation!.sourceScores).length).toBeGreaterThan(0);
   });
 
+  it('keeps no live buffer for events storage holds, only for those it does not', async () => {
+    const before = pipeline.liveUsers;
+    const t = Date.now();
+    const events = Array.from({ length: 1000 }, (_, u) => ({ userId: `passer-${u}`, itemId: '1', type: 'view' as const, timestamp: t }));
+    const seqs = await engine.storage.events.append(events);
+    for (const [i, e] of events.entries()) pipeline.observe({ seq: seqs[i], ...e });
+    expect(pipeline.liveUsers).toBe(before);
+    // The stored event still counts for the user's next list: item 1 is seen and left out.
+    expect((await pipeline.recommend('passer-0', { k: 10 })).items.map((i) => i.id)).not.toContain('1');
+    pipeline.observe({ userId: 'not-stored', itemId: '1', type: 'view', timestamp: t });
+    expect(pipeline.liveUsers).toBe(before + 1);
+    expect((await pipeline.recommend('not-stored', { k: 10 })).items.map((i) => i.id)).not.toContain('1');
+  });
+
   it('honours filters, boosts and exclusions', async () => {
     const comedy = await pipeline.recommend('1', { k: 10, filters: { genres: 'Comedy' } });
     expect(comedy.items).toHaveLength(10);

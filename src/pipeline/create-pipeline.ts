@@ -17,7 +17,7 @@
 import { ValidationError, throwIfAborted } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
-import type { Attributes, Event, Item } from '../core/types.js';
+import type { Attributes, Event, Item, StoredEvent } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import { applyBusinessRules } from './business-rules.js';
 import type { AttributeBoost, AttributeFilter } from './business-rules.js';
@@ -146,8 +146,14 @@ export interface PipelineRecommendations {
 export interface Pipeline {
   /** Top-k items for a user, with explanations. */
   recommend(userId: string, options?: PipelineRecommendOptions): Promise<PipelineRecommendations>;
-  /** Feeds a live event into trending, popularity and the user's session (append it to storage too). */
-  observe(event: Event): void;
+  /**
+   * Feeds a live event into trending, popularity and the user's session (append it to storage too).
+   * An event storage already holds (one with a `seq`, as the server passes them) is read back with the
+   * user's history on the next request, so only events without one are kept in the live buffer.
+   */
+  observe(event: Event | StoredEvent): void;
+  /** Users with events in the live buffer now (events observed that storage does not hold). */
+  readonly liveUsers: number;
   /**
    * Makes new or changed items known at once (item cache, fresh source) and queues their text for
    * encoding (when an encoder is configured), waiting at most `encodeWaitMs` for it.
@@ -380,9 +386,13 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       for (const t of topics.top(k, now, { itemsPerTopic: 2 * per + 5 })) out.push({ ...t, items: await titled(t.items, per, o.signal) });
       return out;
     },
-    observe(event: Event): void {
+    observe(event: Event | StoredEvent): void {
       signals.observe(event);
-      live.add(event);
+      // Buffering a stored event would keep, per user, a copy of what the next request reads anyway.
+      if (!('seq' in event)) live.add(event);
+    },
+    get liveUsers(): number {
+      return live.size;
     },
     async observeItems(items: readonly Item[], o: { signal?: AbortSignal } = {}): Promise<void> {
       itemCache.put(items);

@@ -1,6 +1,7 @@
 /**
- * The live event buffer of each user seen since start: the latest events (at most `perUser`), merged
- * with the stored history on the next request. Bounded: a user idle for longer than `idleMs`
+ * The live event buffer of each user seen since start: the latest events (at most `perUser`) that
+ * storage does not hold (yet), merged with the stored history on the next request; the pipeline does
+ * not buffer events that carry a `seq`, which the request reads from storage. Bounded: a user idle for longer than `idleMs`
  * (checked on every `add`, oldest users first) or beyond `capacity` users (least recently active
  * first) is dropped — their events are in storage, so nothing is lost, only the buffer.
  * @module

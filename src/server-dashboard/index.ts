@@ -7,7 +7,7 @@ export { DASHBOARD_CONTENT_SECURITY_POLICY, DEFAULT_DASHBOARD_DIST, DEFAULT_MAX_
 export type { DashboardHandle, DashboardOptions, DashboardSessionKey } from './register-dashboard.js';
 export { createEventFeed } from './event-feed.js';
 export type { EventFeed, EventFeedListener, EventFeedOptions, EventFeedStats, EventSubscription } from './event-feed.js';
-export { createEventStatsIndex } from './event-stats-index.js';
-export type { EventStatsIndex, ItemEventStats } from './event-stats-index.js';
+export { createEventStats } from './event-stats.js';
+export type { EventStats, ItemEventStats } from './event-stats.js';
 export { createReportDirectory } from './report-directory.js';
 export type { ReportDirectory, ReportDocument, ReportKind, ReportSummary } from './report-directory.js';

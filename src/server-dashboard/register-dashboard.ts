@@ -19,8 +19,8 @@ import { createHostAllowList, isLoopbackAddress } from '../server/index.js';
 import type { HostAllowList, Scope } from '../server/index.js';
 import { createEventFeed } from './event-feed.js';
 import type { EventFeed, EventFeedOptions, EventSubscription } from './event-feed.js';
-import { createEventStatsIndex } from './event-stats-index.js';
-import type { EventStatsIndex } from './event-stats-index.js';
+import { createEventStats } from './event-stats.js';
+import type { EventStats } from './event-stats.js';
 import { createReportDirectory } from './report-directory.js';
 import type { ReportDirectory } from './report-directory.js';
 
@@ -65,7 +65,7 @@ export interface DashboardSessionKey {
 
 /** What {@link registerDashboard} set up (exposed for tests and shutdown). */
 export interface DashboardHandle {
-  stats: EventStatsIndex;
+  stats: EventStats;
   feed: EventFeed;
   reports: ReportDirectory;
   distDir: string;
@@ -144,7 +144,7 @@ The API is available under <a href="/openapi.json"><code>/v1</code></a>.</p></bo
 export async function registerDashboard(app: FastifyInstance, options: DashboardOptions): Promise<DashboardHandle> {
   const { storage } = options.engine;
   const distDir = resolve(options.distDir ?? DEFAULT_DASHBOARD_DIST);
-  const stats = createEventStatsIndex(storage);
+  const stats = createEventStats(storage);
   const feed = createEventFeed(storage, options.feed);
   const reports = createReportDirectory(options.reportsDirs ?? ['var/reports']);
   const streams = new Set<() => void>();
@@ -178,7 +178,6 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
       async (request) => {
         const { after, q } = request.query;
         const limit = Math.min(MAX_LIST, Number(request.query.limit ?? 50));
-        await stats.refresh();
         let ids: string[];
         if (q !== undefined && q !== '') {
           // Ids starting with q form one run right after q itself in id order.
@@ -188,7 +187,8 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
         } else {
           ids = (await storage.users.list({ after, limit })).map((u) => u.id);
         }
-        const users = ids.map((id) => ({ id, events: stats.userEvents(id) }));
+        const counts = await stats.userEvents(ids);
+        const users = ids.map((id) => ({ id, events: counts.get(id) ?? 0 }));
         const body: { users: typeof users; total: number; next?: string } = { users, total: await storage.users.count() };
         if (ids.length === limit) body.next = ids[ids.length - 1];
         return body;
@@ -228,8 +228,7 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
     { config: { scope: 'read' }, schema: { tags: ['dashboard'], summary: 'Interaction statistics of an item: counts by event type, rating histogram', params: idParams } },
     async (request) => {
       const { id } = request.params;
-      await stats.refresh();
-      const item = stats.item(id);
+      const item = await stats.item(id);
       if (item.events === 0 && (await storage.items.get(id)) === undefined) throw new NotFoundError(`item "${id}" not found`, { details: { itemId: id } });
       return item;
     },
