@@ -649,6 +649,11 @@ export class Engine {
     return { vector: await this.historyTexts.get(userId, history), ready: true };
   }
 
+  /** Most recent events of a user read per request (see {@link EngineOptions.historyLimit}). */
+  historyLimit(): number {
+    return this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  }
+
   /** The user's latest events in time order, at most `historyLimit` of them. */
   async userHistory(userId: string, signal?: AbortSignal): Promise<StoredEvent[]> {
     return this.storage.events.forUser(userId, { signal, limit: this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT });
