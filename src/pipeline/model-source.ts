@@ -16,14 +16,19 @@ export interface ModelSourceOptions {
   /**
    * Users whose latest candidate list is kept (default 20,000; 0 = no cache). A list is reused while
    * the user's history, the served version and `k` are the same — a user's scores change only when
-   * one of them does — so a repeated request costs a look-up instead of scoring the catalogue.
+   * one of them does — so a repeated request costs a look-up instead of scoring the catalogue. A kept
+   * list is stored compactly (item ids and a Float32Array of scores: about 12 bytes per candidate,
+   * 1.2 kB for k = 100, where candidate objects took about 56), so the cache stays near 25 MB per source.
    */
   cacheUsers?: number;
 }
 
 interface CachedList {
   key: string;
-  output: SourceOutput;
+  version: string;
+  /** Candidate item ids, best first (the model's own id strings, not copies). */
+  itemIds: string[];
+  scores: Float32Array;
 }
 
 /** Identity of a request's inputs to a model: k and the history (length, latest seq and time). */
@@ -62,12 +67,17 @@ export function createModelSource(engine: Engine, kind: string, options: ModelSo
       if (hit && hit.key === `${kind}@${served}|${input}`) {
         cache.delete(request.userId);
         cache.set(request.userId, hit);
-        return hit.output;
+        return { candidates: hit.itemIds.map((itemId, r) => ({ itemId, score: hit.scores[r] })), version: hit.version };
       }
       const output = await score(request);
       if (capacity > 0 && output.complete) {
         cache.delete(request.userId);
-        cache.set(request.userId, { key: `${output.version}|${input}`, output: { candidates: output.candidates, version: output.version } });
+        cache.set(request.userId, {
+          key: `${output.version}|${input}`,
+          version: output.version,
+          itemIds: output.candidates.map((c) => c.itemId),
+          scores: Float32Array.from(output.candidates, (c) => c.score),
+        });
         while (cache.size > capacity) cache.delete(cache.keys().next().value as string);
       }
       return { candidates: output.candidates, version: output.version };

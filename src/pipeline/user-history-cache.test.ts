@@ -47,6 +47,35 @@ describe('UserHistoryCache (real SQLite file, two connections)', () => {
     }
   });
 
+  it('holds at most maxEvents events in all, least recently read users first out', async () => {
+    const storage = await openStorage(`sqlite://${join(dir, 'budget.db')}`);
+    let reads = 0;
+    const cache = new UserHistoryCache(storage, { historyLimit: 100, maxEvents: 25, read: async (id) => (reads++, storage.events.forUser(id, { limit: 100 })) });
+    try {
+      for (const user of ['a', 'b', 'c']) await storage.events.append(Array.from({ length: 10 }, (_, i) => like(user, `i${i}`, i)));
+      await cache.get('a');
+      await cache.get('b');
+      expect(cache.events).toBe(20);
+      await cache.get('a');
+      await cache.get('c');
+      // 30 > 25: b, read least recently, went.
+      expect([cache.size, cache.events]).toEqual([2, 20]);
+      expect(reads).toBe(3);
+      await cache.get('a');
+      expect(reads).toBe(3);
+      await cache.get('b');
+      expect(reads).toBe(4);
+      // Events appended later count too.
+      await storage.events.append(Array.from({ length: 10 }, (_, i) => like('b', `j${i}`, 100 + i)));
+      expect((await cache.get('b')).length).toBe(20);
+      expect(cache.events).toBeLessThanOrEqual(25);
+      cache.forget('b');
+      expect(cache.events).toBe(0);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('starts over when more events arrived than it would read', async () => {
     const storage = await openStorage(`sqlite://${join(dir, 'big.db')}`);
     let reads = 0;

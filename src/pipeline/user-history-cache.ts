@@ -4,7 +4,9 @@
  * cache compares storage's latest event sequence number with the latest it has seen and, when
  * events arrived (through this server, another process or an import), reads just those and appends
  * them to the users it holds; past `maxCatchUp` new events it simply starts over. Each history keeps
- * at most `historyLimit` latest events, like a read of the store would.
+ * at most `historyLimit` latest events, like a read of the store would. Memory is bounded by users
+ * (`capacity`) and by events held in all (`maxEvents`), least recently read users first out, so ten
+ * thousand long histories cannot take gigabytes.
  * @module
  */
 import type { StoredEvent } from '../core/types.js';
@@ -14,6 +16,8 @@ import type { Storage } from '../storage/storage.js';
 export interface UserHistoryCacheOptions {
   /** Users kept (default 10,000; least recently read first out). */
   capacity?: number;
+  /** Events kept in all users' histories together (default 500,000, some 75 MB); beyond, least recently read users go. */
+  maxEvents?: number;
   /** Latest events kept per user (the engine's history limit). */
   historyLimit: number;
   /** More new events than this at once empties the cache instead of reading them (default 50,000). */
@@ -33,13 +37,17 @@ export class UserHistoryCache {
   private knownSeq = -1;
   private catchingUp: Promise<void> | undefined;
   private readonly capacity: number;
+  private readonly maxEvents: number;
   private readonly maxCatchUp: number;
+  /** Events in all entries. */
+  private held = 0;
 
   constructor(
     private readonly storage: Storage,
     private readonly options: UserHistoryCacheOptions,
   ) {
     this.capacity = options.capacity ?? 10_000;
+    this.maxEvents = options.maxEvents ?? 500_000;
     this.maxCatchUp = options.maxCatchUp ?? 50_000;
   }
 
@@ -56,18 +64,36 @@ export class UserHistoryCache {
     let maxSeq = 0;
     for (const e of events) if (e.seq > maxSeq) maxSeq = e.seq;
     this.entries.set(userId, { events, maxSeq });
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+    this.held += events.length;
+    this.evict();
     return events.slice();
   }
 
   /** Drops a user (after deletion). */
   forget(userId: string): void {
-    this.entries.delete(userId);
+    this.remove(userId);
   }
 
   /** Users held now. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Events held now, in all histories. */
+  get events(): number {
+    return this.held;
+  }
+
+  private remove(userId: string): void {
+    const entry = this.entries.get(userId);
+    if (!entry) return;
+    this.held -= entry.events.length;
+    this.entries.delete(userId);
+  }
+
+  /** Least recently read first out, down to both bounds (the newest entry stays). */
+  private evict(): void {
+    while (this.entries.size > 1 && (this.entries.size > this.capacity || this.held > this.maxEvents)) this.remove(this.entries.keys().next().value as string);
   }
 
   private async catchUp(signal?: AbortSignal): Promise<void> {
@@ -78,6 +104,7 @@ export class UserHistoryCache {
     if (this.knownSeq < 0 || last < this.knownSeq || last - this.knownSeq > this.maxCatchUp) {
       // First use, a store that went back (events deleted and renumbered), or too much to read.
       this.entries.clear();
+      this.held = 0;
       this.knownSeq = last;
       return;
     }
@@ -90,14 +117,16 @@ export class UserHistoryCache {
           if (!entry || e.seq <= entry.maxSeq) continue;
           const events = entry.events;
           events.push(e);
+          this.held++;
           entry.maxSeq = e.seq;
           const n = events.length;
           // Back-dated events go to their place in time order.
           if (n > 1 && (events[n - 2].timestamp > e.timestamp || (events[n - 2].timestamp === e.timestamp && events[n - 2].seq > e.seq))) events.sort((a, b) => a.timestamp - b.timestamp || a.seq - b.seq);
-          if (events.length > this.options.historyLimit) events.splice(0, events.length - this.options.historyLimit);
+          if (events.length > this.options.historyLimit) this.held -= events.splice(0, events.length - this.options.historyLimit).length;
         }
       }
       this.knownSeq = last;
+      this.evict();
     })();
     try {
       await this.catchingUp;
