@@ -15,6 +15,7 @@ import { importDataset } from '../ingest/import-dataset.js';
 import type { ImportOptions } from '../ingest/import-dataset.js';
 import type { ImportReport, ImportSource } from '../ingest/import-source.js';
 import { topK } from '../linalg/index.js';
+import { validateModelParams } from '../models/model-params.js';
 import { createModel, isModelKind, MODEL_KINDS } from '../models/registry.js';
 import type { FitReport, ModelParams, UserQuery } from '../models/recommender.js';
 import { PopularityModel } from '../models/popularity.js';
@@ -353,9 +354,13 @@ export class Engine {
     return { log: builder.build(), lastSeq };
   }
 
-  /** Trains model `kind` on all stored positive feedback and stores it as a new version. */
+  /**
+   * Trains model `kind` on all stored positive feedback and stores it as a new version. `params` are
+   * checked against the model's schema before any event is read (`ValidationError` naming the field).
+   */
   async train(kind: string, params: ModelParams = {}, options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<TrainResult> {
     if (!isModelKind(kind)) throw new ValidationError(`unknown model "${kind}"; known models: ${MODEL_KINDS.join(', ')}`, { details: { model: kind } });
+    const checked = validateModelParams(kind, params);
     const textAware = TEXT_MODEL_KINDS.includes(kind);
     // Read before the events: a user deletion logged after this point may have been read in, so the
     // version counts as trained on that user's data (see lifecycle/erased-versions.ts).
@@ -363,7 +368,7 @@ export class Engine {
     const { log, lastSeq } = await this.trainingData({ ...options, includeCatalogue: textAware });
     if (log.userIdx.length === 0) throw new ValidationError('no positive feedback stored: import or post events before training');
     const matrix = csrFromCoo(log.users.size, log.items.size, log.userIdx, log.itemIdx, log.value, 'max');
-    const model = createModel(kind, params);
+    const model = createModel(kind, checked);
     throwIfAborted(options.signal);
     const itemEmbeddings = textAware ? alignItemVectors(log.items, await this.itemVectors(options)) : undefined;
     // Sequence models train on each user's positive events in time order (ties in event order).
