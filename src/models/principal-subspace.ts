@@ -17,7 +17,7 @@ export function principalSubspace(vectors: Float32Array, rows: number, dim: numb
   const r = Math.max(1, Math.min(rank, dim));
   const gram = gramianT(vectors, rows, dim);
   const rng = createRng(seed);
-  let q: Float64Array = new Float64Array(dim * r);
+  const q = new Float64Array(dim * r);
   for (let p = 0; p < q.length; p++) q[p] = rng.next() - 0.5;
   orthonormaliseColumns(q, dim, r);
   const z = new Float64Array(dim * r);
