@@ -4,7 +4,7 @@
  * a step's gradient reaches every row, as with a full softmax over the items; lazy on the table
  * ({@link LazyAdam} over the rows the step touched, dense Adam over the rest) when it reaches few, as
  * with sampled negatives, so that a step's optimiser work and gradient reset do not grow with the
- * catalogue.
+ * catalogue. Both give the same parameters (to float tolerance) once {@link EmbeddingAdam.flush}ed.
  * @module
  */
 import { Adam } from './adam.js';
@@ -63,7 +63,7 @@ export class EmbeddingAdam {
     rest.fill(0);
   }
 
-  /** Brings every row up to date (weight decay owed by untouched rows); call before reading the parameters. */
+  /** Brings every row up to date (the steps untouched rows sat out); call before reading the parameters. */
   flush(): void {
     this.lazy?.flush();
   }

@@ -124,7 +124,7 @@ export class Gru4RecModel implements Recommender {
     fillNormal(this.theta.subarray(off.wx, off.bx), 1 / Math.sqrt(d), rng);
     fillNormal(this.theta.subarray(off.wh, off.bh), 1 / Math.sqrt(d), rng);
     const grad = new Float32Array(off.total);
-    // Sampled negatives reach few item rows per step: update only those (lazy Adam on the table).
+    // Sampled negatives reach few item rows per step: visit only those (lazy Adam, same result as dense).
     const adam = new EmbeddingAdam(this.theta, grad, this.items, d, { learningRate: o.learningRate, weightDecay: o.weightDecay }, samplesNegatives(o.negatives, this.items));
     const windows = sequenceWindows(trainingSequences(train, context), o.maxLen, this.items, o.allWindows);
     const order = Int32Array.from(windows.keys());

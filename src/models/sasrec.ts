@@ -210,7 +210,7 @@ export class SasRecModel implements Recommender {
     this.theta = new Float32Array(this.layout.total);
     this.initialise(rng, context);
     const grad = new Float32Array(this.layout.total);
-    // Sampled negatives reach few item rows per step: update only those (lazy Adam on the table).
+    // Sampled negatives reach few item rows per step: visit only those (lazy Adam, same result as dense).
     const adam = new EmbeddingAdam(this.theta, grad, this.items, d, { learningRate: o.learningRate, weightDecay: o.weightDecay }, samplesNegatives(o.negatives, this.items));
     const order = Int32Array.from(windows.keys());
     const stopping = new EarlyStopping<Float32Array>(context, o.evalEvery, o.patience, o.epochs, 'sasrec');
