@@ -40,7 +40,7 @@ export async function renderUser(root: HTMLElement, ctx: RouteContext): Promise<
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
   const timeline = h('div', {}, loading('Reading history'));
   const headCount = h('span', { class: 'muted' });
-  const modelSelect = h('select', { 'aria-label': 'model', name: 'model' }, h('option', { value: '' }, 'default model'));
+  const modelSelect = h('select', { 'aria-label': 'model', name: 'model' }, h('option', { value: '' }, 'as served (default)'));
 
   const itemInput = h('input', { name: 'itemId', placeholder: 'item id', required: true, size: 10, 'aria-label': 'item id' });
   const typeSelect = h('select', { name: 'type', 'aria-label': 'event type' }, ['like', 'dislike', 'view', 'click', 'purchase', 'rating'].map((t) => h('option', { value: t }, t)));
@@ -146,7 +146,8 @@ export async function renderUser(root: HTMLElement, ctx: RouteContext): Promise<
   void api
     .models(ctx.signal)
     .then((list) => {
-      for (const m of list.models) modelSelect.append(h('option', { value: m.name, selected: m.name === model }, m.name));
+      // The ranker orders the pipeline's candidates; it is not a model a list can be asked from.
+      for (const m of list.models) if (m.name !== 'ranker') modelSelect.append(h('option', { value: m.name, selected: m.name === model }, m.name));
     })
     .catch(() => undefined);
   await Promise.all([
