@@ -16,6 +16,7 @@
  * 10⁻⁸ against √v), so the result agrees with dense Adam to float tolerance.
  * @module
  */
+import { adamUpdate } from './adam.js';
 import type { AdamOptions } from './adam.js';
 
 /** Terms of the deferred sum below this size relative to its first are dropped. */
@@ -66,19 +67,12 @@ export class LazyAdam {
     const c2 = 1 / (1 - beta2 ** t);
     const { params: p, m, v, width } = this;
     const decay = 1 - lr * weightDecay;
+    const constants = { beta1, beta2, c1, c2, lr, decay, eps };
     for (let k = 0; k < count; k++) {
       const row = rows[k];
       this.catchUp(row, t - 1);
       this.settled[row] = t;
-      const end = (row + 1) * width;
-      for (let i = row * width; i < end; i++) {
-        const g = grad[i];
-        const mi = beta1 * m[i] + (1 - beta1) * g;
-        const vi = beta2 * v[i] + (1 - beta2) * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        p[i] = p[i] * decay - (lr * mi * c1) / (Math.sqrt(vi * c2) + eps);
-      }
+      adamUpdate(p, m, v, grad, row * width, (row + 1) * width, constants);
     }
     this.work += count * width;
   }
