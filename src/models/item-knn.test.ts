@@ -52,8 +52,10 @@ describe('item-kNN neighbours', () => {
         for (let i = 0; i < nItems; i++) {
           const idx = Array.from(got.indices.subarray(got.indptr[i], got.indptr[i + 1]));
           const val = Array.from(got.values.subarray(got.indptr[i], got.indptr[i + 1]));
-          expect(idx).toEqual(want[i].idx);
-          val.forEach((v, r) => expect(v).toBeCloseTo(want[i].val[r], 5));
+          // Rows are stored in ascending item order (for binary search), the same neighbours as the definition's.
+          const order = want[i].idx.map((_, r) => r).sort((a, b) => want[i].idx[a] - want[i].idx[b]);
+          expect(idx).toEqual(order.map((r) => want[i].idx[r]));
+          val.forEach((v, r) => expect(v).toBeCloseTo(want[i].val[order[r]], 5));
         }
       }
     }
@@ -69,5 +71,37 @@ describe('item-kNN neighbours', () => {
     expect(model.itemSimilarity(1, 0)).toBeCloseTo(dense[1], 6);
     expect(model.itemSimilarity(0, 2)).toBe(0);
     expect(model.itemSimilarity(0, 99)).toBe(0);
+  });
+
+  it('finds every pair by binary search, and by a scan in a version stored with rows in score order', async () => {
+    const rng = createRng(5);
+    const u: number[] = [];
+    const it: number[] = [];
+    for (let user = 0; user < 80; user++) for (let t = 0; t < 10; t++) {
+      u.push(user);
+      it.push(Math.floor(50 * rng.next() ** 2));
+    }
+    const matrix = binarize(csrFromCoo(80, 50, Int32Array.from(u), Int32Array.from(it), new Float32Array(u.length).fill(1)));
+    const model = new ItemKnnModel({ k: 8, shrink: 0 });
+    await model.fit(matrix);
+    const snap = model.snapshot();
+    // The same lists with each row reversed: not ascending, as versions fitted before sorting stored them.
+    const indptr = snap.arrays.indptr as Int32Array;
+    const indices = (snap.arrays.indices as Int32Array).slice();
+    const values = (snap.arrays.values as Float32Array).slice();
+    for (let i = 0; i < 50; i++) {
+      indices.subarray(indptr[i], indptr[i + 1]).reverse();
+      values.subarray(indptr[i], indptr[i + 1]).reverse();
+    }
+    const old = ItemKnnModel.fromSnapshot({ ...snap, arrays: { ...snap.arrays, indices, values } });
+    const row = new Float32Array(50);
+    for (let a = 0; a < 50; a++) {
+      model.similarItems(a, row);
+      for (let b = 0; b < 50; b++) {
+        const want = row[b] !== 0 ? row[b] : model.itemSimilarity(b, a);
+        expect(model.itemSimilarity(a, b)).toBe(want);
+        expect(old.itemSimilarity(a, b)).toBe(want);
+      }
+    }
   });
 });

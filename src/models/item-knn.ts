@@ -101,10 +101,36 @@ export function itemNeighbours(userItem: CsrMatrix, k: number, shrink: number, s
   const indices = new Int32Array(indptr[n]);
   const values = new Float32Array(indptr[n]);
   for (let i = 0; i < n; i++) {
-    indices.set(rowsIdx[i], indptr[i]);
-    values.set(rowsVal[i], indptr[i]);
+    // Each row in ascending item order, so that a pair is found by binary search (`itemSimilarity`).
+    const idx = rowsIdx[i];
+    const order = Array.from(idx.keys()).sort((a, b) => idx[a] - idx[b]);
+    for (let r = 0; r < order.length; r++) {
+      indices[indptr[i] + r] = idx[order[r]];
+      values[indptr[i] + r] = rowsVal[i][order[r]];
+    }
   }
   return { numRows: n, numCols: n, indptr, indices, values };
+}
+
+/** True when every row of `m` lists its columns in ascending order. */
+function rowsAscending(m: CsrMatrix): boolean {
+  const { indptr, indices } = m;
+  for (let i = 0; i < m.numRows; i++) for (let p = indptr[i] + 1; p < indptr[i + 1]; p++) if (indices[p - 1] >= indices[p]) return false;
+  return true;
+}
+
+/** Position of `value` in the ascending `sorted[start, end)`, or -1. */
+function findSorted(sorted: Int32Array, start: number, end: number, value: number): number {
+  let lo = start;
+  let hi = end - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid];
+    if (v === value) return mid;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 /** A row touching at least 1/DENSE_ROW_SHARE of the items is selected by one masked pass over the row. */
@@ -115,6 +141,8 @@ export class ItemKnnModel implements Recommender {
   readonly kind = 'itemknn';
   readonly params: ModelParams;
   private neighbours: CsrMatrix = { numRows: 0, numCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };
+  /** Rows list their neighbours in ascending item order (versions fitted before that may not). */
+  private sortedRows = true;
 
   constructor(private readonly options: ItemKnnOptions) {
     this.params = { ...options };
@@ -143,10 +171,16 @@ export class ItemKnnModel implements Recommender {
     }
   }
 
-  /** Similarity of two items (0 unless `b` is among `a`'s neighbours, or `a` among `b`'s); O(k). */
+  /** Similarity of two items (0 unless `b` is among `a`'s neighbours, or `a` among `b`'s); O(log k). */
   itemSimilarity(a: number, b: number): number {
     const { indptr, indices, values } = this.neighbours;
     if (a < 0 || b < 0 || a >= this.neighbours.numRows || b >= this.neighbours.numRows) return 0;
+    if (this.sortedRows) {
+      const p = findSorted(indices, indptr[a], indptr[a + 1], b);
+      if (p >= 0) return values[p];
+      const q = findSorted(indices, indptr[b], indptr[b + 1], a);
+      return q >= 0 ? values[q] : 0;
+    }
     for (let p = indptr[a]; p < indptr[a + 1]; p++) if (indices[p] === b) return values[p];
     for (let p = indptr[b]; p < indptr[b + 1]; p++) if (indices[p] === a) return values[p];
     return 0;
@@ -179,6 +213,7 @@ export class ItemKnnModel implements Recommender {
       indices: s.arrays.indices as Int32Array,
       values: s.arrays.values as Float32Array,
     };
+    m.sortedRows = rowsAscending(m.neighbours);
     return m;
   }
 }

@@ -12,18 +12,26 @@ import { cosine } from './text-vectors.js';
 /** Attribute names whose values describe what an item is about. */
 export const DESCRIPTIVE_ATTRIBUTES = ['genres', 'tags', 'category', 'categories', 'brand', 'topics', 'keywords'] as const;
 
-/** The descriptive attribute values of an item, lower case (e.g. its genres). */
-export function itemFacets(item: Item | undefined): string[] {
-  const out: string[] = [];
-  const attrs = item?.attributes;
-  if (!attrs) return out;
+/** The descriptive attribute values of an item (e.g. its genres), case kept from the data. */
+export function itemFacets(item: Item | undefined): readonly string[] {
+  if (!item?.attributes) return NO_FACETS;
+  // Catalogue records are shared, unchanged objects (an update replaces the record), so the facets
+  // of one are worked out once, not once per request that explains or diversifies with it.
+  let out = facetsOf.get(item);
+  if (out) return out;
+  out = [];
+  const attrs = item.attributes;
   for (const name of DESCRIPTIVE_ATTRIBUTES) {
     const v: JsonValue | undefined = attrs[name];
     const values = Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
     for (const x of values) if (typeof x === 'string' && x !== '') out.push(x);
   }
+  facetsOf.set(item, out);
   return out;
 }
+
+const NO_FACETS: readonly string[] = [];
+const facetsOf = new WeakMap<Item, string[]>();
 
 /** Jaccard similarity of the items' descriptive attribute values. */
 export function attributeSimilarity(items: ReadonlyMap<string, Item>): ItemSimilarity {
@@ -52,9 +60,11 @@ export function modelSimilarity(trained: TrainedModel): ItemSimilarity {
   const model = trained.model;
   if (model.itemSimilarity) {
     const pair = model.itemSimilarity.bind(model);
+    // A request asks about the same few dozen items many times (candidates × history).
+    const indexOf = memoIndex(trained);
     return (a, b) => {
-      const ia = trained.items.indexOf(a);
-      const ib = trained.items.indexOf(b);
+      const ia = indexOf(a);
+      const ib = indexOf(b);
       if (ia < 0 || ib < 0) return 0;
       return ia === ib ? 1 : Math.max(0, pair(ia, ib));
     };
@@ -84,5 +94,18 @@ export function textSimilarity(vectorOf: (id: string) => Float32Array | undefine
     const va = vectorOf(a);
     const vb = vectorOf(b);
     return va && vb ? Math.max(0, cosine(va, vb)) : 0;
+  };
+}
+
+/** `trained.items.indexOf`, remembering the ids asked about (one similarity serves one request). */
+function memoIndex(trained: TrainedModel): (id: string) => number {
+  const known = new Map<string, number>();
+  return (id) => {
+    let i = known.get(id);
+    if (i === undefined) {
+      i = trained.items.indexOf(id);
+      known.set(id, i);
+    }
+    return i;
   };
 }

@@ -46,6 +46,9 @@ export function buildFeatureRows(sources: readonly string[], lists: ReadonlyMap<
   const itemIds: string[] = [];
   const proposedBy: string[][] = [];
   const sourceScores: Record<string, number>[] = [];
+  /** Index of the last list that proposed each row (a list may repeat an item; its first entry counts). */
+  const lastList: number[] = [];
+  let listIndex = 0;
   for (const [name, list] of lists) {
     for (const c of list) {
       let r = row.get(c.itemId);
@@ -53,18 +56,22 @@ export function buildFeatureRows(sources: readonly string[], lists: ReadonlyMap<
         r = itemIds.length;
         row.set(c.itemId, r);
         itemIds.push(c.itemId);
-        proposedBy.push([]);
-        sourceScores.push({});
-      }
-      if (!(name in sourceScores[r])) {
+        proposedBy.push([name]);
+        sourceScores.push({ [name]: c.score });
+        lastList.push(listIndex);
+      } else if (lastList[r] !== listIndex) {
+        lastList[r] = listIndex;
         proposedBy[r].push(name);
         sourceScores[r][name] = c.score;
       }
     }
+    listIndex++;
   }
   const dim = sources.length * PER_SOURCE.length + GLOBAL.length;
   const n = itemIds.length;
   const features = new Float32Array(n * dim);
+  /** Sources of `sources` that proposed each row. */
+  const share = new Uint16Array(n);
   sources.forEach((name, s) => {
     const list = lists.get(name);
     if (!list || list.length === 0) return;
@@ -75,14 +82,14 @@ export function buildFeatureRows(sources: readonly string[], lists: ReadonlyMap<
       if (c.score > hi) hi = c.score;
     }
     const span = hi - lo;
-    const seen = new Set<string>();
     list.forEach((c, rank) => {
-      if (seen.has(c.itemId)) return;
-      seen.add(c.itemId);
-      const off = (row.get(c.itemId) as number) * dim + s * PER_SOURCE.length;
+      const r = row.get(c.itemId) as number;
+      const off = r * dim + s * PER_SOURCE.length;
+      if (features[off] === 1) return;
       features[off] = 1;
       features[off + 1] = span > 0 ? (c.score - lo) / span : 1;
       features[off + 2] = 1 / Math.log2(rank + 2);
+      share[r]++;
     });
   });
   const g0 = sources.length * PER_SOURCE.length;
@@ -98,7 +105,7 @@ export function buildFeatureRows(sources: readonly string[], lists: ReadonlyMap<
     features[off + 3] = age === undefined ? 0 : 1;
     features[off + 4] = logHistory;
     features[off + 5] = logSession;
-    features[off + 6] = sources.length > 0 ? proposedBy[r].filter((p) => sources.includes(p)).length / sources.length : 0;
+    features[off + 6] = sources.length > 0 ? share[r] / sources.length : 0;
   }
   return { itemIds, features, dim, proposedBy, sourceScores };
 }
