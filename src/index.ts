@@ -20,6 +20,7 @@ export type { Config, LoadConfigOptions } from './config/config.js';
 export { openStorage, parseStorageUrl, createSqliteStorage } from './storage/index.js';
 export type {
   BulkWrite,
+  BulkWriteOptions,
   BulkWriteResult,
   CallOptions,
   CatalogStore,
@@ -41,11 +42,12 @@ export type {
   RecordImpressionOptions,
   Storage,
   StorageCapabilities,
+  StorageHealth,
   UserDeletion,
   UserStore,
 } from './storage/index.js';
 
-export { detectFormat, importDataset, loadDataset, readInteractionFile } from './ingest/index.js';
+export { IMPORT_TRANSACTION_ROWS, detectFormat, importDataset, loadDataset, readInteractionFile } from './ingest/index.js';
 export type { ImportOptions, ImportReport, ImportSource, UnknownItemsPolicy } from './ingest/index.js';
 
 export { MODEL_KINDS, createModel, defaultGrid, describeModel, deserializeModel, expandGrid, isModelKind, modelFromSnapshot, serializeModel } from './models/registry.js';

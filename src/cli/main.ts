@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CF_MODEL_KINDS,
   DEFAULT_FEEDBACK_POLICY,
+  IMPORT_TRANSACTION_ROWS,
   ITEM_COLD_START,
   TEXT_MODEL_KINDS,
   createEncoder,
@@ -97,6 +98,10 @@ async function withEngine<T>(fn: (engine: Engine, cfg: Config) => Promise<T>, op
   const cfg = config();
   const logger = createLevelLogger(cfg.logLevel, (line) => process.stderr.write(line + '\n'));
   const storage = await openStorage(cfg.storageUrl);
+  const health = storage.health();
+  if (health.writes === 'read-only') {
+    logger.log('warn', `storage ${storage.url} is read-only (${health.readOnlyReason ?? 'unknown reason'}): reads are served, writes are refused`);
+  }
   // LMREC_ENCODER_THREAD=main keeps a served encoder on the request thread: for comparison benchmarks only.
   const inWorker = options.serving === true && process.env.LMREC_ENCODER_THREAD !== 'main';
   const encoder = inWorker ? await createServingEncoder(cfg.encoder, { logger }) : await createEncoder(cfg.encoder, { logger });
@@ -178,7 +183,7 @@ function table(headers: string[], rows: (string | number)[][]): string {
 
 program
   .command('import')
-  .description('import a dataset into storage in one transaction (MovieLens dir, S3-Rec file, CSV, JSONL)')
+  .description(`import a dataset into storage (MovieLens dir, S3-Rec file, CSV, JSONL), validated whole first, then written in transactions of ${IMPORT_TRANSACTION_ROWS} rows`)
   .argument('<path>', 'directory or file')
   .option('-f, --format <format>', 'movielens-100k | movielens-latest | s3rec | csv | jsonl (detected when omitted)')
   .option('-k, --kind <kind>', 'items | users | events (csv and jsonl; default events)', 'events')
@@ -188,7 +193,12 @@ program
     await withEngine(async (engine, cfg) => {
       const source = await importSourceFor(resolve(path), opts.format, opts.kind);
       const t0 = performance.now();
-      const report = await engine.import(source, { force: opts.force === true, unknownItems: opts.allowUnknownItems ? 'accept' : cfg.unknownItems });
+      // Bounded transactions: a server on the same file waits for one chunk, never for the whole file.
+      const report = await engine.import(source, {
+        force: opts.force === true,
+        unknownItems: opts.allowUnknownItems ? 'accept' : cfg.unknownItems,
+        transactionRows: IMPORT_TRANSACTION_ROWS,
+      });
       const seconds = (performance.now() - t0) / 1000;
       print({ ...report, seconds }, () => table(['format', 'items', 'users', 'events', 'seconds'], [[report.format, report.items, report.users, report.events, seconds.toFixed(1)]]) + report.warnings.map((w) => `warning: ${w}\n`).join(''));
     });

@@ -3,7 +3,7 @@
  * format detection, and the fast interaction-file reader used by evaluation. Explicit re-exports.
  * @module
  */
-export { importDataset, loadDataset } from './import-dataset.js';
+export { IMPORT_TRANSACTION_ROWS, importDataset, loadDataset } from './import-dataset.js';
 export type { ImportOptions } from './import-dataset.js';
 export { SYNTHETIC_STEP_MS } from './import-source.js';
 export type {

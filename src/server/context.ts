@@ -109,8 +109,11 @@ export interface ServerContext {
   openAccess: boolean;
   logger: Logger;
   metrics: RequestMetrics;
-  /** Events accepted since start. */
-  counters: { eventsAccepted: number; impressions: number; feedback: number };
+  /**
+   * Since start: events accepted, served lists recorded, feedback, and served lists that could not
+   * be recorded because storage refused the write (`impressionsNotRecorded`).
+   */
+  counters: { eventsAccepted: number; impressions: number; feedback: number; impressionsNotRecorded: number };
   /** Retrain affected models after a user deletion when no lifecycle is plugged in. */
   retrainOnUserDeletion: boolean;
   /** Serialises the server's own retraining runs. */

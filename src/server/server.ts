@@ -138,7 +138,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     openAccess: options.openAccess ?? false,
     logger,
     metrics: createRequestMetrics(),
-    counters: { eventsAccepted: 0, impressions: 0, feedback: 0 },
+    counters: { eventsAccepted: 0, impressions: 0, feedback: 0, impressionsNotRecorded: 0 },
     retrainOnUserDeletion: options.retrainOnUserDeletion ?? true,
     retrainQueue: { tail: Promise.resolve() },
     batchBodyLimit,

@@ -80,8 +80,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));
     },
   });
+  // Read-only storage (asked for, or a file that cannot be written): serve what is stored, write nothing.
+  const storageHealth = engine.storage.health();
+  const writable = storageHealth.writes !== 'read-only';
+  if (!writable) say(`storage is read-only (${storageHealth.readOnlyReason ?? 'unknown reason'}): serving what it holds; nothing is trained or recorded`);
   try {
-    if (options.demo) {
+    if (options.demo && writable) {
       preparing = true;
       try {
         await prepareDemo(engine, { lifecycle, say, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
@@ -91,7 +95,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }
     // A user deletion interrupted before its retraining (a crash, a stop) is completed now: versions
     // trained on the deleted user's data are deleted, and models still serving one are retrained.
-    const erasures = await lifecycle.completeErasures();
+    const erasures = writable ? await lifecycle.completeErasures() : { purged: [], jobs: [] };
     if (erasures.purged.length > 0 || erasures.jobs.length > 0) {
       say(
         `deleted ${erasures.purged.length} model version(s) trained on data of deleted users` +
@@ -100,7 +104,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }
     const fallback = engineRecommend(engine);
     if (options.pipeline !== false && (await engine.storage.events.count()) > 0 && (await engine.storage.models.names()).length > 0) {
-      if ((await engine.storage.models.versions('ranker')).length === 0) {
+      if (writable && (await engine.storage.models.versions('ranker')).length === 0) {
         say('training the ranker over the candidate sources (once; stored with the models) …');
         const ranker = await trainEngineRanker(engine, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
         say(`ranker v${ranker.version ?? '?'}: validation NDCG@10 ${ranker.table[0]?.['ndcg@10'].toFixed(4) ?? '–'} (best single source ${ranker.bestSource})`);
@@ -108,7 +112,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       pipeline = await createPipeline(engine, { ...(options.logger === undefined ? {} : { logger: options.logger }), ...options.pipelineOptions });
     }
     const active = pipeline;
-    if (options.trainTextModels && engine.hasEncoder()) {
+    if (writable && options.trainTextModels && engine.hasEncoder()) {
       for (const kind of ['semantic', 'hybrid']) {
         if ((await engine.storage.models.versions(kind)).length > 0) continue;
         const { jobId } = await lifecycle.train(kind);

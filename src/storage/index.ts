@@ -5,6 +5,7 @@
  */
 export type {
   BulkWrite,
+  BulkWriteOptions,
   BulkWriteResult,
   CallOptions,
   EmbeddingEntry,
@@ -28,6 +29,7 @@ export type {
   RecordImpressionOptions,
   Storage,
   StorageCapabilities,
+  StorageHealth,
   UserDeletion,
   UserStore,
 } from './storage.js';

@@ -315,6 +315,34 @@ export interface BulkWriteResult {
   events: number;
 }
 
+/** Options of {@link Storage.bulkWrite}. */
+export interface BulkWriteOptions extends CallOptions {
+  /**
+   * Commit after at most this many rows (items, users and events together), each chunk in a
+   * transaction of its own, so that another process's writes wait for one chunk, not for the whole
+   * batch. Unset: one transaction. With chunks the import mark is checked in the first transaction
+   * and recorded in the last; when a chunk fails, the events earlier chunks wrote are deleted again
+   * (items and users they upserted stay: upserting them again writes the same rows).
+   */
+  transactionRows?: number;
+}
+
+/** Whether storage takes writes now, for health reports; see {@link Storage.health}. */
+export interface StorageHealth {
+  /**
+   * `ok`: the last write succeeded (or none was tried); `failing`: the last write failed in the
+   * backend (full disk, a file made read-only, a lock held too long); `read-only`: opened without
+   * write access, every write is refused.
+   */
+  writes: 'ok' | 'failing' | 'read-only';
+  /** Why storage is read-only (requested, file mode, mount, `-wal`/`-shm` files). */
+  readOnlyReason?: string;
+  /** Writes that failed in the backend since the storage was opened. */
+  failedWrites: number;
+  /** The latest backend failure of a write, also after later writes succeeded. */
+  lastWriteError?: { operation: string; message: string; at: number };
+}
+
 /** Capability flags; defaults are the safe answer. */
 export interface StorageCapabilities {
   /** Several processes may write at once. */
@@ -337,8 +365,13 @@ export interface Storage {
   readonly erasures: ErasureStore;
   /** The log of imports (see {@link ImportStore}). */
   readonly imports: ImportStore;
-  /** Writes items, users and events in one transaction; on any error nothing is written. */
-  bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult>;
+  /**
+   * Writes items, users and events in one transaction; on any error nothing is written. With
+   * `transactionRows`, in bounded transactions (see {@link BulkWriteOptions}).
+   */
+  bulkWrite(batch: BulkWrite, options?: BulkWriteOptions): Promise<BulkWriteResult>;
+  /** Whether writes work right now (synchronous: no I/O). */
+  health(): StorageHealth;
   /** Releases the connection; further calls fail. */
   close(): Promise<void>;
 }

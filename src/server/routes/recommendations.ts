@@ -3,12 +3,15 @@
  * queries. Every list served to a known user (one with a user row or events) is recorded as an
  * impression (with model version and A/B variant), whose id the client sends back with feedback.
  * A list for an unknown user is served but not recorded: storage would otherwise gain a row naming
- * an id it holds nothing else about, such as a user deleted a moment ago.
+ * an id it holds nothing else about, such as a user deleted a moment ago. A list whose impression
+ * cannot be written (full disk, read-only file, a lock held too long) is served all the same, without
+ * `impressionId`: the failure is logged, counted and shown by `/v1/health`.
  * @module
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../../index.js';
+import { BackendError, NotFoundError, UnsupportedError } from '../../index.js';
+import type { Impression } from '../../index.js';
 import type { ServerContext, RecommendRequest, RecommendResult, RecommendedEntry } from '../context.js';
 import { HttpError } from '../http-errors.js';
 import { requestSignal } from '../request-signal.js';
@@ -33,12 +36,7 @@ function withDefaults(items: readonly RecommendedEntry[]): Required<Pick<Recomme
  */
 async function serve(ctx: ServerContext, userId: string | undefined, variant: string, result: RecommendResult, signal: AbortSignal): Promise<Record<string, unknown>> {
   const impressionId = randomUUID();
-  const recorded =
-    userId !== undefined &&
-    (await ctx.storage.impressions.record(
-      { id: impressionId, userId, modelVersion: result.modelVersion, variant, itemIds: result.items.map((it) => it.id), createdAt: Date.now() },
-      { signal, onlyKnownUser: true },
-    ));
+  const recorded = userId !== undefined && (await record(ctx, { id: impressionId, userId, modelVersion: result.modelVersion, variant, itemIds: result.items.map((it) => it.id), createdAt: Date.now() }, signal));
   if (recorded) ctx.counters.impressions++;
   const body: Record<string, unknown> = {
     ...(recorded ? { impressionId } : {}),
@@ -49,6 +47,29 @@ async function serve(ctx: ServerContext, userId: string | undefined, variant: st
   };
   if (result.fallback !== undefined) body.fallback = result.fallback;
   return body;
+}
+
+/**
+ * Records `impression` for a user storage knows; false when the user is unknown or the write failed
+ * in storage (then logged and counted: the list is served without an impression). On read-only
+ * storage nothing is tried.
+ */
+async function record(ctx: ServerContext, impression: Impression, signal: AbortSignal): Promise<boolean> {
+  if (ctx.storage.health().writes === 'read-only') {
+    ctx.counters.impressionsNotRecorded++;
+    return false;
+  }
+  try {
+    return await ctx.storage.impressions.record(impression, { signal, onlyKnownUser: true });
+  } catch (error) {
+    if (!(error instanceof BackendError || error instanceof UnsupportedError)) throw error;
+    const failures = ++ctx.counters.impressionsNotRecorded;
+    // The first failure and every hundredth after it: a full disk must not also flood the log.
+    if (failures % 100 === 1) {
+      ctx.logger.log('warn', `served a list without recording its impression (${failures} so far; see /v1/health): ${error.message}`);
+    }
+    return false;
+  }
 }
 
 /** Registers recommendation, similar-item and query routes. */

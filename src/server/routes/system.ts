@@ -31,14 +31,34 @@ function rollUp(stats: readonly ImpressionStats[], key: (s: ImpressionStats) => 
 
 /** Registers `/v1/health`, `/v1/metrics` and `/openapi.json`. */
 export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get('/v1/health', { schema: { tags: ['system'], summary: 'Liveness and storage reachability (no key needed)' } }, async (_request, reply) => {
-    try {
-      await ctx.storage.events.lastSeq({ signal: requestSignal(reply) });
-      return { status: 'ok', uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000) };
-    } catch (error) {
-      return reply.code(503).send({ error: { code: 'backend_error', message: `storage unreachable: ${error instanceof Error ? error.message : String(error)}` } });
-    }
-  });
+  app.get(
+    '/v1/health',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness, storage reachability and whether writes work (no key needed)',
+        description:
+          '`status` is `ok`, or `degraded` when storage serves reads but writes fail (`writes: failing`, with `lastWriteError`) or are refused (`writes: read-only`, with `readOnlyReason`); 503 when storage cannot be read.',
+      },
+    },
+    async (_request, reply) => {
+      try {
+        await ctx.storage.events.lastSeq({ signal: requestSignal(reply) });
+      } catch (error) {
+        return reply.code(503).send({ error: { code: 'backend_error', message: `storage unreachable: ${error instanceof Error ? error.message : String(error)}` } });
+      }
+      const storage = ctx.storage.health();
+      return {
+        status: storage.writes === 'ok' ? 'ok' : 'degraded',
+        uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
+        writes: storage.writes,
+        ...(storage.readOnlyReason === undefined ? {} : { readOnlyReason: storage.readOnlyReason }),
+        failedWrites: storage.failedWrites,
+        ...(storage.lastWriteError === undefined ? {} : { lastWriteError: { ...storage.lastWriteError, at: new Date(storage.lastWriteError.at).toISOString() } }),
+        impressionsNotRecorded: ctx.counters.impressionsNotRecorded,
+      };
+    },
+  );
 
   app.get<{ Querystring: { since?: number } }>(
     '/v1/metrics',

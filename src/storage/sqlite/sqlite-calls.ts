@@ -14,6 +14,9 @@ export interface SqliteCalls {
   readonly enter: (signal: AbortSignal | undefined) => void;
   /** Runs `work` after the entry checks, wrapping driver errors in `BackendError`. */
   readonly run: <T>(operation: string, signal: AbortSignal | undefined, work: () => T) => T;
-  /** Like `run`, inside one IMMEDIATE transaction (refused on a read-only open). */
-  readonly write: <T>(operation: string, signal: AbortSignal | undefined, work: () => T) => T;
+  /**
+   * Like `run`, inside one IMMEDIATE transaction (refused on a read-only open); waits for another
+   * process's write lock asynchronously (`write-lock.ts`).
+   */
+  readonly write: <T>(operation: string, signal: AbortSignal | undefined, work: () => T) => Promise<T>;
 }

@@ -187,7 +187,7 @@ export function createSqliteModelStore({ sql, enter, run, write }: SqliteCalls, 
       enter(options?.signal);
       validateKey('name', name);
       validateInteger('version', version, 1, 1);
-      write('models.activate', options?.signal, () => {
+      await write('models.activate', options?.signal, () => {
         const exists = sql('SELECT 1 AS one FROM models WHERE name = ? AND version = ?').get([name, version]);
         if (exists === undefined) {
           throw new NotFoundError(`model ${name} has no stored version ${version}`, { details: { name, version } });

@@ -219,7 +219,7 @@ describe('sqlite storage specifics', () => {
     try {
       const error = await rejection(storage.items.upsert([{ id: 'a', title: 'A' }]));
       expect(error).toBeInstanceOf(BackendError);
-      expect((error as BackendError).cause).toBeDefined();
+      expect((error as BackendError).details).toMatchObject({ reason: 'busy' });
       // Readers are not blocked by the writer under WAL.
       expect(await storage.items.count()).toBe(0);
     } finally {

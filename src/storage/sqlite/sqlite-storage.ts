@@ -3,15 +3,21 @@
  * synchronous, so every method does its work in one synchronous stretch; async generators yield
  * between pages, and no cursor stays open across a yield, so scans never block writers.
  *
- * SQLite allows one writer at a time across processes (WAL lets readers continue meanwhile);
- * `busy_timeout` makes a second process wait instead of failing at once.
+ * SQLite allows one writer at a time across processes (WAL lets readers continue meanwhile). A
+ * write waiting for another process's lock must not hold up the event loop, so SQLite's own
+ * (synchronous) busy wait is kept short ({@link LOCK_WAIT_SLICE_MS}) and a write that finds the lock
+ * taken retries asynchronously with backoff until `busyTimeoutMs` has passed (`write-lock.ts`).
+ *
+ * A file that cannot be written (mode, read-only mount, `-wal`/`-shm` files or a directory that
+ * cannot be written) is opened read-only rather than refused: reads are served, writes are refused
+ * with `UnsupportedError`, and {@link Storage.health} says why (`sqlite-access.ts`).
  * @module
  */
-import { existsSync } from 'node:fs';
 import { BackendError, ConflictError, EngineError, NotFoundError, UnsupportedError, ValidationError, throwIfAborted } from '../../core/errors.js';
 import type { Attributes, Event, Item, StoredEvent, User } from '../../core/types.js';
 import type {
   BulkWrite,
+  BulkWriteOptions,
   BulkWriteResult,
   CallOptions,
   CatalogStore,
@@ -28,6 +34,7 @@ import type {
   RecordImpressionOptions,
   Storage,
   StorageCapabilities,
+  StorageHealth,
   UserDeletion,
   UserStore,
 } from '../storage.js';
@@ -42,13 +49,15 @@ import {
   validateKey,
   validateUsers,
 } from '../validation.js';
+import { openSqliteAccess } from './sqlite-access.js';
 import type { SqliteCalls } from './sqlite-calls.js';
-import { openSqliteDatabase, toBytes } from './sqlite-driver.js';
+import { toBytes } from './sqlite-driver.js';
 import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-driver.js';
 import { createSqliteErasureStore, recordErasure } from './sqlite-erasure-store.js';
 import { checkImport, createSqliteImportStore, recordImport, validateImportMark } from './sqlite-import-store.js';
 import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelStore } from './sqlite-model-store.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
+import { BULK_CHUNK_PAUSE_MS, LOCK_WAIT_SLICE_MS, isBusyError, waitForLock } from './write-lock.js';
 
 /** Options of {@link createSqliteStorage}. */
 export interface SqliteStorageOptions {
@@ -56,7 +65,10 @@ export interface SqliteStorageOptions {
   path: string;
   /** Open an existing file for reading only; writes reject with `UnsupportedError`. */
   readonly?: boolean;
-  /** How long a call waits for another process's write lock before failing (default 5000 ms). */
+  /**
+   * How long a write waits for another process's write lock before failing (default 5000 ms). The
+   * wait is asynchronous: the thread blocks for at most {@link LOCK_WAIT_SLICE_MS} at a time.
+   */
   busyTimeoutMs?: number;
   /** URL to report as `storage.url` (redacted); defaults to one built from `path`. */
   url?: string;
@@ -201,23 +213,18 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       details: { field: 'readonly' },
     });
   }
-  // The driver would silently create a missing file; a read-only open of a typo must fail instead.
-  if (readonly && !existsSync(path)) {
-    throw new BackendError(`cannot open sqlite database read-only: ${path} does not exist`, { details: { path } });
-  }
-
-  let opened: SqliteDatabase;
   // What the file holds once opened: the latest schema, except for a read-only open of an older file.
   let schemaVersion = SQLITE_SCHEMA_VERSION;
+  const access = openSqliteAccess(path, readonly);
+  const opened: SqliteDatabase = access.db;
+  // Set when the file is opened read-only, asked for or not; writes are then refused with it.
+  const readOnlyReason = access.readOnlyReason;
   try {
-    opened = openSqliteDatabase(path);
-  } catch (error) {
-    throw new BackendError(`cannot open sqlite database ${path}: ${message(error)}`, { cause: error, details: { path } });
-  }
-  try {
-    opened.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    // Readers in WAL mode never wait for writers; a writer waits for another writer for at most one
+    // slice synchronously, then again asynchronously (see `write`).
+    opened.exec(`PRAGMA busy_timeout = ${Math.min(busyTimeoutMs, LOCK_WAIT_SLICE_MS)}`);
     opened.exec('PRAGMA foreign_keys = ON');
-    if (readonly) {
+    if (readOnlyReason !== undefined) {
       // The driver ignores its own readonly flag; query_only makes SQLite itself refuse writes.
       opened.exec('PRAGMA query_only = ON');
       const version = readSqliteSchemaVersion(opened);
@@ -275,22 +282,64 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     }
   }
 
-  /** Like {@link run}, inside one IMMEDIATE transaction: all of `work` lands, or none of it. */
-  function write<T>(operation: string, signal: AbortSignal | undefined, work: () => T): T {
+  let failedWrites = 0;
+  let lastWriteFailed = false;
+  let lastWriteError: StorageHealth['lastWriteError'];
+
+  /** Counts a failed write for {@link Storage.health}: only the backend's own failures, not refusals. */
+  function noteWrite(operation: string, error: unknown): void {
+    if (error === undefined) {
+      lastWriteFailed = false;
+      return;
+    }
+    if (!(error instanceof BackendError)) return;
+    failedWrites++;
+    lastWriteFailed = true;
+    lastWriteError = { operation, message: error.message, at: Date.now() };
+  }
+
+  /**
+   * One attempt of {@link write}: `busy` when another connection holds the write lock (nothing was
+   * done), otherwise `work`'s result inside one IMMEDIATE transaction.
+   */
+  function writeOnce<T>(operation: string, signal: AbortSignal | undefined, work: () => T): { busy: true } | { busy: false; value: T } {
     return run(operation, signal, () => {
-      if (readonly) throw new UnsupportedError(`${operation}: storage was opened read-only`, { details: { operation } });
+      if (readOnlyReason !== undefined) {
+        throw new UnsupportedError(`${operation}: storage is read-only (${readOnlyReason})`, { details: { operation, reason: 'read_only' } });
+      }
       const conn = connection();
       // IMMEDIATE takes the write lock up front, so a busy database fails (or waits) before any work.
-      conn.exec('BEGIN IMMEDIATE');
       try {
-        const result = work();
+        conn.exec('BEGIN IMMEDIATE');
+      } catch (error) {
+        if (isBusyError(error)) return { busy: true };
+        throw error;
+      }
+      try {
+        const value = work();
         conn.exec('COMMIT');
-        return result;
+        return { busy: false, value };
       } catch (error) {
         rollback(conn);
         throw error;
       }
     });
+  }
+
+  /**
+   * Like {@link run}, inside one IMMEDIATE transaction: all of `work` lands, or none of it. While
+   * another process holds the write lock the attempt is retried asynchronously (backoff up to
+   * `busyTimeoutMs`), so the thread is never blocked for longer than one wait slice.
+   */
+  async function write<T>(operation: string, signal: AbortSignal | undefined, work: () => T): Promise<T> {
+    try {
+      const value = await waitForLock(operation, busyTimeoutMs, signal, () => writeOnce(operation, signal, work));
+      noteWrite(operation, undefined);
+      return value;
+    } catch (error) {
+      noteWrite(operation, error);
+      throw error;
+    }
   }
 
   function rollback(conn: SqliteDatabase): void {
@@ -596,7 +645,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       if (typeof at !== 'number' || !Number.isFinite(at)) {
         throw new ValidationError('at must be a finite number (ms since epoch)', { details: { field: 'at' } });
       }
-      write('impressions.click', options?.signal, () => {
+      await write('impressions.click', options?.signal, () => {
         const row = sql('SELECT item_ids FROM impressions WHERE id = ?').get([impressionId]) as { item_ids: string } | undefined;
         if (row === undefined) {
           throw new NotFoundError(`impression ${impressionId} not found`, { details: { field: 'impressionId', impressionId } });
@@ -687,6 +736,71 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     },
   };
 
+  /**
+   * `bulkWrite` in transactions of at most `chunkRows` rows: items, then users, then events. The
+   * import mark is checked in the first transaction and recorded in the last. When a chunk fails,
+   * the events earlier chunks wrote are deleted again (their seqs are contiguous per transaction),
+   * and the error says what stays.
+   */
+  async function chunkedBulkWrite(
+    batchItems: readonly Item[],
+    batchUsers: readonly User[],
+    batchEvents: readonly Event[],
+    mark: BulkWrite['importMark'],
+    chunkRows: number,
+    signal: AbortSignal | undefined,
+  ): Promise<BulkWriteResult> {
+    const written = { items: 0, users: 0, events: 0 };
+    const eventRanges: [number, number][] = [];
+    const parts: { kind: 'items' | 'users' | 'events'; rows: readonly (Item | User | Event)[] }[] = [];
+    for (let i = 0; i < batchItems.length; i += chunkRows) parts.push({ kind: 'items', rows: batchItems.slice(i, i + chunkRows) });
+    for (let i = 0; i < batchUsers.length; i += chunkRows) parts.push({ kind: 'users', rows: batchUsers.slice(i, i + chunkRows) });
+    for (let i = 0; i < batchEvents.length; i += chunkRows) parts.push({ kind: 'events', rows: batchEvents.slice(i, i + chunkRows) });
+    try {
+      for (let index = 0; index < parts.length; index++) {
+        const { kind, rows } = parts[index];
+        await write('bulkWrite', signal, () => {
+          if (index === 0 && mark !== undefined) checkImport(sql, mark);
+          if (kind === 'items') written.items += insertItems(rows as readonly Item[]);
+          else if (kind === 'users') written.users += insertUsers(rows as readonly User[]);
+          else {
+            const seqs = insertEvents(rows as readonly Event[]);
+            written.events += seqs.length;
+            eventRanges.push([seqs[0], seqs[seqs.length - 1]]);
+          }
+          if (index === parts.length - 1 && mark !== undefined) {
+            checkImport(sql, mark);
+            recordImport(sql, mark, written, Date.now());
+          }
+        });
+        // A pause between chunks lets a waiting writer of another process take the lock.
+        if (index < parts.length - 1) await new Promise((resolve) => setTimeout(resolve, BULK_CHUNK_PAUSE_MS));
+      }
+      return written;
+    } catch (error) {
+      let undone = 0;
+      let undoError: unknown;
+      for (const [first, last] of eventRanges) {
+        try {
+          undone += await write('bulkWrite.undo', undefined, () => sql('DELETE FROM events WHERE seq BETWEEN ? AND ?').run([first, last]).changes);
+        } catch (e) {
+          undoError = e;
+          break;
+        }
+      }
+      if (written.items + written.users + written.events === 0 || !(error instanceof EngineError) || error instanceof ConflictError) throw error;
+      const kept = `${written.items} item and ${written.users} user upserts stay (writing them again writes the same rows)`;
+      const events =
+        undoError === undefined
+          ? `the ${undone} events written before it were deleted again`
+          : `${written.events - undone} of the ${written.events} events written before it could not be deleted (${message(undoError)})`;
+      throw new BackendError(`${error.message} (bulk write in chunks of ${chunkRows} rows: ${events}; ${kept})`, {
+        cause: error,
+        details: { ...error.details, written, undoneEvents: undone },
+      });
+    }
+  }
+
   const capabilities: StorageCapabilities = Object.freeze({ concurrentWriters: false });
 
   return {
@@ -700,7 +814,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     impressions,
     erasures,
     imports,
-    async bulkWrite(batch: BulkWrite, options?: CallOptions): Promise<BulkWriteResult> {
+    async bulkWrite(batch: BulkWrite, options?: BulkWriteOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
       if (typeof batch !== 'object' || batch === null) {
         throw new ValidationError('bulk write must be an object with items, users and/or events');
@@ -713,14 +827,28 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       validateEvents(batchEvents);
       const mark = batch.importMark;
       if (mark !== undefined) validateImportMark(mark);
-      // Everything is validated before the transaction opens, and the writes run synchronously, so
-      // an abort can only be observed at entry; a driver error inside rolls all three kinds back.
-      return write('bulkWrite', options?.signal, () => {
-        if (mark !== undefined) checkImport(sql, mark);
-        const written = { items: insertItems(batchItems), users: insertUsers(batchUsers), events: insertEvents(batchEvents).length };
-        if (mark !== undefined) recordImport(sql, mark, written, Date.now());
-        return written;
-      });
+      const rows = batchItems.length + batchUsers.length + batchEvents.length;
+      const chunkRows = options?.transactionRows === undefined ? undefined : validateInteger('transactionRows', options.transactionRows, 1, 1);
+      if (chunkRows === undefined || rows <= chunkRows) {
+        // Everything is validated before the transaction opens, and the writes run synchronously, so
+        // an abort can only be observed at entry; a driver error inside rolls all three kinds back.
+        return write('bulkWrite', options?.signal, () => {
+          if (mark !== undefined) checkImport(sql, mark);
+          const written = { items: insertItems(batchItems), users: insertUsers(batchUsers), events: insertEvents(batchEvents).length };
+          if (mark !== undefined) recordImport(sql, mark, written, Date.now());
+          return written;
+        });
+      }
+      return chunkedBulkWrite(batchItems, batchUsers, batchEvents, mark, chunkRows, options?.signal);
+    },
+    health(): StorageHealth {
+      const writes = readOnlyReason !== undefined ? 'read-only' : lastWriteFailed ? 'failing' : 'ok';
+      return {
+        writes,
+        ...(readOnlyReason === undefined ? {} : { readOnlyReason }),
+        failedWrites,
+        ...(lastWriteError === undefined ? {} : { lastWriteError: { ...lastWriteError } }),
+      };
     },
     async close() {
       if (db === undefined) return;
