@@ -25,14 +25,18 @@ function packVectors(): { vectors: Float32Array; dim: number; rows: number } {
 }
 
 describe('semantic retrieval index', () => {
-  it('finds at least 95% of the exact top 100 on the demo catalogue, and survives a snapshot', async () => {
+  it.each([
+    { pass: 'a first pass over every item', ivfMinItems: undefined },
+    { pass: 'IVF lists', ivfMinItems: 5_000 },
+  ])('finds at least 95% of the exact top 100 on the demo catalogue with $pass, and survives a snapshot', async ({ ivfMinItems }) => {
     const { vectors, dim, rows } = packVectors();
-    const model = createSemantic();
+    const model = createSemantic({}, { ivfMinItems });
     // The matrix only fixes the number of items; the model reads their text vectors.
     await model.fit(csrFromCoo(1, rows, [0], [0], [1]), { itemEmbeddings: { vectors, dim } });
     expect(model.indexed).toBe(true);
     const restored = SemanticModel.fromSnapshot(model.snapshot());
     expect(restored.indexed).toBe(true);
+    expect('ivfItems' in model.snapshot().arrays).toBe(ivfMinItems !== undefined);
     const rng = createRng(11);
     let found = 0;
     let total = 0;
