@@ -1,10 +1,11 @@
 /**
  * Shared parts of the HTTP benchmarks: `lmrec serve` as a child process (from the TypeScript
  * sources, loopback, port 0, admin key), recommendation load through autocannon, the
- * event-to-changed-list probe, quantiles and Markdown tables.
+ * event-to-changed-list probe, quantiles, Markdown tables and a process's resident memory.
  * @module
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,3 +129,24 @@ export function table(headersRow: string[], rows: (string | number)[][]): string
   return lines.join('\n');
 }
 
+
+/** Resident memory of a process from `/proc/<pid>/status`, in MiB (undefined off Linux or once it exited). */
+export interface ProcessMemory {
+  /** Resident set now (`VmRSS`). */
+  rssMb: number;
+  /** Peak resident set since the process started (`VmHWM`). */
+  peakMb: number;
+}
+
+/** {@link ProcessMemory} of `pid` (a server's `child.pid`). */
+export function processMemory(pid: number | undefined): ProcessMemory | undefined {
+  if (pid === undefined) return undefined;
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
