@@ -35,7 +35,7 @@ import type { DomainTemplate, Verbalizer } from '../text/verbalizer.js';
 import { catalogueText } from './catalogue-text.js';
 import { DEFAULT_FEEDBACK_POLICY, feedbackWeight, isNegativeFeedback, marksSeen } from './feedback-policy.js';
 import type { FeedbackPolicy } from './feedback-policy.js';
-import { checkHalfLife, recencyWeight, scoreWeighted } from './recency.js';
+import { ITEM_LINEAR_KINDS, checkHalfLife, recencyWeight, scoreWeighted } from './recency.js';
 import type { RecencyOptions } from './recency.js';
 import { HistoryTextVectors } from './history-text-vectors.js';
 import { decodeTrainedModel, encodeTrainedModel } from './trained-model.js';
@@ -603,18 +603,22 @@ export class Engine {
       const i = trained.items.indexOf(id);
       if (i >= 0) mask[i] = 1;
     }
-    if (model instanceof SemanticModel && model.indexed) {
-      const query = userQuery(trained, userId, history, this.feedback, true, this.recencyHalfLifeMs());
+    const semantic = model instanceof SemanticModel;
+    // A model with a retrieval index answers from it (recency weights reach it through the query's
+    // values, except for the item-linear models, which are scored bucket by bucket).
+    const indexed = (model as { indexed?: boolean }).indexed === true && (semantic || this.recencyHalfLifeMs() === undefined || !ITEM_LINEAR_KINDS.has(model.kind));
+    if (indexed && model.retrieve) {
+      const query = userQuery(trained, userId, history, this.feedback, semantic, this.recencyHalfLifeMs());
       const usable = query.values.some((v) => v > 0);
       if (!usable) return { model: kind, version, items: trained.items, indices: new Int32Array(0), scores: new Float32Array(0), usable, complete: true };
       let complete = true;
-      if (this.options.encoder) {
+      if (semantic && this.options.encoder) {
         const tv = await this.historyTextVector(userId, history);
         if (tv.vector) query.textVector = tv.vector;
         complete = tv.ready;
       }
       const top = model.retrieve(query, k, mask);
-      return { model: kind, version, items: trained.items, indices: top.indices, scores: top.scores, usable, complete };
+      if (top) return { model: kind, version, items: trained.items, indices: top.indices, scores: top.scores, usable, complete };
     }
     const scored = await this.scoreUser(kind, userId, history, options);
     if (!scored) return undefined;

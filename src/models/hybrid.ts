@@ -12,10 +12,12 @@
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { columnCounts } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
-import { createRng, dot, gemm } from '../linalg/index.js';
+import { createRng, dot, gemm, topK } from '../linalg/index.js';
 import { EarlyStopping } from './early-stopping.js';
 import { EaseModel, createEase } from './ease.js';
 import { bprFoldIn, scoreWithVector, sortedContains } from './factor-model.js';
+import { buildIvfIndex, ivfArrays, ivfFromArrays, searchIvf } from './ivf-index.js';
+import type { IvfIndex } from './ivf-index.js';
 import type { Factors } from './factor-model.js';
 import { centredUnitRows, requireEmbeddings } from './item-text-matrix.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
@@ -75,9 +77,23 @@ const DEFAULTS: HybridOptions = {
   seed: 42,
 };
 
+/**
+ * Catalogues at least this large get a retrieval index over the adapter part's item vectors (see
+ * {@link HybridModel.retrieve}); smaller ones are scored exactly.
+ */
+export const HYBRID_INDEX_MIN_ITEMS = 50_000;
+/** Share of the index's lists a retrieval scans. */
+const INDEX_PROBE_SHARE = 0.35;
+
+/** How the retrieval index is built (not hyper-parameters: they do not change exact scores). */
+export interface HybridIndexOptions {
+  /** Catalogues at least this large get the index (default {@link HYBRID_INDEX_MIN_ITEMS}). */
+  indexMinItems?: number;
+}
+
 /** Creates an LM–CF hybrid recommender. */
-export function createHybrid(options: Partial<HybridOptions> = {}): HybridModel {
-  return new HybridModel({ ...DEFAULTS, ...options });
+export function createHybrid(options: Partial<HybridOptions> = {}, index: HybridIndexOptions = {}): HybridModel {
+  return new HybridModel({ ...DEFAULTS, ...options }, index);
 }
 
 /** State of the adapter model. */
@@ -107,7 +123,18 @@ export class HybridModel implements Recommender {
   /** Standardised log(1 + training count) per item, for {@link HybridOptions.popularityPenalty}. */
   private popularityZ: Float32Array = new Float32Array(0);
 
-  constructor(private readonly options: HybridOptions) {
+  /**
+   * Index over the adapter part: item vectors [qᵢ, bᵢ] (factors and bias), queried with [p, 1], so
+   * an inner product is the adapter score. Built at the end of a fit over a large catalogue.
+   */
+  private index: IvfIndex | undefined;
+  /** Mean and covariance of [qᵢ, bᵢ] over the items: the adapter scores' mean and spread for any p. */
+  private adapterMoments: { mean: Float64Array; cov: Float64Array } | undefined;
+
+  constructor(
+    private readonly options: HybridOptions,
+    private readonly indexOptions: HybridIndexOptions = {},
+  ) {
     this.params = { ...options };
     this.ease = createEase({ lambda: options.easeLambda, minSupport: options.easeMinSupport, maxItems: options.easeMaxItems });
   }
@@ -215,6 +242,7 @@ export class HybridModel implements Recommender {
       this.state = stopping.best;
       this.refresh();
     }
+    this.buildIndex();
     return { ...stopping.report((performance.now() - t0) / 1000, epochs), ...itemCap };
   }
 
@@ -235,17 +263,94 @@ export class HybridModel implements Recommender {
     this.derived = { userFactors: s.userFactors, itemFactors, itemBias, dim };
   }
 
-  /** Scores of the adapter part alone. */
-  adapterScores(query: UserQuery, out: Float32Array): void {
+  /** The user's adapter vector: the trained row, else the history folded in; undefined without either. */
+  private userVector(query: UserQuery): Float32Array | Float64Array | undefined {
     const f = this.derived;
     const numUsers = f.userFactors.length / f.dim;
-    if (query.userIdx >= 0 && query.userIdx < numUsers) {
-      scoreWithVector(f, f.userFactors.subarray(query.userIdx * f.dim, (query.userIdx + 1) * f.dim), out);
-    } else if (query.items.length > 0) {
-      scoreWithVector(f, bprFoldIn(f, query.items, { learningRate: this.options.learningRate, regularization: this.options.regularization }), out);
-    } else {
-      out.set(f.itemBias);
+    if (query.userIdx >= 0 && query.userIdx < numUsers) return f.userFactors.subarray(query.userIdx * f.dim, (query.userIdx + 1) * f.dim);
+    if (query.items.length > 0) return bprFoldIn(f, query.items, { learningRate: this.options.learningRate, regularization: this.options.regularization });
+    return undefined;
+  }
+
+  /** Scores of the adapter part alone. */
+  adapterScores(query: UserQuery, out: Float32Array): void {
+    const p = this.userVector(query);
+    if (p) scoreWithVector(this.derived, p, out);
+    else out.set(this.derived.itemBias);
+  }
+
+  /** Builds the retrieval index and the adapter moments (large catalogues only). */
+  private buildIndex(): void {
+    const { itemFactors, itemBias, dim } = this.derived;
+    const n = itemBias.length;
+    this.index = undefined;
+    this.adapterMoments = undefined;
+    if (n < (this.indexOptions.indexMinItems ?? HYBRID_INDEX_MIN_ITEMS) || this.options.textBlend <= 0 || dim === 0) return;
+    const width = dim + 1;
+    const augmented = new Float32Array(n * width);
+    for (let i = 0; i < n; i++) {
+      augmented.set(itemFactors.subarray(i * dim, (i + 1) * dim), i * width);
+      augmented[i * width + dim] = itemBias[i];
     }
+    this.adapterMoments = moments(augmented, n, width);
+    this.index = buildIvfIndex(augmented, n, width, { seed: this.options.seed });
+  }
+
+  /** True when {@link retrieve} answers from the index (else callers score every item). */
+  get indexed(): boolean {
+    return this.index !== undefined && this.adapterMoments !== undefined;
+  }
+
+  /**
+   * The `k` best items for `query` by the blended score, not masked in `exclude`, best first with
+   * their exact blended scores; undefined when there is no index (small catalogue, older version, or
+   * a popularity penalty, which restandardises over every item). The EASE part is scored as in
+   * {@link score} (over its kept items and the tail's co-occurrences); the adapter part's best
+   * items come from the index, and its mean and spread over the whole catalogue from the item
+   * moments, exactly: for [p, 1], mean = [p, 1]·μ and variance = [p, 1]ᵀ Σ [p, 1]. The union of
+   * the two parts' best `max(4k, k + 200)` is rescored exactly.
+   */
+  retrieve(query: UserQuery, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } | undefined {
+    const index = this.index;
+    const m = this.adapterMoments;
+    if (!index || !m || this.options.popularityPenalty > 0) return undefined;
+    const beta = this.options.textBlend;
+    const n = this.numItems;
+    const wanted = Math.min(n, Math.max(4 * k, k + 200));
+    const { itemFactors, itemBias, dim } = this.derived;
+    const width = dim + 1;
+    const q = new Float32Array(width);
+    const p = this.userVector(query);
+    if (p) q.set(p);
+    q[dim] = 1;
+    let ma = 0;
+    for (let d = 0; d < width; d++) ma += q[d] * m.mean[d];
+    let va = 0;
+    for (let d = 0; d < width; d++) {
+      let row = 0;
+      for (let c = 0; c < width; c++) row += m.cov[d * width + c] * q[c];
+      va += q[d] * row;
+    }
+    const sa = va > 0 ? Math.sqrt(va) : 1;
+    const e = new Float32Array(n);
+    let me = 0;
+    let se = 1;
+    if (beta < 1) {
+      this.ease.score(query, e);
+      [me, se] = meanStd(e);
+    }
+    const fromAdapter = searchIvf(index, q, wanted, { exclude, probes: Math.ceil(index.lists * INDEX_PROBE_SHARE), minScanned: Math.max(2_000, 5 * wanted) });
+    const pool = new Set<number>(fromAdapter.indices);
+    if (beta < 1) for (const i of topK(e, wanted, exclude).indices) pool.add(i);
+    const ids = Int32Array.from(pool);
+    const blended = new Float32Array(ids.length);
+    for (let c = 0; c < ids.length; c++) {
+      const i = ids[c];
+      const a = (p ? dot(q, 0, itemFactors, i * dim, dim) : 0) + itemBias[i];
+      blended[c] = (beta < 1 ? (1 - beta) * ((e[i] - me) / se) : 0) + beta * ((a - ma) / sa);
+    }
+    const best = topK(blended, k);
+    return { indices: Int32Array.from(best.indices, (c) => ids[c]), scores: best.scores };
   }
 
   score(query: UserQuery, out: Float32Array): void {
@@ -311,6 +416,10 @@ export class HybridModel implements Recommender {
         easeTailIndices: e.arrays.tailIndices,
         easeTailValues: e.arrays.tailValues,
         popularityZ: this.popularityZ,
+        // The derived item vectors, so a large version loads without recomputing A·e (n × textDim × dim).
+        itemFactors: this.derived.itemFactors,
+        itemBiasDerived: this.derived.itemBias,
+        ...(this.index && this.adapterMoments ? { ...ivfArrays(this.index, 'adapterIvf'), adapterMean: this.adapterMoments.mean, adapterCov: this.adapterMoments.cov } : {}),
       },
     };
   }
@@ -338,9 +447,39 @@ export class HybridModel implements Recommender {
       meta: snap.meta.ease as Record<string, unknown>,
       arrays: easeArrays,
     });
-    m.refresh();
+    if (a.itemFactors instanceof Float32Array && a.itemBiasDerived instanceof Float32Array) {
+      m.derived = { userFactors: m.state.userFactors, itemFactors: a.itemFactors, itemBias: a.itemBiasDerived, dim: m.options.factors };
+    } else m.refresh();
+    const index = ivfFromArrays(a, 'adapterIvf', m.options.factors + 1);
+    if (index && a.adapterMean instanceof Float64Array && a.adapterCov instanceof Float64Array) {
+      m.index = index;
+      m.adapterMoments = { mean: a.adapterMean, cov: a.adapterCov };
+    }
     return m;
   }
+}
+
+/** Mean (width) and population covariance (width × width) of the rows of `x` (n × width). */
+function moments(x: Float32Array, n: number, width: number): { mean: Float64Array; cov: Float64Array } {
+  const mean = new Float64Array(width);
+  for (let i = 0; i < n; i++) for (let d = 0; d < width; d++) mean[d] += x[i * width + d];
+  for (let d = 0; d < width; d++) mean[d] /= Math.max(n, 1);
+  const cov = new Float64Array(width * width);
+  const row = new Float64Array(width);
+  for (let i = 0; i < n; i++) {
+    for (let d = 0; d < width; d++) row[d] = x[i * width + d] - mean[d];
+    for (let d = 0; d < width; d++) {
+      const rd = row[d];
+      if (rd === 0) continue;
+      for (let c = d; c < width; c++) cov[d * width + c] += rd * row[c];
+    }
+  }
+  for (let d = 0; d < width; d++) for (let c = d; c < width; c++) {
+    const v = cov[d * width + c] / Math.max(n, 1);
+    cov[d * width + c] = v;
+    cov[c * width + d] = v;
+  }
+  return { mean, cov };
 }
 
 function initialState(numUsers: number, numItems: number, textDim: number, dim: number, seed: number): AdapterState {

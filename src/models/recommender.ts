@@ -93,6 +93,12 @@ export interface Recommender {
    * neighbour lists). Diversity and explanations use it so that a request costs O(candidates).
    */
   itemSimilarity?(a: number, b: number): number;
+  /**
+   * Optional: the `k` best items for `query` not masked in `exclude` (1 = leave out), best first with
+   * their exact scores, from a retrieval index instead of a score for every item; undefined when the
+   * model has no index (then callers score every item and select).
+   */
+  retrieve?(query: UserQuery, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } | undefined;
   /** Serialisable state; `modelFromSnapshot` restores an equivalent model. */
   snapshot(): ModelSnapshot;
 }
