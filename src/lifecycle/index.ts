@@ -17,3 +17,5 @@ export type { RetrainReason, RetrainScheduler, RetrainSchedulerOptions } from '.
 export { parseDuration } from './parse-duration.js';
 export { DEMO_DATA_DIR, DEMO_MODELS, prepareDemo } from './prepare-demo.js';
 export type { DemoModel, DemoReport, PrepareDemoOptions } from './prepare-demo.js';
+export { DEFAULT_TRAIN_PARAMS, describeParams, resolveTrainParams } from './train-defaults.js';
+export type { ResolvedTrainParams } from './train-defaults.js';

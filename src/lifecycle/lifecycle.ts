@@ -18,7 +18,8 @@ import type { EncoderConfig } from '../encoders/create-encoder.js';
 import type { Engine } from '../engine/engine.js';
 import type { FeedbackPolicy } from '../engine/feedback-policy.js';
 import type { ModelParams } from '../models/recommender.js';
-import { modelParamNames, validateModelParams } from '../models/model-params.js';
+import { validateModelParams } from '../models/model-params.js';
+import { resolveTrainParams } from './train-defaults.js';
 import { isModelKind, MODEL_KINDS } from '../models/registry.js';
 import type { DomainTemplate } from '../text/verbalizer.js';
 import type { ErasurePurge } from './erased-versions.js';
@@ -196,12 +197,8 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
   async function paramsFor(model: string, signal?: AbortSignal): Promise<ModelParams> {
     const configured = options.params?.[model];
     if (configured) return configured;
-    const newest = (await engine.storage.models.versions(model, { signal }))[0];
-    const params = newest?.meta.params;
-    if (!params || typeof params !== 'object') return {};
-    // A version stored by an older build may carry a parameter this one no longer has.
-    const known = new Set(modelParamNames(model));
-    return Object.fromEntries(Object.entries(params as ModelParams).filter(([key]) => known.has(key)));
+    // The newest version's parameters, else the shared defaults: the same rule as `lmrec train`.
+    return (await resolveTrainParams(engine.storage, model, undefined, signal)).params;
   }
 
   const scheduled = new Map<string, string>();

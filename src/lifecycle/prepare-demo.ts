@@ -14,6 +14,7 @@ import type { EmbedReport, Engine } from '../engine/engine.js';
 import type { ImportReport } from '../ingest/import-source.js';
 import type { ModelParams } from '../models/recommender.js';
 import { fromJobError } from './job-error.js';
+import { DEFAULT_TRAIN_PARAMS } from './train-defaults.js';
 import type { ManagedLifecycle } from './lifecycle.js';
 
 /** A model the demo trains, with its hyper-parameters. */
@@ -22,12 +23,11 @@ export interface DemoModel {
   params?: ModelParams;
 }
 
-/** Models trained for the demo: popularity, item-kNN and EASE (the default model). */
-export const DEMO_MODELS: readonly DemoModel[] = [
-  { kind: 'pop' },
-  { kind: 'itemknn', params: { k: 100, shrink: 10 } },
-  { kind: 'ease', params: { lambda: 500, minSupport: 5 } },
-];
+/** Models trained for the demo: popularity, item-kNN and EASE (the default model), with {@link DEFAULT_TRAIN_PARAMS}. */
+export const DEMO_MODELS: readonly DemoModel[] = ['pop', 'itemknn', 'ease'].map((kind) => {
+  const params = DEFAULT_TRAIN_PARAMS[kind];
+  return params === undefined ? { kind } : { kind, params: { ...params } };
+});
 
 /** The vendored demo dataset (MovieLens latest-small with TMDB descriptions). */
 export const DEMO_DATA_DIR = fileURLToPath(new URL('../../data/demo/ml-latest-small', import.meta.url));

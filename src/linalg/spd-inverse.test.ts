@@ -57,6 +57,18 @@ describe('spdInverse', () => {
     expect(Array.from(d)).toEqual([0.5, 0, 0, 0, 0.25, 0, 0, 0, 0.125]);
   });
 
+  it('reports each swept block of 64 pivots, ending at total/total, with the same result', () => {
+    const n = 200;
+    const a = randomSpd(createRng(7), n);
+    const plain = a.slice();
+    spdInverse(plain, n);
+    const reported = a.slice();
+    const calls: [number, number][] = [];
+    spdInverse(reported, n, (done, total) => calls.push([done, total]));
+    expect(calls).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
+    expect(maxAbsDiff(plain, reported)).toBe(0);
+  });
+
   it('is a no-op for n = 0', () => {
     spdInverse(new Float64Array(0), 0);
   });

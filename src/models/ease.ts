@@ -129,8 +129,10 @@ export class EaseModel implements Recommender {
     const sample = this.tail.indices.length > 0 ? calibrationSample(indptr, keptIdx, train.numRows) : [];
     const first = firstOrderKeptScores(gram, n, sample);
     throwIfAborted(context.signal);
-    context.onProgress?.('ease inverse', 1, 3);
-    spdInverse(gram, n);
+    // Progress per swept block of 64 pivots, so a long inverse shows how far it is (and an ETA).
+    const blocks = Math.ceil(n / 64);
+    context.onProgress?.('ease inverse', 0, blocks);
+    spdInverse(gram, n, (done, total) => context.onProgress?.('ease inverse', done, total));
     throwIfAborted(context.signal);
     context.onProgress?.('ease weights', 2, 3);
     const w = new Float32Array(n * n);

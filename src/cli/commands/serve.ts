@@ -1,0 +1,134 @@
+/**
+ * `lmrec serve`: the HTTP API and dashboard over lifecycle and pipeline (`startService`).
+ * @module
+ */
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createLevelLogger } from '../../index.js';
+import { generateApiKey, isLoopbackHostname, parseApiKeys, startService } from '../../server/index.js';
+import type { ApiKey } from '../../server/index.js';
+import { DEFAULT_DASHBOARD_DIST, registerDashboard } from '../../server-dashboard/index.js';
+import type { DashboardSessionKey } from '../../server-dashboard/index.js';
+import { createProgressDisplay, progressWanted, writeStderrLine } from '../progress.js';
+import { globals, intArg, withEngine } from '../cli-context.js';
+
+/** Registers `serve`. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'run the HTTP API (keys from LMREC_API_KEYS="key1:admin,key2:read" or server.apiKeys; none configured: an admin key is generated into var/lmrec-api-key on first start; Host names other than loopback ones need server.allowedHosts / LMREC_ALLOWED_HOSTS)',
+    )
+    .option('-p, --port <n>', 'port (0 = any free port; default config server.port, 8080)', intArg('--port', 0))
+    .option('-H, --host <host>', 'interface to bind (default config server.host, 127.0.0.1)')
+    .option('--open', 'accept requests without a key (allowed on a loopback host only)')
+    .option('--demo', 'import the bundled MovieLens demo into an empty store and train the default models first (progress shown)')
+    .option('--no-pipeline', 'serve lists from the default model alone instead of the ranked multi-source pipeline')
+    .option('--no-text-models', 'with --demo: do not train the text-aware models (semantic, hybrid) in the background when missing')
+    .option('--no-dashboard', 'do not serve the web dashboard at /')
+    .action(async (opts: { port?: number; host?: string; open?: boolean; demo?: boolean; pipeline: boolean; textModels: boolean; dashboard: boolean }) => {
+      await withEngine(async (engine, cfg) => {
+        const json = Boolean(globals().json);
+        const say = writeStderrLine;
+        const logger = createLevelLogger(cfg.logLevel, say);
+        const host = opts.host ?? cfg.server.host;
+        if (opts.open && !isLoopbackHostname(host)) throw new InvalidArgumentError(`--open is refused on ${host}: open access is for a loopback host only`);
+        const apiKeys = opts.open ? parseApiKeys(cfg.server.apiKeys) : serverKeys(cfg.server.apiKeys, say);
+        if (opts.open) say(`warning: open access on ${host}: requests without a key are served with admin rights`);
+        const dashboard = opts.dashboard && existsSync(join(DEFAULT_DASHBOARD_DIST, 'index.html'));
+        if (opts.dashboard && !dashboard) say(`dashboard not built (${DEFAULT_DASHBOARD_DIST} missing): run npm run build:dashboard`);
+        // The page never carries a configured key: a key of its own, made for this process, held in
+        // memory only (never written or printed), with the configured least scope. Open access needs
+        // none (a key would only lower what the page may do).
+        const pageScope = cfg.dashboard.pageScope;
+        const sessionKey: DashboardSessionKey | undefined = dashboard && !opts.open && pageScope !== 'none' ? { key: generateApiKey(), scope: pageScope } : undefined;
+        const progress = createProgressDisplay(progressWanted(json));
+        const service = await startService({
+          engine,
+          storageUrl: cfg.storageUrl,
+          encoder: cfg.encoder,
+          feedback: engine.feedbackPolicy(),
+          lifecycle: cfg.lifecycle,
+          demo: Boolean(opts.demo),
+          pipeline: opts.pipeline,
+          trainTextModels: Boolean(opts.demo) && opts.textModels,
+          onProgress: progress.onProgress,
+          say: (line) => {
+            progress.stop();
+            say(line);
+          },
+          register: async (app) => {
+            if (!dashboard) return;
+            await registerDashboard(app, {
+              engine,
+              reportsDirs: [resolve('var/reports'), fileURLToPath(new URL('../../../dashboard/fixtures/reports', import.meta.url))],
+              allowedHosts: cfg.server.allowedHosts,
+              maxStreams: cfg.dashboard.maxStreams,
+              ...(sessionKey === undefined ? {} : { sessionKey }),
+            });
+          },
+          apiKeys: sessionKey === undefined ? apiKeys : [...apiKeys, sessionKey],
+          openAccess: Boolean(opts.open),
+          allowedHosts: cfg.server.allowedHosts,
+          host,
+          port: opts.port ?? cfg.server.port,
+          bodyLimit: cfg.server.bodyLimit,
+          batchBodyLimit: cfg.server.batchBodyLimit,
+          unknownItems: cfg.unknownItems,
+          experiment: cfg.server.experiment,
+          logger,
+        });
+        progress.stop();
+        const { url } = service;
+        if (json) process.stdout.write(JSON.stringify({ url, storage: engine.storage.url, keys: apiKeys.length, openAccess: Boolean(opts.open) }) + '\n');
+        else {
+          process.stdout.write(`lmrec listening on ${url} (storage ${engine.storage.url}; OpenAPI at ${url}/openapi.json)\n`);
+          if (dashboard) {
+            const access = sessionKey
+              ? ` (a browser on this machine gets a ${sessionKey.scope} session key; for more, enter a key on the Settings page)`
+              : opts.open
+                ? ''
+                : ' (enter an API key on the Settings page)';
+            process.stdout.write(`dashboard: ${url}/${access}\n`);
+          }
+        }
+        await new Promise<void>((done) => {
+          const stop = (): void => {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+            done();
+          };
+          process.on('SIGINT', stop);
+          process.on('SIGTERM', stop);
+        });
+        say('shutting down …');
+        await service.close();
+      }, { serving: true });
+    });
+}
+
+/** Where `serve` keeps the admin key it generates when none is configured. */
+const GENERATED_KEY_FILE = 'var/lmrec-api-key';
+
+/**
+ * Configured keys; with none, the key generated on first start (kept in var/, mode 0600). The key
+ * itself is never printed (terminals and service logs keep what they show): only where it is.
+ */
+function serverKeys(spec: string, say: (line: string) => void): ApiKey[] {
+  const configured = parseApiKeys(spec);
+  if (configured.length > 0) return configured;
+  const file = resolve(GENERATED_KEY_FILE);
+  const howToRead = `show it with: cat ${GENERATED_KEY_FILE} (the key is the part before ":admin")`;
+  if (existsSync(file)) {
+    say(`no API keys configured: using the admin key in ${file}; ${howToRead}`);
+    return parseApiKeys(readFileSync(file, 'utf8').trim());
+  }
+  const key = generateApiKey();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${key}:admin\n`, { mode: 0o600 });
+  say(`no API keys configured (LMREC_API_KEYS or server.apiKeys): generated an admin key into ${file} (readable by this user only); ${howToRead}`);
+  return [{ key, scope: 'admin' }];
+}
