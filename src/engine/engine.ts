@@ -196,6 +196,8 @@ export class Engine {
   private readonly cache = new Map<string, TrainedModel>();
   /** The version each model name serves now; requests read it without touching storage. */
   private readonly serving = new Map<string, LoadedModel>();
+  /** Scratch buffers per decoded version (see `scratchOf`); dropped with the version. */
+  private readonly scratch = new WeakMap<TrainedModel, { scores: Float32Array; mask: Uint8Array }>();
   /** Decodes in flight, so concurrent first requests decode a version once. */
   private readonly decoding = new Map<string, Promise<TrainedModel | undefined>>();
   private readonly verbalizer: Verbalizer;
@@ -598,33 +600,48 @@ export class Engine {
     if (!loaded) return undefined;
     const { trained, version } = loaded;
     const model = trained.model;
-    const mask = new Uint8Array(trained.items.size);
+    const semantic = model instanceof SemanticModel;
+    const query = userQuery(trained, userId, history, this.feedback, semantic, this.recencyHalfLifeMs());
+    const usable = query.values.some((v) => v > 0);
+    if (!usable) return { model: kind, version, items: trained.items, indices: new Int32Array(0), scores: new Float32Array(0), usable, complete: true };
+    let complete = true;
+    if (semantic && this.options.encoder) {
+      const tv = await this.historyTextVector(userId, history);
+      if (tv.vector) query.textVector = tv.vector;
+      complete = tv.ready;
+    }
+    // From here on nothing awaits, so this version's scratch buffers serve one request at a time.
+    const scratch = this.scratchOf(trained);
+    const marked: number[] = [];
     for (const id of seen) {
       const i = trained.items.indexOf(id);
-      if (i >= 0) mask[i] = 1;
-    }
-    const semantic = model instanceof SemanticModel;
-    // A model with a retrieval index answers from it (recency weights reach it through the query's
-    // values, except for the item-linear models, which are scored bucket by bucket).
-    const indexed = (model as { indexed?: boolean }).indexed === true && (semantic || this.recencyHalfLifeMs() === undefined || !ITEM_LINEAR_KINDS.has(model.kind));
-    if (indexed && model.retrieve) {
-      const query = userQuery(trained, userId, history, this.feedback, semantic, this.recencyHalfLifeMs());
-      const usable = query.values.some((v) => v > 0);
-      if (!usable) return { model: kind, version, items: trained.items, indices: new Int32Array(0), scores: new Float32Array(0), usable, complete: true };
-      let complete = true;
-      if (semantic && this.options.encoder) {
-        const tv = await this.historyTextVector(userId, history);
-        if (tv.vector) query.textVector = tv.vector;
-        complete = tv.ready;
+      if (i >= 0 && scratch.mask[i] === 0) {
+        scratch.mask[i] = 1;
+        marked.push(i);
       }
-      const top = model.retrieve(query, k, mask);
-      if (top) return { model: kind, version, items: trained.items, indices: top.indices, scores: top.scores, usable, complete };
     }
-    const scored = await this.scoreUser(kind, userId, history, options);
-    if (!scored) return undefined;
-    if (!scored.usable) return { model: kind, version: scored.version, items: scored.items, indices: new Int32Array(0), scores: new Float32Array(0), usable: false, complete: true };
-    const top = topK(scored.scores, k, mask);
-    return { model: kind, version: scored.version, items: scored.items, indices: top.indices, scores: top.scores, usable: true, complete: scored.complete };
+    try {
+      // A model with a retrieval index answers from it (recency weights reach it through the query's
+      // values, except for the item-linear models, which are scored bucket by bucket).
+      const indexed = (model as { indexed?: boolean }).indexed === true && (semantic || this.recencyHalfLifeMs() === undefined || !ITEM_LINEAR_KINDS.has(model.kind));
+      const retrieved = indexed && model.retrieve ? model.retrieve(query, k, scratch.mask) : undefined;
+      if (retrieved) return { model: kind, version, items: trained.items, indices: retrieved.indices, scores: retrieved.scores, usable, complete };
+      this.scoreQuery(model, query, scratch.scores);
+      const top = topK(scratch.scores, k, scratch.mask);
+      return { model: kind, version, items: trained.items, indices: top.indices, scores: top.scores, usable, complete };
+    } finally {
+      for (const i of marked) scratch.mask[i] = 0;
+    }
+  }
+
+  /** Per-version buffers of a request's scores and exclusion mask (one n-sized pair per version, not per request). */
+  private scratchOf(trained: TrainedModel): { scores: Float32Array; mask: Uint8Array } {
+    let s = this.scratch.get(trained);
+    if (!s) {
+      s = { scores: new Float32Array(trained.items.size), mask: new Uint8Array(trained.items.size) };
+      this.scratch.set(trained, s);
+    }
+    return s;
   }
 
   /** The k items most similar to `itemId` under a model; NotFoundError when the item is unknown. */
