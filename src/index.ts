@@ -47,7 +47,8 @@ export type {
   UserStore,
 } from './storage/index.js';
 
-export { IMPORT_TRANSACTION_ROWS, detectFormat, importDataset, loadDataset, readInteractionFile } from './ingest/index.js';
+export { IMPORT_TRANSACTION_ROWS, detectFormat, importDataset, kindFromFileName, loadDataset, mappingFromFlags, parseColumnMap, parseDelimiterOption, readInteractionFile } from './ingest/index.js';
+export type { ColumnFlags, CsvMapping } from './ingest/index.js';
 export type { ImportOptions, ImportReport, ImportSource, UnknownItemsPolicy } from './ingest/index.js';
 
 export { MODEL_KINDS, createModel, defaultGrid, describeModel, deserializeModel, expandGrid, isModelKind, modelFromSnapshot, serializeModel } from './models/registry.js';

@@ -6,7 +6,7 @@
  * @module
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { tryCommand } from './commands/demo.js';
 import { isMovieLens1m, recboleReference } from './commands/evaluate.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+const LASTFM = fileURLToPath(new URL('../ingest/fixtures/lastfm/', import.meta.url));
 
 function run(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -73,4 +74,21 @@ describe('lmrec commands', () => {
     program.setOptionValue('config', undefined);
     expect(tryCommand('similar 260')).toBe('node dist/cli/main.js similar 260');
   });
+
+  it('imports and evaluates a Last.fm-style dataset with --kind, --delimiter and --map, and creates no file when an import fails', async () => {
+    const lastfm = `sqlite://${join(dir, 'lastfm.db')}`;
+    const failed = await run(['--db', lastfm, 'import', join(LASTFM, 'user_artists.dat'), '--delimiter', 'tab']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/columns found: "userID", "artistID", "weight"\); name the column with --map item=<column>/);
+    expect(existsSync(join(dir, 'lastfm.db'))).toBe(false);
+    const artists = await run(['--db', lastfm, '--json', 'import', join(LASTFM, 'artists.dat'), '--kind', 'items', '--delimiter', 'tab']);
+    expect(artists.code).toBe(0);
+    expect(JSON.parse(artists.stdout)).toMatchObject({ format: 'csv', items: 6, events: 0 });
+    const plays = await run(['--db', lastfm, '--json', 'import', join(LASTFM, 'user_artists.dat'), '--delimiter', 'tab', '--map', 'item=artistID,value=weight']);
+    expect(plays.code).toBe(0);
+    expect(JSON.parse(plays.stdout)).toMatchObject({ events: 15, users: 0 });
+    const evaluated = await run(['--json', 'evaluate', join(LASTFM, 'user_artists.dat'), '--delimiter', 'tab', '--map', 'item=artistID,value=weight', '--min-rating', 'none', '--kcore', '0', '-m', 'pop', '--no-grid']);
+    expect(evaluated.code).toBe(0);
+    expect(JSON.parse(evaluated.stdout)).toHaveProperty('models');
+  }, 120_000);
 });

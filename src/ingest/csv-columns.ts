@@ -38,7 +38,7 @@ export function resolveColumns(
     if (override !== undefined) {
       const index = typeof override === 'number' ? override : normalised.indexOf(normaliseHeader(override));
       if (index < 0 || index >= header.length) {
-        throw lineError({ ...location, field: spec.field }, `mapped column ${JSON.stringify(override)} is not in the header`, {
+        throw lineError({ ...location, field: spec.field }, `mapped column ${JSON.stringify(override)} is not in the header (columns found: ${listColumns(header)})`, {
           header: [...header],
         });
       }
@@ -50,10 +50,26 @@ export function resolveColumns(
     else if (spec.required) {
       throw lineError(
         { ...location, field: spec.field },
-        `missing column: the header has none of ${spec.aliases.map((a) => JSON.stringify(a)).join(', ')}`,
+        missingColumnMessage(header, spec),
         { header: [...header] },
       );
     }
   }
   return columns;
+}
+
+/** `"userID", "artistID", "weight"`: the header cells as found. */
+export function listColumns(header: readonly string[]): string {
+  return header.map((cell) => JSON.stringify(cell.trim())).join(', ');
+}
+
+/**
+ * The message for a field no header cell holds: the columns found, the names expected, and how to
+ * map one (`--map` on the command line, `mapping.columns` in code).
+ */
+export function missingColumnMessage(header: readonly string[], spec: ColumnSpec): string {
+  return (
+    `missing column: the header has none of ${spec.aliases.map((a) => JSON.stringify(a)).join(', ')} (columns found: ${listColumns(header)}); ` +
+    `name the column with --map ${spec.field}=<column> (option mapping.columns)`
+  );
 }

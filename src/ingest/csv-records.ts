@@ -7,12 +7,12 @@
 import { ValidationError } from '../core/errors.js';
 import { isEventType, ITEMLESS_EVENT_TYPES } from '../core/types.js';
 import type { Attributes, Event, EventType, Item, JsonValue, User } from '../core/types.js';
-import { normaliseHeader, resolveColumns } from './csv-columns.js';
+import { listColumns, missingColumnMessage, normaliseHeader, resolveColumns } from './csv-columns.js';
 import type { ColumnSpec } from './csv-columns.js';
 import { FieldReader } from './field-reader.js';
 import { SYNTHETIC_STEP_MS } from './import-source.js';
 import type { CsvMapping, LoadOptions, ParseOptions, ParsedDataset, ParsedRecords, RecordKind, SourceText } from './import-source.js';
-import { quoteValue } from './line-error.js';
+import { lineError, quoteValue } from './line-error.js';
 import { readCsvRows } from './read-csv-rows.js';
 import { readSourceFiles } from './read-source-file.js';
 import { attributesSchema } from './record-schemas.js';
@@ -112,6 +112,11 @@ export function parseCsvRecords(kind: RecordKind, source: SourceText, mapping: C
     if (layout === undefined) {
       if (looksLikeHeader(cells, kind, mapping)) {
         const columns = resolveColumns(cells, CSV_COLUMN_ALIASES[kind], { file: source.path, line }, mapping.columns);
+        // Item-less events need a type column saying so; without one, an unrecognised item column is the likelier story.
+        if (kind === 'events' && !columns.has('item') && !columns.has('type')) {
+          const spec = CSV_COLUMN_ALIASES.events.find((c) => c.field === 'item');
+          if (spec !== undefined) throw lineError({ file: source.path, line, field: 'item' }, missingColumnMessage(cells, spec), { header: [...cells] });
+        }
         const used = new Set(columns.values());
         const extras = cells.map((name, index) => ({ name: name.trim(), index })).filter((c) => !used.has(c.index) && c.name !== '');
         layout = { columns, extras, headerless: false, timed: columns.has('timestamp') };
@@ -149,7 +154,11 @@ export function parseCsvRecords(kind: RecordKind, source: SourceText, mapping: C
     } catch (error) {
       // The likeliest cause of a bad first row in a "headerless" file is a header with unknown names.
       if (rowIndex === 0 && layout.headerless && mapping.hasHeader === undefined && error instanceof ValidationError) {
-        throw new ValidationError(`${error.message} (if this row is a header, its column names are not recognised: set mapping.columns or mapping.hasHeader)`, {
+        const expected = CSV_COLUMN_ALIASES[kind].filter((c) => c.required || c.field === 'item').map((c) => c.field).join(', ');
+        throw new ValidationError(
+          `${error.message} (if this row is a header, its column names are not recognised: columns found ${listColumns(cells)}, expected ${expected}; ` +
+            `name them with --map ${kind === 'events' ? 'user=<column>,item=<column>' : 'id=<column>'} and --header (options mapping.columns, mapping.hasHeader))`,
+          {
           cause: error,
           details: error.details,
         });

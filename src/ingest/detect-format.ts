@@ -15,11 +15,18 @@ export interface DetectFormatOptions {
   signal?: AbortSignal;
 }
 
-/** Record kind suggested by a file name: items for item/movie/product/catalog, users for user/customer, else events. */
+const ITEM_WORDS = new Set(['item', 'items', 'movie', 'movies', 'product', 'products', 'catalog', 'catalogue']);
+const USER_WORDS = new Set(['user', 'users', 'customer', 'customers', 'member', 'members']);
+
+/**
+ * Record kind suggested by a file name, only when it is unambiguous: a name that is one such word
+ * (`items.csv`, `movies.jsonl`, `users.tsv`, `customers.csv`) is items or users; anything else
+ * (`user_artists.dat`, `item_ratings.csv`) is events. Pass the kind explicitly for the rest.
+ */
 export function kindFromFileName(name: string): RecordKind {
-  const lower = basename(name).toLowerCase();
-  if (/item|movie|product|catalog/.test(lower) && !/rating|event|interaction/.test(lower)) return 'items';
-  if (/user|customer|member/.test(lower) && !/rating|event|interaction|sequence/.test(lower)) return 'users';
+  const stem = basename(name).toLowerCase().replace(/\.[^.]*$/, '');
+  if (ITEM_WORDS.has(stem)) return 'items';
+  if (USER_WORDS.has(stem)) return 'users';
   return 'events';
 }
 

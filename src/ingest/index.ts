@@ -21,6 +21,8 @@ export type {
   UnknownItemsPolicy,
 } from './import-source.js';
 export { importContentHash } from './import-hash.js';
+export { mappingFromFlags, parseColumnMap, parseDelimiterOption } from './column-options.js';
+export type { ColumnFlags } from './column-options.js';
 export { detectFormat, kindFromFileName } from './detect-format.js';
 export type { DetectFormatOptions } from './detect-format.js';
 export { loadMovieLens100k, MOVIELENS_100K_GENRES, parseMovieLens100k } from './movielens-100k.js';

@@ -9,11 +9,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NotFoundError, throwIfAborted } from '../core/errors.js';
-import type { ValidationError } from '../core/errors.js';
+import { NotFoundError, ValidationError, throwIfAborted } from '../core/errors.js';
 import { InteractionLogBuilder } from '../core/interaction-log.js';
 import type { InteractionLog } from '../core/interaction-log.js';
-import { normaliseHeader } from './csv-columns.js';
+import { listColumns, normaliseHeader } from './csv-columns.js';
 import { lineError, quoteValue } from './line-error.js';
 import { epochToMillis, parseTimestamp } from './parse-timestamp.js';
 import { readSourceBytes } from './read-source-file.js';
@@ -30,6 +29,11 @@ export interface ReadInteractionFileOptions {
   delimiter?: string;
   /** Whether the first line is a header; detected when omitted (see {@link parseInteractionText}). */
   hasHeader?: boolean;
+  /**
+   * Columns by header name or 0-based index, as `CsvMapping.columns` of the importer (`user`,
+   * `item`, `value` (or `rating`), `timestamp`); they win over the built-in header names.
+   */
+  columns?: Record<string, string | number>;
   /** `s3rec`: each line is `user item1 item2 …`; value 1, timestamp = 0-based position in the line. */
   format?: 'delimited' | 's3rec';
   /** Aborts the read and the parse. */
@@ -214,10 +218,13 @@ export function parseInteractionText(text: string, file: string, options: Omit<R
       probe.split(text, start, end, delimiter);
       const cells: string[] = [];
       for (let k = 0; k < probe.count; k++) cells.push(text.slice(probe.starts[k], probe.ends[k]));
-      const isHeader = options.hasHeader ?? looksLikeHeader(cells);
+      const overrides = columnOverrides(options.columns);
+      const named = Object.values(overrides).filter((c): c is string => typeof c === 'string').map(normaliseHeader);
+      const isHeader = options.hasHeader ?? (looksLikeHeader(cells) || cells.some((cell) => named.includes(normaliseHeader(cell))));
       const positional: ColumnLayout = { user: 0, item: 1, rating: cells.length >= 3 ? 2 : -1, timestamp: cells.length >= 4 ? 3 : -1 };
+      for (const [column, index] of Object.entries(overrides)) if (typeof index === 'number') positional[column as Column] = index;
       // A header the caller vouches for but whose names we do not know keeps the positional layout.
-      layout = isHeader ? (headerLayout(cells, file, line, options.hasHeader === true) ?? positional) : positional;
+      layout = isHeader ? (headerLayout(cells, file, line, options.hasHeader === true, overrides) ?? positional) : positional;
       needed = Math.max(layout.user, layout.item, layout.rating, layout.timestamp) + 1;
       fields = new FieldSpans(needed);
       if (isHeader) return;
@@ -267,9 +274,30 @@ function looksLikeHeader(cells: readonly string[]): boolean {
   return cells.some((cell) => names.has(normaliseHeader(cell)));
 }
 
-function headerLayout(cells: readonly string[], file: string, line: number, declared: boolean): ColumnLayout | undefined {
+/** The importer's field names (`value`) as this reader's columns (`rating`); unknown fields refused. */
+function columnOverrides(columns: Record<string, string | number> | undefined): Partial<Record<Column, string | number>> {
+  const out: Partial<Record<Column, string | number>> = {};
+  for (const [field, column] of Object.entries(columns ?? {})) {
+    const name = field === 'value' ? 'rating' : field;
+    if (!(name in HEADER_ALIASES)) {
+      throw new ValidationError(`column mapping: unknown field "${field}" (an interaction file has user, item, value, timestamp)`, { details: { field } });
+    }
+    out[name as Column] = column;
+  }
+  return out;
+}
+
+function headerLayout(cells: readonly string[], file: string, line: number, declared: boolean, overrides: Partial<Record<Column, string | number>> = {}): ColumnLayout | undefined {
   const names = cells.map(normaliseHeader);
-  const find = (column: Column): number => names.findIndex((name) => (HEADER_ALIASES[column] as readonly string[]).includes(name));
+  const find = (column: Column): number => {
+    const override = overrides[column];
+    if (override === undefined) return names.findIndex((name) => (HEADER_ALIASES[column] as readonly string[]).includes(name));
+    const index = typeof override === 'number' ? override : names.indexOf(normaliseHeader(override));
+    if (index < 0 || index >= cells.length) {
+      throw lineError({ file, line, field: column }, `mapped column ${JSON.stringify(override)} is not in the header (columns found: ${listColumns(cells)})`, { header: [...cells] });
+    }
+    return index;
+  };
   const layout: ColumnLayout = { user: find('user'), item: find('item'), rating: find('rating'), timestamp: find('timestamp') };
   const known = Object.values(layout).some((index) => index >= 0);
   if (!known) {
@@ -280,7 +308,7 @@ function headerLayout(cells: readonly string[], file: string, line: number, decl
   }
   for (const column of ['user', 'item'] as const) {
     if (layout[column] < 0) {
-      throw lineError({ file, line, field: column }, `missing column: the header has none of ${HEADER_ALIASES[column].join(', ')}`, {
+      throw lineError({ file, line, field: column }, `missing column: the header has none of ${HEADER_ALIASES[column].join(', ')} (columns found: ${listColumns(cells)}); name the column with --map ${column}=<column>`, {
         header: [...cells],
       });
     }

@@ -18,6 +18,7 @@ import {
   createLevelLogger,
   detectFormat,
   loadDataset,
+  mappingFromFlags,
   readInteractionFile,
   renderColdStartMarkdown,
   renderJson,
@@ -47,11 +48,27 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--grid <spec>', 'override a grid: model.key=v1|v2 (repeatable)', (v: string, prev: string[] = []) => [...prev, v], [] as string[])
     .option('--no-grid', 'use default hyper-parameters only (no search)')
     .option('--format <format>', 'input format: ratings (default, auto-detected delimiter) | s3rec')
+    .option('-d, --delimiter <d>', 'field delimiter, as lmrec import: tab, comma, semicolon, pipe, whitespace, or the characters (detected when omitted)')
+    .option('--map <fields>', 'columns by header name or 0-based index, as lmrec import: user=<col>,item=<col>,value=<col>,timestamp=<col>')
+    .option('--header', 'the first line is a header (detected when neither is given)')
+    .option('--no-header', 'the first line is data')
     .option('-o, --out <dir>', 'write report.json and report.md into this directory')
     .action(async (path: string, opts: EvaluateCliOptions) => {
       const json = Boolean(globals().json);
       const progress = createProgressDisplay(progressWanted(json));
-      const log = await readInteractionFile(resolve(path), opts.format === 's3rec' ? { format: 's3rec' } : {});
+      const mapping = mappingFromFlags(opts);
+      if (mapping !== undefined && opts.format === 's3rec') throw new InvalidArgumentError('--delimiter, --map and --header apply to delimited ratings files, not s3rec');
+      // The same flags as lmrec import, read into the same mapping.
+      const log = await readInteractionFile(
+        resolve(path),
+        opts.format === 's3rec'
+          ? { format: 's3rec' }
+          : {
+              ...(mapping?.delimiter === undefined ? {} : { delimiter: mapping.delimiter }),
+              ...(mapping?.hasHeader === undefined ? {} : { hasHeader: mapping.hasHeader }),
+              ...(mapping?.columns === undefined ? {} : { columns: mapping.columns }),
+            },
+      );
       const sequential = opts.protocol === 'loo-seq' || opts.protocol === 'loo-seq-5core';
       const models = opts.models ?? (sequential ? ['pop', 'itemknn', 'gru4rec', 'sasrec'] : [...CF_MODEL_KINDS, ...(opts.text ? TEXT_MODEL_KINDS : [])]);
       const needsText = models.filter((m) => TEXT_MODEL_KINDS.includes(m));
@@ -106,6 +123,9 @@ async function datasetVectors(dir: string, onProgress: (phase: string, done: num
 
 interface EvaluateCliOptions {
   protocol: string;
+  delimiter?: string;
+  map?: string;
+  header?: boolean;
   models?: string[];
   text?: string;
   minRating?: string;
