@@ -18,6 +18,7 @@ import type { EncoderConfig } from '../encoders/create-encoder.js';
 import type { Engine } from '../engine/engine.js';
 import type { FeedbackPolicy } from '../engine/feedback-policy.js';
 import type { ModelParams } from '../models/recommender.js';
+import { RANKER_MODEL } from '../pipeline/train-ranker.js';
 import { validateModelParams } from '../models/model-params.js';
 import { resolveTrainParams } from './train-defaults.js';
 import { isModelKind, MODEL_KINDS } from '../models/registry.js';
@@ -116,6 +117,11 @@ export interface ManagedLifecycle extends Lifecycle {
    * version serves). Run at start, so a deletion interrupted before its retraining is completed.
    */
   completeErasures(signal?: AbortSignal): Promise<ErasureCompletion>;
+  /**
+   * Trains the pipeline's learned ranker over every trained source in a worker (a job named
+   * `ranker`, queued like a model's; the pipeline uses the latest stored ranker once it reloads).
+   */
+  trainRanker(reason?: string): { jobId: string };
   /** Resolves with the job's final status, after its version was put into service. */
   wait(jobId: string): Promise<JobStatus | undefined>;
   /** Cancels a queued or running job. */
@@ -175,6 +181,8 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
     onTrained: async (status, signal) => {
       const version = status.result?.version;
       if (version === undefined) return false;
+      // The ranker is not activated: the pipeline reads the latest stored one when it reloads.
+      if (status.model === RANKER_MODEL) return true;
       try {
         if (autoActivate) {
           await manager.activate(status.model, version, { signal });
@@ -258,6 +266,9 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
       const checked = params === undefined ? await paramsFor(name) : validateModelParams(name, params);
       const job = trainer.start(name, checked, { reason: 'api' });
       return { jobId: job.id };
+    },
+    trainRanker(reason = 'api') {
+      return { jobId: trainer.start(RANKER_MODEL, {}, { reason }).id };
     },
     jobs: () => trainer.jobs(),
     job: (id) => trainer.job(id),

@@ -1,7 +1,8 @@
 /**
  * Entry of a training worker thread: opens its own connection to the storage the server uses (an
  * SQLite file in WAL mode lets this thread write while the server reads), trains one model with
- * the server's encoder, feedback policy and template, stores the new version, and reports progress,
+ * the server's encoder, feedback policy and template (or, for the job named `ranker`, the pipeline's
+ * learned ranker over every trained source), stores the new version, and reports progress,
  * logs and the outcome to the parent. An `abort` message aborts training at its next checkpoint.
  * @module
  */
@@ -12,6 +13,7 @@ import { createEncoder } from '../encoders/create-encoder.js';
 import type { Encoder } from '../encoders/encoder.js';
 import { createEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
+import { RANKER_MODEL, trainEngineRanker } from '../pipeline/train-ranker.js';
 import { openStorage } from '../storage/open-storage.js';
 import { toJobError } from './job-error.js';
 import type { ParentMessage, TrainWorkerData, WorkerMessage } from './train-job.js';
@@ -56,8 +58,15 @@ export async function runTrainWorker(port: MessagePort, data: TrainWorkerData): 
       throw error;
     }
     engine = createEngine(storage, { logger, encoder, feedback: data.feedback, template: data.template });
-    const r = await engine.train(data.model, data.params, { signal, onProgress });
-    post({ type: 'done', result: { version: r.version, params: r.params, fit: plain(r.fit), users: r.users, items: r.items, interactions: r.interactions } });
+    if (data.model === RANKER_MODEL) {
+      // The pipeline's learned ranker over every trained source (each refitted on the earlier part of the history).
+      const r = await trainEngineRanker(engine, { signal, onProgress });
+      const fit = { seconds: r.fit.seconds, epochs: r.fit.epochs, bestEpoch: r.fit.bestEpoch, bestScore: r.fit.bestScore };
+      post({ type: 'done', result: { version: r.version ?? 0, params: { sources: r.ranker.sources.join(',') }, fit, users: r.fit.groups, items: 0, interactions: 0 } });
+    } else {
+      const r = await engine.train(data.model, data.params, { signal, onProgress });
+      post({ type: 'done', result: { version: r.version, params: r.params, fit: plain(r.fit), users: r.users, items: r.items, interactions: r.interactions } });
+    }
   } catch (error) {
     post({ type: 'error', error: toJobError(error) });
   } finally {

@@ -27,7 +27,7 @@ export { buildFeatureRows, featureNames } from './ranker-features.js';
 export type { FeatureContext, FeatureRows } from './ranker-features.js';
 export { LearnedRanker, fitRanker, meanNdcg } from './learned-ranker.js';
 export type { RankerFitOptions, RankerFitReport, RankerJson, RankingGroup } from './learned-ranker.js';
-export { engineModelSpecs, evaluateRanker, fitRankerOn, formatRankerTable, prepareRankerData, trainEngineRanker, trainRanker } from './train-ranker.js';
+export { engineModelSpecs, evaluateRanker, fitRankerOn, formatRankerTable, prepareRankerData, trainEngineRanker, rankerCoverage, RANKER_MODEL, trainRanker } from './train-ranker.js';
 export type {
   EngineRankerOptions,
   EngineRankerResult,

@@ -24,7 +24,8 @@ import type { ModelParams, Recommender } from '../models/recommender.js';
 import type { Candidate } from './candidate-source.js';
 import { createFreshSource } from './fresh-source.js';
 import { fitRanker } from './learned-ranker.js';
-import type { LearnedRanker, RankerFitOptions, RankerFitReport, RankingGroup } from './learned-ranker.js';
+import { LearnedRanker } from './learned-ranker.js';
+import type { RankerFitOptions, RankerFitReport, RankingGroup } from './learned-ranker.js';
 import { LiveItemSignals } from './live-item-signals.js';
 import { buildFeatureRows, featureNames } from './ranker-features.js';
 import type { FeatureRows } from './ranker-features.js';
@@ -114,6 +115,9 @@ export interface RankerTrainingResult {
 }
 
 const FIXED_SOURCES = ['popularity', 'trending', 'session', 'fresh'] as const;
+
+/** The name the learned ranker is stored under (`storage.models`), and its training job's name. */
+export const RANKER_MODEL = 'ranker';
 
 /** Builds the held-out split, fits the sources and the per-user candidate lists and features. */
 export async function prepareRankerData(log: InteractionLog, options: RankerTrainingOptions = {}): Promise<RankerData> {
@@ -359,12 +363,31 @@ export async function trainEngineRanker(engine: Engine, options: EngineRankerOpt
   const result = await trainRanker(log, { ...options, models: usable, itemVectors, itemCreatedAt: createdAt });
   if (options.save === false) return result;
   const record = await engine.storage.models.save(
-    'ranker',
+    RANKER_MODEL,
     { sources: result.ranker.sources, features: result.ranker.featureNames, fit: result.fit, table: result.table, split: result.split, bestSource: result.bestSource },
     result.ranker.encode(),
     { signal },
   );
   return { ...result, version: record.version };
+}
+
+/**
+ * Whether the latest stored ranker covers every trained source: `missing` names the trained models
+ * it has no features for (all of them when no ranker is stored), so a host knows to train it again
+ * after a new kind of model (e.g. `semantic`) was trained.
+ */
+export async function rankerCoverage(engine: Engine, signal?: AbortSignal): Promise<{ stored: boolean; missing: string[] }> {
+  // The sources a ranker trained now would have: sequence models share one (`sequential`), and
+  // text models take part only with an encoder.
+  const wanted = new Set<string>();
+  for (const spec of await engineModelSpecs(engine, signal)) {
+    if (TEXT_MODEL_KINDS.includes(spec.kind) && !engine.hasEncoder()) continue;
+    wanted.add(SEQUENTIAL_SOURCE_MODELS.includes(spec.kind) ? 'sequential' : spec.kind);
+  }
+  const record = await engine.storage.models.load(RANKER_MODEL, undefined, { signal });
+  if (!record) return { stored: false, missing: [...wanted] };
+  const sources = new Set(LearnedRanker.decode(record.payload).sources);
+  return { stored: true, missing: [...wanted].filter((name) => !sources.has(name)) };
 }
 
 /** The trained models of `engine` usable as sources, with the parameters of their serving version. */

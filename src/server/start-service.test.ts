@@ -79,11 +79,14 @@ describe('startService with a second process training on the same SQLite file', 
     expect((unknown.body.error as { message: string }).message).toMatch(/unknown parameter "neighbours"; known parameters: k, shrink/);
     // Parameters belong under `params`.
     expect((await call('POST', '/v1/models/itemknn/train', { k: 0 })).status).toBe(400);
-    expect((await call('GET', '/v1/models/jobs')).body.jobs).toEqual([]);
+    // (The only job is the learned ranker's, queued at start since none was stored.)
+    expect(((await call('GET', '/v1/models/jobs')).body.jobs as { model: string }[]).filter((j) => j.model !== 'ranker')).toEqual([]);
   });
 
   it('serves versions that `lmrec train` (another process) and a second connection store, and the pipeline uses them', async () => {
     expect(await listVersion(/itemknn@1/)).toMatch(/itemknn@1/);
+    // No ranker was stored: one is trained in the background, lists are merged by rank fusion until then.
+    expect(await listVersion(/^pipeline@ranker-1\[/)).toMatch(/^pipeline@ranker-1\[/);
 
     // `lmrec train` activates what it trained (lifecycle.autoActivate); the server swaps it in.
     const trained = await cli(['--db', url, '--json', 'train', 'itemknn', '-p', 'k=30'], dir);
@@ -100,6 +103,12 @@ describe('startService with a second process training on the same SQLite file', 
       expect((await other.train('itemknn', { k: 40 })).version).toBe(3);
       expect(await listVersion(/itemknn@3/)).toMatch(/itemknn@3/);
       expect(await other.storage.models.active('itemknn')).toBe(3);
+      // The ranker stored at start has no features for userknn: it is trained again in the
+      // background, and the pipeline then serves it.
+      expect(await listVersion(/^pipeline@ranker-2\[/)).toMatch(/^pipeline@ranker-2\[/);
+      const rankerJobs = ((await call('GET', '/v1/models/jobs')).body.jobs as { model: string; reason: string; state: string }[]).filter((j) => j.model === 'ranker');
+      expect(rankerJobs.map((j) => j.reason).sort()).toEqual(['first start', 'new sources']);
+      expect(rankerJobs.every((j) => j.state === 'succeeded')).toBe(true);
     } finally {
       await other.close();
     }

@@ -3,11 +3,14 @@
  * rollback, schedule), the request pipeline with its learned ranker, and the HTTP server wired to
  * both. With `demo`, an empty store first receives the bundled MovieLens demo and default models
  * (trained in workers, progress reported); later starts reuse what is stored. Every start first
- * completes interrupted user deletions (`lifecycle.completeErasures`).
+ * completes interrupted user deletions (`lifecycle.completeErasures`). The learned ranker is trained
+ * in a worker too — at start when none is stored, after the text models when they are being trained,
+ * and again whenever a model it has no features for is trained — and the pipeline merges the sources
+ * by rank fusion until one is stored.
  * @module
  */
 import type { FastifyInstance } from 'fastify';
-import { createLifecycle, createPipeline, prepareDemo, trainEngineRanker } from '../index.js';
+import { RANKER_MODEL, createLifecycle, createPipeline, prepareDemo, rankerCoverage } from '../index.js';
 import type { EncoderConfig, Engine, FeedbackPolicy, JobStatus, Logger, ManagedLifecycle, Pipeline, PipelineOptions, ProgressCallback } from '../index.js';
 import { engineRecommend } from './engine-recommend.js';
 import { pipelineRecommend } from './pipeline-recommend.js';
@@ -71,6 +74,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       if (job.state === 'succeeded' && job.activated !== false) {
         if (!preparing) say(`trained ${job.model} v${job.result?.version ?? '?'} in the background`);
         pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));
+        // A new kind of source (e.g. the text models trained after the first start) gets its ranker
+        // features; after a ranker job, a source stored while it trained is caught up.
+        if (pipeline && !preparing) retrainRankerIfStale(job.model === RANKER_MODEL ? 'a model stored while the ranker trained' : 'a new source model');
       } else if (job.state === 'failed') say(`training ${job.model} failed: ${job.error?.message ?? 'unknown error'}`);
     },
     // Versions trained or activated by another process (`lmrec train`), a new model kind or a new
@@ -78,8 +84,37 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     onStorageChange: (changes) => {
       if (!preparing) say(`serving ${changes.map((c) => `${c.name} v${c.version}`).join(', ')} (changed in storage)`);
       pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));
+      if (pipeline && !preparing && changes.some((c) => c.name !== RANKER_MODEL)) retrainRankerIfStale('a model trained by another process');
     },
   });
+  /**
+   * Queues the learned ranker's training in a worker when the stored one is missing or lacks a
+   * trained source (an identical waiting job is joined); until it is stored the pipeline merges the
+   * sources' lists by reciprocal-rank fusion.
+   */
+  let rankerQueuedFor = new Set<string>();
+  function retrainRankerIfStale(reason: string): void {
+    // One ranker job at a time: the check after it finishes catches what it missed.
+    if (lifecycle.jobs().some((j) => j.model === RANKER_MODEL && (j.state === 'queued' || j.state === 'running'))) return;
+    rankerCoverage(engine)
+      .then((coverage) => {
+        if (coverage.stored && coverage.missing.length === 0) return;
+        if (lifecycle.jobs().some((j) => j.model === RANKER_MODEL && (j.state === 'queued' || j.state === 'running'))) return;
+        // A source the last ranker job was meant to cover and still lacks cannot be used by it: no loop.
+        if (coverage.stored && coverage.missing.every((name) => rankerQueuedFor.has(name))) {
+          options.logger?.log('warn', 'the ranker could not use some trained sources', { sources: coverage.missing });
+          return;
+        }
+        rankerQueuedFor = new Set(coverage.missing);
+        const { jobId } = lifecycle.trainRanker(coverage.stored ? 'new sources' : 'first start');
+        say(
+          coverage.stored
+            ? `training the ranker again in the background (job ${jobId}): ${reason}, ${coverage.missing.join(', ')}, has no ranker features yet`
+            : `training the ranker over the candidate sources in the background (job ${jobId}); lists are merged by rank fusion until it is stored`,
+        );
+      })
+      .catch((err: unknown) => options.logger?.log('error', 'checking the ranker failed', { error: String(err) }));
+  }
   // Read-only storage (asked for, or a file that cannot be written): serve what is stored, write nothing.
   const storageHealth = engine.storage.health();
   const writable = storageHealth.writes !== 'read-only';
@@ -104,21 +139,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }
     const fallback = engineRecommend(engine);
     if (options.pipeline !== false && (await engine.storage.events.count()) > 0 && (await engine.storage.models.names()).length > 0) {
-      if (writable && (await engine.storage.models.versions('ranker')).length === 0) {
-        say('training the ranker over the candidate sources (once; stored with the models) …');
-        const ranker = await trainEngineRanker(engine, options.onProgress === undefined ? {} : { onProgress: options.onProgress });
-        say(`ranker v${ranker.version ?? '?'}: validation NDCG@10 ${ranker.table[0]?.['ndcg@10'].toFixed(4) ?? '–'} (best single source ${ranker.bestSource})`);
-      }
       pipeline = await createPipeline(engine, { ...(options.logger === undefined ? {} : { logger: options.logger }), ...options.pipelineOptions });
     }
     const active = pipeline;
+    let textJobs = 0;
     if (writable && options.trainTextModels && engine.hasEncoder()) {
       for (const kind of ['semantic', 'hybrid']) {
         if ((await engine.storage.models.versions(kind)).length > 0) continue;
         const { jobId } = await lifecycle.train(kind);
+        textJobs++;
         say(`training ${kind} in the background (job ${jobId}; embeds the catalogue once) …`);
       }
     }
+    // The ranker trains in the background too, once the text models it should cover are stored
+    // (their jobs' completion queues it), at once when none are coming.
+    if (writable && active && textJobs === 0) retrainRankerIfStale('start');
     const { register, ...serverOptions } = options;
     const { app, url } = await startServer({
       ...serverOptions,
