@@ -61,6 +61,25 @@ export async function api<T>(server: Server, method: string, path: string, body?
   return json;
 }
 
+/** A training job as `GET /v1/models/jobs` lists it. */
+export interface JobRow {
+  model: string;
+  reason: string;
+  state: string;
+}
+
+/** Waits until the server has no queued or running training job (or `timeoutMs` passed); the jobs seen. */
+export async function jobsIdle(server: Server, timeoutMs: number): Promise<{ jobs: JobRow[] }> {
+  let jobs: JobRow[] = [];
+  for (const deadline = performance.now() + timeoutMs; performance.now() < deadline; ) {
+    // A job queued at start may take a moment to be listed.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    jobs = (await api<{ jobs: JobRow[] }>(server, 'GET', '/v1/models/jobs')).jobs;
+    if (!jobs.some((j) => j.state === 'queued' || j.state === 'running')) return { jobs };
+  }
+  throw new Error(`training jobs still running after ${timeoutMs} ms: ${JSON.stringify(jobs)}`);
+}
+
 /** One load level. */
 export interface LoadRow {
   catalogue: string;
