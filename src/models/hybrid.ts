@@ -130,6 +130,7 @@ export class HybridModel implements Recommender {
   private index: IvfIndex | undefined;
   /** Mean and covariance of [qᵢ, bᵢ] over the items: the adapter scores' mean and spread for any p. */
   private adapterMoments: { mean: Float64Array; cov: Float64Array } | undefined;
+  private scratch = new Float32Array(0);
 
   constructor(
     private readonly options: HybridOptions,
@@ -296,6 +297,12 @@ export class HybridModel implements Recommender {
     this.index = buildIvfIndex(augmented, n, width, { seed: this.options.seed });
   }
 
+  /** A catalogue-sized scratch vector, kept between calls. */
+  private scratchE(n: number): Float32Array {
+    if (this.scratch.length !== n) this.scratch = new Float32Array(n);
+    return this.scratch;
+  }
+
   /** True when {@link retrieve} answers from the index (else callers score every item). */
   get indexed(): boolean {
     return this.index !== undefined && this.adapterMoments !== undefined;
@@ -332,7 +339,7 @@ export class HybridModel implements Recommender {
       va += q[d] * row;
     }
     const sa = va > 0 ? Math.sqrt(va) : 1;
-    const e = new Float32Array(n);
+    const e = this.scratchE(n);
     let me = 0;
     let se = 1;
     if (beta < 1) {
@@ -371,7 +378,8 @@ export class HybridModel implements Recommender {
       this.ease.score(query, out);
       return;
     }
-    const a = new Float32Array(n);
+    // Reused between calls (scoring is synchronous, so no two calls share it at once).
+    const a = this.scratchE(n);
     this.adapterScores(query, a);
     if (beta >= 1) {
       out.set(a);

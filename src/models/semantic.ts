@@ -73,6 +73,8 @@ export class SemanticModel implements Recommender {
   /** Lists over the reduced vectors (large catalogues): the first pass scans only the nearest ones. */
   private ivf: IvfIndex | undefined;
   private rank = 0;
+  /** Scratch of the first pass over every item. */
+  private approx = new Float32Array(0);
 
   constructor(
     private readonly options: SemanticOptions,
@@ -158,7 +160,9 @@ export class SemanticModel implements Recommender {
     let first: { indices: Int32Array };
     if (ivf) first = searchIvf(ivf, ur, wanted, { exclude, probes: Math.ceil(ivf.lists * IVF_PROBE_SHARE), minScanned: Math.max(2_000, 5 * wanted) });
     else {
-      const approx = new Float32Array(n);
+      // Reused between calls (scoring is synchronous, so no two calls share it at once).
+      if (this.approx.length !== n) this.approx = new Float32Array(n);
+      const approx = this.approx;
       for (let j = 0; j < n; j++) approx[j] = dot(ur, 0, reduced as Float32Array, j * rank, rank);
       first = topK(approx, wanted, exclude);
     }
