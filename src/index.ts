@@ -24,11 +24,13 @@ export type {
   BulkWriteResult,
   CallOptions,
   CatalogStore,
+  DeleteBeforeOptions,
   Erasure,
   ErasureStore,
   EventQuery,
   EventStore,
   Impression,
+  ImpressionDeletion,
   ImpressionStats,
   ImpressionStore,
   ImportMark,
@@ -130,3 +132,6 @@ export type {
   TrainJob,
 } from './lifecycle/index.js';
 export type { LoadedModel } from './engine/engine.js';
+
+export { DEFAULT_PURGE_BATCH, DEFAULT_PURGE_PAUSE_MS, purgeExpired, retentionCutoffs, startRetentionSchedule } from './privacy/index.js';
+export type { PurgeExpiredOptions, PurgeResult, RetentionSchedule, RetentionScheduleOptions, RetentionWindows } from './privacy/index.js';

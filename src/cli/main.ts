@@ -13,6 +13,7 @@ import { registerAskCommands } from './commands/ask.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerImportCommand } from './commands/import.js';
+import { registerPurgeCommand } from './commands/purge.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStorageCommands } from './commands/storage.js';
 import { registerTrainCommands } from './commands/train.js';
@@ -24,6 +25,7 @@ registerAskCommands(program);
 registerStorageCommands(program);
 registerDemoCommand(program);
 registerServeCommand(program);
+registerPurgeCommand(program);
 
 const wantsJson = process.argv.slice(2).includes('--json');
 try {

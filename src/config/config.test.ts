@@ -50,6 +50,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dir, env: { LMREC_ALLOWED_HOSTS: 'https://rec.example.com/' } })).toThrow(/server\.allowedHosts/);
   });
 
+  it('reads retention windows from file or environment, and names the key of a bad one', () => {
+    expect(loadConfig({ cwd: dir, env: {} }).retention).toEqual({ checkEvery: '1h', batchSize: 2000 });
+    const file = join(dir, 'retention.json');
+    writeFileSync(file, JSON.stringify({ retention: { eventsDays: 365, impressionsDays: 90 } }));
+    expect(loadConfig({ cwd: dir, file, env: {} }).retention).toMatchObject({ eventsDays: 365, impressionsDays: 90 });
+    const fromEnv = loadConfig({ cwd: dir, file, env: { LMREC_RETENTION_EVENTS_DAYS: '30', LMREC_RETENTION_IMPRESSIONS_DAYS: '7.5' } });
+    expect(fromEnv.retention).toMatchObject({ eventsDays: 30, impressionsDays: 7.5 });
+    expect(() => loadConfig({ cwd: dir, env: { LMREC_RETENTION_EVENTS_DAYS: 'a year' } })).toThrow(/retention\.eventsDays/);
+    expect(() => loadConfig({ cwd: dir, env: { LMREC_RETENTION_IMPRESSIONS_DAYS: '0' } })).toThrow(/retention\.impressionsDays/);
+  });
+
   it('redacts secrets', () => {
     const c = loadConfig({
       cwd: dir,

@@ -101,6 +101,19 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Retention windows (C22): `lmrec serve` deletes events, and served lists with their clicks, older
+     * than this many days (checked every `checkEvery`, in batches of `batchSize` rows); unset = kept.
+     */
+    retention: z
+      .object({
+        eventsDays: z.number().positive().optional(),
+        impressionsDays: z.number().positive().optional(),
+        checkEvery: z.union([z.number().positive(), z.string().min(1)]).default('1h'),
+        batchSize: z.number().int().positive().default(2_000),
+      })
+      .strict()
+      .default({}),
     /** Model lifecycle: background retraining (see `src/lifecycle`). */
     lifecycle: z
       .object({
@@ -183,6 +196,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (env.LMREC_ALLOWED_HOSTS !== undefined) merged.server = { ...(merged.server as Record<string, unknown> | undefined), allowedHosts: env.LMREC_ALLOWED_HOSTS };
   if (env.LMREC_DASHBOARD_SCOPE !== undefined && env.LMREC_DASHBOARD_SCOPE !== '') {
     merged.dashboard = { ...(merged.dashboard as Record<string, unknown> | undefined), pageScope: env.LMREC_DASHBOARD_SCOPE };
+  }
+  for (const [name, key] of [['LMREC_RETENTION_EVENTS_DAYS', 'eventsDays'], ['LMREC_RETENTION_IMPRESSIONS_DAYS', 'impressionsDays']] as const) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    // A value that is not a number stays a string, so the schema's error names the key.
+    const days = Number(v);
+    merged.retention = { ...(merged.retention as Record<string, unknown> | undefined), [key]: Number.isFinite(days) ? days : v };
   }
   if (env.LMREC_ENCODER) merged.encoder = encoderFromEnv(env.LMREC_ENCODER, env.LMREC_ENCODER_API_KEY);
   for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) merged[k] = v;

@@ -10,8 +10,20 @@
  * @module
  */
 import type { FastifyInstance } from 'fastify';
-import { RANKER_MODEL, createLifecycle, createPipeline, prepareDemo, rankerCoverage } from '../index.js';
-import type { EncoderConfig, Engine, FeedbackPolicy, JobStatus, Logger, ManagedLifecycle, Pipeline, PipelineOptions, ProgressCallback } from '../index.js';
+import { RANKER_MODEL, createLifecycle, createPipeline, parseDuration, prepareDemo, rankerCoverage, startRetentionSchedule } from '../index.js';
+import type {
+  EncoderConfig,
+  Engine,
+  FeedbackPolicy,
+  JobStatus,
+  Logger,
+  ManagedLifecycle,
+  Pipeline,
+  PipelineOptions,
+  ProgressCallback,
+  RetentionSchedule,
+  RetentionWindows,
+} from '../index.js';
 import { engineRecommend } from './engine-recommend.js';
 import { pipelineRecommend } from './pipeline-recommend.js';
 import { startServer } from './server.js';
@@ -34,6 +46,11 @@ export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | '
    * have no stored version; the worker embeds the catalogue once (cached in storage).
    */
   trainTextModels?: boolean;
+  /**
+   * Retention windows: events and served lists older than these are deleted in the background,
+   * in batches, every `checkEvery` (default `1h`) and once shortly after start; unset = kept.
+   */
+  retention?: RetentionWindows & { checkEvery?: number | string; batchSize?: number; firstRunAfter?: number };
   /** Serve lists through the pipeline (default true); false serves `engine.recommend` alone. */
   pipeline?: boolean;
   /** Options of the pipeline (recency, trending topics, sources, …). */
@@ -52,7 +69,9 @@ export interface Service {
   url: string;
   lifecycle: ManagedLifecycle;
   pipeline: Pipeline | undefined;
-  /** Stops the server and the lifecycle (not the engine). */
+  /** The retention job (runs nothing when no window is set or storage is read-only). */
+  retention: RetentionSchedule;
+  /** Stops the server, the retention job and the lifecycle (not the engine). */
   close(): Promise<void>;
 }
 
@@ -60,6 +79,8 @@ export interface Service {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { engine } = options;
   const say = options.say ?? (() => undefined);
+  // Checked before anything starts, so a bad value fails the start rather than a running server.
+  const retentionCheckEvery = options.retention?.checkEvery === undefined ? undefined : parseDuration(options.retention.checkEvery, 'retention.checkEvery');
   let pipeline: Pipeline | undefined;
   // While the demo is prepared, prepareDemo reports each job itself.
   let preparing = false;
@@ -154,7 +175,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // The ranker trains in the background too, once the text models it should cover are stored
     // (their jobs' completion queues it), at once when none are coming.
     if (writable && active && textJobs === 0) retrainRankerIfStale('start');
-    const { register, ...serverOptions } = options;
+    const { register, retention: retentionOptions, ...serverOptions } = options;
     const { app, url } = await startServer({
       ...serverOptions,
       lifecycle,
@@ -172,12 +193,24 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         : {}),
       ...(register === undefined ? {} : { register: (app: FastifyInstance) => register(app, { pipeline: active, lifecycle }) }),
     });
+    // Off the request path: each batch is one short transaction between timer ticks.
+    const retention = startRetentionSchedule({
+      storage: engine.storage,
+      ...(writable ? retentionWindows(retentionOptions) : {}),
+      ...(retentionCheckEvery === undefined ? {} : { checkEvery: retentionCheckEvery }),
+      ...(retentionOptions?.batchSize === undefined ? {} : { batchSize: retentionOptions.batchSize }),
+      ...(retentionOptions?.firstRunAfter === undefined ? {} : { firstRunAfter: retentionOptions.firstRunAfter }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      onPurge: (r) => say(`retention: deleted ${r.events} event(s), ${r.impressions} served list(s) and ${r.clicks} click(s) past their windows`),
+    });
     return {
       app,
       url,
       lifecycle,
       pipeline: active,
+      retention,
       async close(): Promise<void> {
+        await retention.close();
         await app.close();
         await lifecycle.close();
       },
@@ -186,4 +219,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     await lifecycle.close();
     throw err;
   }
+}
+
+function retentionWindows(options: RetentionWindows | undefined): RetentionWindows {
+  return {
+    ...(options?.eventsDays === undefined ? {} : { eventsDays: options.eventsDays }),
+    ...(options?.impressionsDays === undefined ? {} : { impressionsDays: options.impressionsDays }),
+  };
 }

@@ -700,6 +700,55 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       });
     });
 
+    describe('retention', () => {
+      it('events.deleteBefore removes events older than the cut-off, oldest first, in batches of limit', async () => {
+        const seqs = await storage.events.append([
+          view('alice', 'i1', T0 + 30),
+          view('bob', 'i1', T0 + 10),
+          view('alice', 'i2', T0 + 20),
+          view('carol', 'i3', T0 + 100),
+          view('bob', 'i2', T0 + 200),
+        ]);
+        const last = await storage.events.lastSeq();
+        expect(await storage.events.deleteBefore(T0 + 100, { limit: 2 })).toBe(2);
+        // The two oldest by timestamp went, whatever their seq.
+        expect((await drain(storage.events.scan())).map((e) => e.seq)).toEqual([seqs[0], seqs[3], seqs[4]]);
+        expect(await storage.events.deleteBefore(T0 + 100, { limit: 2 })).toBe(1);
+        expect(await storage.events.deleteBefore(T0 + 100, { limit: 2 })).toBe(0);
+        expect((await drain(storage.events.scan())).map((e) => e.timestamp)).toEqual([T0 + 100, T0 + 200]);
+        // Sequence numbers are not reused and lastSeq does not move back.
+        expect(await storage.events.lastSeq()).toBe(last);
+        const [next] = await storage.events.append([view('dave', 'i1', T0)]);
+        expect(next).toBeGreaterThan(last);
+        expect(await storage.events.deleteBefore(T0 + 1_000)).toBe(3);
+        expect(await storage.events.count()).toBe(0);
+        // Not an erasure: nothing is appended to the erasure log.
+        expect(await storage.erasures.list()).toEqual([]);
+      });
+
+      it('impressions.deleteBefore removes old served lists with their clicks and keeps newer ones', async () => {
+        const served = (id: string, createdAt: number): Impression => ({ id, userId: 'alice', modelVersion: 'ease@1', variant: 'A', itemIds: ['i1', 'i2'], createdAt });
+        await storage.impressions.record(served('old-1', T0));
+        await storage.impressions.record(served('old-2', T0 + 1));
+        await storage.impressions.record(served('new-1', T0 + 50));
+        await storage.impressions.click('old-1', 'i1', T0 + 60);
+        await storage.impressions.click('old-1', 'i2', T0 + 61);
+        await storage.impressions.click('new-1', 'i1', T0 + 62);
+        expect(await storage.impressions.deleteBefore(T0 + 50, { limit: 1 })).toEqual({ impressions: 1, clicks: 2 });
+        expect(await storage.impressions.get('old-1')).toBeUndefined();
+        expect(await storage.impressions.deleteBefore(T0 + 50)).toEqual({ impressions: 1, clicks: 0 });
+        expect(await storage.impressions.deleteBefore(T0 + 50)).toEqual({ impressions: 0, clicks: 0 });
+        expect(await storage.impressions.stats()).toEqual([{ modelVersion: 'ease@1', variant: 'A', impressions: 1, clicks: 1 }]);
+      });
+
+      it('deleteBefore validates its arguments naming the field', async () => {
+        await expectValidation(storage.events.deleteBefore(Number.NaN), { field: 'before' });
+        await expectValidation(storage.events.deleteBefore(T0, { limit: 0 }), { field: 'limit' });
+        await expectValidation(storage.impressions.deleteBefore(Number.POSITIVE_INFINITY), { field: 'before' });
+        await expectValidation(storage.impressions.deleteBefore(T0, { limit: 1.5 }), { field: 'limit' });
+      });
+    });
+
     describe('impressions', () => {
       function impression(id: string, extra: Partial<Impression> = {}): Impression {
         return { id, userId: 'alice', modelVersion: 'ease@1', variant: 'A', itemIds: ['i1', 'i2', 'i3'], createdAt: T0, ...extra };

@@ -45,6 +45,23 @@ export interface UserDeletion {
   clicks: number;
 }
 
+/**
+ * Options of the retention deletes ({@link EventStore.deleteBefore}, {@link ImpressionStore.deleteBefore}):
+ * a purge of years of rows runs as many short transactions, so other writers wait for one batch at most.
+ */
+export interface DeleteBeforeOptions extends CallOptions {
+  /** Delete at most this many rows (the oldest first) in this call; unset: every matching row. */
+  limit?: number;
+}
+
+/** What {@link ImpressionStore.deleteBefore} removed. */
+export interface ImpressionDeletion {
+  /** Served lists removed. */
+  impressions: number;
+  /** Clicks on those lists removed with them. */
+  clicks: number;
+}
+
 /** One served recommendation list, recorded so that clicks on it can be attributed (C20). */
 export interface Impression {
   /** Unique id, handed to the client with the list. */
@@ -99,6 +116,11 @@ export interface ImpressionStore {
    * `since` keeps impressions created at or after it (ms since epoch).
    */
   stats(options?: CallOptions & { since?: number }): Promise<ImpressionStats[]>;
+  /**
+   * Retention: removes served lists created before `before` (ms since epoch) and the clicks on them,
+   * the oldest first, at most `limit` lists per call, in one transaction. Repeat until it removes none.
+   */
+  deleteBefore(before: number, options?: DeleteBeforeOptions): Promise<ImpressionDeletion>;
 }
 
 /** A saved model version: metadata plus one binary payload. */
@@ -177,6 +199,13 @@ export interface EventStore {
   count(options?: CallOptions & { userId?: string; itemId?: string }): Promise<number>;
   /** Highest sequence number, 0 when empty. */
   lastSeq(options?: CallOptions): Promise<number>;
+  /**
+   * Retention: removes events whose `timestamp` is before `before` (ms since epoch), the oldest first,
+   * at most `limit` per call, in one transaction; returns how many went. Repeat until it returns 0.
+   * Sequence numbers are not reused and {@link EventStore.lastSeq} does not move back. Unlike a user
+   * deletion this appends nothing to the erasure log: models trained on these events are not purged.
+   */
+  deleteBefore(before: number, options?: DeleteBeforeOptions): Promise<number>;
 }
 
 /** The newest stored version of one model name and its activated version, as {@link ModelStore.heads} lists them. */

@@ -52,6 +52,7 @@ export function registerServeCommand(program: Command): void {
           encoder: cfg.encoder,
           feedback: engine.feedbackPolicy(),
           lifecycle: cfg.lifecycle,
+          retention: cfg.retention,
           demo: Boolean(opts.demo),
           pipeline: opts.pipeline,
           trainTextModels: Boolean(opts.demo) && opts.textModels,

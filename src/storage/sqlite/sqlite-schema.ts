@@ -154,6 +154,13 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    description: 'events by timestamp (retention deletes the oldest events in batches)',
+    sql: `
+      CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

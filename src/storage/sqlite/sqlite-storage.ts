@@ -21,6 +21,7 @@ import type {
   BulkWriteResult,
   CallOptions,
   CatalogStore,
+  DeleteBeforeOptions,
   EmbeddingStore,
   ErasureStore,
   EventQuery,
@@ -56,6 +57,7 @@ import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-driv
 import { createSqliteErasureStore, recordErasure } from './sqlite-erasure-store.js';
 import { checkImport, createSqliteImportStore, recordImport, validateImportMark } from './sqlite-import-store.js';
 import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelStore } from './sqlite-model-store.js';
+import { deleteEventsBefore, deleteImpressionsBefore, retentionArguments } from './sqlite-retention.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
 import { BULK_CHUNK_PAUSE_MS, LOCK_WAIT_SLICE_MS, isBusyError, waitForLock } from './write-lock.js';
 
@@ -583,6 +585,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         return row?.seq ?? 0;
       });
     },
+    async deleteBefore(before: number, options?: DeleteBeforeOptions) {
+      enter(options?.signal);
+      const args = retentionArguments(before, options?.limit);
+      return write('events.deleteBefore', options?.signal, () => deleteEventsBefore(sql, args.before, args.limit));
+    },
   };
 
   const calls: SqliteCalls = { sql, enter, run, write };
@@ -686,6 +693,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
           }),
         );
       });
+    },
+    async deleteBefore(before: number, options?: DeleteBeforeOptions) {
+      enter(options?.signal);
+      const args = retentionArguments(before, options?.limit);
+      return write('impressions.deleteBefore', options?.signal, () => deleteImpressionsBefore(sql, args.before, args.limit));
     },
   };
 
