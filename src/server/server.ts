@@ -20,6 +20,7 @@ import { engineRecommend } from './engine-recommend.js';
 import { createHostAllowList, isLoopbackHostname } from './host-allow-list.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
 import { createRequestMetrics } from './metrics.js';
+import { ERROR_SCHEMA_NAME, finishOpenApiDocument } from './openapi.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerItemRoutes } from './routes/items.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -184,6 +185,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       info: {
         title: 'lmrec',
         version: '1',
+        license: { name: 'MIT', url: 'https://opensource.org/license/mit' },
         description:
           'Recommendation engine HTTP API. Errors are `{ "error": { "code", "message", "details"? } }`. Keys: `Authorization: Bearer <key>` or `x-api-key`; scopes read < write < admin.',
       },
@@ -201,9 +203,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       described.description = `${typeof schema.description === 'string' ? `${schema.description}\n\n` : ''}Needs scope \`${scope}\`.`;
       return { schema: described, url };
     },
+    // Operation ids, error answers, servers, and no keywords OpenAPI 3.0 lacks (`openapi.ts`).
+    transformObject: (documentObject) => finishOpenApiDocument('openapiObject' in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
+    // Shared schemas keep their `$id` as their name under `components.schemas`.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
 
-  app.addSchema({ $id: 'Error', ...errorResponse });
+  app.addSchema({ $id: ERROR_SCHEMA_NAME, ...errorResponse });
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const needed = request.routeOptions.config.scope;
