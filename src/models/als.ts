@@ -9,7 +9,9 @@ import { transposeCsr } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import { axpy, createRng, dot, gramianT } from '../linalg/index.js';
 import { EarlyStopping } from './early-stopping.js';
-import { factorCosine, itemGramian, scoreFactors } from './factor-model.js';
+import { factorIndexArrays, factorIndexFromSnapshot, buildFactorIndex, searchFactors } from './factor-index.js';
+import { factorCosine, factorUserVector, itemGramian, scoreFactors } from './factor-model.js';
+import type { IvfIndex } from './ivf-index.js';
 import type { Factors } from './factor-model.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -46,8 +48,8 @@ const DEFAULTS: AlsOptions = {
 };
 
 /** Creates an implicit-ALS recommender. */
-export function createAls(options: Partial<AlsOptions> = {}): AlsModel {
-  return new AlsModel({ ...DEFAULTS, ...options });
+export function createAls(options: Partial<AlsOptions> = {}, index: { indexMinItems?: number } = {}): AlsModel {
+  return new AlsModel({ ...DEFAULTS, ...options }, index);
 }
 
 /**
@@ -121,8 +123,13 @@ export class AlsModel implements Recommender {
   readonly params: ModelParams;
   private f: Factors = { userFactors: new Float32Array(0), itemFactors: new Float32Array(0), itemBias: new Float32Array(0), dim: 0 };
   private yty: Float64Array | undefined;
+  /** Retrieval index over the item factors (large catalogues; `factor-index.ts`). */
+  private index: IvfIndex | undefined;
 
-  constructor(private readonly options: AlsOptions) {
+  constructor(
+    private readonly options: AlsOptions,
+    private readonly indexOptions: { indexMinItems?: number } = {},
+  ) {
     this.params = { ...options };
   }
 
@@ -162,7 +169,20 @@ export class AlsModel implements Recommender {
       this.f = { ...this.f, userFactors: best[0], itemFactors: best[1] };
       this.yty = undefined;
     }
+    this.index = buildFactorIndex(this.f, { seed: this.options.seed, minItems: this.indexOptions.indexMinItems });
     return stopping.report((performance.now() - t0) / 1000, epochs);
+  }
+
+  /** True when {@link retrieve} answers from an index. */
+  get indexed(): boolean {
+    return this.index !== undefined;
+  }
+
+  /** The `k` best unmasked items with their exact scores, from the index; undefined without one. */
+  retrieve(query: UserQuery, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } | undefined {
+    if (!this.index) return undefined;
+    const p = factorUserVector(this.f, query, () => (this.yty ??= itemGramian(this.f)), { alpha: this.options.alpha, regularization: this.options.regularization });
+    return searchFactors(this.index, p, k, exclude);
   }
 
   score(query: UserQuery, out: Float32Array): void {
@@ -181,7 +201,7 @@ export class AlsModel implements Recommender {
       kind: this.kind,
       params: this.params,
       meta: { dim: this.f.dim },
-      arrays: { userFactors: this.f.userFactors, itemFactors: this.f.itemFactors },
+      arrays: { userFactors: this.f.userFactors, itemFactors: this.f.itemFactors, ...factorIndexArrays(this.index) },
     };
   }
 
@@ -191,6 +211,7 @@ export class AlsModel implements Recommender {
     const dim = s.meta.dim as number;
     const itemFactors = s.arrays.itemFactors as Float32Array;
     m.f = { userFactors: s.arrays.userFactors as Float32Array, itemFactors, itemBias: new Float32Array(itemFactors.length / dim), dim };
+    m.index = factorIndexFromSnapshot(s.arrays, dim);
     return m;
   }
 }

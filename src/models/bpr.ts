@@ -8,7 +8,9 @@ import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import { createRng } from '../linalg/index.js';
 import { EarlyStopping } from './early-stopping.js';
-import { bprFoldIn, factorCosine, itemGramian, scoreFactors, scoreWithVector, sortedContains } from './factor-model.js';
+import { buildFactorIndex, factorIndexArrays, factorIndexFromSnapshot, searchFactors } from './factor-index.js';
+import { bprFoldIn, factorCosine, factorUserVector, itemGramian, scoreFactors, scoreWithVector, sortedContains } from './factor-model.js';
+import type { IvfIndex } from './ivf-index.js';
 import type { Factors } from './factor-model.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -45,8 +47,8 @@ const DEFAULTS: BprOptions = {
 };
 
 /** Creates a BPR-MF recommender. */
-export function createBpr(options: Partial<BprOptions> = {}): BprModel {
-  return new BprModel({ ...DEFAULTS, ...options });
+export function createBpr(options: Partial<BprOptions> = {}, index: { indexMinItems?: number } = {}): BprModel {
+  return new BprModel({ ...DEFAULTS, ...options }, index);
 }
 
 /** BPR matrix factorisation. */
@@ -55,8 +57,13 @@ export class BprModel implements Recommender {
   readonly params: ModelParams;
   private f: Factors = { userFactors: new Float32Array(0), itemFactors: new Float32Array(0), itemBias: new Float32Array(0), dim: 0 };
   private yty: Float64Array | undefined;
+  /** Retrieval index over the item factors (large catalogues; `factor-index.ts`). */
+  private index: IvfIndex | undefined;
 
-  constructor(private readonly options: BprOptions) {
+  constructor(
+    private readonly options: BprOptions,
+    private readonly indexOptions: { indexMinItems?: number } = {},
+  ) {
     this.params = { ...options };
   }
 
@@ -129,7 +136,26 @@ export class BprModel implements Recommender {
       this.f = { userFactors: best[0], itemFactors: best[1], itemBias: best[2], dim };
       this.yty = undefined;
     }
+    this.index = buildFactorIndex(this.f, { seed: this.options.seed, minItems: this.indexOptions.indexMinItems });
     return stopping.report((performance.now() - t0) / 1000, epochs);
+  }
+
+  /** True when {@link retrieve} answers from an index. */
+  get indexed(): boolean {
+    return this.index !== undefined;
+  }
+
+  /** The `k` best unmasked items with their exact scores, from the index; undefined without one. */
+  retrieve(query: UserQuery, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } | undefined {
+    if (!this.index) return undefined;
+    const numUsers = this.f.userFactors.length / Math.max(this.f.dim, 1);
+    const known = query.userIdx >= 0 && query.userIdx < numUsers;
+    // The vector `score` uses: the trained row, else the BPR fold-in of the history.
+    const p =
+      known || query.items.length === 0
+        ? factorUserVector(this.f, query, () => (this.yty ??= itemGramian(this.f)), { alpha: 1, regularization: 1 })
+        : bprFoldIn(this.f, query.items, { learningRate: this.options.learningRate, regularization: this.options.regularization });
+    return searchFactors(this.index, p, k, exclude);
   }
 
   score(query: UserQuery, out: Float32Array): void {
@@ -150,7 +176,7 @@ export class BprModel implements Recommender {
       kind: this.kind,
       params: this.params,
       meta: { dim: this.f.dim },
-      arrays: { userFactors: this.f.userFactors, itemFactors: this.f.itemFactors, itemBias: this.f.itemBias },
+      arrays: { userFactors: this.f.userFactors, itemFactors: this.f.itemFactors, itemBias: this.f.itemBias, ...factorIndexArrays(this.index) },
     };
   }
 
@@ -163,6 +189,7 @@ export class BprModel implements Recommender {
       itemBias: s.arrays.itemBias as Float32Array,
       dim: s.meta.dim as number,
     };
+    m.index = factorIndexFromSnapshot(s.arrays, m.f.dim);
     return m;
   }
 }

@@ -67,16 +67,20 @@ export function scoreFactors(
   yty: () => Float64Array,
   foldIn: FoldInOptions,
 ): void {
+  const p = factorUserVector(f, query, yty, foldIn);
+  if (p) scoreWithVector(f, p, out);
+  else out.set(f.itemBias);
+}
+
+/**
+ * The user vector {@link scoreFactors} scores with: the trained row of a known user, else the
+ * history folded in by one weighted ridge solve; undefined for an empty history (biases only).
+ */
+export function factorUserVector(f: Factors, query: UserQuery, yty: () => Float64Array, foldIn: FoldInOptions): Float32Array | Float64Array | undefined {
   const numUsers = f.userFactors.length / f.dim;
-  if (query.userIdx >= 0 && query.userIdx < numUsers) {
-    scoreWithVector(f, f.userFactors.subarray(query.userIdx * f.dim, (query.userIdx + 1) * f.dim), out);
-    return;
-  }
-  if (query.items.length === 0) {
-    out.set(f.itemBias);
-    return;
-  }
-  scoreWithVector(f, foldInUser(f, yty(), query.items, query.values, foldIn), out);
+  if (query.userIdx >= 0 && query.userIdx < numUsers) return f.userFactors.subarray(query.userIdx * f.dim, (query.userIdx + 1) * f.dim);
+  if (query.items.length === 0) return undefined;
+  return foldInUser(f, yty(), query.items, query.values, foldIn);
 }
 
 /** Cosine similarity of item `itemIdx`'s factors to every item's. */

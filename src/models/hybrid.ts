@@ -16,6 +16,7 @@ import { createRng, dot, gemm, topK } from '../linalg/index.js';
 import { EarlyStopping } from './early-stopping.js';
 import { EaseModel, createEase } from './ease.js';
 import { bprFoldIn, scoreWithVector, sortedContains } from './factor-model.js';
+import { augmentedItems } from './factor-index.js';
 import { buildIvfIndex, ivfArrays, ivfFromArrays, searchIvf } from './ivf-index.js';
 import type { IvfIndex } from './ivf-index.js';
 import type { Factors } from './factor-model.js';
@@ -282,17 +283,13 @@ export class HybridModel implements Recommender {
 
   /** Builds the retrieval index and the adapter moments (large catalogues only). */
   private buildIndex(): void {
-    const { itemFactors, itemBias, dim } = this.derived;
+    const { itemBias, dim } = this.derived;
     const n = itemBias.length;
     this.index = undefined;
     this.adapterMoments = undefined;
     if (n < (this.indexOptions.indexMinItems ?? HYBRID_INDEX_MIN_ITEMS) || this.options.textBlend <= 0 || dim === 0) return;
     const width = dim + 1;
-    const augmented = new Float32Array(n * width);
-    for (let i = 0; i < n; i++) {
-      augmented.set(itemFactors.subarray(i * dim, (i + 1) * dim), i * width);
-      augmented[i * width + dim] = itemBias[i];
-    }
+    const augmented = augmentedItems(this.derived);
     this.adapterMoments = moments(augmented, n, width);
     this.index = buildIvfIndex(augmented, n, width, { seed: this.options.seed });
   }
