@@ -17,7 +17,7 @@ const cursors: (string | undefined)[] = [undefined];
 
 function attributeSummary(item: Item): string {
   const a = item.attributes ?? {};
-  const genres = Array.isArray(a.genres) ? a.genres.join(', ') : typeof a.genres === 'string' ? a.genres : '';
+  const genres = Array.isArray(a.genres) ? a.genres.map((g) => (typeof g === 'string' ? g : JSON.stringify(g))).join(', ') : typeof a.genres === 'string' ? a.genres : '';
   const year = typeof a.year === 'number' || typeof a.year === 'string' ? String(a.year) : '';
   return [year, genres].filter((s) => s !== '').join(' · ');
 }

@@ -17,7 +17,7 @@ const ACCURACY = ['recall', 'ndcg', 'mrr', 'hit', 'precision', 'map'];
 function paramsText(params: Record<string, Json>): string {
   const hidden = new Set(['seed', 'evalEvery', 'patience', 'cgSteps', 'initStd']);
   const entries = Object.entries(params).filter(([k]) => !hidden.has(k));
-  return entries.length === 0 ? '–' : entries.map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  return entries.length === 0 ? '–' : entries.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
 }
 
 function metricKeys(models: readonly ReportModel[], k: number): string[] {
