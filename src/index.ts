@@ -42,9 +42,11 @@ export type {
   ModelRecord,
   ModelStore,
   RecordImpressionOptions,
+  SettingsStore,
   Storage,
   StorageCapabilities,
   StorageHealth,
+  StoredSetting,
   UserDeletion,
   UserStore,
 } from './storage/index.js';
@@ -135,3 +137,5 @@ export type { LoadedModel } from './engine/engine.js';
 
 export { DEFAULT_PURGE_BATCH, DEFAULT_PURGE_PAUSE_MS, purgeExpired, retentionCutoffs, startRetentionSchedule } from './privacy/index.js';
 export type { PurgeExpiredOptions, PurgeResult, RetentionSchedule, RetentionScheduleOptions, RetentionWindows } from './privacy/index.js';
+export { BLOCKLIST_SETTING, ExposureCaps, MAX_BLOCKLIST_ENTRIES, compileBlocklist, createServingRules, emptyBlocklist, isBlocked, isEmptyBlocklist, mergeBlocklists, parseBlocklist } from './pipeline/index.js';
+export type { BlockedValue, Blocklist, BlocklistMatcher, BlocklistState, ExposureCapOptions, ExposureCount, ServingRules, ServingRulesOptions } from './pipeline/index.js';

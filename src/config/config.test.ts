@@ -61,6 +61,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dir, env: { LMREC_RETENTION_IMPRESSIONS_DAYS: '0' } })).toThrow(/retention\.impressionsDays/);
   });
 
+  it('reads a blocklist and exposure caps', () => {
+    expect(loadConfig({ cwd: dir, env: {} })).toMatchObject({ blocklist: { items: [], attributes: {} }, exposure: { providerAttribute: 'provider' } });
+    const file = join(dir, 'rules.json');
+    writeFileSync(file, JSON.stringify({ blocklist: { items: ['m1'], attributes: { genres: ['Horror'] } }, exposure: { maxPerItemPerHour: 100, providerAttribute: 'studio' } }));
+    expect(loadConfig({ cwd: dir, file, env: {} })).toMatchObject({
+      blocklist: { items: ['m1'], attributes: { genres: ['Horror'] } },
+      exposure: { maxPerItemPerHour: 100, providerAttribute: 'studio' },
+    });
+    writeFileSync(file, JSON.stringify({ exposure: { maxPerItemPerHour: 0 } }));
+    expect(() => loadConfig({ cwd: dir, file, env: {} })).toThrow(/exposure\.maxPerItemPerHour/);
+    writeFileSync(file, JSON.stringify({ blocklist: { attributes: { genres: 'Horror' } } }));
+    expect(() => loadConfig({ cwd: dir, file, env: {} })).toThrow(/blocklist\.attributes\.genres/);
+  });
+
   it('redacts secrets', () => {
     const c = loadConfig({
       cwd: dir,

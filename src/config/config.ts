@@ -114,6 +114,30 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Items never recommended (C22): ids, and attribute values (`{ "genres": ["Horror"] }`). Always in
+     * force; `PUT /v1/admin/blocklist` adds a runtime list kept in storage.
+     */
+    blocklist: z
+      .object({
+        items: z.array(z.string().min(1)).default([]),
+        attributes: z.record(z.string().min(1), z.array(z.union([z.string(), z.number(), z.boolean()]))).default({}),
+      })
+      .strict()
+      .default({}),
+    /**
+     * Exposure caps (C22): at most this many impressions of one item, or of the items of one provider
+     * (`providerAttribute`), per hour across all users; over the cap an item leaves lists until the
+     * window passes (it fills a list's end only when the list would be short otherwise).
+     */
+    exposure: z
+      .object({
+        maxPerItemPerHour: z.number().int().positive().optional(),
+        maxPerProviderPerHour: z.number().int().positive().optional(),
+        providerAttribute: z.string().min(1).default('provider'),
+      })
+      .strict()
+      .default({}),
     /** Model lifecycle: background retraining (see `src/lifecycle`). */
     lifecycle: z
       .object({

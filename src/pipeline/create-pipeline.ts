@@ -45,6 +45,7 @@ import { buildFeatureRows } from './ranker-features.js';
 import type { ScoredItem } from './scored-item.js';
 import { sortByScore } from './scored-item.js';
 import { SEQUENTIAL_SOURCE_MODELS, createSequentialSource } from './sequential-source.js';
+import type { ServingRules } from './serving-rules.js';
 import { createSessionSource } from './session-source.js';
 import { TextVectors, cosine } from './text-vectors.js';
 import { engineModelSpecs } from './train-ranker.js';
@@ -97,6 +98,8 @@ export interface PipelineOptions {
   historyCache?: { capacity?: number; maxCatchUp?: number };
   /** Bounds of the live per-user event buffers (capacity, idle time); see `LiveSessions`. */
   liveSessions?: Omit<LiveSessionsOptions, 'clock' | 'perUser'>;
+  /** Blocklists and exposure caps, applied after the business rules (see `serving-rules.ts`). */
+  servingRules?: Pick<ServingRules, 'apply'>;
   /** Receives warnings of background work (default silent). */
   logger?: Logger;
   /** Clock, ms since epoch (default `Date.now`). */
@@ -292,6 +295,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     list = list.filter((c) => c.item !== undefined);
     list = excludeItems(list, state.seen, new Set(o.exclude ?? []));
     list = applyBusinessRules(list, { filters: o.filters, boosts: o.boosts });
+    if (options.servingRules) list = options.servingRules.apply(list, k);
     list = await placeFreshByText(list, state, signal);
     list = boostFreshness(list, (id) => signals.ageMs(id, now), options.freshness ?? { weight: 0.1 });
     list = longTailExposure(list, k, (id) => signals.isTail(id), { boost: options.longTail?.boost ?? 0 });

@@ -41,6 +41,12 @@ export type {
 export { sortByScore } from './scored-item.js';
 export type { ScoredItem } from './scored-item.js';
 export { excludeItems } from './exclude-items.js';
+export { MAX_BLOCKLIST_ENTRIES, compileBlocklist, emptyBlocklist, isBlocked, isEmptyBlocklist, mergeBlocklists, parseBlocklist } from './blocklist.js';
+export type { BlockedValue, Blocklist, BlocklistMatcher } from './blocklist.js';
+export { ExposureCaps } from './exposure-caps.js';
+export type { ExposureCapOptions, ExposureCount } from './exposure-caps.js';
+export { BLOCKLIST_SETTING, createServingRules } from './serving-rules.js';
+export type { BlocklistState, ServingRules, ServingRulesOptions } from './serving-rules.js';
 export { applyBusinessRules, matchesFilter } from './business-rules.js';
 export type { AttributeBoost, AttributeCondition, AttributeFilter, BusinessRules, RangeCondition } from './business-rules.js';
 export { intraListSimilarity, mmrDiversify } from './mmr-diversify.js';

@@ -4,7 +4,7 @@
  * pipeline passed to `createServer` replaces it.
  * @module
  */
-import type { Engine, Item, JsonValue, Recommendations } from '../index.js';
+import type { Engine, Item, JsonValue, Recommendations, ServingRules } from '../index.js';
 import type { RecommendFunction, RecommendRequest, RecommendResult, RecommendedEntry } from './context.js';
 import { MAX_K } from './schemas.js';
 
@@ -32,11 +32,15 @@ function explain(source: string, fallback: string | undefined): Pick<Recommended
   return { reasons: [{ type: 'model', model: source }], explanation: `Recommended by the ${source} model from your activity.` };
 }
 
-/** Wraps `engine.recommend` as a {@link RecommendFunction}. */
-export function engineRecommend(engine: Engine): RecommendFunction {
+/**
+ * Wraps `engine.recommend` as a {@link RecommendFunction}. With serving rules in force (blocklists,
+ * exposure caps) more items are fetched, so that `k` remain once the server has applied them.
+ */
+export function engineRecommend(engine: Engine, rules?: Pick<ServingRules, 'active'>): RecommendFunction {
   return async (request: RecommendRequest): Promise<RecommendResult> => {
     const filtered = Object.keys(request.filters).length > 0;
-    const k = filtered ? Math.min(MAX_K, request.k * FILTER_OVERFETCH) : request.k;
+    const ruled = rules?.active === true;
+    const k = filtered ? Math.min(MAX_K, request.k * FILTER_OVERFETCH) : ruled ? Math.min(MAX_K, 2 * request.k + 20) : request.k;
     const rec: Recommendations = await engine.recommend(request.userId, {
       k,
       model: request.model,
@@ -51,7 +55,7 @@ export function engineRecommend(engine: Engine): RecommendFunction {
     }
     const out: RecommendResult = {
       modelVersion: rec.modelVersion,
-      items: items.slice(0, request.k).map((it) => ({ ...it, ...explain(it.sources[0] ?? 'popularity', rec.fallback) })),
+      items: items.slice(0, ruled ? k : request.k).map((it) => ({ ...it, ...explain(it.sources[0] ?? 'popularity', rec.fallback) })),
     };
     if (rec.fallback !== undefined) out.fallback = rec.fallback;
     return out;

@@ -7,8 +7,8 @@
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ValidationError, silentLogger } from '../index.js';
-import type { Engine, Logger, UnknownItemsPolicy } from '../index.js';
+import { ValidationError, createServingRules, silentLogger } from '../index.js';
+import type { Engine, Logger, ServingRules, UnknownItemsPolicy } from '../index.js';
 import { createVariantAssigner } from './ab-testing.js';
 import type { Experiment } from './ab-testing.js';
 import { createKeyRing, presentedKey, scopeAllows } from './auth.js';
@@ -21,6 +21,7 @@ import { createHostAllowList, isLoopbackHostname } from './host-allow-list.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
 import { createRequestMetrics } from './metrics.js';
 import { ERROR_SCHEMA_NAME, finishOpenApiDocument } from './openapi.js';
+import { registerAdminRoutes } from './routes/admin.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerItemRoutes } from './routes/items.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -86,6 +87,11 @@ export interface ServerOptions {
    * event and the item (they would train models on items nothing can be shown for); `accept` stores them.
    */
   unknownItems?: UnknownItemsPolicy;
+  /**
+   * Blocklists and exposure caps applied to every served list (`createServingRules`); default: the
+   * runtime blocklist in storage, no caps.
+   */
+  servingRules?: ServingRules;
   /** After a user deletion, retrain affected models in the background when no lifecycle is given (default true). */
   retrainOnUserDeletion?: boolean;
   logger?: Logger;
@@ -124,10 +130,11 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const batchBodyLimit = Math.max(bodyLimit, options.batchBodyLimit ?? DEFAULT_BATCH_BODY_LIMIT);
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1) throw new ValidationError('bodyLimit must be a positive integer', { details: { field: 'bodyLimit' } });
   const hosts = createHostAllowList({ allowedHosts: options.allowedHosts ?? [], loopbackOnly: options.loopbackHostsOnly ?? false });
+  const servingRules = options.servingRules ?? (await createServingRules({ storage: options.engine.storage, logger }));
   const ctx: ServerContext = {
     engine: options.engine,
     storage: options.engine.storage,
-    recommend: options.recommend ?? engineRecommend(options.engine),
+    recommend: options.recommend ?? engineRecommend(options.engine, servingRules),
     onEvent: options.onEvent,
     onItems: options.onItems,
     onItemDeleted: options.onItemDeleted,
@@ -144,6 +151,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     retrainQueue: { tail: Promise.resolve() },
     batchBodyLimit,
     unknownItems: options.unknownItems ?? 'reject',
+    servingRules,
     startedAt: Date.now(),
   };
 
@@ -261,6 +269,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   registerRecommendationRoutes(app, ctx);
   registerModelRoutes(app, ctx);
   registerTrendingRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
   if (options.register) await options.register(app);
 
   // Retraining started by a user deletion finishes before the server reports closed.

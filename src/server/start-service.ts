@@ -10,8 +10,10 @@
  * @module
  */
 import type { FastifyInstance } from 'fastify';
-import { RANKER_MODEL, createLifecycle, createPipeline, parseDuration, prepareDemo, rankerCoverage, startRetentionSchedule } from '../index.js';
+import { RANKER_MODEL, createLifecycle, createPipeline, createServingRules, parseDuration, prepareDemo, rankerCoverage, startRetentionSchedule } from '../index.js';
 import type {
+  Blocklist,
+  ExposureCapOptions,
   EncoderConfig,
   Engine,
   FeedbackPolicy,
@@ -30,7 +32,7 @@ import { startServer } from './server.js';
 import type { StartServerOptions } from './server.js';
 
 /** Options of {@link startService}. */
-export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | 'onEvent' | 'onItems' | 'onItemDeleted' | 'onUserDeleted' | 'trending' | 'lifecycle' | 'register'> {
+export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | 'onEvent' | 'onItems' | 'onItemDeleted' | 'onUserDeleted' | 'trending' | 'lifecycle' | 'register' | 'servingRules'> {
   engine: Engine;
   /** URL of the engine's storage (training workers open it again). */
   storageUrl: string;
@@ -51,6 +53,10 @@ export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | '
    * in batches, every `checkEvery` (default `1h`) and once shortly after start; unset = kept.
    */
   retention?: RetentionWindows & { checkEvery?: number | string; batchSize?: number; firstRunAfter?: number };
+  /** The configured blocklist (the runtime one is kept in storage and changed through `/v1/admin/blocklist`). */
+  blocklist?: Blocklist;
+  /** Exposure caps per item and provider. */
+  exposure?: Pick<ExposureCapOptions, 'maxPerItemPerHour' | 'maxPerProviderPerHour' | 'providerAttribute'>;
   /** Serve lists through the pipeline (default true); false serves `engine.recommend` alone. */
   pipeline?: boolean;
   /** Options of the pipeline (recency, trending topics, sources, …). */
@@ -158,9 +164,16 @@ export async function startService(options: ServiceOptions): Promise<Service> {
           (erasures.jobs.length > 0 ? `; retraining ${erasures.jobs.map((j) => j.model).join(', ')} without them` : ''),
       );
     }
-    const fallback = engineRecommend(engine);
+    // One set of rules for every path: the pipeline's re-rank stage and the server's last step.
+    const servingRules = await createServingRules({
+      storage: engine.storage,
+      ...(options.blocklist === undefined ? {} : { blocklist: options.blocklist }),
+      ...(options.exposure === undefined ? {} : { exposure: options.exposure }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    const fallback = engineRecommend(engine, servingRules);
     if (options.pipeline !== false && (await engine.storage.events.count()) > 0 && (await engine.storage.models.names()).length > 0) {
-      pipeline = await createPipeline(engine, { ...(options.logger === undefined ? {} : { logger: options.logger }), ...options.pipelineOptions });
+      pipeline = await createPipeline(engine, { ...(options.logger === undefined ? {} : { logger: options.logger }), servingRules, ...options.pipelineOptions });
     }
     const active = pipeline;
     let textJobs = 0;
@@ -178,6 +191,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     const { register, retention: retentionOptions, ...serverOptions } = options;
     const { app, url } = await startServer({
       ...serverOptions,
+      servingRules,
       lifecycle,
       recommend: active ? pipelineRecommend(active, fallback) : fallback,
       ...(active

@@ -29,9 +29,11 @@ export type {
   ModelRecord,
   ModelStore,
   RecordImpressionOptions,
+  SettingsStore,
   Storage,
   StorageCapabilities,
   StorageHealth,
+  StoredSetting,
   UserDeletion,
   UserStore,
 } from './storage.js';

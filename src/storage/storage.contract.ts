@@ -749,6 +749,28 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       });
     });
 
+    describe('settings', () => {
+      it('put and get round-trip JSON values with a version raised by each put; unknown keys are undefined', async () => {
+        expect(await storage.settings.get('blocklist')).toBeUndefined();
+        const value = { items: ['i1', 'Ü-2'], attributes: { genres: ['Horror'], provider: ['acme'] }, nested: [1, null, true] };
+        const first = await storage.settings.put('blocklist', value);
+        expect(first).toMatchObject({ key: 'blocklist', value, version: 1 });
+        expect(await storage.settings.get('blocklist')).toEqual(first);
+        const second = await storage.settings.put('blocklist', { items: [] });
+        expect(second.version).toBe(2);
+        expect(second.updatedAt).toBeGreaterThanOrEqual(first.updatedAt);
+        expect((await storage.settings.get('blocklist'))?.value).toEqual({ items: [] });
+        expect((await storage.settings.put('other', 'x')).version).toBe(1);
+      });
+
+      it('put refuses what is not JSON and an empty key, naming the field', async () => {
+        await expectValidation(storage.settings.put('k', { n: Number.NaN }), { field: 'value' });
+        await expectValidation(storage.settings.put('k', new Date() as never), { field: 'value' });
+        await expectValidation(storage.settings.put('', 1), { field: 'key' });
+        expect(await storage.settings.get('k')).toBeUndefined();
+      });
+    });
+
     describe('impressions', () => {
       function impression(id: string, extra: Partial<Impression> = {}): Impression {
         return { id, userId: 'alice', modelVersion: 'ease@1', variant: 'A', itemIds: ['i1', 'i2', 'i3'], createdAt: T0, ...extra };
@@ -1004,8 +1026,10 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         const served: Impression = { id: 'imp', userId: 'u1', modelVersion: 'als@1', variant: 'A', itemIds: ['item-full'], createdAt: T0 };
         await storage.impressions.record(served);
         await storage.impressions.click('imp', 'item-full', T0 + 5);
+        const setting = await storage.settings.put('blocklist', { items: ['item-bare'] });
 
         const again = await reopen();
+        expect(await again.settings.get('blocklist')).toEqual(setting);
         expect(await again.models.active('als')).toBe(saved.version);
         expect(await again.impressions.get('imp')).toStrictEqual(served);
         expect(await again.impressions.stats()).toEqual([{ modelVersion: 'als@1', variant: 'A', impressions: 1, clicks: 1 }]);

@@ -3,7 +3,7 @@
  * optional `AbortSignal`; every backend runs the same contract suite (`storage.contract.ts`).
  * @module
  */
-import type { Event, Item, StoredEvent, User } from '../core/types.js';
+import type { Event, Item, JsonValue, StoredEvent, User } from '../core/types.js';
 
 /** Options common to I/O calls. */
 export interface CallOptions {
@@ -325,6 +325,28 @@ export interface ImportStore {
   list(options?: CallOptions & { hash?: string }): Promise<ImportRecord[]>;
 }
 
+/** One operator setting as {@link SettingsStore} keeps it. */
+export interface StoredSetting {
+  key: string;
+  /** Any JSON value. */
+  value: JsonValue;
+  /** 1 on the first put, one more on each later put of the key: readers compare it to notice a change. */
+  version: number;
+  /** When it was last put, ms since epoch. */
+  updatedAt: number;
+}
+
+/**
+ * Operator settings changed at run time (e.g. the serving blocklist), kept in storage so they survive
+ * restarts and every process on the same storage reads the same value.
+ */
+export interface SettingsStore {
+  /** The setting under `key`, or undefined when it was never put. */
+  get(key: string, options?: CallOptions): Promise<StoredSetting | undefined>;
+  /** Replaces the value of `key` (JSON only: `ValidationError` otherwise) and returns it with its new version. */
+  put(key: string, value: JsonValue, options?: CallOptions): Promise<StoredSetting>;
+}
+
 /** One atomic write of several kinds of records: all land or none do. */
 export interface BulkWrite {
   items?: readonly Item[];
@@ -394,6 +416,8 @@ export interface Storage {
   readonly erasures: ErasureStore;
   /** The log of imports (see {@link ImportStore}). */
   readonly imports: ImportStore;
+  /** Operator settings changed at run time (see {@link SettingsStore}). */
+  readonly settings: SettingsStore;
   /**
    * Writes items, users and events in one transaction; on any error nothing is written. With
    * `transactionRows`, in bounded transactions (see {@link BulkWriteOptions}).

@@ -53,6 +53,8 @@ export function registerServeCommand(program: Command): void {
           feedback: engine.feedbackPolicy(),
           lifecycle: cfg.lifecycle,
           retention: cfg.retention,
+          blocklist: cfg.blocklist,
+          exposure: cfg.exposure,
           demo: Boolean(opts.demo),
           pipeline: opts.pipeline,
           trainTextModels: Boolean(opts.demo) && opts.textModels,
@@ -65,7 +67,8 @@ export function registerServeCommand(program: Command): void {
             if (!dashboard) return;
             await registerDashboard(app, {
               engine,
-              reportsDirs: [resolve('var/reports'), fileURLToPath(new URL('../../../dashboard/fixtures/reports', import.meta.url))],
+              reportsDirs: [resolve('var/reports')],
+              sampleReportsDirs: [fileURLToPath(new URL('../../../dashboard/fixtures/reports', import.meta.url))],
               allowedHosts: cfg.server.allowedHosts,
               maxStreams: cfg.dashboard.maxStreams,
               ...(sessionKey === undefined ? {} : { sessionKey }),

@@ -13,9 +13,10 @@ import type { FastifyInstance } from 'fastify';
 import { BackendError, NotFoundError, UnsupportedError } from '../../index.js';
 import type { Impression } from '../../index.js';
 import type { ServerContext, RecommendRequest, RecommendResult, RecommendedEntry } from '../context.js';
+import { applyServingRules, overfetch } from '../apply-serving-rules.js';
 import { HttpError } from '../http-errors.js';
 import { requestSignal } from '../request-signal.js';
-import { idParams, queryBody, recommendQuery, recommendationsResponse, similarQuery } from '../schemas.js';
+import { MAX_K, idParams, queryBody, recommendQuery, recommendationsResponse, similarQuery } from '../schemas.js';
 
 type RecommendQuery = { k: number; model?: string; exclude?: string[]; includeSeen?: boolean } & Record<string, unknown>;
 
@@ -31,10 +32,12 @@ function withDefaults(items: readonly RecommendedEntry[]): Required<Pick<Recomme
 }
 
 /**
- * Records the served list when storage knows `userId` (checked atomically with the write) and returns
- * the response body, with `impressionId` only when the list was recorded. Without a user nothing is recorded.
+ * Applies the serving rules (blocklists, exposure caps; at most `k` items), records the served list
+ * when storage knows `userId` (checked atomically with the write) and returns the response body, with
+ * `impressionId` only when the list was recorded. Without a user nothing is recorded.
  */
-async function serve(ctx: ServerContext, userId: string | undefined, variant: string, result: RecommendResult, signal: AbortSignal): Promise<Record<string, unknown>> {
+async function serve(ctx: ServerContext, userId: string | undefined, variant: string, answer: RecommendResult, k: number, signal: AbortSignal): Promise<Record<string, unknown>> {
+  const result: RecommendResult = { ...answer, items: await applyServingRules(ctx, answer.items, k, signal) };
   const impressionId = randomUUID();
   const recorded = userId !== undefined && (await record(ctx, { id: impressionId, userId, modelVersion: result.modelVersion, variant, itemIds: result.items.map((it) => it.id), createdAt: Date.now() }, signal));
   if (recorded) ctx.counters.impressions++;
@@ -123,7 +126,7 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
       } else {
         result = await ctx.recommend(base);
       }
-      return serve(ctx, userId, variant, result, signal);
+      return serve(ctx, userId, variant, result, q.k, signal);
     },
   );
 
@@ -132,13 +135,15 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
     { config: { scope: 'read' }, schema: { tags: ['recommendations'], summary: 'Items most similar to an item', params: idParams, querystring: similarQuery } },
     async (request, reply) => {
       const signal = requestSignal(reply);
-      const res = await ctx.engine.similarItems(request.params.id, { k: request.query.k, model: request.query.model, signal });
+      const k = request.query.k;
+      const res = await ctx.engine.similarItems(request.params.id, { k: overfetch(ctx.servingRules, k, MAX_K), model: request.query.model, signal });
       const source = await ctx.storage.items.get(request.params.id, { signal });
       const name = source?.title ?? `item ${request.params.id}`;
+      const items = await applyServingRules(ctx, res.items, k, signal);
       return {
         itemId: res.itemId,
         modelVersion: res.modelVersion,
-        items: res.items.map((it) => ({
+        items: items.map((it) => ({
           ...it,
           reasons: [{ type: 'similar-to', itemId: res.itemId, title: name, model: it.sources[0] }],
           explanation: similarSentence(it.sources[0] ?? '', name),
@@ -156,7 +161,7 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
     async (request, reply) => {
       const signal = requestSignal(reply);
       const { text, k, userId, exclude } = request.body;
-      const res = await ctx.engine.query(text, { k: k ?? 10, userId, exclude, signal }).catch(async (error: unknown) => {
+      const res = await ctx.engine.query(text, { k: overfetch(ctx.servingRules, k ?? 10, MAX_K), userId, exclude, signal }).catch(async (error: unknown) => {
         throw (await preparing(ctx, 'semantic', error)) ?? error;
       });
       const result: RecommendResult = {
@@ -164,7 +169,7 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
         items: res.items.map((it) => ({ ...it, reasons: [{ type: 'query', text }], explanation: `Matches "${text}".` })),
       };
       const variant = userId === undefined ? 'anonymous' : ctx.variants.assign(userId).name;
-      return serve(ctx, userId, variant, result, signal);
+      return serve(ctx, userId, variant, result, k ?? 10, signal);
     },
   );
 }

@@ -161,6 +161,18 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX IF NOT EXISTS events_ts ON events (ts);
     `,
   },
+  {
+    version: 8,
+    description: 'operator settings changed at run time (serving blocklist)',
+    sql: `
+      CREATE TABLE IF NOT EXISTS settings (
+        key        TEXT PRIMARY KEY NOT NULL,
+        value      TEXT NOT NULL,
+        version    INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -33,6 +33,7 @@ import type {
   ListOptions,
   ModelStore,
   RecordImpressionOptions,
+  SettingsStore,
   Storage,
   StorageCapabilities,
   StorageHealth,
@@ -58,6 +59,7 @@ import { createSqliteErasureStore, recordErasure } from './sqlite-erasure-store.
 import { checkImport, createSqliteImportStore, recordImport, validateImportMark } from './sqlite-import-store.js';
 import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelStore } from './sqlite-model-store.js';
 import { deleteEventsBefore, deleteImpressionsBefore, retentionArguments } from './sqlite-retention.js';
+import { createSqliteSettingsStore } from './sqlite-settings-store.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
 import { BULK_CHUNK_PAUSE_MS, LOCK_WAIT_SLICE_MS, isBusyError, waitForLock } from './write-lock.js';
 
@@ -599,6 +601,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   });
   const erasures: ErasureStore = createSqliteErasureStore(calls);
   const imports: ImportStore = createSqliteImportStore(calls);
+  const settings: SettingsStore = createSqliteSettingsStore(calls);
 
   const impressions: ImpressionStore = {
     async record(impression: Impression, options?: RecordImpressionOptions) {
@@ -826,6 +829,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     impressions,
     erasures,
     imports,
+    settings,
     async bulkWrite(batch: BulkWrite, options?: BulkWriteOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
       if (typeof batch !== 'object' || batch === null) {
