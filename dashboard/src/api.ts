@@ -10,6 +10,7 @@ import type {
   Item,
   ItemPage,
   ItemStats,
+  ItemView,
   JobStatus,
   Metrics,
   ModelList,
@@ -20,6 +21,8 @@ import type {
   StoredEvent,
   UserDetail,
   UserPage,
+  UserView,
+  ViewQuery,
 } from './types.js';
 
 /** Told whether the engine answered the latest call. */
@@ -91,6 +94,9 @@ const enc = encodeURIComponent;
 export const api = {
   health: (signal?: AbortSignal) => request<{ status: string }>('GET', '/v1/health', undefined, signal),
   items: (after?: string, limit = 50, signal?: AbortSignal) => request<ItemPage>('GET', `/v1/items${qs({ after, limit })}`, undefined, signal),
+  itemView: (view: ViewQuery, signal?: AbortSignal) => request<ItemView>('GET', `/v1/dashboard/items${qs({ ...view })}`, undefined, signal),
+  userView: (view: ViewQuery, signal?: AbortSignal) => request<UserView>('GET', `/v1/dashboard/users${qs({ ...view })}`, undefined, signal),
+  titles: (ids: readonly string[], signal?: AbortSignal) => request<{ titles: Record<string, string> }>('GET', `/v1/dashboard/titles${qs({ ids: ids.join(',') })}`, undefined, signal),
   item: (id: string, signal?: AbortSignal) => request<Item>('GET', `/v1/items/${enc(id)}`, undefined, signal),
   itemStats: (id: string, signal?: AbortSignal) => request<ItemStats>('GET', `/v1/items/${enc(id)}/stats`, undefined, signal),
   similar: (id: string, k = 10, signal?: AbortSignal) => request<SimilarList>('GET', `/v1/items/${enc(id)}/similar${qs({ k })}`, undefined, signal),

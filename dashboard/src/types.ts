@@ -44,6 +44,36 @@ export interface UserPage {
   total?: number;
 }
 
+/** A page of a sorted, filtered list view with its totals (`GET /v1/dashboard/items|users`). */
+export interface ViewPage {
+  /** Rows matching the filter. */
+  matched: number;
+  /** Rows stored. */
+  total: number;
+  offset: number;
+  /** True when only the first rows (by id) were read. */
+  truncated: boolean;
+}
+
+/** `GET /v1/dashboard/items`. */
+export interface ItemView extends ViewPage {
+  items: Pick<Item, 'id' | 'title' | 'available' | 'attributes'>[];
+}
+
+/** `GET /v1/dashboard/users`. */
+export interface UserView extends ViewPage {
+  users: { id: string; events: number }[];
+}
+
+/** How a list view is cut. */
+export interface ViewQuery {
+  q?: string;
+  sort?: string;
+  order?: 'asc' | 'desc';
+  offset?: number;
+  limit?: number;
+}
+
 /** `GET /v1/users/:id`. */
 export interface UserDetail {
   user: { id: string; attributes?: Record<string, Json> };
@@ -169,6 +199,8 @@ export interface ReportSummary {
   models: string[];
   finishedAt?: string;
   modifiedAt: number;
+  /** A sample report shipped with lmrec, not a run on this engine's data. */
+  sample?: boolean;
 }
 
 /** Accuracy and list metrics of one evaluation. */

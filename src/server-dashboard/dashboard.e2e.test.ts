@@ -118,6 +118,8 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
     await engine.embedCatalogue();
     await engine.train('itemknn');
     await engine.train('semantic');
+    // Capped below the catalogue, so its fit report carries the item cap the Models page shows.
+    await engine.train('ease', { maxItems: 100 });
     lifecycle = createLifecycle({ engine, storageUrl: url, encoder: { kind: 'use-lite' }, checkEvery: '1h' });
     const pipeline = await createPipeline(engine, { models: ['itemknn'] });
     const recommend: RecommendFunction = async (request) => {
@@ -136,7 +138,7 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
       };
     };
     app = await createServer({ engine, lifecycle, recommend, onEvent: (events) => events.forEach((e) => pipeline.observe(e)), apiKeys: [{ key: KEY, scope: 'admin' }, SESSION] });
-    await registerDashboard(app, { engine, reportsDirs: [REPORTS], sessionKey: SESSION, feed: { intervalMs: 200 } });
+    await registerDashboard(app, { engine, reportsDirs: [join(dir, 'reports')], sampleReportsDirs: [REPORTS], sessionKey: SESSION, feed: { intervalMs: 200 } });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
@@ -163,8 +165,29 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
     // The page carries its session key, never the configured admin key.
     expect(await page.getAttribute('meta[name="lmrec-api-key"]', 'content')).toBe(SESSION.key);
     expect(await page.getAttribute('meta[name="lmrec-api-key-scope"]', 'content')).toBe('write');
-    expect(await page.locator('table.table tbody tr').count()).toBeGreaterThan(10);
+    expect(await page.locator('table.table tbody tr').count()).toBe(50);
+    // Natural id order: 1, 2, 3, … (not 1, 10, 100, …), with totals.
+    const ids = await page.evaluate<string[]>(`Array.from(document.querySelectorAll('table.table tbody tr td:first-child'), (e) => e.textContent || '')`);
+    expect(ids.map(Number)).toEqual([...ids.map(Number)].sort((a, b) => a - b));
+    expect(Number(ids[1])).toBeLessThan(10);
+    expect(await page.textContent('.totals')).toMatch(/^150 items · page 1 of 3/);
     await shot('01-catalogue');
+    // Sorting by title, then reversing it.
+    await page.click('th[data-column="title"] a');
+    await until(page, `document.querySelector('th[data-column="title"]')?.getAttribute('aria-sort') === 'ascending'`);
+    const titles = await page.evaluate<string[]>(`Array.from(document.querySelectorAll('table.table tbody tr td:nth-child(2) a'), (e) => e.textContent || '')`);
+    expect(titles).toEqual([...titles].sort((a, b) => a.localeCompare(b, 'en', { numeric: true, sensitivity: 'base' })));
+    await page.click('th[data-column="title"] a');
+    await until(page, `document.querySelector('th[data-column="title"]')?.getAttribute('aria-sort') === 'descending'`);
+    // A filter by title keeps the matching rows and says how many of all match.
+    await page.fill('input[name="f"]', 'star wars');
+    await page.click('form.filter button[type="submit"]');
+    await until(page, `document.querySelector('.totals')?.textContent?.includes('match') === true`);
+    const matched = await page.evaluate<string[]>(`Array.from(document.querySelectorAll('table.table tbody tr td:nth-child(2) a'), (e) => e.textContent || '')`);
+    expect(matched.length).toBeGreaterThan(0);
+    for (const title of matched) expect(title).toMatch(/star wars/i);
+    expect(await page.textContent('.totals')).toMatch(new RegExp(`^${matched.length} of 150 items match “star wars”`));
+    await shot('01b-catalogue-filtered');
     await page.goto(`${base}/#/items/260`);
     await page.waitForSelector('.rec-list .rec');
     await page.waitForSelector('.stat-row');
@@ -177,6 +200,20 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
   it('shows a user, and re-ranks the list live after a like', async () => {
     await page.goto(`${base}/#/users`);
     await page.waitForSelector('table.table tbody tr');
+    const users = await page.evaluate<string[]>(`Array.from(document.querySelectorAll('table.table tbody tr td:first-child'), (e) => e.textContent || '')`);
+    expect(users.slice(0, 3)).toEqual(['User 1', 'User 2', 'User 3']);
+    expect(await page.textContent('.totals')).toMatch(/^\d+ users · page 1 of \d+/);
+    await page.click('th[data-column="events"] a');
+    await until(page, `document.querySelector('th[data-column="events"]')?.getAttribute('aria-sort') === 'ascending'`);
+    await page.click('th[data-column="events"] a');
+    await until(page, `document.querySelector('th[data-column="events"]')?.getAttribute('aria-sort') === 'descending'`);
+    const counts = await page.evaluate<number[]>(`Array.from(document.querySelectorAll('table.table tbody tr td:nth-child(2)'), (e) => Number(e.textContent))`);
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+    expect(counts[0]).toBeGreaterThan(counts[counts.length - 1]);
+    await page.fill('input[name="f"]', '10');
+    await page.click('form.filter button[type="submit"]');
+    await until(page, `document.querySelector('.totals')?.textContent?.includes('match “10”') === true`);
+    for (const u of await page.evaluate<string[]>(`Array.from(document.querySelectorAll('table.table tbody tr td:first-child'), (e) => e.textContent || '')`)) expect(u).toContain('10');
     await shot('03-users');
     await page.goto(`${base}/#/users/1`);
     await page.waitForSelector('#recommendations .rec');
@@ -217,7 +254,16 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
     expect(res.status).toBe(200);
     const { lastSeq } = (await res.json()) as { lastSeq: number };
     await until(page, `document.querySelector('.feed .feed-row')?.textContent?.includes('#${lastSeq}') === true`, 5000);
+    // Rows name items by title (item 1 is Toy Story), the id in the link's tooltip.
+    expect(await page.textContent('.feed .feed-row .feed-item')).toContain('Toy Story');
+    expect(await page.getAttribute('.feed .feed-row .feed-item', 'title')).toBe('item 1');
     await page.waitForSelector('.chart canvas');
+    // CTR per model version: one readable row per pipeline label, the compositions in the tooltip.
+    await page.waitForSelector('.ctr-chart[data-title="CTR per model version"] .ctr-table tr');
+    const labels = await page.evaluate<string[]>(`Array.from(document.querySelectorAll('.ctr-chart[data-title="CTR per model version"] .ctr-table tr td:first-child'), (e) => e.textContent || '')`);
+    expect(labels.length).toBeGreaterThan(0);
+    for (const label of labels) expect(label).not.toContain('[');
+    expect(await page.getAttribute('.ctr-chart[data-title="CTR per model version"] .ctr-table tr', 'title')).toMatch(/^pipeline@[^[]+\[/);
     expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(2);
     const metrics = (await (await fetch(`${base}/v1/metrics`, { headers: { authorization: `Bearer ${KEY}` } })).json()) as { online: { total: { clicks: number } } };
     expect(metrics.online.total.clicks).toBeGreaterThanOrEqual(1);
@@ -227,6 +273,12 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
   it('renders evaluation reports as tables and charts', async () => {
     await page.goto(`${base}/#/evaluation?report=ml-latest-small-recbole`);
     await page.waitForSelector('.report table');
+    // Only the bundled samples are there: the page says so, and how to run an evaluation of one's own.
+    expect(await page.textContent('.sample-notice')).toContain('sample reports shipped with lmrec');
+    expect(await page.textContent('h3 .badge')).toBe('bundled sample');
+    expect(await page.locator('.tabs .badge:has-text("sample")').count()).toBe(2);
+    expect(await page.getAttribute('details.run-evaluation', 'open')).toBe('');
+    expect(await page.textContent('details.run-evaluation')).toContain('main.js evaluate');
     await until(page, `document.querySelectorAll('.report .chart canvas').length >= 2`);
     expect(await page.textContent('.report table')).toContain('ease');
     expect(await drawnPixels(page, '.report .chart canvas')).toBeGreaterThan(500);
@@ -241,6 +293,9 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
   it('trains a model with progress, activates a version and rolls back', async () => {
     await page.goto(`${base}/#/models`);
     await page.waitForSelector('.model[data-model="itemknn"]');
+    // Quality figures of each version's fit report, to decide on activation.
+    expect(await page.textContent('.model[data-model="ease"] td.quality')).toMatch(/item cap 100: 100 items in the model, \d+ by the fallback/);
+    expect(await page.textContent('.model[data-model="itemknn"] td.quality')).toContain('no validation figure stored');
     await page.selectOption('select[name="model"]', 'itemknn');
     // The session key may post events but not change models: the page says which key to enter where.
     await page.click('form.inline-form button[type="submit"]');

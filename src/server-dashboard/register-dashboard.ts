@@ -21,6 +21,7 @@ import { createEventFeed } from './event-feed.js';
 import type { EventFeed, EventFeedOptions, EventSubscription } from './event-feed.js';
 import { createEventStats } from './event-stats.js';
 import type { EventStats } from './event-stats.js';
+import { registerListViews } from './list-view.js';
 import { createReportDirectory } from './report-directory.js';
 import type { ReportDirectory } from './report-directory.js';
 
@@ -29,6 +30,8 @@ export interface DashboardOptions {
   engine: Engine;
   /** Directories searched for `report.json` files (default `['var/reports']`, relative to the working directory). */
   reportsDirs?: readonly string[];
+  /** Directories of the sample reports shipped with lmrec; their reports are listed as samples, after the others. */
+  sampleReportsDirs?: readonly string[];
   /** The built dashboard (default `dashboard/dist` of this package). */
   distDir?: string;
   /**
@@ -146,7 +149,7 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
   const distDir = resolve(options.distDir ?? DEFAULT_DASHBOARD_DIST);
   const stats = createEventStats(storage);
   const feed = createEventFeed(storage, options.feed);
-  const reports = createReportDirectory(options.reportsDirs ?? ['var/reports']);
+  const reports = createReportDirectory(options.reportsDirs ?? ['var/reports'], { sampleDirs: options.sampleReportsDirs ?? [] });
   const streams = new Set<() => void>();
   const maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
   if (!Number.isInteger(maxStreams) || maxStreams < 0) throw new ValidationError(`maxStreams must be a non-negative integer, got ${maxStreams}`, { details: { field: 'maxStreams' } });
@@ -159,6 +162,8 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
     for (const end of [...streams]) end();
     feed.close();
   });
+
+  registerListViews(app, storage, stats);
 
   if (!app.hasRoute({ method: 'GET', url: '/v1/users' })) {
     app.get<{ Querystring: { after?: string; limit?: number; q?: string } }>(
@@ -333,7 +338,8 @@ export async function registerDashboard(app: FastifyInstance, options: Dashboard
 
   app.get('/v1/reports', { config: { scope: 'read' }, schema: { tags: ['dashboard'], summary: 'Evaluation reports found in the reports directories' } }, async () => ({
     reports: await reports.list(),
-    dirs: reports.dirs,
+    dirs: reports.dirs.filter((d) => !reports.sampleDirs.includes(d)),
+    sampleDirs: reports.sampleDirs,
   }));
 
   app.get<{ Params: { id: string } }>(

@@ -24,6 +24,8 @@ export interface ReportSummary {
   finishedAt?: string;
   /** File modification time, ms since epoch. */
   modifiedAt: number;
+  /** True for a sample report shipped with lmrec (found in a `sampleDirs` directory), not a run on this engine's data. */
+  sample?: boolean;
 }
 
 /** One report with its parsed document. */
@@ -78,15 +80,24 @@ async function findFiles(root: string, dir: string, depth: number, out: string[]
 export interface ReportDirectory {
   /** The directories searched, absolute. */
   readonly dirs: readonly string[];
+  /** Of those, the directories of bundled sample reports. */
+  readonly sampleDirs: readonly string[];
   /** Every readable report, newest first. */
   list(): Promise<ReportSummary[]>;
   /** One report by id, or undefined. */
   get(id: string): Promise<ReportDocument | undefined>;
 }
 
+/** Options of {@link createReportDirectory}. */
+export interface ReportDirectoryOptions {
+  /** Directories of sample reports shipped with lmrec: searched after `dirs`, their reports marked `sample`. */
+  sampleDirs?: readonly string[];
+}
+
 /** Creates a {@link ReportDirectory} over `dirs` (resolved against the working directory). */
-export function createReportDirectory(dirs: readonly string[]): ReportDirectory {
-  const roots = dirs.map((d) => resolve(d));
+export function createReportDirectory(dirs: readonly string[], options: ReportDirectoryOptions = {}): ReportDirectory {
+  const samples = [...new Set((options.sampleDirs ?? []).map((d) => resolve(d)))];
+  const roots = [...new Set([...dirs.map((d) => resolve(d)).filter((d) => !samples.includes(d)), ...samples])];
 
   async function scan(): Promise<{ summary: ReportSummary; file: string }[]> {
     const found: { summary: ReportSummary; file: string }[] = [];
@@ -103,6 +114,7 @@ export function createReportDirectory(dirs: readonly string[]): ReportDirectory 
           for (let n = 2; taken.has(id); n++) id = `${folder || basename(root)}-${n}`;
           const summary = summarize(id, JSON.parse(await readFile(file, 'utf8')) as unknown, info.mtimeMs);
           if (summary === undefined) continue;
+          if (samples.includes(root)) summary.sample = true;
           taken.add(id);
           found.push({ summary, file });
         } catch {
@@ -115,6 +127,7 @@ export function createReportDirectory(dirs: readonly string[]): ReportDirectory 
 
   return {
     dirs: roots,
+    sampleDirs: samples,
     async list() {
       return (await scan()).map((f) => f.summary);
     },

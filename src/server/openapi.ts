@@ -46,6 +46,9 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = Object.freeze({
   'GET /v1/trending/topics': 'getTrendingTopics',
   'GET /v1/reports': 'listReports',
   'GET /v1/reports/{id}': 'getReport',
+  'GET /v1/dashboard/items': 'viewItems',
+  'GET /v1/dashboard/users': 'viewUsers',
+  'GET /v1/dashboard/titles': 'getItemTitles',
 });
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;

@@ -1,5 +1,6 @@
 /**
- * Catalogue: items in pages ordered by id, and a search box that asks the engine's text encoder
+ * Catalogue: items in natural id order (or by title, either way), filtered by id or title, with
+ * totals, and a search box that asks the engine's text encoder
  * (`POST /v1/query`) for items matching a description.
  * @module
  */
@@ -7,13 +8,12 @@ import { api } from '../api.js';
 import { ApiError, errorMessage } from '../api-error.js';
 import { emptyState, errorBox, h, loading, replace } from '../dom.js';
 import { recList } from '../rec-list.js';
+import { filterForm, pager, readViewState, sortHeader, totalsLine } from '../list-controls.js';
 import { href, navigate } from '../router.js';
 import type { RouteContext } from '../router.js';
 import type { Item } from '../types.js';
 
 const PAGE = 50;
-/** Cursor (`after`) of each page number seen, so "Previous" works without the server counting. */
-const cursors: (string | undefined)[] = [undefined];
 
 function attributeSummary(item: Item): string {
   const a = item.attributes ?? {};
@@ -24,9 +24,7 @@ function attributeSummary(item: Item): string {
 
 /** Renders the catalogue page. */
 export async function renderCatalogue(root: HTMLElement, ctx: RouteContext): Promise<void> {
-  const page = Math.max(1, Number(ctx.query.get('page') ?? '1') || 1);
-  const after = ctx.query.get('after') ?? undefined;
-  cursors[page - 1] = after;
+  const view = readViewState(ctx.query, ['id', 'title']);
   const searchText = ctx.query.get('q') ?? '';
 
   const input = h('input', { type: 'search', name: 'q', placeholder: 'Search by meaning, e.g. "heist movie with a twist"', value: searchText, 'aria-label': 'search items' });
@@ -67,8 +65,8 @@ export async function renderCatalogue(root: HTMLElement, ctx: RouteContext): Pro
 
   replace(table, loading('Loading items'));
   try {
-    const res = await api.items(after, PAGE, ctx.signal);
-    if (res.items.length === 0 && page === 1) {
+    const res = await api.itemView({ q: view.filter, sort: view.sort, order: view.order, offset: (view.page - 1) * PAGE, limit: PAGE }, ctx.signal);
+    if (res.total === 0) {
       replace(table, emptyState('The catalogue is empty', h('p', {}, 'Import items first, e.g. ', h('code', {}, 'lmrec import data/demo/ml-latest-small'), ', or POST them to ', h('code', {}, '/v1/items'), '.')));
       return;
     }
@@ -81,12 +79,19 @@ export async function renderCatalogue(root: HTMLElement, ctx: RouteContext): Pro
         h('td', { class: 'muted hide-narrow' }, attributeSummary(item)),
       ),
     );
-    const prev = h('a', { class: `btn${page === 1 ? ' disabled' : ''}`, href: page === 1 ? '#/catalogue' : href(`/catalogue?page=${page - 1}${cursors[page - 2] ? `&after=${encodeURIComponent(cursors[page - 2] ?? '')}` : ''}`) }, '← Previous');
-    const next = res.next ? h('a', { class: 'btn', href: href(`/catalogue?page=${page + 1}&after=${encodeURIComponent(res.next)}`) }, 'Next →') : h('span', { class: 'btn disabled' }, 'Next →');
     replace(
       table,
-      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, h('th', {}, 'id'), h('th', {}, 'title'), h('th', { class: 'hide-narrow' }, 'details'))), h('tbody', {}, rows)),
-      h('div', { class: 'pager' }, prev, h('span', { class: 'muted' }, `Page ${page}`), next),
+      filterForm('/catalogue', view, 'Filter by id or title'),
+      totalsLine(res, 'items', view, PAGE),
+      res.items.length === 0
+        ? emptyState(`No item id or title contains “${view.filter}”`, h('p', {}, 'Try the search by meaning above.'))
+        : h(
+            'table',
+            { class: 'table' },
+            h('thead', {}, h('tr', {}, sortHeader('/catalogue', view, 'id', 'id'), sortHeader('/catalogue', view, 'title', 'title'), h('th', { class: 'hide-narrow' }, 'details'))),
+            h('tbody', {}, rows),
+          ),
+      pager('/catalogue', view, res, PAGE),
     );
   } catch (error) {
     if (!ctx.signal.aborted) replace(table, errorBox(errorMessage(error)));

@@ -135,18 +135,20 @@ function renderColdStart(report: ColdStartReport, signal: AbortSignal): HTMLElem
   );
 }
 
-function howToProduce(dirs: readonly string[]): HTMLElement {
+/** How to write a report of one's own: the CLI command (evaluations run offline, not in the server). */
+function howToRun(dirs: readonly string[]): HTMLElement {
   const dir = dirs[0] ?? 'var/reports';
-  return emptyState(
-    'No evaluation reports yet',
-    h(
-      'div',
-      {},
-      h('p', {}, 'Run the offline harness and write its report into the reports directory', dirs.length > 0 ? ` (${dirs.join(', ')})` : '', ':'),
-      command(`npm run build\nnode dist/cli/main.js evaluate data/demo/ml-latest-small/ratings.csv \\\n  --models pop,itemknn,ease --no-grid --out ${dir}/ml-latest-small`),
-      h('p', {}, 'Add ', h('code', {}, '--protocol cold-start'), ' for the item cold-start slice. Reports appear here without restarting the server.'),
-    ),
+  return h(
+    'div',
+    { class: 'how-to-run' },
+    h('p', {}, 'Evaluations run offline with the CLI (they train every model several times, which is no work for the serving process). Write a report into the reports directory', dirs.length > 0 ? ` (${dirs.join(', ')})` : '', ':'),
+    command(`npm run build\nnode dist/cli/main.js evaluate data/demo/ml-latest-small/ratings.csv \\\n  --models pop,itemknn,ease --no-grid --out ${dir}/ml-latest-small`),
+    h('p', {}, 'Point it at your own interactions file (', h('code', {}, '--map user=…,item=…'), ' names its columns); add ', h('code', {}, '--protocol cold-start'), ' for the item cold-start slice. Reports appear here without restarting the server.'),
   );
+}
+
+function howToProduce(dirs: readonly string[]): HTMLElement {
+  return emptyState('No evaluation reports yet', howToRun(dirs));
 }
 
 /** Renders the evaluation page. */
@@ -154,7 +156,7 @@ export async function renderEvaluation(root: HTMLElement, ctx: RouteContext): Pr
   root.append(h('div', { class: 'page-head' }, h('h2', {}, 'Evaluation'), h('p', { class: 'muted' }, 'Offline results of the evaluation harness.')));
   const body = h('div', {}, loading('Reading reports'));
   root.append(body);
-  let list: { reports: ReportSummary[]; dirs: string[] };
+  let list: { reports: ReportSummary[]; dirs: string[]; sampleDirs?: string[] };
   try {
     list = await api.reports(ctx.signal);
   } catch (error) {
@@ -166,13 +168,20 @@ export async function renderEvaluation(root: HTMLElement, ctx: RouteContext): Pr
     return;
   }
   const selected = ctx.query.get('report') ?? list.reports[0].id;
+  const onlySamples = list.reports.every((r) => r.sample === true);
   const tabs = h(
     'nav',
     { class: 'tabs', 'aria-label': 'reports' },
-    list.reports.map((r) => h('a', { href: href(`/evaluation?report=${encodeURIComponent(r.id)}`), class: r.id === selected ? 'tab active' : 'tab', title: r.dataset ?? r.id }, h('b', {}, r.id), h('span', { class: 'muted small' }, ` ${r.title} · ${r.models.join(', ')}`))),
+    list.reports.map((r) => h('a', { href: href(`/evaluation?report=${encodeURIComponent(r.id)}`), class: r.id === selected ? 'tab active' : 'tab', title: r.dataset ?? r.id }, h('b', {}, r.id), r.sample === true ? h('span', { class: 'badge warn' }, 'sample') : null, h('span', { class: 'muted small' }, ` ${r.title} · ${r.models.join(', ')}`))),
+  );
+  const own = h(
+    'details',
+    { class: 'card run-evaluation', open: onlySamples },
+    h('summary', {}, onlySamples ? 'No reports of your own yet: run an evaluation' : 'Run another evaluation'),
+    howToRun(list.dirs),
   );
   const content = h('div', {}, loading('Loading report'));
-  replace(body, tabs, content);
+  replace(body, onlySamples ? h('p', { class: 'notice sample-notice' }, 'These are sample reports shipped with lmrec (MovieLens latest-small), not results on this engine\'s data.') : null, own, tabs, content);
   try {
     const doc = await api.report(selected, ctx.signal);
     const report = doc.report;
@@ -180,7 +189,12 @@ export async function renderEvaluation(root: HTMLElement, ctx: RouteContext): Pr
     if (doc.summary.kind === 'protocol') view = renderProtocol(report as ProtocolReport, ctx.signal);
     else if (doc.summary.kind === 'cold-start') view = renderColdStart(report as ColdStartReport, ctx.signal);
     else view = h('pre', { class: 'command' }, JSON.stringify(report, null, 2));
-    replace(content, h('h3', {}, doc.summary.title), view);
+    replace(
+      content,
+      h('h3', {}, doc.summary.title, doc.summary.sample === true ? h('span', { class: 'badge warn' }, 'bundled sample') : null),
+      doc.summary.sample === true ? h('p', { class: 'muted small sample-note' }, 'A sample report shipped with lmrec, computed on MovieLens latest-small: not a run on this engine\'s data.') : null,
+      view,
+    );
   } catch (error) {
     if (!ctx.signal.aborted) replace(content, errorBox(errorMessage(error)));
   }

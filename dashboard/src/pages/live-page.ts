@@ -1,6 +1,7 @@
 /**
  * Live: events as they arrive (a running list and a per-second rate chart) and online metrics from
- * `GET /v1/metrics` — CTR per model version and per A/B variant, and request latency per route.
+ * `GET /v1/metrics` — CTR per model version (grouped by the pipeline's ranker label, its compositions
+ * in the tooltip) and per A/B variant, and request latency per route. Event rows name items by title.
  * @module
  */
 import { api } from '../api.js';
@@ -22,39 +23,71 @@ function when(ms: number): string {
   return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : formatTime(ms);
 }
 
-/** Long model versions (`pipeline@fusion[ease@1,trending@live]`) become multi-line chart labels. */
-function wrapLabel(label: string): string | string[] {
-  if (label.length <= 24) return label;
-  const lines: string[] = [];
-  for (const part of label.split(/(?<=[[,])/)) {
-    if (lines.length > 0 && lines[lines.length - 1].length + part.length <= 24) lines[lines.length - 1] += part;
-    else lines.push(part);
+/** One bar of a CTR chart: a readable label, its counts, and the raw keys it sums. */
+interface CtrGroup {
+  label: string;
+  ctr: Ctr;
+  keys: string[];
+}
+
+/**
+ * Groups CTR entries by their label before the pipeline's composition: `pipeline@ranker-2[itemknn@3,…]`
+ * and `pipeline@ranker-2[itemknn@4,…]` are one bar `pipeline@ranker-2`, whose tooltip lists the
+ * compositions it sums. Keys without a composition stay as they are.
+ */
+export function groupCtr(data: Record<string, Ctr> | undefined): CtrGroup[] {
+  const groups = new Map<string, CtrGroup>();
+  for (const [key, c] of Object.entries(data ?? {})) {
+    const bracket = key.indexOf('[');
+    const label = bracket > 0 ? key.slice(0, bracket) : key;
+    const g = groups.get(label) ?? { label, ctr: { impressions: 0, clicks: 0, ctr: 0 }, keys: [] };
+    g.ctr = { impressions: g.ctr.impressions + c.impressions, clicks: g.ctr.clicks + c.clicks, ctr: 0 };
+    g.ctr.ctr = g.ctr.impressions === 0 ? 0 : g.ctr.clicks / g.ctr.impressions;
+    g.keys.push(key);
+    groups.set(label, g);
   }
-  return lines;
+  return [...groups.values()];
+}
+
+/** Item titles seen by this page, so each event row names its item once it is known. */
+const titles = new Map<string, string>();
+
+async function learnTitles(events: readonly StoredEvent[], signal: AbortSignal): Promise<void> {
+  const missing = [...new Set(events.map((e) => e.itemId).filter((id): id is string => id !== undefined && !titles.has(id)))].slice(0, 500);
+  if (missing.length === 0) return;
+  try {
+    const res = await api.titles(missing, signal);
+    for (const [id, title] of Object.entries(res.titles)) titles.set(id, title);
+  } catch {
+    // Rows keep their ids; the next batch asks again.
+  }
 }
 
 function eventRow(e: StoredEvent, fresh: boolean): HTMLElement {
+  const title = e.itemId === undefined ? undefined : titles.get(e.itemId);
   return h(
     'li',
     { class: fresh ? 'feed-row fresh' : 'feed-row' },
     h('span', { class: 'mono muted' }, `#${e.seq}`),
     h('span', { class: `badge ev ev-${e.type}` }, e.type),
     h('a', { href: href(`/users/${encodeURIComponent(e.userId)}`) }, `user ${e.userId}`),
-    e.itemId === undefined ? h('span', { class: 'muted' }, e.text ?? '') : h('a', { href: href(`/items/${encodeURIComponent(e.itemId)}`) }, `item ${e.itemId}`),
+    e.itemId === undefined
+      ? h('span', { class: 'muted' }, e.text ?? '')
+      : h('a', { href: href(`/items/${encodeURIComponent(e.itemId)}`), class: 'feed-item', title: `item ${e.itemId}` }, title ?? `item ${e.itemId}`),
     e.value === undefined ? null : h('span', { class: 'muted' }, String(e.value)),
     h('span', { class: 'muted small right' }, when(e.timestamp)),
   );
 }
 
 function ctrChart(title: string, data: Record<string, Ctr> | undefined, signal: AbortSignal): HTMLElement {
-  const entries = Object.entries(data ?? {});
-  if (entries.length === 0) return emptyState(title, 'No lists served yet: CTR appears once recommendations are requested and clicked.');
-  return chartBox(
+  const groups = groupCtr(data);
+  if (groups.length === 0) return emptyState(title, 'No lists served yet: CTR appears once recommendations are requested and clicked.');
+  const chart = chartBox(
     {
       type: 'bar',
       data: {
-        labels: entries.map(([k]) => wrapLabel(k)),
-        datasets: [{ label: 'CTR (clicks per list)', data: entries.map(([, c]) => c.ctr), backgroundColor: entries.map((_, i) => colour(i)) }],
+        labels: groups.map((g) => g.label),
+        datasets: [{ label: 'CTR (clicks per list)', data: groups.map((g) => g.ctr.ctr), backgroundColor: groups.map((_, i) => colour(i)) }],
       },
       options: {
         animation: false,
@@ -63,10 +96,11 @@ function ctrChart(title: string, data: Record<string, Ctr> | undefined, signal: 
           title: { display: true, text: title },
           tooltip: {
           callbacks: {
-            title: (items) => entries[items[0]?.dataIndex ?? 0]?.[0] ?? '',
+            title: (items) => groups[items[0]?.dataIndex ?? 0]?.label ?? '',
             afterLabel: (item) => {
-              const c = entries[item.dataIndex][1];
-              return `${c.clicks} clicks / ${c.impressions} lists`;
+              const g = groups[item.dataIndex];
+              const parts = g.keys.length > 1 || g.keys[0] !== g.label ? ['', `${g.keys.length} composition${g.keys.length === 1 ? '' : 's'}:`, ...g.keys.map((k) => `  ${k}: ${data?.[k]?.clicks ?? 0}/${data?.[k]?.impressions ?? 0}`)] : [];
+              return [`${g.ctr.clicks} clicks / ${g.ctr.impressions} lists`, ...parts];
             },
           },
         },
@@ -77,6 +111,13 @@ function ctrChart(title: string, data: Record<string, Ctr> | undefined, signal: 
     signal,
     { height: 200, label: title },
   ).box;
+  // The same figures as text: one row per group, its compositions in the tooltip.
+  const table = h(
+    'table',
+    { class: 'table small ctr-table' },
+    h('tbody', {}, groups.map((g) => h('tr', { title: g.keys.join('\n') }, h('td', { class: 'mono' }, g.label, g.keys.length > 1 || g.keys[0] !== g.label ? h('span', { class: 'muted' }, ` (${g.keys.length} composition${g.keys.length === 1 ? '' : 's'})`) : null), h('td', { class: 'num' }, fmt(g.ctr.ctr, 3)), h('td', { class: 'num muted' }, `${g.ctr.clicks} / ${g.ctr.impressions}`)))),
+  );
+  return h('div', { class: 'ctr-chart', 'data-title': title }, chart, table);
 }
 
 /** Renders the live page. */
@@ -117,23 +158,28 @@ export async function renderLive(root: HTMLElement, ctx: RouteContext): Promise<
     ),
   );
 
+  let rendering: Promise<void> = Promise.resolve();
   void followEvents({
     signal,
     onMode: (m: StreamMode) => replace(mode, m === 'stream' ? 'live' : m),
+    // Batches are shown in arrival order, each once the titles of its items are known.
     onEvents: (events) => {
-      for (const e of events.slice(-MAX_ROWS)) list.insertBefore(eventRow(e, backlogShown), list.firstChild);
-      // The first batch is the backlog; later ones are arrivals.
-      if (backlogShown) {
-        buckets[RATE_WINDOW - 1] += events.length;
-        rate.chart.data.datasets[0].data = [...buckets];
-        rate.chart.update('none');
-        seen += events.length;
-      }
-      backlogShown = true;
-      replace(counter, String(seen));
-      while (list.children.length > MAX_ROWS) list.lastElementChild?.remove();
-      if (list.children.length === 0) list.append(h('li', { class: 'muted' }, 'No events stored yet.'));
-      else list.querySelector('li.muted:only-child')?.remove();
+      rendering = rendering.then(async () => {
+        await learnTitles(events.slice(-MAX_ROWS), signal);
+        for (const e of events.slice(-MAX_ROWS)) list.insertBefore(eventRow(e, backlogShown), list.firstChild);
+        // The first batch is the backlog; later ones are arrivals.
+        if (backlogShown) {
+          buckets[RATE_WINDOW - 1] += events.length;
+          rate.chart.data.datasets[0].data = [...buckets];
+          rate.chart.update('none');
+          seen += events.length;
+        }
+        backlogShown = true;
+        replace(counter, String(seen));
+        while (list.children.length > MAX_ROWS) list.lastElementChild?.remove();
+        if (list.children.length === 0) list.append(h('li', { class: 'muted' }, 'No events stored yet.'));
+        else list.querySelector('li.muted:only-child')?.remove();
+      });
     },
   });
 

@@ -8,7 +8,7 @@ import { ApiError, errorMessage } from '../api-error.js';
 import { emptyState, errorBox, fmt, formatTime, h, loading, replace } from '../dom.js';
 import { href } from '../router.js';
 import type { RouteContext } from '../router.js';
-import type { JobStatus, ModelInfo, ModelVersion } from '../types.js';
+import type { JobStatus, Json, ModelInfo, ModelVersion } from '../types.js';
 
 /** Models the engine knows how to train, with what they are. */
 const TRAINABLE: [string, string][] = [
@@ -35,6 +35,44 @@ function metaNumber(v: ModelVersion, key: string): number | undefined {
 function fitSeconds(v: ModelVersion): number | undefined {
   const fit = v.meta?.fit;
   return typeof fit === 'object' && fit !== null && !Array.isArray(fit) && typeof fit.seconds === 'number' ? fit.seconds : undefined;
+}
+
+function record(value: Json | undefined): Record<string, Json> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+}
+
+function num(value: Json | undefined): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * The quality figures stored with a version's fit report, as short lines: validation scores (the
+ * ranker's NDCG@10 and recall@10 on held-out users against its best single source; a model's best
+ * validation score and epoch when early stopping chose it), epochs, and the item cap (EASE, hybrid).
+ */
+export function qualityLines(v: ModelVersion): string[] {
+  const meta = v.meta ?? {};
+  const fit = record(meta.fit);
+  const lines: string[] = [];
+  const table = Array.isArray(meta.table) ? meta.table.map(record).filter((r): r is Record<string, Json> => r !== undefined) : [];
+  const ranker = table.find((r) => r.kind === 'ranker');
+  const best = table.find((r) => r.kind === 'source');
+  if (ranker !== undefined) {
+    const users = num(ranker.users);
+    lines.push(`valid NDCG@10 ${fmt(num(ranker['ndcg@10']), 3)} · recall@10 ${fmt(num(ranker['recall@10']), 3)}${users === undefined ? '' : ` (${users} users)`}`);
+    if (best !== undefined) lines.push(`best source ${typeof best.name === 'string' ? best.name : '?'}: NDCG@10 ${fmt(num(best['ndcg@10']), 3)}`);
+  }
+  const bestScore = num(fit?.bestScore);
+  if (bestScore !== undefined) lines.push(`valid score ${fmt(bestScore, 4)}${num(fit?.bestEpoch) === undefined ? '' : ` at epoch ${num(fit?.bestEpoch)}`}`);
+  const epochs = num(fit?.epochs);
+  if (epochs !== undefined && epochs > 1) lines.push(`${epochs} epochs`);
+  const cap = record(fit?.itemCap);
+  if (cap !== undefined) {
+    const kept = num(cap.kept) ?? 0;
+    const leftOut = num(cap.leftOut) ?? 0;
+    lines.push(`item cap ${num(cap.maxItems) ?? '?'}: ${kept} items in the model${leftOut > 0 ? `, ${leftOut} by the fallback` : ''}`);
+  }
+  return lines;
 }
 
 function jobLine(job: JobStatus): HTMLElement {
@@ -135,7 +173,7 @@ export async function renderModels(root: HTMLElement, ctx: RouteContext): Promis
         h(
           'table',
           { class: 'table small' },
-          h('thead', {}, h('tr', {}, h('th', {}, 'version'), h('th', {}, 'trained'), h('th', { class: 'num' }, 'users'), h('th', { class: 'num' }, 'items'), h('th', { class: 'num' }, 'interactions'), h('th', { class: 'num' }, 'fit s'), h('th', {}, ''))),
+          h('thead', {}, h('tr', {}, h('th', {}, 'version'), h('th', {}, 'trained'), h('th', { class: 'num' }, 'users'), h('th', { class: 'num' }, 'items'), h('th', { class: 'num' }, 'interactions'), h('th', { class: 'num' }, 'fit s'), h('th', { class: 'hide-narrow' }, 'quality'), h('th', {}, ''))),
           h(
             'tbody',
             {},
@@ -151,6 +189,7 @@ export async function renderModels(root: HTMLElement, ctx: RouteContext): Promis
                 h('td', { class: 'num' }, String(metaNumber(v, 'items') ?? '–')),
                 h('td', { class: 'num' }, String(metaNumber(v, 'interactions') ?? '–')),
                 h('td', { class: 'num' }, fmt(fitSeconds(v), 2)),
+                h('td', { class: 'small hide-narrow quality' }, ((lines) => (lines.length === 0 ? h('span', { class: 'muted' }, 'no validation figure stored (trained on all data)') : lines.map((l) => h('div', {}, l))))(qualityLines(v))),
                 h('td', {}, v.version === live ? h('span', { class: 'muted small' }, 'serving') : activate),
               );
             }),
