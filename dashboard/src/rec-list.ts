@@ -76,7 +76,7 @@ export function recList(items: readonly RecommendedItem[], options: RecListOptio
             { class: 'badges' },
             (item.sources ?? []).map(sourceBadge),
             aspects.map((a) => h('span', { class: 'badge aspect' }, a)),
-            h('span', { class: 'score', title: 'score' }, item.score.toFixed(3)),
+            h('span', { class: 'score', title: 'ranking score (ranker or rank fusion) before diversity re-ranking: the list is in served order, so scores need not decrease along it' }, item.score.toFixed(3)),
           ),
         ),
         options.actions ? h('div', { class: 'rec-actions' }, options.actions(item)) : null,

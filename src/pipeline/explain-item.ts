@@ -61,9 +61,10 @@ export function explainItem(itemId: string, sourceScores: Record<string, number>
     .slice(0, maxBecause);
   const because: BecauseItem[] = scored.map((b) => ({ itemId: b.itemId, title: ctx.items.get(b.itemId)?.title ?? b.itemId, similarity: round(b.similarity) }));
   // Aspects: the item's facets that the user's history shares, most frequent in the history first.
-  const minCount = Math.max(2, Math.ceil(history.length * 0.1));
-  const aspects = itemFacets(ctx.items.get(itemId))
-    .filter((f) => (ctx.profile.get(f) ?? 0) >= Math.min(minCount, history.length))
+  // With no history there is nothing to share: every facet would pass a threshold of zero.
+  const minCount = Math.max(1, Math.min(Math.max(2, Math.ceil(history.length * 0.1)), history.length));
+  const aspects = (history.length === 0 ? [] : itemFacets(ctx.items.get(itemId)))
+    .filter((f) => (ctx.profile.get(f) ?? 0) >= minCount)
     .sort((a, b) => (ctx.profile.get(b) ?? 0) - (ctx.profile.get(a) ?? 0))
     .slice(0, 3);
   const parts: string[] = [];

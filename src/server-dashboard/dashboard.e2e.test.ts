@@ -236,6 +236,18 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
     await page.waitForSelector('.stat-row');
   });
 
+  it('tells a user without history what their list is, without an error', async () => {
+    await page.goto(`${base}/#/users/nobody-yet`);
+    await page.waitForSelector('#recommendations .rec');
+    await page.waitForSelector('.no-history');
+    expect(await page.textContent('.fallback-note')).toMatch(/^User nobody-yet has no history yet, so this is what anyone new gets: items (popular with other users|trending now|new in the catalogue)/);
+    expect(await page.locator('.error-box').count()).toBe(0);
+    const reasons = await page.evaluate<string[]>(`Array.from(document.querySelectorAll('#recommendations .why'), (e) => e.textContent || '')`);
+    expect(reasons.length).toBe(10);
+    for (const reason of reasons) expect(reason).not.toMatch(/your recent picks|because you liked/i);
+    await shot('04b-unknown-user');
+  });
+
   it('answers a natural-language query', async () => {
     await page.goto(`${base}/#/ask`);
     await page.fill('input[name="text"]', 'a space adventure with rebels and an empire');

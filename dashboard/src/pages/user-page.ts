@@ -5,7 +5,7 @@
  * @module
  */
 import { api } from '../api.js';
-import { errorMessage } from '../api-error.js';
+import { ApiError, errorMessage } from '../api-error.js';
 import { emptyState, errorBox, formatTime, h, loading, replace } from '../dom.js';
 import { ranksOf, recList } from '../rec-list.js';
 import { href } from '../router.js';
@@ -28,6 +28,20 @@ function eventLine(e: StoredEvent): HTMLElement {
   );
 }
 
+/** What the sources of a list stand for, for people: `popularity` → "popular with other users", … */
+const SOURCE_WORDS: Record<string, string> = { popularity: 'popular with other users', trending: 'trending now', fresh: 'new in the catalogue' };
+
+/**
+ * The note shown over the list of a user without history: which kinds of items it holds, from the
+ * sources that proposed them (not a promise the list may not keep).
+ */
+export function fallbackNote(userId: string, items: readonly RecommendedItem[]): string {
+  const sources = [...new Set(items.flatMap((it) => it.sources ?? []))];
+  const kinds = sources.map((s) => SOURCE_WORDS[s]).filter((w): w is string => w !== undefined);
+  const what = kinds.length === 0 ? 'items chosen without a history' : `items ${kinds.length === 1 ? kinds[0] : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`}`;
+  return `User ${userId} has no history yet, so this is what anyone new gets: ${what}, in the order served. A like or a view below personalises it at once.`;
+}
+
 /** Renders the user page. */
 export async function renderUser(root: HTMLElement, ctx: RouteContext): Promise<void> {
   const userId = ctx.params.id;
@@ -36,6 +50,7 @@ export async function renderUser(root: HTMLElement, ctx: RouteContext): Promise<
   let busy = false;
 
   const recSlot = h('div', {}, loading('Ranking'));
+  const fallbackSlot = h('div', {});
   const recMeta = h('p', { class: 'muted small' });
   const status = h('div', { class: 'status', 'aria-live': 'polite' });
   const timeline = h('div', {}, loading('Reading history'));
@@ -52,6 +67,7 @@ export async function renderUser(root: HTMLElement, ctx: RouteContext): Promise<
     const res = await api.recommendations(userId, { k: 10, model: model === '' ? undefined : model }, ctx.signal);
     const ms = performance.now() - t0;
     current = res;
+    replace(fallbackSlot, res.fallback === 'unknown user' ? h('p', { class: 'notice fallback-note' }, fallbackNote(userId, res.items)) : null);
     replace(
       recSlot,
       recList(res.items, {
@@ -74,7 +90,16 @@ export async function renderUser(root: HTMLElement, ctx: RouteContext): Promise<
   }
 
   async function loadTimeline(): Promise<void> {
-    const detail = await api.timeline(userId, 50, ctx.signal);
+    let detail;
+    try {
+      detail = await api.timeline(userId, 50, ctx.signal);
+    } catch (error) {
+      // A user storage knows nothing about is no error here: they simply have no history yet.
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      replace(headCount, 'no events yet · not stored');
+      replace(timeline, h('p', { class: 'muted no-history' }, `No events for user ${userId} yet. Add one below, or post it to /v1/events; the user is stored with their first event.`));
+      return;
+    }
     replace(headCount, `${detail.eventCount ?? detail.events.length} events${detail.stored === false ? ' · not stored as a user row' : ''}`);
     replace(timeline, detail.events.length === 0 ? h('p', { class: 'muted' }, 'No events yet.') : h('ol', { class: 'timeline' }, detail.events.map(eventLine)));
   }
@@ -138,7 +163,7 @@ export async function renderUser(root: HTMLElement, ctx: RouteContext): Promise<
     h(
       'div',
       { class: 'grid-2 wide-left' },
-      h('section', { class: 'card', id: 'recommendations' }, h('div', { class: 'card-head' }, h('h3', {}, 'Recommendations'), modelSelect), status, recSlot, recMeta),
+      h('section', { class: 'card', id: 'recommendations' }, h('div', { class: 'card-head' }, h('h3', {}, 'Recommendations'), modelSelect), fallbackSlot, status, recSlot, recMeta),
       h('section', { class: 'card' }, h('h3', {}, 'History'), readOnly, h('p', { class: 'muted small' }, 'Add an event (the list above re-ranks at once):'), addForm, timeline),
     ),
   );
