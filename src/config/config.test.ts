@@ -75,6 +75,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dir, file, env: {} })).toThrow(/blocklist\.attributes\.genres/);
   });
 
+  it('pseudonymises log user ids by default, reads the secret from file or environment, and redacts it', () => {
+    expect(loadConfig({ cwd: dir, env: {} }).privacy).toEqual({ pseudonymiseLogs: true });
+    const c = loadConfig({ cwd: dir, env: { LMREC_PSEUDONYM_SECRET: 'a-secret-of-some-length', LMREC_PSEUDONYMISE_LOGS: 'false' } });
+    expect(c.privacy).toEqual({ pseudonymiseLogs: false, pseudonymSecret: 'a-secret-of-some-length' });
+    expect(JSON.stringify(redactConfig(c))).not.toContain('a-secret-of-some-length');
+    expect(() => loadConfig({ cwd: dir, env: { LMREC_PSEUDONYM_SECRET: 'short' } })).toThrow(/privacy\.pseudonymSecret/);
+    expect(() => loadConfig({ cwd: dir, env: { LMREC_PSEUDONYMISE_LOGS: 'maybe' } })).toThrow(/privacy\.pseudonymiseLogs/);
+  });
+
   it('redacts secrets', () => {
     const c = loadConfig({
       cwd: dir,

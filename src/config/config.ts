@@ -138,6 +138,16 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Privacy of user ids (C22). */
+    privacy: z
+      .object({
+        /** User ids in log lines are replaced by keyed-hash pseudonyms (HMAC-SHA256 under `pseudonymSecret`). */
+        pseudonymiseLogs: z.boolean().default(true),
+        /** The HMAC secret (at least 16 characters); unset: generated once into `var/lmrec-pseudonym-secret`. */
+        pseudonymSecret: z.string().min(16).optional(),
+      })
+      .strict()
+      .default({}),
     /** Model lifecycle: background retraining (see `src/lifecycle`). */
     lifecycle: z
       .object({
@@ -228,6 +238,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const days = Number(v);
     merged.retention = { ...(merged.retention as Record<string, unknown> | undefined), [key]: Number.isFinite(days) ? days : v };
   }
+  if (env.LMREC_PSEUDONYM_SECRET !== undefined && env.LMREC_PSEUDONYM_SECRET !== '') {
+    merged.privacy = { ...(merged.privacy as Record<string, unknown> | undefined), pseudonymSecret: env.LMREC_PSEUDONYM_SECRET };
+  }
+  const pseudonymise = env.LMREC_PSEUDONYMISE_LOGS;
+  if (pseudonymise !== undefined && pseudonymise !== '') {
+    const flag = pseudonymise === 'true' || pseudonymise === '1' ? true : pseudonymise === 'false' || pseudonymise === '0' ? false : pseudonymise;
+    merged.privacy = { ...(merged.privacy as Record<string, unknown> | undefined), pseudonymiseLogs: flag };
+  }
   if (env.LMREC_ENCODER) merged.encoder = encoderFromEnv(env.LMREC_ENCODER, env.LMREC_ENCODER_API_KEY);
   for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) merged[k] = v;
   const parsed = configSchema.safeParse(merged);
@@ -241,9 +259,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   return parsed.data;
 }
 
-/** A copy of `config` safe to print: passwords in URLs are replaced. */
+/** A copy of `config` safe to print: passwords in URLs, API keys and the pseudonym secret are replaced. */
 export function redactConfig(config: Config): Config {
   const encoder = config.encoder.kind === 'openai' && config.encoder.apiKey ? { ...config.encoder, apiKey: '***' } : config.encoder;
   const server = { ...config.server, apiKeys: config.server.apiKeys.replace(/[^,:]+:/g, '***:') };
-  return { ...config, encoder, server, storageUrl: config.storageUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') };
+  const privacy = config.privacy.pseudonymSecret === undefined ? config.privacy : { ...config.privacy, pseudonymSecret: '***' };
+  return { ...config, encoder, server, privacy, storageUrl: config.storageUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') };
 }

@@ -4,7 +4,7 @@
  * per-server context every route module receives.
  * @module
  */
-import type { Engine, Item, Logger, ModelParams, ServingRules, StoredEvent, Storage, UnknownItemsPolicy } from '../index.js';
+import type { Engine, Item, Logger, ModelParams, Pseudonymiser, ServingRules, StoredEvent, Storage, UnknownItemsPolicy } from '../index.js';
 import type { VariantAssigner } from './ab-testing.js';
 import type { KeyRing } from './auth.js';
 import type { RequestMetrics } from './metrics.js';
@@ -121,6 +121,8 @@ export interface ServerContext {
   batchBodyLimit: number;
   /** Whether events naming items the catalogue lacks are stored or refused. */
   unknownItems: UnknownItemsPolicy;
+  /** Replaces user ids in log lines (`log-user-ids.ts`); undefined = ids are logged as they are. */
+  pseudonymiser: Pseudonymiser | undefined;
   /** Blocklists and exposure caps every served list passes (`apply-serving-rules.ts`). */
   servingRules: ServingRules;
   startedAt: number;

@@ -7,8 +7,8 @@
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ValidationError, createServingRules, silentLogger } from '../index.js';
-import type { Engine, Logger, ServingRules, UnknownItemsPolicy } from '../index.js';
+import { ValidationError, createEphemeralPseudonymiser, createServingRules, silentLogger } from '../index.js';
+import type { Engine, Logger, Pseudonymiser, ServingRules, UnknownItemsPolicy } from '../index.js';
 import { createVariantAssigner } from './ab-testing.js';
 import type { Experiment } from './ab-testing.js';
 import { createKeyRing, presentedKey, scopeAllows } from './auth.js';
@@ -19,6 +19,7 @@ import type { EventHook, RecommendFunction, ServerContext, ServerLifecycle, Item
 import { engineRecommend } from './engine-recommend.js';
 import { createHostAllowList, isLoopbackHostname } from './host-allow-list.js';
 import { HttpError, toHttpFailure } from './http-errors.js';
+import { loggedMessage, loggedUrl } from './log-user-ids.js';
 import { createRequestMetrics } from './metrics.js';
 import { ERROR_SCHEMA_NAME, finishOpenApiDocument } from './openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
@@ -92,6 +93,11 @@ export interface ServerOptions {
    * runtime blocklist in storage, no caps.
    */
   servingRules?: ServingRules;
+  /**
+   * User ids in log lines: replaced by pseudonyms of this pseudonymiser (`createPseudonymiser` with the
+   * install's secret), or `raw`. Default: a pseudonymiser under a secret of this process only.
+   */
+  logUserIds?: Pseudonymiser | 'raw';
   /** After a user deletion, retrain affected models in the background when no lifecycle is given (default true). */
   retrainOnUserDeletion?: boolean;
   logger?: Logger;
@@ -130,6 +136,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const batchBodyLimit = Math.max(bodyLimit, options.batchBodyLimit ?? DEFAULT_BATCH_BODY_LIMIT);
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1) throw new ValidationError('bodyLimit must be a positive integer', { details: { field: 'bodyLimit' } });
   const hosts = createHostAllowList({ allowedHosts: options.allowedHosts ?? [], loopbackOnly: options.loopbackHostsOnly ?? false });
+  const pseudonymiser = options.logUserIds === 'raw' ? undefined : (options.logUserIds ?? createEphemeralPseudonymiser());
   const servingRules = options.servingRules ?? (await createServingRules({ storage: options.engine.storage, logger }));
   const ctx: ServerContext = {
     engine: options.engine,
@@ -152,6 +159,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     batchBodyLimit,
     unknownItems: options.unknownItems ?? 'reject',
     servingRules,
+    pseudonymiser,
     startedAt: Date.now(),
   };
 
@@ -245,15 +253,16 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     const ms = reply.elapsedTime;
     ctx.metrics.observe(routeKey(request), reply.statusCode, ms);
-    logger.log('debug', `${request.method} ${request.url} ${reply.statusCode}`, { ms: Math.round(ms * 100) / 100 });
+    logger.log('debug', `${request.method} ${loggedUrl(request, pseudonymiser)} ${reply.statusCode}`, { ms: Math.round(ms * 100) / 100 });
   });
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const failure = toHttpFailure(error);
     if (failure.internal) {
-      logger.log('error', `${request.method} ${request.url} failed`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      logger.log('error', `${request.method} ${loggedUrl(request, pseudonymiser)} failed`, { error: loggedMessage(request, detail, pseudonymiser) });
     } else if (failure.status >= 500) {
-      logger.log('warn', `${request.method} ${request.url}: ${failure.body.error.message}`);
+      logger.log('warn', `${request.method} ${loggedUrl(request, pseudonymiser)}: ${loggedMessage(request, failure.body.error.message, pseudonymiser)}`);
     }
     return reply.code(failure.status).type('application/json').send(failure.body);
   });

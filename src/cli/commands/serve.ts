@@ -7,7 +7,8 @@ import { InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLevelLogger } from '../../index.js';
+import { DEFAULT_PSEUDONYM_SECRET_FILE, createLevelLogger, createPseudonymiser, loadPseudonymSecret } from '../../index.js';
+import type { Config, Pseudonymiser } from '../../index.js';
 import { generateApiKey, isLoopbackHostname, parseApiKeys, startService } from '../../server/index.js';
 import type { ApiKey } from '../../server/index.js';
 import { DEFAULT_DASHBOARD_DIST, registerDashboard } from '../../server-dashboard/index.js';
@@ -45,6 +46,7 @@ export function registerServeCommand(program: Command): void {
         // none (a key would only lower what the page may do).
         const pageScope = cfg.dashboard.pageScope;
         const sessionKey: DashboardSessionKey | undefined = dashboard && !opts.open && pageScope !== 'none' ? { key: generateApiKey(), scope: pageScope } : undefined;
+        const logUserIds = logPseudonymiser(cfg, say);
         const progress = createProgressDisplay(progressWanted(json));
         const service = await startService({
           engine,
@@ -83,6 +85,7 @@ export function registerServeCommand(program: Command): void {
           batchBodyLimit: cfg.server.batchBodyLimit,
           unknownItems: cfg.unknownItems,
           experiment: cfg.server.experiment,
+          logUserIds,
           logger,
         });
         progress.stop();
@@ -135,4 +138,20 @@ function serverKeys(spec: string, say: (line: string) => void): ApiKey[] {
   writeFileSync(file, `${key}:admin\n`, { mode: 0o600 });
   say(`no API keys configured (LMREC_API_KEYS or server.apiKeys): generated an admin key into ${file} (readable by this user only); ${howToRead}`);
   return [{ key, scope: 'admin' }];
+}
+
+/**
+ * How log lines show user ids: pseudonyms under the configured secret, else under the secret kept in
+ * var/ (generated on first start, mode 0600, never printed), so they stay the same across restarts.
+ */
+function logPseudonymiser(cfg: Config, say: (line: string) => void): Pseudonymiser | 'raw' {
+  if (!cfg.privacy.pseudonymiseLogs) {
+    say('warning: privacy.pseudonymiseLogs is off: log lines name users by their ids');
+    return 'raw';
+  }
+  if (cfg.privacy.pseudonymSecret !== undefined) return createPseudonymiser(cfg.privacy.pseudonymSecret);
+  const file = resolve(DEFAULT_PSEUDONYM_SECRET_FILE);
+  const { secret, created } = loadPseudonymSecret(file);
+  if (created) say(`user ids in logs are pseudonymised: generated the pseudonym secret into ${file} (readable by this user only)`);
+  return createPseudonymiser(secret);
 }

@@ -44,7 +44,10 @@ async function ingest(ctx: ServerContext, incoming: readonly IncomingEvent[], si
     try {
       await ctx.onEvent(stored, signal);
     } catch (error) {
-      ctx.logger.log('warn', 'event hook failed; the events are stored', { error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      // A hook's message may quote an event's user id: logged by pseudonym.
+      const shown = ctx.pseudonymiser === undefined ? message : ctx.pseudonymiser.scrub(message, events.map((e) => e.userId));
+      ctx.logger.log('warn', 'event hook failed; the events are stored', { error: shown });
     }
   }
   return { accepted: events.length, lastSeq: seqs[seqs.length - 1] ?? 0 };
