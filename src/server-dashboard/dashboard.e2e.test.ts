@@ -4,7 +4,7 @@
  * screenshotted into `var/screenshots/`. Without chromium these tests fail (CI installs it), unless
  * `LMREC_SKIP_BROWSER=1` says to skip them.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,8 +44,21 @@ describe.skipIf(skipBrowser || haveChromium)('dashboard browser tests without ch
   });
 });
 
+/** Newest modification time of the dashboard's sources (a build older than it is stale). */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the app when `dist` is missing or older than a source file, so the tests never drive a stale build. */
 async function ensureBuilt(): Promise<void> {
-  if (existsSync(join(DEFAULT_DASHBOARD_DIST, 'index.html'))) return;
+  const index = join(DEFAULT_DASHBOARD_DIST, 'index.html');
+  const sources = Math.max(newestSource(join(ROOT, 'dashboard/src')), statSync(join(ROOT, 'dashboard/index.html')).mtimeMs);
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   const { build } = await import('vite');
   await build({ configFile: join(ROOT, 'dashboard/vite.config.ts'), logLevel: 'warn' });
 }
