@@ -141,3 +141,5 @@ export { DEFAULT_PSEUDONYM_SECRET_FILE, MIN_PSEUDONYM_SECRET, PSEUDONYM_PREFIX, 
 export type { Pseudonymiser } from './privacy/index.js';
 export { BLOCKLIST_SETTING, ExposureCaps, MAX_BLOCKLIST_ENTRIES, compileBlocklist, createServingRules, emptyBlocklist, isBlocked, isEmptyBlocklist, mergeBlocklists, parseBlocklist } from './pipeline/index.js';
 export type { BlockedValue, Blocklist, BlocklistMatcher, BlocklistState, ExposureCapOptions, ExposureCount, ServingRules, ServingRulesOptions } from './pipeline/index.js';
+export { KeywordIndex, keywordTokens } from './text/index.js';
+export type { KeywordDocument, KeywordHit, KeywordIndexOptions } from './text/index.js';

@@ -40,3 +40,5 @@ export {
   STOP_WORDS,
 } from './aspects.js';
 export type { Aspect, AspectTermOptions, AspectVocabulary, AspectVocabularyOptions, ExtractAspectsOptions } from './aspects.js';
+export { KeywordIndex, keywordTokens } from './keyword-index.js';
+export type { KeywordDocument, KeywordHit, KeywordIndexOptions } from './keyword-index.js';

@@ -14,9 +14,25 @@ import { BackendError, NotFoundError, UnsupportedError } from '../../index.js';
 import type { Impression } from '../../index.js';
 import type { ServerContext, RecommendRequest, RecommendResult, RecommendedEntry } from '../context.js';
 import { applyServingRules, overfetch } from '../apply-serving-rules.js';
-import { HttpError } from '../http-errors.js';
+import { createKeywordSearch } from '../keyword-search.js';
 import { requestSignal } from '../request-signal.js';
 import { MAX_K, idParams, queryBody, recommendQuery, recommendationsResponse, similarQuery } from '../schemas.js';
+
+/** `POST /v1/query`'s answer: a list, and while the semantic model is missing, what the keyword fallback is. */
+const queryResponse = {
+  ...recommendationsResponse,
+  properties: {
+    ...recommendationsResponse.properties,
+    fallback: { type: 'string', description: '`keyword` when a keyword search answered because no semantic model is trained yet' },
+    note: { type: 'string', description: 'with the keyword fallback: why, and what to expect' },
+    preparing: {
+      type: 'object',
+      description: 'with the keyword fallback: the job training the semantic model, if one runs',
+      properties: { model: { type: 'string' }, jobId: { type: 'string' }, state: { type: 'string' }, progress: { type: 'object', additionalProperties: true } },
+      required: ['model', 'jobId', 'state'],
+    },
+  },
+} as const;
 
 type RecommendQuery = { k: number; model?: string; exclude?: string[]; includeSeen?: boolean } & Record<string, unknown>;
 
@@ -152,24 +168,65 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
     },
   );
 
+  const keywords = createKeywordSearch(ctx.storage);
+
   app.post<{ Body: { text: string; k?: number; userId?: string; exclude?: string[] } }>(
     '/v1/query',
     {
       config: { scope: 'read' },
-      schema: { tags: ['recommendations'], summary: 'Answer a natural-language request', body: queryBody, response: { 200: recommendationsResponse } },
+      schema: {
+        tags: ['recommendations'],
+        summary: 'Answer a natural-language request',
+        description:
+          'Answered by the semantic model. While it is not trained (e.g. being prepared after the first start), by a keyword search over titles, descriptions and genres/tags instead: `fallback` is `keyword`, `note` says so, and `preparing` names the training job and its progress when one is running.',
+        body: queryBody,
+        response: { 200: queryResponse },
+      },
     },
     async (request, reply) => {
       const signal = requestSignal(reply);
       const { text, k, userId, exclude } = request.body;
-      const res = await ctx.engine.query(text, { k: overfetch(ctx.servingRules, k ?? 10, MAX_K), userId, exclude, signal }).catch(async (error: unknown) => {
-        throw (await preparing(ctx, 'semantic', error)) ?? error;
-      });
-      const result: RecommendResult = {
-        modelVersion: res.modelVersion,
-        items: res.items.map((it) => ({ ...it, reasons: [{ type: 'query', text }], explanation: `Matches "${text}".` })),
-      };
+      const wanted = k ?? 10;
       const variant = userId === undefined ? 'anonymous' : ctx.variants.assign(userId).name;
-      return serve(ctx, userId, variant, result, k ?? 10, signal);
+      const res = await ctx.engine.query(text, { k: overfetch(ctx.servingRules, wanted, MAX_K), userId, exclude, signal }).catch((error: unknown) => {
+        if (error instanceof NotFoundError && (error.details as { model?: unknown } | undefined)?.model === 'semantic') return undefined;
+        throw error;
+      });
+      if (res !== undefined) {
+        // The semantic model answers from now on: the keyword index's memory is not needed.
+        keywords.clear();
+        const result: RecommendResult = {
+          modelVersion: res.modelVersion,
+          items: res.items.map((it) => ({ ...it, reasons: [{ type: 'query', text }], explanation: `Matches "${text}".` })),
+        };
+        return serve(ctx, userId, variant, result, wanted, signal);
+      }
+      const found = await keywords.search(text, overfetch(ctx.servingRules, wanted, MAX_K), new Set(exclude ?? []), signal);
+      const titles = new Map((await ctx.storage.items.getMany(found.hits.map((h) => h.id), { signal })).map((it) => [it.id, it.title]));
+      const result: RecommendResult = {
+        modelVersion: 'keyword',
+        fallback: 'keyword',
+        items: found.hits.map((hit) => {
+          const title = titles.get(hit.id);
+          return {
+            id: hit.id,
+            score: hit.score,
+            ...(title === undefined ? {} : { title }),
+            sources: ['keyword'],
+            reasons: [{ type: 'keyword', terms: hit.matched }],
+            explanation: `Its title, description or genres mention ${hit.matched.map((t) => `"${t}"`).join(', ')}.`,
+          };
+        }),
+      };
+      const job = await preparingJob(ctx, 'semantic');
+      const body = await serve(ctx, userId, variant, result, wanted, signal);
+      body.note =
+        (job === undefined
+          ? 'No semantic model is trained (run `lmrec embed` then `lmrec train semantic`, or POST /v1/models/semantic/train): '
+          : `The semantic model is being prepared (job ${job.id}: ${job.where}): `) +
+        `these items match words of the request, not its meaning${found.truncated ? ` (the first ${found.indexed} catalogue items searched)` : ''}.`;
+      if (job !== undefined) body.preparing = { model: 'semantic', jobId: job.id, state: job.state, ...(job.progress === undefined ? {} : { progress: job.progress }) };
+      return body;
     },
   );
 }
@@ -181,25 +238,16 @@ interface JobLike {
   progress?: { phase?: unknown; done?: unknown; total?: unknown };
 }
 
-/**
- * When `error` says model `model` is not trained but a job is training it right now, a 503
- * `preparing` error saying so and how far it is, instead of advice to train it.
- */
-async function preparing(ctx: ServerContext, model: string, error: unknown): Promise<HttpError | undefined> {
-  if (!(error instanceof NotFoundError) || ctx.lifecycle === undefined) return undefined;
+/** The job training `model` right now, with a short "phase n%" description of where it is; undefined when none. */
+async function preparingJob(ctx: ServerContext, model: string): Promise<{ id: string; state: string; where: string; progress?: JobLike['progress'] } | undefined> {
+  if (ctx.lifecycle === undefined) return undefined;
   const jobs = (await ctx.lifecycle.jobs()) as readonly JobLike[];
   const job = jobs.find((j) => j.model === model && (j.state === 'running' || j.state === 'queued'));
   if (!job) return undefined;
   const p = job.progress;
   const share = p && typeof p.done === 'number' && typeof p.total === 'number' && p.total > 0 ? Math.round((100 * p.done) / p.total) : undefined;
   const where = p && typeof p.phase === 'string' ? `${p.phase}${share === undefined ? '' : ` ${share}%`}` : String(job.state);
-  const failure = new HttpError(503, 'preparing', `the ${model} model is being prepared (job ${String(job.id)}: ${where}); natural-language requests work as soon as it is trained`, {
-    model,
-    jobId: job.id,
-    state: job.state,
-    ...(p === undefined ? {} : { progress: p }),
-  });
-  return failure;
+  return { id: String(job.id), state: String(job.state), where, ...(p === undefined ? {} : { progress: p }) };
 }
 
 /** Why an item is similar, in the words of the model that found it. */
