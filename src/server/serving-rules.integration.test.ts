@@ -1,7 +1,7 @@
 /**
  * Blocklists and exposure caps over HTTP (in process, real SQLite file): a configured and a runtime
  * blocklist (set through `PUT /v1/admin/blocklist`, kept in storage) keep items out of the
- * single-model lists, the pipeline's lists and similar items; an item cap keeps one item out of
+ * single-model lists, the pipeline's lists, similar items and trending lists; an item cap keeps one item out of
  * lists once it was served its share of the hour.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +29,7 @@ function catalogue(): Item[] {
 
 function history(): Event[] {
   const events: Event[] = [];
-  for (let u = 0; u < 30; u++) for (let j = 0; j < 8; j++) events.push({ userId: `u${u}`, itemId: `m${(u * 3 + j * 7) % 40}`, type: 'like', timestamp: 1_700_000_000_000 + u * 100 + j });
+  for (let u = 0; u < 30; u++) for (let j = 0; j < 8; j++) events.push({ userId: `u${u}`, itemId: `m${(u * 3 + j * 7) % 40}`, type: 'like', timestamp: Date.now() - 86_400_000 + u * 100 + j });
   return events;
 }
 
@@ -55,7 +55,7 @@ describe('serving rules over HTTP', () => {
     const rules = await createServingRules({ storage: engine.storage, blocklist: { items: ['m1'], attributes: {} } });
     single = await createServer({ engine, apiKeys, servingRules: rules, recommend: engineRecommend(engine, rules) });
     const pipeline = await createPipeline(engine, { servingRules: rules, ranker: 'none' });
-    piped = await createServer({ engine, apiKeys, servingRules: rules, recommend: pipelineRecommend(pipeline, engineRecommend(engine, rules)) });
+    piped = await createServer({ engine, apiKeys, servingRules: rules, recommend: pipelineRecommend(pipeline, engineRecommend(engine, rules)), trending: pipeline });
   });
 
   afterAll(async () => {
@@ -84,6 +84,13 @@ describe('serving rules over HTTP', () => {
       expect(served.length, url).toBeGreaterThan(0);
     }
     expect(await ids(single, '/v1/users/u1/recommendations?k=10')).toHaveLength(10);
+    const trending = await piped.inject({ method: 'GET', url: '/v1/trending?k=10', headers: auth });
+    const trendingIds = trending.json<{ items: { id: string }[] }>().items.map((it) => it.id);
+    expect(trendingIds.length).toBeGreaterThan(0);
+    expect(trendingIds.filter(blocked)).toEqual([]);
+    const topics = await piped.inject({ method: 'GET', url: '/v1/trending/topics?k=5&items=10', headers: auth });
+    expect(topics.statusCode).toBe(200);
+    for (const topic of topics.json<{ topics: { items: { id: string }[] }[] }>().topics) expect(topic.items.map((it) => it.id).filter(blocked)).toEqual([]);
     const got = await piped.inject({ method: 'GET', url: '/v1/admin/blocklist', headers: auth });
     expect(got.json()).toMatchObject({ runtime: { items: ['m2'] }, version: 1 });
     // Stored: a server started afterwards on the same storage applies it.

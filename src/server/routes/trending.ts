@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { UnsupportedError } from '../../index.js';
+import type { Item } from '../../index.js';
 import type { ServerContext, TrendingProvider } from '../context.js';
 import { requestSignal } from '../request-signal.js';
 
@@ -68,8 +69,11 @@ export function registerTrendingRoutes(app: FastifyInstance, ctx: ServerContext)
     '/v1/trending',
     { config: { scope: 'read' }, schema: { tags: ['trending'], summary: 'Items trending now (time-decayed counts of positive events)', querystring: trendingQuery, response: { 200: itemsResponse } } },
     async (request, reply) => {
-      const items = await provider(ctx).trendingItems(request.query.k, { signal: requestSignal(reply) });
-      return { asOf: Date.now(), items };
+      const signal = requestSignal(reply);
+      const k = request.query.k;
+      // Blocked items are never listed; trending lists are not capped (they report, they are not served lists).
+      const items = await withoutBlocked(ctx, await provider(ctx).trendingItems(ctx.servingRules.active ? Math.min(1_000, 2 * k + 20) : k, { signal }), signal);
+      return { asOf: Date.now(), items: items.slice(0, k) };
     },
   );
 
@@ -85,8 +89,19 @@ export function registerTrendingRoutes(app: FastifyInstance, ctx: ServerContext)
       },
     },
     async (request, reply) => {
-      const topics = await provider(ctx).trendingTopics(request.query.k, { itemsPerTopic: request.query.items, signal: requestSignal(reply) });
-      return { asOf: Date.now(), topics };
+      const signal = requestSignal(reply);
+      const topics = (await provider(ctx).trendingTopics(request.query.k, { itemsPerTopic: request.query.items, signal })) as readonly { items?: { id: string }[] }[];
+      const shown = [];
+      for (const topic of topics) shown.push(Array.isArray(topic.items) ? { ...topic, items: await withoutBlocked(ctx, topic.items, signal) } : topic);
+      return { asOf: Date.now(), topics: shown };
     },
   );
+}
+
+/** `items` without the blocklisted ones (their records read only when attribute rules exist). */
+async function withoutBlocked<T extends { id: string }>(ctx: ServerContext, items: readonly T[], signal: AbortSignal): Promise<T[]> {
+  const rules = ctx.servingRules;
+  if (!rules.active) return [...items];
+  const records = rules.needsItems ? new Map((await ctx.storage.items.getMany(items.map((it) => it.id), { signal })).map((it) => [it.id, it])) : new Map<string, Item>();
+  return items.filter((it) => !rules.blocks(it.id, records.get(it.id)));
 }
