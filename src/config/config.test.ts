@@ -51,7 +51,7 @@ describe('loadConfig', () => {
   });
 
   it('reads retention windows from file or environment, and names the key of a bad one', () => {
-    expect(loadConfig({ cwd: dir, env: {} }).retention).toEqual({ checkEvery: '1h', batchSize: 2000 });
+    expect(loadConfig({ cwd: dir, env: {} }).retention).toEqual({ checkEvery: '1h', batchSize: 500 });
     const file = join(dir, 'retention.json');
     writeFileSync(file, JSON.stringify({ retention: { eventsDays: 365, impressionsDays: 90 } }));
     expect(loadConfig({ cwd: dir, file, env: {} }).retention).toMatchObject({ eventsDays: 365, impressionsDays: 90 });

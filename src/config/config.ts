@@ -110,7 +110,7 @@ export const configSchema = z
         eventsDays: z.number().positive().optional(),
         impressionsDays: z.number().positive().optional(),
         checkEvery: z.union([z.number().positive(), z.string().min(1)]).default('1h'),
-        batchSize: z.number().int().positive().default(2_000),
+        batchSize: z.number().int().positive().default(500),
       })
       .strict()
       .default({}),
