@@ -136,7 +136,7 @@ export type {
 export type { LoadedModel } from './engine/engine.js';
 
 export { DEFAULT_PURGE_BATCH, DEFAULT_PURGE_PAUSE_MS, purgeExpired, retentionCutoffs, startRetentionSchedule } from './privacy/index.js';
-export type { PurgeExpiredOptions, PurgeResult, RetentionSchedule, RetentionScheduleOptions, RetentionWindows } from './privacy/index.js';
+export type { PurgeExpiredOptions, PurgeResult, RetentionSchedule, RetentionScheduleOptions, RetentionStatus, RetentionWindows } from './privacy/index.js';
 export { DEFAULT_PSEUDONYM_SECRET_FILE, MIN_PSEUDONYM_SECRET, PSEUDONYM_PREFIX, createEphemeralPseudonymiser, createPseudonymiser, loadPseudonymSecret } from './privacy/index.js';
 export type { Pseudonymiser } from './privacy/index.js';
 export { BLOCKLIST_SETTING, ExposureCaps, MAX_BLOCKLIST_ENTRIES, compileBlocklist, createServingRules, emptyBlocklist, isBlocked, isEmptyBlocklist, mergeBlocklists, parseBlocklist } from './pipeline/index.js';

@@ -36,8 +36,26 @@ export interface RetentionScheduleOptions extends RetentionWindows {
   onPurge?: (result: PurgeResult & { eventsBefore?: number; impressionsBefore?: number }) => void;
 }
 
+/** What the retention job has done, for operators (`GET /v1/metrics`). */
+export interface RetentionStatus {
+  eventsDays?: number;
+  impressionsDays?: number;
+  /** Interval between runs (ms); absent when no window is set (nothing runs). */
+  checkEveryMs?: number;
+  /** When the last run ended (ISO time). */
+  lastRunAt?: string;
+  /** What the last run removed. */
+  lastRun?: PurgeResult;
+  /** The last run's failure, if it failed. */
+  lastError?: string;
+  /** Everything removed since start. */
+  removed: PurgeResult;
+}
+
 /** A running retention schedule. */
 export interface RetentionSchedule {
+  /** Windows, last run and totals. */
+  status(): RetentionStatus;
   /** Runs a purge now (joins one in progress) and resolves with what it removed. */
   runNow(): Promise<PurgeResult>;
   /** Stops the timer and any run in progress (between two batches). */
@@ -74,6 +92,11 @@ export function startRetentionSchedule(options: RetentionScheduleOptions): Reten
   const controller = new AbortController();
   let running: Promise<PurgeResult> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const checkEvery = options.checkEvery ?? 3_600_000;
+  const removed: PurgeResult = { events: 0, impressions: 0, clicks: 0 };
+  let lastRunAt: number | undefined;
+  let lastRun: PurgeResult | undefined;
+  let lastError: string | undefined;
 
   function runNow(): Promise<PurgeResult> {
     if (running) return running;
@@ -85,11 +108,24 @@ export function startRetentionSchedule(options: RetentionScheduleOptions): Reten
       ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
     })
       .then((result) => {
+        lastRunAt = now();
+        lastRun = result;
+        lastError = undefined;
+        removed.events += result.events;
+        removed.impressions += result.impressions;
+        removed.clicks += result.clicks;
         if (result.events + result.impressions > 0) {
           logger?.log('info', 'retention: deleted expired rows', { ...result, ...cutoffs });
           options.onPurge?.({ ...result, ...cutoffs });
         }
         return result;
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof AbortError)) {
+          lastRunAt = now();
+          lastError = error instanceof Error ? error.message : String(error);
+        }
+        throw error;
       })
       .finally(() => {
         running = undefined;
@@ -107,7 +143,7 @@ export function startRetentionSchedule(options: RetentionScheduleOptions): Reten
   if (enabled) {
     const first = setTimeout(() => {
       tick();
-      timer = setInterval(tick, options.checkEvery ?? 3_600_000);
+      timer = setInterval(tick, checkEvery);
       timer.unref();
     }, options.firstRunAfter ?? 30_000);
     first.unref();
@@ -116,6 +152,15 @@ export function startRetentionSchedule(options: RetentionScheduleOptions): Reten
 
   return {
     runNow,
+    status: () => ({
+      ...(options.eventsDays === undefined ? {} : { eventsDays: options.eventsDays }),
+      ...(options.impressionsDays === undefined ? {} : { impressionsDays: options.impressionsDays }),
+      ...(enabled ? { checkEveryMs: checkEvery } : {}),
+      ...(lastRunAt === undefined ? {} : { lastRunAt: new Date(lastRunAt).toISOString() }),
+      ...(lastRun === undefined ? {} : { lastRun: { ...lastRun } }),
+      ...(lastError === undefined ? {} : { lastError }),
+      removed: { ...removed },
+    }),
     async close() {
       if (timer) {
         clearTimeout(timer);

@@ -4,7 +4,7 @@
  * per-server context every route module receives.
  * @module
  */
-import type { Engine, Item, Logger, ModelParams, Pseudonymiser, ServingRules, StoredEvent, Storage, UnknownItemsPolicy } from '../index.js';
+import type { Engine, Item, Logger, ModelParams, Pseudonymiser, RetentionSchedule, ServingRules, StoredEvent, Storage, UnknownItemsPolicy } from '../index.js';
 import type { VariantAssigner } from './ab-testing.js';
 import type { KeyRing } from './auth.js';
 import type { RequestMetrics } from './metrics.js';
@@ -123,6 +123,8 @@ export interface ServerContext {
   unknownItems: UnknownItemsPolicy;
   /** Replaces user ids in log lines (`log-user-ids.ts`); undefined = ids are logged as they are. */
   pseudonymiser: Pseudonymiser | undefined;
+  /** The retention job, when one runs beside the server (reported by `/v1/metrics`). */
+  retention: Pick<RetentionSchedule, 'status'> | undefined;
   /** Blocklists and exposure caps every served list passes (`apply-serving-rules.ts`). */
   servingRules: ServingRules;
   startedAt: number;

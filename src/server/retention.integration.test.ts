@@ -44,6 +44,10 @@ describe('startService retention', () => {
       expect(await engine.storage.impressions.get('old')).toBeUndefined();
       expect(await engine.storage.impressions.get('new')).toBeDefined();
       expect((await service.retention.runNow()).events).toBe(0);
+      const metrics = await fetch(`${service.url}/v1/metrics`, { headers: { authorization: 'Bearer k' } });
+      expect(await metrics.json()).toMatchObject({
+        retention: { eventsDays: 365, impressionsDays: 30, checkEveryMs: 3_600_000, lastRun: { events: 0 }, removed: { events: 5_000, impressions: 1, clicks: 0 } },
+      });
     } finally {
       await service.close();
       await engine.close();

@@ -8,7 +8,7 @@ import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError, createEphemeralPseudonymiser, createServingRules, silentLogger } from '../index.js';
-import type { Engine, Logger, Pseudonymiser, ServingRules, UnknownItemsPolicy } from '../index.js';
+import type { Engine, Logger, Pseudonymiser, RetentionSchedule, ServingRules, UnknownItemsPolicy } from '../index.js';
 import { createVariantAssigner } from './ab-testing.js';
 import type { Experiment } from './ab-testing.js';
 import { createKeyRing, presentedKey, scopeAllows } from './auth.js';
@@ -93,6 +93,8 @@ export interface ServerOptions {
    * runtime blocklist in storage, no caps.
    */
   servingRules?: ServingRules;
+  /** The retention job, whose status `GET /v1/metrics` reports (`startService` passes it). */
+  retention?: Pick<RetentionSchedule, 'status'>;
   /**
    * User ids in log lines: replaced by pseudonyms of this pseudonymiser (`createPseudonymiser` with the
    * install's secret), or `raw`. Default: a pseudonymiser under a secret of this process only.
@@ -160,6 +162,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     unknownItems: options.unknownItems ?? 'reject',
     servingRules,
     pseudonymiser,
+    retention: options.retention,
     startedAt: Date.now(),
   };
 

@@ -32,7 +32,7 @@ import { startServer } from './server.js';
 import type { StartServerOptions } from './server.js';
 
 /** Options of {@link startService}. */
-export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | 'onEvent' | 'onItems' | 'onItemDeleted' | 'onUserDeleted' | 'trending' | 'lifecycle' | 'register' | 'servingRules'> {
+export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | 'onEvent' | 'onItems' | 'onItemDeleted' | 'onUserDeleted' | 'trending' | 'lifecycle' | 'register' | 'servingRules' | 'retention'> {
   engine: Engine;
   /** URL of the engine's storage (training workers open it again). */
   storageUrl: string;
@@ -189,24 +189,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // (their jobs' completion queues it), at once when none are coming.
     if (writable && active && textJobs === 0) retrainRankerIfStale('start');
     const { register, retention: retentionOptions, ...serverOptions } = options;
-    const { app, url } = await startServer({
-      ...serverOptions,
-      servingRules,
-      lifecycle,
-      recommend: active ? pipelineRecommend(active, fallback) : fallback,
-      ...(active
-        ? {
-            onEvent: (events) => {
-              for (const e of events) active.observe(e);
-            },
-            onItems: (items, signal) => active.observeItems(items, { signal }),
-            onItemDeleted: (itemId) => active.forgetItems([itemId]),
-            onUserDeleted: (userId) => active.forgetUser(userId),
-            trending: active,
-          }
-        : {}),
-      ...(register === undefined ? {} : { register: (app: FastifyInstance) => register(app, { pipeline: active, lifecycle }) }),
-    });
     // Off the request path: each batch is one short transaction between timer ticks.
     const retention = startRetentionSchedule({
       storage: engine.storage,
@@ -217,6 +199,32 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       onPurge: (r) => say(`retention: deleted ${r.events} event(s), ${r.impressions} served list(s) and ${r.clicks} click(s) past their windows`),
     });
+    let started: Awaited<ReturnType<typeof startServer>>;
+    try {
+      started = await startServer({
+        ...serverOptions,
+        servingRules,
+        retention,
+        lifecycle,
+        recommend: active ? pipelineRecommend(active, fallback) : fallback,
+        ...(active
+          ? {
+              onEvent: (events) => {
+                for (const e of events) active.observe(e);
+              },
+              onItems: (items, signal) => active.observeItems(items, { signal }),
+              onItemDeleted: (itemId) => active.forgetItems([itemId]),
+              onUserDeleted: (userId) => active.forgetUser(userId),
+              trending: active,
+            }
+          : {}),
+        ...(register === undefined ? {} : { register: (app: FastifyInstance) => register(app, { pipeline: active, lifecycle }) }),
+      });
+    } catch (error) {
+      await retention.close();
+      throw error;
+    }
+    const { app, url } = started;
     return {
       app,
       url,

@@ -66,7 +66,7 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext): 
       config: { scope: 'read' },
       schema: {
         tags: ['system'],
-        summary: 'Request counts and latency per route, online CTR per model version and A/B variant, event counts',
+        summary: 'Request counts and latency per route, online CTR per model version and A/B variant, event counts, retention',
         querystring: metricsQuery,
       },
     },
@@ -88,6 +88,8 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext): 
           byVariant: rollUp(stats, (s) => s.variant),
           byModelVersionAndVariant: stats.map((s) => ({ modelVersion: s.modelVersion, variant: s.variant, ...ctr(s.impressions, s.clicks) })),
         },
+        // Retention windows, the last purge and what was purged since start (absent without a retention job).
+        ...(ctx.retention === undefined ? {} : { retention: ctx.retention.status() }),
       };
     },
   );
