@@ -7,6 +7,7 @@
  */
 export type { FloatArray } from './float-array.js';
 export { axpy, dot, norm2, scale } from './vector.js';
+export { dotRows } from './dot-rows.js';
 export { gemm, type GemmOptions } from './gemm.js';
 export { matmul, type MatmulOptions } from './matmul.js';
 export { layerNorm, layerNormBackward } from './layer-norm.js';

@@ -4,7 +4,7 @@
  * (one weighted ridge solve against fixed item factors).
  * @module
  */
-import { createRng, dot, gramianT, solveSpdSmall } from '../linalg/index.js';
+import { createRng, dot, dotRows, gramianT, solveSpdSmall } from '../linalg/index.js';
 import type { UserQuery } from './recommender.js';
 
 /** Factor matrices of a trained model. */
@@ -30,7 +30,8 @@ export interface FoldInOptions {
 export function scoreWithVector(f: Factors, userVec: Float32Array | Float64Array, out: Float32Array): void {
   const { itemFactors, itemBias, dim } = f;
   const n = itemBias.length;
-  for (let j = 0; j < n; j++) out[j] = dot(userVec, 0, itemFactors, j * dim, dim) + itemBias[j];
+  dotRows(userVec instanceof Float32Array ? userVec : Float32Array.from(userVec.subarray(0, dim)), itemFactors, dim, 0, n, out);
+  for (let j = 0; j < n; j++) out[j] += itemBias[j];
 }
 
 /**

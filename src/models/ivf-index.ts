@@ -12,7 +12,7 @@
  * @module
  */
 import { throwIfAborted } from '../core/errors.js';
-import { createRng, dot, matmul, topK } from '../linalg/index.js';
+import { createRng, dot, dotRows, matmul, topK } from '../linalg/index.js';
 import type { TopKResult } from '../linalg/index.js';
 
 /** A built index. Arrays are plain typed arrays, so a model snapshot stores them as they are. */
@@ -155,7 +155,7 @@ function assignNearest(x: Float32Array, rows: number, dim: number, centroids: Fl
 export function searchIvf(index: IvfIndex, query: Float32Array, k: number, options: IvfSearchOptions = {}): TopKResult {
   const { dim, lists, centroids, offsets, items, vectors } = index;
   const centroidScores = new Float32Array(lists);
-  for (let l = 0; l < lists; l++) centroidScores[l] = dot(query, 0, centroids, l * dim, dim);
+  dotRows(query, centroids, dim, 0, lists, centroidScores);
   const probes = Math.min(lists, Math.max(1, options.probes ?? Math.max(8, Math.ceil(lists * 0.15))));
   const minScanned = options.minScanned ?? Math.max(2_000, 20 * k);
   // Lists in order of their centroid's score, as many as needed.
@@ -172,10 +172,15 @@ export function searchIvf(index: IvfIndex, query: Float32Array, k: number, optio
   let c = 0;
   for (let p = 0; p < probed; p++) {
     const l = ranked[p];
-    for (let pos = offsets[l]; pos < offsets[l + 1]; pos++) {
+    const start = offsets[l];
+    const count = offsets[l + 1] - start;
+    // A list's vectors are contiguous: scored in one pass, then the excluded items dropped.
+    dotRows(query, vectors, dim, start, count, scores, c);
+    for (let pos = start; pos < start + count; pos++) {
       const item = items[pos];
       at[c] = item;
-      scores[c++] = exclude !== undefined && exclude[item] ? -Infinity : dot(query, 0, vectors, pos * dim, dim);
+      if (exclude !== undefined && exclude[item]) scores[c] = -Infinity;
+      c++;
     }
   }
   const best = topK(scores, k);

@@ -7,7 +7,7 @@
  * @module
  */
 import type { CsrMatrix } from '../core/csr-matrix.js';
-import { dot, gemm, topK } from '../linalg/index.js';
+import { dot, dotRows, gemm, topK } from '../linalg/index.js';
 import { buildIvfIndex, ivfArrays, ivfFromArrays, searchIvf } from './ivf-index.js';
 import type { IvfIndex } from './ivf-index.js';
 import { principalSubspace } from './principal-subspace.js';
@@ -163,7 +163,7 @@ export class SemanticModel implements Recommender {
       // Reused between calls (scoring is synchronous, so no two calls share it at once).
       if (this.approx.length !== n) this.approx = new Float32Array(n);
       const approx = this.approx;
-      for (let j = 0; j < n; j++) approx[j] = dot(ur, 0, reduced as Float32Array, j * rank, rank);
+      dotRows(ur, reduced as Float32Array, rank, 0, n, approx);
       first = topK(approx, wanted, exclude);
     }
     const exact = new Float32Array(first.indices.length);
@@ -206,9 +206,7 @@ export class SemanticModel implements Recommender {
 
   /** Cosine of every item to `vector` (e.g. an encoded natural-language request). */
   scoreVector(vector: Float32Array, out: Float32Array): void {
-    const { dim, vectors } = this;
-    const n = this.numItems;
-    for (let j = 0; j < n; j++) out[j] = dot(vector, 0, vectors, j * dim, dim);
+    dotRows(vector, this.vectors, this.dim, 0, this.numItems, out);
   }
 
   similarItems(itemIdx: number, out: Float32Array): void {
