@@ -127,4 +127,38 @@ describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => 
     expect(hit, rec.items.map((i) => i.title).join('; ')).toBeDefined();
     expect(hit!.sources).toContain('fresh');
   });
+
+  it('serves scores a client can read: the final re-ranked ones, in [0, 1] and non-increasing, unknown users included', async () => {
+    for (const userId of ['nobody', '1', '68']) {
+      for (const diversity of [0.8, 1]) {
+        const rec = await pipeline.recommend(userId, { k: 10, diversity, includeExplanations: false });
+        const scores = rec.items.map((i) => i.score);
+        expect(scores.length).toBe(10);
+        for (const [r, s] of scores.entries()) {
+          expect(s, `${userId} λ=${diversity}: ${scores.join(', ')}`).toBeGreaterThanOrEqual(0);
+          expect(s).toBeLessThanOrEqual(1);
+          if (r > 0) expect(s, `${userId} λ=${diversity}: ${scores.join(', ')}`).toBeLessThanOrEqual(scores[r - 1]);
+        }
+      }
+    }
+  });
+
+  it('names varied history items across a list, each by the similarity of the source that proposed it', async () => {
+    for (const userId of ['1', '68', '414']) {
+      const rec = await pipeline.recommend(userId, { k: 10 });
+      const named = rec.items.flatMap((i) => i.explanation?.because.map((b) => b.itemId) ?? []);
+      const counts = new Map<string, number>();
+      for (const id of named) counts.set(id, (counts.get(id) ?? 0) + 1);
+      const sentences = rec.items.map((i) => `${i.sources.join('+')}: ${i.explanation?.sentence}`).join('\n');
+      // No history item carries the list: at most three mentions each, and many distinct ones.
+      expect(Math.max(...counts.values()), sentences).toBeLessThanOrEqual(3);
+      expect(counts.size, sentences).toBeGreaterThanOrEqual(Math.min(6, named.length));
+      for (const it of rec.items) {
+        for (const b of it.explanation?.because ?? []) expect(b.similarity).toBeGreaterThan(0);
+        const personal = it.sources.filter((s) => s !== 'trending' && s !== 'popularity');
+        if (personal.length === 0) expect(it.explanation?.because).toEqual([]);
+        else if (personal.every((s) => s === 'semantic' || s === 'fresh') && (it.explanation?.because.length ?? 0) > 0) expect(it.explanation?.sentence).toMatch(/^Close in content to /);
+      }
+    }
+  });
 });

@@ -11,7 +11,7 @@
  * @example
  * const pipeline = await createPipeline(engine, { freshness: { weight: 0.2 } });
  * const recs = await pipeline.recommend('42', { k: 10, filters: { genres: 'Comedy' } });
- * recs.items[0].explanation?.sentence; // "Because you liked Heat (1995) and …; popular this week."
+ * recs.items[0].explanation?.sentence; // "Because you liked Heat (1995) and … (liked by the same people); popular this week."
  * @module
  */
 import { ValidationError, throwIfAborted } from '../core/errors.js';
@@ -23,8 +23,8 @@ import { applyBusinessRules } from './business-rules.js';
 import type { AttributeBoost, AttributeFilter } from './business-rules.js';
 import type { Candidate, CandidateSource } from './candidate-source.js';
 import { excludeItems } from './exclude-items.js';
-import { explainItem, facetProfile } from './explain-item.js';
-import type { Explanation } from './explain-item.js';
+import { TEXT_SOURCES, UNPERSONAL_SOURCES, explainItems, facetProfile } from './explain-item.js';
+import type { Explanation, SimilarityKind } from './explain-item.js';
 import { createFreshSource } from './fresh-source.js';
 import { boostFreshness } from './freshness-boost.js';
 import type { FreshnessOptions } from './freshness-boost.js';
@@ -42,6 +42,7 @@ import { mmrDiversify } from './mmr-diversify.js';
 import type { ItemSimilarity } from './mmr-diversify.js';
 import { createModelSource } from './model-source.js';
 import { buildFeatureRows } from './ranker-features.js';
+import { servedScores } from './served-scores.js';
 import type { ScoredItem } from './scored-item.js';
 import { sortByScore } from './scored-item.js';
 import { SEQUENTIAL_SOURCE_MODELS, createSequentialSource } from './sequential-source.js';
@@ -129,6 +130,10 @@ export interface PipelineRecommendOptions {
 export interface PipelineItem {
   id: string;
   title?: string;
+  /**
+   * The final re-ranked score relative to this list (see `servedScores`): in [0, 1] and
+   * non-increasing down the list, unknown users included. Not comparable across lists.
+   */
   score: number;
   /** Sources that proposed it. */
   sources: string[];
@@ -300,27 +305,20 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     list = boostFreshness(list, (id) => signals.ageMs(id, now), options.freshness ?? { weight: 0.1 });
     list = longTailExposure(list, k, (id) => signals.isTail(id), { boost: options.longTail?.boost ?? 0 });
     const lambda = o.diversity ?? options.diversity ?? 0.8;
-    const similarity = await chooseSimilarity(options.similarity ?? 'auto', items, [...list.slice(0, 3 * k).map((c) => c.itemId), ...historyIds], signal);
-    let chosen = lambda < 1 ? mmrDiversify(list.slice(0, Math.max(3 * k, k + 20)), k, similarity, lambda) : list.slice(0, k);
+    const { similarity, kind } = await chooseSimilarity(options.similarity ?? 'auto', items, [...list.slice(0, 3 * k).map((c) => c.itemId), ...historyIds], signal);
+    const window = list.slice(0, Math.max(3 * k, k + 20));
+    let chosen = lambda < 1 ? mmrDiversify(window, k, similarity, lambda) : list.slice(0, k);
     if ((options.longTail?.minShare ?? 0) > 0) {
       const picked = new Set(chosen.map((c) => c.itemId));
       chosen = enforceTailQuota([...chosen, ...sortByScore(list.filter((c) => !picked.has(c.itemId)))], k, (id) => signals.isTail(id), options.longTail?.minShare ?? 0).slice(0, k);
     }
-    const profile = facetProfile(historyIds, items);
-    const out: PipelineItem[] = chosen.map((c) => {
-      const row: PipelineItem = { id: c.itemId, score: c.score, sources: c.sources };
+    // The served score is the final re-ranked one, in [0, 1] and non-increasing down the list.
+    const served = servedScores(chosen, window, similarity, lambda);
+    const explanations = o.includeExplanations === false ? undefined : await explain(chosen, historyIds, items, { similarity, kind }, now, signal);
+    const out: PipelineItem[] = chosen.map((c, i) => {
+      const row: PipelineItem = { id: c.itemId, score: served[i], sources: c.sources };
       if (c.item) row.title = c.item.title;
-      if (o.includeExplanations !== false) {
-        row.explanation = explainItem(c.itemId, c.sourceScores, {
-          positives: historyIds,
-          items,
-          similarity,
-          profile,
-          isNew: (id) => (signals.ageMs(id, now) ?? Infinity) <= NEW_ARRIVAL_MS,
-          // At least one positive event's worth of decayed count: real activity in the last days.
-          isTrendingNow: (id) => signals.trending.score(id, now) >= 1,
-        });
-      }
+      if (explanations) row.explanation = explanations[i];
       return row;
     });
     const answer: PipelineRecommendations = { userId, modelVersion: `pipeline@${rankerLabel}[${versions.join(',')}]`, items: out };
@@ -342,17 +340,44 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     });
   }
 
-  async function chooseSimilarity(kind: NonNullable<PipelineOptions['similarity']>, items: ReadonlyMap<string, Item>, ids: readonly string[], signal?: AbortSignal): Promise<ItemSimilarity> {
+  /**
+   * Explanations of the served list: history items picked by the similarity true of each item's
+   * sources (text similarity for items only text-based sources proposed), varied across the list.
+   */
+  async function explain(chosen: readonly ScoredItem[], historyIds: readonly string[], items: ReadonlyMap<string, Item>, basis: TaggedSimilarity, now: number, signal?: AbortSignal): Promise<Explanation[]> {
+    const textOnly = (c: ScoredItem): boolean => {
+      const personal = c.sources.filter((s) => !UNPERSONAL_SOURCES.includes(s));
+      return personal.length > 0 && personal.every((s) => TEXT_SOURCES.includes(s));
+    };
+    let text: ItemSimilarity | undefined = basis.kind === 'text' ? basis.similarity : undefined;
+    if (!text && historyIds.length > 0 && chosen.some(textOnly)) {
+      const t = await chooseSimilarity('text', items, [...chosen.map((c) => c.itemId), ...historyIds], signal);
+      if (t.kind === 'text') text = t.similarity;
+    }
+    return explainItems(chosen, {
+      positives: historyIds,
+      items,
+      similarity: basis.similarity,
+      similarityKind: basis.kind,
+      ...(text ? { textSimilarity: text } : {}),
+      profile: facetProfile(historyIds, items),
+      isNew: (id) => (signals.ageMs(id, now) ?? Infinity) <= NEW_ARRIVAL_MS,
+      // At least one positive event's worth of decayed count: real activity in the last days.
+      isTrendingNow: (id) => signals.trending.score(id, now) >= 1,
+    });
+  }
+
+  async function chooseSimilarity(kind: NonNullable<PipelineOptions['similarity']>, items: ReadonlyMap<string, Item>, ids: readonly string[], signal?: AbortSignal): Promise<TaggedSimilarity> {
     if (kind === 'model' || kind === 'auto') {
       const loaded = await engine.loadModel('itemknn', undefined, signal);
-      if (loaded) return modelSimilarity(loaded.trained);
-      if (kind === 'model') return attributeSimilarity(items);
+      if (loaded) return { similarity: modelSimilarity(loaded.trained), kind: 'co-occurrence' };
+      if (kind === 'model') return { similarity: attributeSimilarity(items), kind: 'attributes' };
     }
     if ((kind === 'text' || kind === 'auto') && textVectors) {
       const vectors = await textVectors.get(ids, signal);
-      return textSimilarity((id) => vectors.get(id));
+      return { similarity: textSimilarity((id) => vectors.get(id)), kind: 'text' };
     }
-    return attributeSimilarity(items);
+    return { similarity: attributeSimilarity(items), kind: 'attributes' };
   }
 
   async function titled(ranked: readonly { itemId: string; score: number }[], k: number, signal?: AbortSignal): Promise<TrendingItem[]> {
@@ -434,6 +459,12 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       return rankerLabel;
     },
   };
+}
+
+/** A similarity with what it measures (the wording of explanations depends on it). */
+interface TaggedSimilarity {
+  similarity: ItemSimilarity;
+  kind: SimilarityKind;
 }
 
 /** Resolves when `work` settles, `ms` have passed or `signal` aborts, whichever is first. */

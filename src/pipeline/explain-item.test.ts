@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../core/types.js';
-import { explainItem, facetProfile } from './explain-item.js';
+import { explainItem, explainItems, facetProfile } from './explain-item.js';
 
 const items = new Map<string, Item>([
   ['1', { id: '1', title: 'Toy Story', attributes: { genres: ['Animation', 'Comedy'] } }],
@@ -27,5 +27,33 @@ describe('explainItem', () => {
     const positives = ['2', '3', '4'];
     const ctx = { positives, items, similarity: none, profile: facetProfile(positives, items) };
     expect(explainItem('2', { itemknn: 1 }, ctx).sentence).toBe('Crime like your recent picks.');
+  });
+
+  it('varies the history items named across a list, keeping a real similarity', () => {
+    const positives = ['2', '3', '4'];
+    // 2 is the closest history item to every candidate; 3 and 4 are close too, 1 to nothing.
+    const sim = (a: string, b: string): number => (a === '1' ? 0 : b === '2' ? 0.9 : b === '3' ? 0.6 : b === '4' ? 0.5 : 0);
+    const ctx = { positives, items, similarity: sim, profile: facetProfile(positives, items) };
+    const list = ['x', 'y', 'z', '1'].map((itemId) => ({ itemId, sourceScores: { itemknn: 1 } }));
+    const repeated = explainItems(list, { ...ctx, repeatPenalty: 1 }, 1).map((e) => e.because.map((b) => b.itemId));
+    expect(repeated).toEqual([['2'], ['2'], ['2'], []]);
+    const varied = explainItems(list, ctx, 1).map((e) => e.because.map((b) => b.itemId));
+    expect(varied).toEqual([['2'], ['3'], ['4'], []]);
+    expect(explainItems(list, ctx, 1)[1].because[0].similarity).toBe(0.6);
+  });
+
+  it('explains by the similarity of the sources that proposed the item', () => {
+    const positives = ['2', '3'];
+    const coOccurrence = (_: string, b: string): number => (b === '2' ? 0.8 : 0);
+    const text = (_: string, b: string): number => (b === '3' ? 0.7 : 0);
+    const ctx = { positives, items, similarity: coOccurrence, textSimilarity: text, profile: new Map<string, number>() };
+    const collaborative = explainItem('4', { itemknn: 1, semantic: 0.5 }, ctx);
+    expect(collaborative.because.map((b) => b.itemId)).toEqual(['2']);
+    expect(collaborative.sentence).toBe('Because you liked Heat (liked by the same people).');
+    const semantic = explainItem('4', { semantic: 0.5, popularity: 0.1 }, ctx);
+    expect(semantic.because.map((b) => b.itemId)).toEqual(['3']);
+    expect(semantic.sentence).toBe('Close in content to Ronin, which you liked.');
+    // Only trending proposed it: no history item is claimed as the reason.
+    expect(explainItem('4', { trending: 3 }, { ...ctx, isTrendingNow: () => true }).sentence).toBe('Popular this week.');
   });
 });

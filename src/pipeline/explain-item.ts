@@ -1,12 +1,24 @@
 /**
  * Explanations (C18): for a recommended item, the data behind it — which sources proposed it with
- * their scores, the user's history items most similar to it, the aspects (genres, tags, category)
- * it shares with the history — and one readable sentence built from them.
+ * their scores, the user's history items most similar to it (by the similarity its proposing sources
+ * rest on, varied across a list: {@link explainItems}), the aspects (genres, tags, category) it
+ * shares with the history — and one readable sentence built from them.
  * @module
  */
 import type { Item } from '../core/types.js';
 import type { ItemSimilarity } from './mmr-diversify.js';
 import { itemFacets } from './item-similarity.js';
+
+/**
+ * What the similarity used to pick history items measures, which decides the wording: `co-occurrence`
+ * (item-kNN: liked by the same people), `text` (cosine of text vectors) or `attributes` (shared genres, tags …).
+ */
+export type SimilarityKind = 'co-occurrence' | 'text' | 'attributes';
+
+/** Sources whose proposals rest on item text: their items are explained by text similarity. */
+export const TEXT_SOURCES: readonly string[] = ['semantic', 'fresh'];
+/** Sources that propose items whatever the user's history: no history item explains their proposals. */
+export const UNPERSONAL_SOURCES: readonly string[] = ['trending', 'popularity'];
 
 /** A history item that led to a recommendation. */
 export interface BecauseItem {
@@ -29,8 +41,20 @@ export interface ExplanationContext {
   positives: readonly string[];
   /** Catalogue records of the history and the candidate. */
   items: ReadonlyMap<string, Item>;
-  /** Similarity used to pick history items. */
+  /** Similarity used to pick history items for items a collaborative source (a model, the session) proposed. */
   similarity: ItemSimilarity;
+  /** What {@link ExplanationContext.similarity} measures (default `co-occurrence`). */
+  similarityKind?: SimilarityKind;
+  /**
+   * Text similarity for items only text-based sources ({@link TEXT_SOURCES}) proposed; without it
+   * (and unless `similarityKind` is `text`) such items name no history item.
+   */
+  textSimilarity?: ItemSimilarity;
+  /**
+   * Each history item's weight as a reason is multiplied by this per earlier use in the same list
+   * (see {@link explainItems}; default 0.5, 1 = no penalty).
+   */
+  repeatPenalty?: number;
   /** Facet counts over the user's history (see {@link facetProfile}). */
   profile: ReadonlyMap<string, number>;
   /** Wording of the trending reason (default "popular this week"). */
@@ -51,14 +75,52 @@ export function facetProfile(positives: readonly string[], items: ReadonlyMap<st
   return counts;
 }
 
-/** Explains `itemId`, proposed by `sourceScores`' sources. */
-export function explainItem(itemId: string, sourceScores: Record<string, number>, ctx: ExplanationContext, maxBecause = 2): Explanation {
+/**
+ * The similarity that is true of the sources that proposed an item: the collaborative one when any
+ * personal source other than a text-based one proposed it, text similarity when only text-based
+ * sources did, none when only unpersonal sources (trending, popularity) did.
+ */
+function basisOf(sources: readonly string[], ctx: ExplanationContext): { similarity: ItemSimilarity; kind: SimilarityKind } | undefined {
+  const personal = sources.filter((s) => !UNPERSONAL_SOURCES.includes(s));
+  if (personal.length === 0) return undefined;
+  const kind = ctx.similarityKind ?? 'co-occurrence';
+  if (!personal.every((s) => TEXT_SOURCES.includes(s))) return { similarity: ctx.similarity, kind };
+  if (ctx.textSimilarity) return { similarity: ctx.textSimilarity, kind: 'text' };
+  return kind === 'text' ? { similarity: ctx.similarity, kind } : undefined;
+}
+
+/**
+ * Explains a whole list, best first: each item names the history items most similar to it (a real
+ * similarity > 0, measured as its proposing sources measure it), a history item already named
+ * earlier in the list counting `repeatPenalty` times less per use, so the list names varied items.
+ */
+export function explainItems(list: readonly { itemId: string; sourceScores: Record<string, number> }[], ctx: ExplanationContext, maxBecause = 2): Explanation[] {
+  const named = new Map<string, number>();
+  return list.map((c) => {
+    const e = explainItem(c.itemId, c.sourceScores, ctx, maxBecause, named);
+    for (const b of e.because) named.set(b.itemId, (named.get(b.itemId) ?? 0) + 1);
+    return e;
+  });
+}
+
+/**
+ * Explains `itemId`, proposed by `sourceScores`' sources. `named` counts how often each history item
+ * was already named in the list (see {@link explainItems}).
+ */
+export function explainItem(itemId: string, sourceScores: Record<string, number>, ctx: ExplanationContext, maxBecause = 2, named?: ReadonlyMap<string, number>): Explanation {
   const history = ctx.positives.slice(-100);
-  const scored = history
-    .map((h) => ({ itemId: h, similarity: ctx.similarity(itemId, h) }))
-    .filter((b) => b.similarity > 0)
-    .sort((a, b) => b.similarity - a.similarity)
-    .slice(0, maxBecause);
+  const sources = Object.keys(sourceScores);
+  const basis = basisOf(sources, ctx);
+  const penalty = ctx.repeatPenalty ?? 0.5;
+  const scored = basis
+    ? [...new Set(history)]
+        .filter((h) => h !== itemId)
+        .map((h) => ({ itemId: h, similarity: basis.similarity(itemId, h) }))
+        .filter((b) => b.similarity > 0)
+        .map((b) => ({ ...b, weight: b.similarity * Math.pow(penalty, named?.get(b.itemId) ?? 0) }))
+        .sort((a, b) => b.weight - a.weight || b.similarity - a.similarity)
+        .slice(0, maxBecause)
+    : [];
   const because: BecauseItem[] = scored.map((b) => ({ itemId: b.itemId, title: ctx.items.get(b.itemId)?.title ?? b.itemId, similarity: round(b.similarity) }));
   // Aspects: the item's facets that the user's history shares, most frequent in the history first.
   // With no history there is nothing to share: every facet would pass a threshold of zero.
@@ -68,8 +130,7 @@ export function explainItem(itemId: string, sourceScores: Record<string, number>
     .sort((a, b) => (ctx.profile.get(b) ?? 0) - (ctx.profile.get(a) ?? 0))
     .slice(0, 3);
   const parts: string[] = [];
-  if (because.length > 0) parts.push(`Because you liked ${joinWords(because.map((b) => b.title))}`);
-  const sources = Object.keys(sourceScores);
+  if (because.length > 0 && basis) parts.push(becausePhrase(joinWords(because.map((b) => b.title)), basis.kind));
   if (sources.includes('session') && because.length === 0) parts.push('similar to what you just looked at');
   if (sources.includes('trending') && (ctx.isTrendingNow?.(itemId) ?? true)) parts.push(ctx.trendingPhrase ?? 'popular this week');
   if (sources.includes('fresh') && (ctx.isNew?.(itemId) ?? false)) parts.push('new arrival');
@@ -77,6 +138,13 @@ export function explainItem(itemId: string, sourceScores: Record<string, number>
   if (parts.length === 0) parts.push(sources.includes('popularity') ? 'Popular with other users' : 'Recommended for you');
   const sentence = `${capitalise(parts.join('; '))}.`;
   return { sentence, because, aspects, sourceScores: roundAll(sourceScores) };
+}
+
+/** The "because" reason in the words of what the similarity measures. */
+function becausePhrase(titles: string, kind: SimilarityKind): string {
+  if (kind === 'text') return `close in content to ${titles}, which you liked`;
+  if (kind === 'attributes') return `shares genres or tags with ${titles}, which you liked`;
+  return `because you liked ${titles} (liked by the same people)`;
 }
 
 function joinWords(words: readonly string[]): string {

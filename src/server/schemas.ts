@@ -183,7 +183,11 @@ export const recommendedItemSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
-    score: { type: 'number' },
+    score: {
+      type: 'number',
+      description:
+        'Higher is better, relative to this list only. From the pipeline (`modelVersion` `pipeline@…`, unknown users included): the final re-ranked score (ranker score after freshness, long-tail and diversity re-ranking), in [0, 1] and non-increasing down the list. Otherwise (a named model, `POST /v1/query`): the model\'s own score, in list order, on its own scale (may be negative).',
+    },
     title: { type: 'string' },
     sources: { type: 'array', items: { type: 'string' } },
     reasons: { type: 'array', items: { type: 'object', additionalProperties: true } },
