@@ -96,7 +96,8 @@ export { DEFAULT_FEEDBACK_POLICY, eventSentiment, feedbackSignal, feedbackWeight
 export type { FeedbackPolicy } from './engine/feedback-policy.js';
 export { DEFAULT_HISTORY_LIMIT, Engine, MAX_ENCODED_CHARS, clipForEncoder, createEngine } from './engine/engine.js';
 export { catalogueText } from './engine/catalogue-text.js';
-export type { EmbedReport, EngineOptions, QueryOptions, RecommendOptions, RecommendedItem, Recommendations, TrainResult } from './engine/engine.js';
+export type { EmbedReport, EngineOptions, QueryItem, QueryOptions, RecommendOptions, RecommendedItem, Recommendations, TrainResult } from './engine/engine.js';
+export type { QueryBecause, QueryExplanation } from './engine/explain-query.js';
 export type { UserScores } from './engine/engine.js';
 export { ITEM_LINEAR_KINDS, recencyWeight, scoreWeighted } from './engine/recency.js';
 export type { RecencyOptions } from './engine/recency.js';

@@ -33,6 +33,8 @@ import { scrubPii } from '../text/scrub-pii.js';
 import { createVerbalizer, MOVIE_TEMPLATE } from '../text/verbalizer.js';
 import type { DomainTemplate, Verbalizer } from '../text/verbalizer.js';
 import { catalogueText } from './catalogue-text.js';
+import { explainQueryMatch } from './explain-query.js';
+import type { QueryBecause, QueryExplanation } from './explain-query.js';
 import { DEFAULT_FEEDBACK_POLICY, feedbackWeight, isNegativeFeedback, marksSeen } from './feedback-policy.js';
 import type { FeedbackPolicy } from './feedback-policy.js';
 import { ITEM_LINEAR_KINDS, checkHalfLife, recencyWeight, scoreWeighted } from './recency.js';
@@ -92,6 +94,11 @@ export interface QueryOptions {
   userId?: string;
   exclude?: readonly string[];
   signal?: AbortSignal;
+}
+
+/** One answer to {@link Engine.query}, with why it matches. */
+export interface QueryItem extends RecommendedItem {
+  explanation: QueryExplanation;
 }
 
 /** One recommended item. */
@@ -707,9 +714,11 @@ export class Engine {
   /**
    * Answers a natural-language request ("a heist movie with a twist") from the semantic model: the
    * request is encoded and items are ranked by similarity to it, blended with the user's interests
-   * when a user is given (whose known items are then left out).
+   * when a user is given (whose known items are then left out). Each item says why it matches (see
+   * `explainQueryMatch`): the request's words its title, genres/tags or description share, and with
+   * a user the liked item closest to it in the same text space.
    */
-  async query(text: string, options: QueryOptions = {}): Promise<Recommendations & { query: string }> {
+  async query(text: string, options: QueryOptions = {}): Promise<Omit<Recommendations, 'items'> & { query: string; items: QueryItem[] }> {
     const k = checkK(options.k ?? 10);
     const { signal } = options;
     if (typeof text !== 'string' || text.trim() === '') throw new ValidationError('query text must be a non-empty string', { details: { field: 'text' } });
@@ -722,10 +731,12 @@ export class Engine {
     const [q] = [await this.encoder().encode([text], { signal })];
     const vector = Float32Array.from(q);
     const exclude = new Set(options.exclude ?? []);
+    let liked: Int32Array = new Int32Array(0);
     if (options.userId !== undefined) {
       const history = await this.userHistory(options.userId, signal);
       for (const e of history) if (marksSeen(e) && e.itemId !== undefined) exclude.add(e.itemId);
       const uq = userQuery(trained, options.userId, history, this.feedback, true, this.recencyHalfLifeMs());
+      liked = uq.items.filter((_, j) => uq.values[j] > 0).slice(-100);
       if (uq.items.length > 0) {
         // The request leads; the user's taste breaks ties among matching items.
         const interest = model.interest(uq);
@@ -735,7 +746,30 @@ export class Engine {
     const scores = new Float32Array(trained.items.size);
     model.scoreVector(vector, scores);
     const ranked = await this.rankAndFilter(scores, trained.items, k, exclude, signal);
-    return { query: text, userId: options.userId ?? '', modelVersion: `semantic@${version}`, items: ranked.map((r) => ({ ...r, sources: ['semantic'] })) };
+    const ids = [...new Set([...ranked.map((r) => r.id), ...Array.from(liked, (i) => trained.items.idAt(i))])];
+    const records = new Map((await this.storage.items.getMany(ids, { signal })).map((it) => [it.id, it]));
+    const { vectors, dim } = model.itemVectors;
+    /** The liked item whose (unit) text vector is closest to `id`'s, if any is close. */
+    const closest = (id: string): QueryBecause | undefined => {
+      const i = trained.items.indexOf(id);
+      let best: QueryBecause | undefined;
+      for (const j of liked) {
+        if (j === i) continue;
+        let c = 0;
+        for (let d = 0; d < dim; d++) c += vectors[i * dim + d] * vectors[j * dim + d];
+        if (c > 0 && (!best || c > best.similarity)) {
+          const itemId = trained.items.idAt(j);
+          best = { itemId, title: records.get(itemId)?.title ?? itemId, similarity: Math.round(c * 1e4) / 1e4 };
+        }
+      }
+      return best;
+    };
+    return {
+      query: text,
+      userId: options.userId ?? '',
+      modelVersion: `semantic@${version}`,
+      items: ranked.map((r) => ({ ...r, sources: ['semantic'], explanation: explainQueryMatch(text, records.get(r.id), closest(r.id), r.score) })),
+    };
   }
 
   private async rankAndFilter(

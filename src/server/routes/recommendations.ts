@@ -197,7 +197,11 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
         keywords.clear();
         const result: RecommendResult = {
           modelVersion: res.modelVersion,
-          items: res.items.map((it) => ({ ...it, reasons: [{ type: 'query', text }], explanation: `Matches "${text}".` })),
+          items: res.items.map(({ explanation, ...it }) => ({
+            ...it,
+            reasons: [{ type: 'query', text, similarity: it.score, matched: explanation.matched, facets: explanation.facets, ...(explanation.because ? { because: explanation.because } : {}) }],
+            explanation: explanation.sentence,
+          })),
         };
         return serve(ctx, userId, variant, result, wanted, signal);
       }
