@@ -317,7 +317,8 @@ async function runCli(dbPath: string, cliArgs: readonly string[], timeoutMs: num
   const timed = existsSync('/usr/bin/time');
   const [cmd, ...rest] = timed ? ['/usr/bin/time', '-f', 'lmrec-bench-maxrss-kb %M', ...node] : node;
   const t0 = performance.now();
-  const child = spawn(cmd, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A process group of its own: `/usr/bin/time` does not pass a kill on, so the timeout kills the group.
+  const child = spawn(cmd, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -325,7 +326,7 @@ async function runCli(dbPath: string, cliArgs: readonly string[], timeoutMs: num
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGKILL');
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
   }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
   clearTimeout(timer);
