@@ -1,7 +1,9 @@
 /**
  * One place where every failure becomes an HTTP answer `{ error: { code, message, details? } }`:
  * engine errors by their stable `code`, Fastify's own errors (validation, body too large, malformed
- * JSON, unsupported media type) by theirs, and anything unexpected as a 500 that hides internals.
+ * JSON, unsupported media type, malformed percent-encoding, over-long path parameters) by theirs,
+ * requests Node's HTTP parser refuses before Fastify sees them ({@link clientErrorResponse}), and
+ * anything unexpected as a 500 that hides internals.
  * @module
  */
 import { EngineError } from '../index.js';
@@ -115,12 +117,34 @@ export function toHttpFailure(error: unknown): HttpFailure {
       return { status: 415, internal: false, body: body('unsupported_media_type', `${message}; send application/json`) };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 400, internal: false, body: body('bad_request', message) };
+    // Routing errors, answered through Fastify's `frameworkErrors` (their messages echo the path).
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, internal: false, body: body('bad_url', 'the request path is not valid percent-encoded UTF-8') };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { status: 414, internal: false, body: body('uri_too_long', 'a path parameter is longer than the server accepts') };
   }
   const statusCode = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (statusCode >= 400 && statusCode < 500) {
     return { status: statusCode, internal: false, body: body('bad_request', message) };
   }
   return { status: 500, internal: true, body: body('internal', 'internal server error') };
+}
+
+/**
+ * The raw HTTP answer to a request Node's parser refused (Fastify's `clientErrorHandler`): the same
+ * statuses as Fastify's default (408 timeout, 431 headers too large, else 400), in the documented
+ * error shape; undefined when there is nobody to answer (connection reset).
+ */
+export function clientErrorResponse(error: { code?: unknown }): string | undefined {
+  if (error.code === 'ECONNRESET') return undefined;
+  const [status, reason, code, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'request_timeout', 'the request was not received in time']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'headers_too_large', 'the request line and headers exceed the maximum HTTP header size']
+        : [400, 'Bad Request', 'bad_request', 'malformed HTTP request'];
+  const json = JSON.stringify(body(code, message));
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(json)}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${json}`;
 }
 
 function body(code: string, message: string, details?: unknown): ErrorBody {

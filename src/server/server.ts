@@ -18,7 +18,7 @@ import type { QuerySchema } from './coerce-query.js';
 import type { EventHook, RecommendFunction, ServerContext, ServerLifecycle, ItemDeletedHook, ItemsHook, TrendingProvider, UserDeletedHook } from './context.js';
 import { engineRecommend } from './engine-recommend.js';
 import { createHostAllowList, isLoopbackHostname } from './host-allow-list.js';
-import { HttpError, toHttpFailure } from './http-errors.js';
+import { HttpError, clientErrorResponse, toHttpFailure } from './http-errors.js';
 import { loggedMessage, loggedUrl } from './log-user-ids.js';
 import { createRequestMetrics } from './metrics.js';
 import { ERROR_SCHEMA_NAME, finishOpenApiDocument } from './openapi.js';
@@ -110,6 +110,9 @@ function safeReviver(key: string, value: unknown): unknown {
   return key === '__proto__' ? undefined : value;
 }
 
+/** Longest raw path parameter routed: 512 characters, each up to 12 bytes percent-encoded. */
+const MAX_PARAM_LENGTH = 512 * 12;
+
 /**
  * Headers on every response: no MIME sniffing, no referrer, no framing, and a policy under which an
  * API answer opened as a document loads nothing. The dashboard page replaces the policy with its own.
@@ -173,6 +176,21 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     // mistake); query strings are converted by `coerceQuery` before validation instead.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
+    // Ids may be 512 characters (up to 12 bytes each once percent-encoded): longer ones reach the
+    // schema and are refused naming the parameter, instead of Fastify's 100-character default 414.
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Routing failures (malformed percent-encoding, a parameter beyond that) in the error shape.
+    frameworkErrors: (error, _request, rawReply) => {
+      const failure = toHttpFailure(error);
+      const reply = rawReply as unknown as FastifyReply;
+      void reply.headers(SECURITY_HEADERS).code(failure.status).type('application/json').send(failure.body);
+    },
+    // Requests Node's HTTP parser refuses (headers too large, garbage) in the error shape too.
+    clientErrorHandler: (error, socket) => {
+      const response = clientErrorResponse(error);
+      if (response !== undefined && !socket.destroyed && socket.writable) socket.write(response);
+      socket.destroy(error);
+    },
   });
 
   // First of all hooks, so that refused hosts reach no route (nor /v1/health) and every answer,
