@@ -10,6 +10,8 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { createEngine, openStorage } from '../src/index.js';
+import { writeDemoSlice } from '../src/lifecycle/test-support.js';
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -22,12 +24,12 @@ export interface Server {
   child: ChildProcessWithoutNullStreams;
 }
 
-/** Starts `lmrec serve` on `dbPath` with `extraArgs` (and extra environment). */
-export async function startServer(dbPath: string, extraArgs: readonly string[] = [], env: Record<string, string> = {}): Promise<Server> {
+/** Starts `lmrec serve` on `dbPath` with `extraArgs` (and extra environment), from the sources under `root` (another checkout to compare with). */
+export async function startServer(dbPath: string, extraArgs: readonly string[] = [], env: Record<string, string> = {}, root: string = ROOT): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), '--db', `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', ...extraArgs],
-    { cwd: ROOT, env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin`, ...env } },
+    ['--import', 'tsx', join(root, 'src/cli/main.ts'), '--db', `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', ...extraArgs],
+    { cwd: root, env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin`, ...env } },
   );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -40,6 +42,23 @@ export async function startServer(dbPath: string, extraArgs: readonly string[] =
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
   });
   return { url, child };
+}
+
+/**
+ * Writes a small SQLite database at `dbPath`: the ratings of the first `users` users of the vendored
+ * MovieLens demo and the movies they rated (slice files written to `sliceDir`), with one item-kNN
+ * version trained, so `lmrec serve` on it starts in seconds.
+ */
+export async function prepareDemoSliceDb(dbPath: string, sliceDir: string, users: number): Promise<{ ratings: number; movies: number }> {
+  const counts = writeDemoSlice(sliceDir, users);
+  const engine = createEngine(await openStorage(`sqlite://${dbPath}`));
+  try {
+    await engine.import({ format: 'movielens-latest', dir: sliceDir });
+    await engine.train('itemknn', { k: 20 });
+  } finally {
+    await engine.close();
+  }
+  return counts;
 }
 
 /** Stops a server with SIGTERM and waits for it. */
