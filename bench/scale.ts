@@ -528,7 +528,8 @@ async function servePhase(dbPath: string, users: readonly string[], report: Repo
       warm.push(performance.now() - t1);
     }
     notes.push(`warm-up: 200 sequential lists of distinct users, p50 ${quantile(warm, 0.5).toFixed(1)} ms, p99 ${quantile(warm, 0.99).toFixed(1)} ms (cold caches)`);
-    const label = 'pipeline, every default source (pop, itemknn, ease, semantic, hybrid, trending, session, fresh), ranker';
+    // Named by what serves: a source whose training failed is absent from the served version.
+    const label = `pipeline: ${first.modelVersion}`;
     for (const c of CONNECTIONS) {
       loads.push(await recommendLoad(server, label, users, c, SECONDS));
       process.stderr.write(`pipeline @${c}: p99 ${loads[loads.length - 1].p99} ms\n`);
