@@ -41,10 +41,22 @@ export const IVF_MIN_ITEMS = 50_000;
 /** Share of the IVF lists a first pass scans. */
 export const IVF_PROBE_SHARE = 0.35;
 
+/**
+ * Candidates of the first pass that are rescored exactly: `max(4k, k + 200)`, and at least 1% of
+ * the catalogue (at most 10,000). In a large catalogue many items score alike in the principal
+ * subspace: on 200,000 topic-mixture vectors (200 topics, 512-d) rescoring 400 kept recall@100 at
+ * 0.857 of the exact top 100, rescoring 2,000 at 0.999, for 20% more time.
+ */
+export function rescoredCandidates(k: number, n: number): number {
+  return Math.max(4 * k, k + 200, Math.min(Math.ceil(n / 100), 10_000));
+}
+
 /** How the retrieval index is built (not hyper-parameters: they do not change the model's scores). */
 export interface SemanticIndexOptions {
   /** Catalogues at least this large get IVF lists (default {@link IVF_MIN_ITEMS}). */
   ivfMinItems?: number;
+  /** Candidates of the first pass rescored exactly, for k of n items (default {@link rescoredCandidates}). */
+  rescore?: (k: number, n: number) => number;
 }
 
 /** Creates a semantic recommender. */
@@ -130,7 +142,7 @@ export class SemanticModel implements Recommender {
 
   /**
    * The `k` best items for `query` not masked in `exclude` (1 = leave out), best first, with their
-   * exact scores: a first pass in the principal subspace picks `max(4k, k + 200)` candidates — over
+   * exact scores: a first pass in the principal subspace picks the candidates of {@link rescoredCandidates} — over
    * the nearest IVF lists of a large catalogue, over every item of a smaller one — which are then
    * scored exactly. Without an index (a small catalogue, or a version stored before indices) every
    * item is scored exactly.
@@ -156,7 +168,7 @@ export class SemanticModel implements Recommender {
       const row = d * rank;
       for (let c = 0; c < rank; c++) ur[c] += ud * basis[row + c];
     }
-    const wanted = Math.min(n, Math.max(4 * k, k + 200));
+    const wanted = Math.min(n, (this.indexOptions.rescore ?? rescoredCandidates)(k, n));
     let first: { indices: Int32Array };
     if (ivf) first = searchIvf(ivf, ur, wanted, { exclude, probes: Math.ceil(ivf.lists * IVF_PROBE_SHARE), minScanned: Math.max(2_000, 5 * wanted) });
     else {
