@@ -40,4 +40,17 @@ describe('learned ranker on the MovieLens demo slice', () => {
     restored.score(x, 1, b);
     expect(b[0]).toBeCloseTo(a[0], 5);
   }, 60_000);
+
+  it('evaluates at most maxUsers users, a seeded sample', async () => {
+    const ds = await loadMovieLensLatest(DEMO);
+    const builder = new InteractionLogBuilder();
+    for (const e of ds.batch.events) if (e.itemId && feedbackWeight(e, DEFAULT_FEEDBACK_POLICY) > 0) builder.add(e.userId, e.itemId, 1, e.timestamp);
+    const log = builder.build();
+    const options = { models: [{ kind: 'itemknn', params: { k: 50, shrink: 10 } }], seed: 7, candidatesPerSource: 30, maxUsers: 150 };
+    const a = await trainRanker(log, options);
+    expect(a.split.trainUsers + a.split.validUsers).toBe(150);
+    const b = await trainRanker(log, options);
+    expect(b.split).toEqual(a.split);
+    expect(Array.from(b.ranker.params)).toEqual(Array.from(a.ranker.params));
+  }, 60_000);
 });

@@ -57,6 +57,12 @@ export interface RankerTrainingOptions {
   minTrain?: number;
   /** Share of evaluated users kept for validation (default 0.3). */
   validShare?: number;
+  /**
+   * At most this many users are evaluated (a seeded sample; default 5,000): each costs a pass of
+   * every source over the catalogue, and a ranker of a few dozen weights learns as well from 5,000
+   * query groups as from 100,000.
+   */
+  maxUsers?: number;
   seed?: number;
   /** Candidates per source (default 100). */
   candidatesPerSource?: number;
@@ -193,7 +199,17 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
   const trending = createTrendingSource(signals.trending, 'trending');
   const popularity = createTrendingSource(signals.popularityCounts, 'popularity');
   const fresh = createFreshSource({ signals });
-  const users = Array.from({ length: numUsers }, (_, u) => u).filter((u) => cutoff[u] < Infinity);
+  let users = Array.from({ length: numUsers }, (_, u) => u).filter((u) => cutoff[u] < Infinity);
+  const maxUsers = options.maxUsers ?? 5_000;
+  if (users.length > maxUsers) {
+    // Its own stream, so that the split of a smaller data set does not depend on the cap.
+    const pick = createRng((options.seed ?? 2020) + 1);
+    for (let i = 0; i < maxUsers; i++) {
+      const j = i + pick.int(users.length - i);
+      [users[i], users[j]] = [users[j], users[i]];
+    }
+    users = users.slice(0, maxUsers);
+  }
   users.sort((a, b) => cutoff[a] - cutoff[b] || a - b);
   const validation = new Set<number>();
   const shuffled = Int32Array.from(users).sort();
