@@ -174,6 +174,11 @@ export interface Pipeline {
    * the trending and popularity counts (rebuilt from storage, which no longer has their events).
    */
   forgetUser(userId: string, options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Drops what the pipeline holds of events older than `timestamp` after storage deleted them
+   * (retention): held histories lose them, and trending and popularity are read again from storage.
+   */
+  forgetEventsBefore(timestamp: number, options?: { signal?: AbortSignal }): Promise<void>;
   /** Drops deleted items from the pipeline's in-memory catalogue, so they are never served again. */
   forgetItems(itemIds: readonly string[]): void;
   /** Re-resolves the model sources and the stored ranker (after training). */
@@ -441,6 +446,13 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     reload,
     forgetItems(itemIds: readonly string[]): void {
       itemCache.forget(itemIds);
+    },
+    async forgetEventsBefore(timestamp: number, o: { signal?: AbortSignal } = {}): Promise<void> {
+      histories.dropBefore(timestamp);
+      const fresh = new LiveItemSignals(signalOptions);
+      await fresh.load(engine.storage, { signal: o.signal });
+      signals = fresh;
+      await reload(o);
     },
     async forgetUser(userId: string, o: { signal?: AbortSignal } = {}): Promise<void> {
       live.delete(userId);

@@ -47,6 +47,28 @@ describe('UserHistoryCache (real SQLite file, two connections)', () => {
     }
   });
 
+  it('drops held events older than a retention cut-off, as storage deleted them', async () => {
+    const url = `sqlite://${join(dir, 'retention.db')}`;
+    const storage = await openStorage(url);
+    const cache = new UserHistoryCache(storage, { historyLimit: 10, read: (id) => storage.events.forUser(id, { limit: 10 }) });
+    try {
+      await storage.events.append([like('a', 'x', 10), like('a', 'y', 20), like('a', 'z', 30), like('b', 'q', 5)]);
+      expect((await cache.get('a')).map((e) => e.itemId)).toEqual(['x', 'y', 'z']);
+      await cache.get('b');
+      expect(cache.events).toBe(4);
+      // Retention deletes the oldest events; the latest seq is unchanged, so nothing new is read.
+      await storage.events.deleteBefore(25, { limit: 100 });
+      expect((await cache.get('a')).map((e) => e.itemId)).toEqual(['x', 'y', 'z']);
+      cache.dropBefore(25);
+      expect(await cache.get('a')).toEqual(await storage.events.forUser('a', { limit: 10 }));
+      expect((await cache.get('a')).map((e) => e.itemId)).toEqual(['z']);
+      expect(await cache.get('b')).toEqual([]);
+      expect(cache.events).toBe(1);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('holds at most maxEvents events in all, least recently read users first out', async () => {
     const storage = await openStorage(`sqlite://${join(dir, 'budget.db')}`);
     let reads = 0;

@@ -74,6 +74,17 @@ export class UserHistoryCache {
     this.remove(userId);
   }
 
+  /** Drops every held event older than `timestamp` (after storage deleted them, e.g. by retention). */
+  dropBefore(timestamp: number): void {
+    for (const [userId, entry] of this.entries) {
+      const kept = entry.events.filter((e) => e.timestamp >= timestamp);
+      if (kept.length === entry.events.length) continue;
+      this.held -= entry.events.length - kept.length;
+      if (kept.length === 0) this.entries.delete(userId);
+      else entry.events = kept;
+    }
+  }
+
   /** Users held now. */
   get size(): number {
     return this.entries.size;

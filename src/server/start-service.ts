@@ -197,7 +197,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       ...(retentionOptions?.batchSize === undefined ? {} : { batchSize: retentionOptions.batchSize }),
       ...(retentionOptions?.firstRunAfter === undefined ? {} : { firstRunAfter: retentionOptions.firstRunAfter }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
-      onPurge: (r) => say(`retention: deleted ${r.events} event(s), ${r.impressions} served list(s) and ${r.clicks} click(s) past their windows`),
+      onPurge: (r) => {
+        say(`retention: deleted ${r.events} event(s), ${r.impressions} served list(s) and ${r.clicks} click(s) past their windows`);
+        // The pipeline's held histories and counters still have the deleted events.
+        if (r.events > 0 && r.eventsBefore !== undefined) {
+          pipeline?.forgetEventsBefore(r.eventsBefore).catch((err: unknown) => options.logger?.log('error', 'dropping expired events from memory failed', { error: String(err) }));
+        }
+      },
     });
     let started: Awaited<ReturnType<typeof startServer>>;
     try {
