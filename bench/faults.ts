@@ -14,15 +14,12 @@
  * @module
  */
 import { execFileSync, spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { ROOT, quantile, table } from './serve-util.js';
+import { KEY, ROOT, headers, quantile, startServer, stopServer, table } from './serve-util.js';
 
-const KEY = 'bench-faults-key';
-const headers = { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' };
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -66,37 +63,6 @@ function* eventLines(n: number, tag: string): Generator<string> {
     x = (x * 1103515245 + 12345) % 2147483648;
     yield `${tag}u${x % USERS},i${(x >> 8) % ITEMS},view,${T0 + r * 1000}\n`;
   }
-}
-
-interface Server {
-  url: string;
-  child: ChildProcessWithoutNullStreams;
-}
-
-async function startServer(root: string, db: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'src/cli/main.ts'), '--db', `sqlite://${db}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', '--no-pipeline'],
-    { cwd: root, env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin` } },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('\n')) resolve((JSON.parse(out.split('\n')[0]) as { url: string }).url);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-  return { url, child };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  const exited = once(server.child, 'exit');
-  server.child.kill('SIGTERM');
-  await exited;
 }
 
 interface Probe {
@@ -143,7 +109,7 @@ async function scenario(tree: string, root: string, work: string): Promise<Row> 
   cli(root, db, ['import', join(work, 'items.csv'), '--format', 'csv', '--kind', 'items']);
   cli(root, db, ['import', join(work, 'seed.csv'), '--format', 'csv', '--kind', 'events']);
   cli(root, db, ['train', 'pop']);
-  const server = await startServer(root, db);
+  const server = await startServer(db, ['--no-pipeline'], {}, root);
   const health = probe();
   const events = probe();
   const recs = probe();
