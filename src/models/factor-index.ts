@@ -12,8 +12,6 @@ import type { ModelSnapshot } from './snapshot.js';
 
 /** Catalogues at least this large get a retrieval index over their item factors. */
 export const FACTOR_INDEX_MIN_ITEMS = 50_000;
-/** Share of the index's lists a retrieval scans. */
-export const FACTOR_PROBE_SHARE = 0.35;
 /** Name prefix of the index's arrays in a snapshot. */
 const PREFIX = 'factorIvf';
 
@@ -43,8 +41,7 @@ export function searchFactors(index: IvfIndex, p: Float32Array | Float64Array | 
   const q = new Float32Array(width);
   if (p) q.set(p.subarray(0, width - 1));
   q[width - 1] = 1;
-  const wanted = Math.max(k, 1);
-  return searchIvf(index, q, k, { exclude, probes: Math.ceil(index.lists * FACTOR_PROBE_SHARE), minScanned: Math.max(2_000, 20 * wanted) });
+  return searchIvf(index, q, k, { exclude });
 }
 
 /** The index's snapshot arrays (none without an index). */

@@ -83,8 +83,6 @@ const DEFAULTS: HybridOptions = {
  * {@link HybridModel.retrieve}); smaller ones are scored exactly.
  */
 export const HYBRID_INDEX_MIN_ITEMS = 50_000;
-/** Share of the index's lists a retrieval scans. */
-const INDEX_PROBE_SHARE = 0.35;
 
 /** How the retrieval index is built (not hyper-parameters: they do not change exact scores). */
 export interface HybridIndexOptions {
@@ -343,7 +341,7 @@ export class HybridModel implements Recommender {
       this.ease.score(query, e);
       [me, se] = meanStd(e);
     }
-    const fromAdapter = searchIvf(index, q, wanted, { exclude, probes: Math.ceil(index.lists * INDEX_PROBE_SHARE), minScanned: Math.max(2_000, 5 * wanted) });
+    const fromAdapter = searchIvf(index, q, wanted, { exclude });
     const pool = new Set<number>(fromAdapter.indices);
     if (beta < 1) for (const i of topK(e, wanted, exclude).indices) pool.add(i);
     const ids = Int32Array.from(pool);

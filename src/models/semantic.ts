@@ -33,13 +33,10 @@ export const INDEX_MIN_ITEMS = 2_000;
 export const INDEX_RANK = 64;
 /**
  * Catalogues at least this large have the first pass scan only the nearest IVF lists
- * (`ivf-index.ts`), 35% of them: on the demo's USE-lite vectors that keeps recall@100 at 0.967 of
- * the exact top 100 for users of random tastes, and it pays off only where a full pass in 64
+ * (`ivf-index.ts`, `IVF_PROBE_SHARE` of them): it pays off only where a full pass in 64
  * dimensions costs milliseconds.
  */
 export const IVF_MIN_ITEMS = 50_000;
-/** Share of the IVF lists a first pass scans. */
-export const IVF_PROBE_SHARE = 0.35;
 
 /**
  * Candidates of the first pass that are rescored exactly: `max(4k, k + 200)`, and at least 1% of
@@ -170,7 +167,7 @@ export class SemanticModel implements Recommender {
     }
     const wanted = Math.min(n, (this.indexOptions.rescore ?? rescoredCandidates)(k, n));
     let first: { indices: Int32Array };
-    if (ivf) first = searchIvf(ivf, ur, wanted, { exclude, probes: Math.ceil(ivf.lists * IVF_PROBE_SHARE), minScanned: Math.max(2_000, 5 * wanted) });
+    if (ivf) first = searchIvf(ivf, ur, wanted, { exclude });
     else {
       // Reused between calls (scoring is synchronous, so no two calls share it at once).
       if (this.approx.length !== n) this.approx = new Float32Array(n);
