@@ -4,11 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../core/csr-matrix.js';
-import { createRng, topK } from '../linalg/index.js';
+import { createRng } from '../linalg/index.js';
 import { createAls, AlsModel } from './als.js';
 import { createBpr, BprModel } from './bpr.js';
 import type { Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
+import { recallAgainstExact } from './test-support.js';
 
 function communities(users: number, items: number, groups: number, seed: number) {
   const rng = createRng(seed);
@@ -46,30 +47,13 @@ describe('factor model retrieval index', () => {
     const restored = restore(model.snapshot()) as unknown as Indexed;
     expect(restored.indexed).toBe(true);
     const rng = createRng(3);
-    let found = 0;
-    let total = 0;
-    const exact = new Float32Array(items);
-    for (let q = 0; q < 30; q++) {
+    const queries = Array.from({ length: 30 }, (_, q): UserQuery => {
       const user = rng.int(histories.length);
       const list = Int32Array.from(histories[user]);
       // Trained rows and folded-in live histories.
-      const query: UserQuery = { userIdx: q % 2 === 0 ? user : -1, items: list, values: new Float32Array(list.length).fill(1) };
-      const mask = new Uint8Array(items);
-      for (const i of list) mask[i] = 1;
-      model.score(query, exact);
-      const want = new Set(topK(exact, 100, mask).indices);
-      for (const m of [model, restored]) {
-        const got = m.retrieve(query, 100, mask);
-        if (!got) throw new Error('no retrieval from an indexed model');
-        for (const i of got.indices) {
-          expect(mask[i]).toBe(0);
-          if (want.has(i)) found++;
-        }
-        got.indices.forEach((i, r) => expect(got.scores[r]).toBeCloseTo(exact[i], 4));
-        total += want.size;
-      }
-    }
-    expect(found / total).toBeGreaterThanOrEqual(0.95);
+      return { userIdx: q % 2 === 0 ? user : -1, items: list, values: new Float32Array(list.length).fill(1) };
+    });
+    expect(recallAgainstExact(model, [model, restored], queries, 100, 4)).toBeGreaterThanOrEqual(0.95);
   }, 120_000);
 
   it('builds no index for a small catalogue', async () => {

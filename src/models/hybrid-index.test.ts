@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../core/csr-matrix.js';
-import { createRng, topK } from '../linalg/index.js';
+import { createRng } from '../linalg/index.js';
 import { createHybrid, HybridModel } from './hybrid.js';
+import { recallAgainstExact } from './test-support.js';
 
 /** Users who like items of two of `topics` topics; items' text vectors are noisy topic centres. */
 function catalogue(users: number, items: number, topics: number, dim: number, seed: number) {
@@ -50,31 +51,13 @@ describe('hybrid retrieval index', () => {
     const restored = HybridModel.fromSnapshot(model.snapshot());
     expect(restored.indexed).toBe(true);
     const rng = createRng(5);
-    let found = 0;
-    let total = 0;
-    const exact = new Float32Array(items);
-    for (let q = 0; q < 30; q++) {
+    const queries = Array.from({ length: 30 }, (_, q) => {
       const user = rng.int(histories.length);
       const list = Int32Array.from(histories[user]);
       // Stored users (their trained row) and live histories (folded in).
-      const query = q % 2 === 0 ? { userIdx: user, items: list, values: new Float32Array(list.length).fill(1) } : { userIdx: -1, items: list, values: new Float32Array(list.length).fill(1) };
-      const mask = new Uint8Array(items);
-      for (const i of list) mask[i] = 1;
-      model.score(query, exact);
-      const want = new Set(topK(exact, 100, mask).indices);
-      for (const m of [model, restored]) {
-        const got = m.retrieve(query, 100, mask);
-        expect(got).toBeDefined();
-        if (!got) continue;
-        for (const i of got.indices) {
-          expect(mask[i]).toBe(0);
-          if (want.has(i)) found++;
-        }
-        got.indices.forEach((i, r) => expect(got.scores[r]).toBeCloseTo(exact[i], 3));
-        total += want.size;
-      }
-    }
-    expect(found / total).toBeGreaterThanOrEqual(0.95);
+      return { userIdx: q % 2 === 0 ? user : -1, items: list, values: new Float32Array(list.length).fill(1) };
+    });
+    expect(recallAgainstExact(model, [model, restored], queries, 100, 3)).toBeGreaterThanOrEqual(0.95);
   }, 120_000);
 
   it('has no index over a small catalogue (exact scoring) or with a popularity penalty', async () => {
