@@ -71,7 +71,19 @@ export const configSchema = z
         experiment: z
           .object({
             salt: z.string().min(1),
-            variants: z.array(z.object({ name: z.string().min(1), model: z.string().min(1).optional(), weight: z.number().positive().default(1) }).strict()).min(1),
+            variants: z
+              .array(
+                z
+                  .object({
+                    name: z.string().min(1),
+                    model: z.string().min(1).optional(),
+                    weight: z.number().positive().default(1),
+                    /** LLM stages for this arm's lists: `rerank` and/or `explain`, or `off` (default: `llm.rerank.enabled` / `llm.explanations.enabled`). */
+                    llm: z.array(z.enum(['rerank', 'explain', 'off'])).optional(),
+                  })
+                  .strict(),
+              )
+              .min(1),
           })
           .strict()
           .optional(),
@@ -148,6 +160,67 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /**
+     * Generative language models (C19): the provider (`LMREC_LLM`; none = every LLM feature answers
+     * with the engine's own result) and the features that use it.
+     */
+    llm: z
+      .object({
+        provider: z
+          .discriminatedUnion('kind', [
+            z
+              .object({
+                kind: z.literal('openai'),
+                baseUrl: z.string().url(),
+                model: z.string().min(1),
+                /** Prefer `LMREC_LLM_API_KEY`; never logged, redacted when the config is printed. */
+                apiKey: z.string().optional(),
+                timeoutMs: z.number().int().positive().optional(),
+                retries: z.number().int().min(0).optional(),
+                concurrency: z.number().int().positive().optional(),
+                /** Send `response_format: json_object` for JSON answers (some servers refuse it). */
+                jsonMode: z.boolean().optional(),
+              })
+              .strict(),
+            z.object({ kind: z.literal('gguf'), path: z.string().min(1), contextSize: z.number().int().positive().optional() }).strict(),
+          ])
+          .optional(),
+        /** Listwise re-ranking of the pipeline's top N after the learned ranker. */
+        rerank: z
+          .object({
+            /** On for every list (still off per request with `?llm=off`); default off: `?llm=rerank` or an A/B arm turns it on. */
+            enabled: z.boolean().default(false),
+            topN: z.number().int().min(2).max(100).default(20),
+            /** Position-bias control: `shuffle` = `passes` orders shuffled and Borda-aggregated; `window` = sliding windows from the bottom up. */
+            strategy: z.enum(['shuffle', 'window']).default('shuffle'),
+            passes: z.number().int().min(1).max(10).default(3),
+            window: z.number().int().min(2).max(100).default(10),
+            stride: z.number().int().min(1).max(100).default(5),
+            /** Past this many ms the ranker's order is served, with the reason. */
+            budgetMs: z.number().int().positive().default(1500),
+            /** Most recent behaviour events put into the prompt. */
+            historyEvents: z.number().int().min(0).max(100).default(20),
+          })
+          .strict()
+          .default({}),
+        /** Written explanations (one sentence per item from the explanation data, checked; else the template). */
+        explanations: z.object({ enabled: z.boolean().default(false), budgetMs: z.number().int().positive().default(1500) }).strict().default({}),
+        /** Descriptions for items whose own text is shorter than `minChars` (a background job). */
+        enrichment: z.object({ minChars: z.number().int().min(1).default(80), maxItems: z.number().int().positive().default(1000) }).strict().default({}),
+        /** `POST /v1/conversations`: held in memory, at most `maxConversations`, each dropped after `ttl` idle. */
+        conversations: z
+          .object({
+            maxConversations: z.number().int().positive().default(1000),
+            ttl: z.union([z.number().positive(), z.string().min(1)]).default('1h'),
+            maxTurns: z.number().int().positive().default(20),
+            /** Per LLM call of a turn (parsing, reply); past it the rule-based parser or the plain reply answers. */
+            budgetMs: z.number().int().positive().default(5000),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
     /** Model lifecycle: background retraining (see `src/lifecycle`). */
     lifecycle: z
       .object({
@@ -195,6 +268,24 @@ export function encoderFromEnv(value: string, apiKey?: string): Config['encoder'
     return apiKey ? { kind: 'openai', baseUrl, model, apiKey } : { kind: 'openai', baseUrl, model };
   }
   throw new ValidationError(`LMREC_ENCODER must be use-lite, onnx:<dir> or openai:<base-url>#<model>, got "${value}"`, { details: { field: 'LMREC_ENCODER' } });
+}
+
+/**
+ * `LMREC_LLM` selects the generative model: `openai:<base-url>#<model>`, `gguf:<path>` or `none`
+ * (the key of an OpenAI-compatible server comes from `LMREC_LLM_API_KEY`).
+ */
+export function llmProviderFromEnv(value: string, apiKey?: string): Config['llm']['provider'] {
+  if (value === 'none') return undefined;
+  if (value.startsWith('gguf:') && value.length > 5) return { kind: 'gguf', path: value.slice(5) };
+  if (value.startsWith('openai:')) {
+    const rest = value.slice(7);
+    const hash = rest.lastIndexOf('#');
+    const baseUrl = hash < 0 ? '' : rest.slice(0, hash);
+    const model = hash < 0 ? '' : rest.slice(hash + 1);
+    if (!baseUrl || !model) throw new ValidationError(`LMREC_LLM=openai:<base-url>#<model> expected, got "${value.replace(/\/\/[^/@]*@/, '//')}"`, { details: { field: 'LMREC_LLM' } });
+    return apiKey ? { kind: 'openai', baseUrl, model, apiKey } : { kind: 'openai', baseUrl, model };
+  }
+  throw new ValidationError(`LMREC_LLM must be openai:<base-url>#<model>, gguf:<path> or none, got "${value.replace(/\/\/[^/@]*@/, '//')}"`, { details: { field: 'LMREC_LLM' } });
 }
 
 /** Where to look for settings. */
@@ -247,6 +338,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     merged.privacy = { ...(merged.privacy as Record<string, unknown> | undefined), pseudonymiseLogs: flag };
   }
   if (env.LMREC_ENCODER) merged.encoder = encoderFromEnv(env.LMREC_ENCODER, env.LMREC_ENCODER_API_KEY);
+  if (env.LMREC_LLM) {
+    const llm = { ...((merged.llm as Record<string, unknown> | undefined) ?? {}) };
+    delete llm.provider;
+    const provider = llmProviderFromEnv(env.LMREC_LLM, env.LMREC_LLM_API_KEY);
+    merged.llm = provider === undefined ? llm : { ...llm, provider };
+  } else if (env.LMREC_LLM_API_KEY) {
+    const llm = merged.llm as { provider?: Record<string, unknown> } | undefined;
+    if (llm?.provider?.kind === 'openai') merged.llm = { ...llm, provider: { ...llm.provider, apiKey: env.LMREC_LLM_API_KEY } };
+  }
   for (const [k, v] of Object.entries(options.overrides ?? {})) if (v !== undefined) merged[k] = v;
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
@@ -264,5 +364,10 @@ export function redactConfig(config: Config): Config {
   const encoder = config.encoder.kind === 'openai' && config.encoder.apiKey ? { ...config.encoder, apiKey: '***' } : config.encoder;
   const server = { ...config.server, apiKeys: config.server.apiKeys.replace(/[^,:]+:/g, '***:') };
   const privacy = config.privacy.pseudonymSecret === undefined ? config.privacy : { ...config.privacy, pseudonymSecret: '***' };
-  return { ...config, encoder, server, privacy, storageUrl: config.storageUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') };
+  const provider = config.llm.provider;
+  const llm =
+    provider?.kind === 'openai' && (provider.apiKey || /\/\/[^/@]+@/.test(provider.baseUrl))
+      ? { ...config.llm, provider: { ...provider, baseUrl: provider.baseUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@'), ...(provider.apiKey ? { apiKey: '***' } : {}) } }
+      : config.llm;
+  return { ...config, encoder, server, privacy, llm, storageUrl: config.storageUrl.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@') };
 }

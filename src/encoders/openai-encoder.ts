@@ -8,6 +8,7 @@
  * @module
  */
 import { AbortError, BackendError, ValidationError, throwIfAborted } from '../core/errors.js';
+import { backoffDelayMs, networkCode, retryAfterMs, serverMessage, sleep } from './http-retry.js';
 import { silentLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { EncodeOptions, Encoder } from './encoder.js';
@@ -88,64 +89,6 @@ function parseEndpoint(baseUrl: string): Endpoint {
   const display = `${url.protocol}//${url.host}${endpointPath}`;
   const idPart = `${url.host}${endpointPath.replace(/\/embeddings$/, '')}`;
   return { request, display, idPart };
-}
-
-/** `Retry-After` (seconds or an HTTP date) or `retry-after-ms`, in ms; undefined when absent or unreadable. */
-function retryAfterMs(headers: Headers): number | undefined {
-  const ms = headers.get('retry-after-ms');
-  if (ms !== null && Number.isFinite(Number(ms)) && Number(ms) >= 0) return Number(ms);
-  const value = headers.get('retry-after');
-  if (value === null) return undefined;
-  const seconds = Number(value);
-  if (value.trim() !== '' && Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-/** The server's own error message from `{error:{message}}`, `{error:"…"}`, `{message}` or a text body. */
-function serverMessage(body: string): string {
-  let message = body.trim();
-  try {
-    const json = JSON.parse(body) as { error?: unknown; message?: unknown; detail?: unknown };
-    const error = json.error;
-    if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') message = (error as { message: string }).message;
-    else if (typeof error === 'string') message = error;
-    else if (typeof json.message === 'string') message = json.message;
-    else if (typeof json.detail === 'string') message = json.detail;
-  } catch {
-    // not JSON: keep the text
-  }
-  return message.length > 500 ? `${message.slice(0, 500)}…` : message;
-}
-
-/** The system error code (ECONNREFUSED, ENOTFOUND, …) inside a fetch failure, if any. */
-function networkCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
-    const { code, errors, cause } = current as { code?: unknown; errors?: unknown; cause?: unknown };
-    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET' && /^[A-Z_]+$/.test(code)) return code;
-    if (Array.isArray(errors) && errors.length > 0) current = errors[0];
-    else current = cause;
-  }
-  return undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new AbortError('operation aborted', { cause: signal.reason }));
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new AbortError('operation aborted', { cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** One failed attempt: the error to throw if it was the last, and whether another attempt may help. */
@@ -309,9 +252,7 @@ export function createOpenAiEncoder(options: OpenAiEncoderOptions): OpenAiEncode
         if (attemptNo > 0) result.error.message += ` (after ${attemptNo + 1} attempts)`;
         throw result.error;
       }
-      const backoff = Math.min(maxRetryDelayMs, retryBaseMs * 2 ** attemptNo);
-      const jittered = backoff / 2 + Math.random() * (backoff / 2);
-      const waitMs = Math.min(maxRetryDelayMs, result.waitMs ?? jittered);
+      const waitMs = backoffDelayMs(attemptNo, retryBaseMs, maxRetryDelayMs, result.waitMs);
       logger.log('warn', 'openai encoder: retrying', { url: where, attempt: attemptNo + 1, of: retries + 1, waitMs: Math.round(waitMs), reason: result.error.message });
       await sleep(waitMs, signal);
     }

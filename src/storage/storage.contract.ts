@@ -771,6 +771,51 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       });
     });
 
+    describe('llmCache', () => {
+      it('put and get by model and hash; a second put replaces; other keys are undefined', async () => {
+        expect(await storage.llmCache.get('openai:h/v1:m', 'abc')).toBeUndefined();
+        await storage.llmCache.put({ model: 'openai:h/v1:m', hash: 'abc', response: '{"text":"x"}', createdAt: T0 });
+        await storage.llmCache.put({ model: 'openai:h/v1:other', hash: 'abc', response: '{"text":"y"}', createdAt: T0 });
+        expect(await storage.llmCache.get('openai:h/v1:m', 'abc')).toEqual({ model: 'openai:h/v1:m', hash: 'abc', response: '{"text":"x"}', createdAt: T0 });
+        await storage.llmCache.put({ model: 'openai:h/v1:m', hash: 'abc', response: '{"text":"z"}', createdAt: T0 + 1 });
+        expect((await storage.llmCache.get('openai:h/v1:m', 'abc'))?.response).toBe('{"text":"z"}');
+        expect((await storage.llmCache.get('openai:h/v1:other', 'abc'))?.response).toBe('{"text":"y"}');
+        expect(await storage.llmCache.get('openai:h/v1:m', 'abd')).toBeUndefined();
+      });
+
+      it('refuses empty keys and a non-integer time, naming the field', async () => {
+        await expectValidation(storage.llmCache.get('', 'h'), { field: 'model' });
+        await expectValidation(storage.llmCache.put({ model: 'm', hash: '', response: '', createdAt: T0 }), { field: 'hash' });
+        await expectValidation(storage.llmCache.put({ model: 'm', hash: 'h', response: '', createdAt: 1.5 }), { field: 'createdAt' });
+      });
+    });
+
+    describe('generatedTexts', () => {
+      const entry = (itemId: string, text: string, createdAt = T0) => ({ itemId, text, model: 'openai:h/v1:m', promptVersion: 'enrich-v1', createdAt });
+
+      it('put, getMany, list in id order with paging, replace and delete; item text is untouched', async () => {
+        await storage.items.upsert([{ id: 'g1', title: 'One', text: 'own text' }]);
+        expect(await storage.generatedTexts.put([entry('g2', 'two'), entry('g1', 'one'), entry('g3', 'three')])).toBe(3);
+        expect((await storage.generatedTexts.getMany(['g1', 'gx', 'g3'])).map((e) => e.itemId).sort()).toEqual(['g1', 'g3']);
+        expect((await storage.generatedTexts.list()).map((e) => e.itemId)).toEqual(['g1', 'g2', 'g3']);
+        expect((await storage.generatedTexts.list({ after: 'g1', limit: 1 })).map((e) => e.itemId)).toEqual(['g2']);
+        await storage.generatedTexts.put([entry('g1', 'one again', T0 + 5)]);
+        expect(await storage.generatedTexts.getMany(['g1'])).toEqual([entry('g1', 'one again', T0 + 5)]);
+        expect((await storage.items.get('g1'))?.text).toBe('own text');
+        expect(await storage.generatedTexts.delete('g1')).toBe(true);
+        expect(await storage.generatedTexts.delete('g1')).toBe(false);
+        expect((await storage.generatedTexts.list()).map((e) => e.itemId)).toEqual(['g2', 'g3']);
+        expect(await storage.generatedTexts.getMany([])).toEqual([]);
+      });
+
+      it('refuses an entry with a missing field, naming it and nothing is written', async () => {
+        await expectValidation(storage.generatedTexts.put([entry('g1', 'ok'), { ...entry('g2', 'x'), promptVersion: '' }]), { field: 'promptVersion', index: 1 });
+        await expectValidation(storage.generatedTexts.put([{ ...entry('g1', 'ok'), createdAt: Number.NaN }]), { field: 'createdAt' });
+        await expectValidation(storage.generatedTexts.delete(''), { field: 'itemId' });
+        expect(await storage.generatedTexts.list()).toEqual([]);
+      });
+    });
+
     describe('impressions', () => {
       function impression(id: string, extra: Partial<Impression> = {}): Impression {
         return { id, userId: 'alice', modelVersion: 'ease@1', variant: 'A', itemIds: ['i1', 'i2', 'i3'], createdAt: T0, ...extra };

@@ -347,6 +347,54 @@ export interface SettingsStore {
   put(key: string, value: JsonValue, options?: CallOptions): Promise<StoredSetting>;
 }
 
+/** One cached model answer; see {@link LlmCacheStore}. */
+export interface LlmCacheEntry {
+  /** The chat model's id (provider, endpoint, model name). */
+  model: string;
+  /** SHA-256 (hex) of the request as sent: messages, JSON mode, temperature, token limit. */
+  hash: string;
+  /** The answer as the model gave it (JSON text of text, usage and model name). */
+  response: string;
+  /** When it was stored, ms since epoch. */
+  createdAt: number;
+}
+
+/**
+ * Answers of generative models keyed by model id and prompt hash, so the same prompt (e.g. the
+ * description of an item) is not paid for twice. Only prompts without user data are cached.
+ */
+export interface LlmCacheStore {
+  /** The entry under `model` and `hash`, or undefined. */
+  get(model: string, hash: string, options?: CallOptions): Promise<LlmCacheEntry | undefined>;
+  /** Stores `entry`, replacing one with the same model and hash. */
+  put(entry: LlmCacheEntry, options?: CallOptions): Promise<void>;
+}
+
+/** A description a generative model wrote for an item; kept beside the item's own text, never over it. */
+export interface GeneratedText {
+  itemId: string;
+  /** The generated description. */
+  text: string;
+  /** The chat model's id. */
+  model: string;
+  /** Version of the prompt template that produced it (e.g. `enrich-v1`). */
+  promptVersion: string;
+  /** When it was generated, ms since epoch. */
+  createdAt: number;
+}
+
+/** Generated item descriptions, one per item at most (see {@link GeneratedText}). */
+export interface GeneratedTextStore {
+  /** Stores the entries, replacing an item's earlier one; returns how many were written. */
+  put(entries: readonly GeneratedText[], options?: CallOptions): Promise<number>;
+  /** The entries of the given items that exist, in no particular order. */
+  getMany(itemIds: readonly string[], options?: CallOptions): Promise<GeneratedText[]>;
+  /** Entries in item-id order, after `after`, at most `limit` (default 100). */
+  list(options?: ListOptions): Promise<GeneratedText[]>;
+  /** Discards an item's generated text; false when there was none. */
+  delete(itemId: string, options?: CallOptions): Promise<boolean>;
+}
+
 /** One atomic write of several kinds of records: all land or none do. */
 export interface BulkWrite {
   items?: readonly Item[];
@@ -418,6 +466,10 @@ export interface Storage {
   readonly imports: ImportStore;
   /** Operator settings changed at run time (see {@link SettingsStore}). */
   readonly settings: SettingsStore;
+  /** Cached answers of generative models (see {@link LlmCacheStore}). */
+  readonly llmCache: LlmCacheStore;
+  /** Generated item descriptions (see {@link GeneratedTextStore}). */
+  readonly generatedTexts: GeneratedTextStore;
   /**
    * Writes items, users and events in one transaction; on any error nothing is written. With
    * `transactionRows`, in bounded transactions (see {@link BulkWriteOptions}).

@@ -173,6 +173,26 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    description: 'generative-model answers cached by model and prompt hash; generated item descriptions beside the items',
+    sql: `
+      CREATE TABLE IF NOT EXISTS llm_cache (
+        model      TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        response   TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (model, hash)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS generated_texts (
+        item_id        TEXT PRIMARY KEY NOT NULL,
+        text           TEXT NOT NULL,
+        model          TEXT NOT NULL,
+        prompt_version TEXT NOT NULL,
+        created_at     INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -60,7 +60,9 @@ import { checkImport, createSqliteImportStore, recordImport, validateImportMark 
 import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelStore } from './sqlite-model-store.js';
 import { deleteEventsBefore, deleteImpressionsBefore, retentionArguments } from './sqlite-retention.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
+import { createSqliteGeneratedTextStore, createSqliteLlmCacheStore } from './sqlite-llm-stores.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
+import { createSqliteTransfer } from './sqlite-transfer.js';
 import { BULK_CHUNK_PAUSE_MS, LOCK_WAIT_SLICE_MS, isBusyError, waitForLock } from './write-lock.js';
 
 /** Options of {@link createSqliteStorage}. */
@@ -602,6 +604,9 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   const erasures: ErasureStore = createSqliteErasureStore(calls);
   const imports: ImportStore = createSqliteImportStore(calls);
   const settings: SettingsStore = createSqliteSettingsStore(calls);
+  const transfer = createSqliteTransfer(calls, { chunkBytes: modelChunkBytes });
+  const llmCache = createSqliteLlmCacheStore(calls);
+  const generatedTexts = createSqliteGeneratedTextStore(calls);
 
   const impressions: ImpressionStore = {
     async record(impression: Impression, options?: RecordImpressionOptions) {
@@ -830,6 +835,9 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     erasures,
     imports,
     settings,
+    transfer,
+    llmCache,
+    generatedTexts,
     async bulkWrite(batch: BulkWrite, options?: BulkWriteOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
       if (typeof batch !== 'object' || batch === null) {
