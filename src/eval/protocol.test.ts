@@ -45,7 +45,9 @@ describe('RecBole protocol on ml-latest-small (vendored)', () => {
   it('reproduces the measured accuracy of each model', () => {
     const ndcg = Object.fromEntries(report.models.map((m) => [m.kind, m.test.metrics['ndcg@10']]));
     expect(ndcg.pop).toBeCloseTo(0.1156, 3);
-    expect(ndcg.itemknn).toBeCloseTo(0.1901, 3);
+    // RecBole's ItemKNN: j sums sim(i, j) over the history items among j's own k neighbours (0.1901
+    // when each history item's neighbours were summed instead).
+    expect(ndcg.itemknn).toBeCloseTo(0.2241, 3);
     expect(ndcg.ease).toBeCloseTo(0.2621, 3);
     expect(ndcg.ease).toBeGreaterThan(ndcg.itemknn);
     expect(ndcg.itemknn).toBeGreaterThan(ndcg.pop);

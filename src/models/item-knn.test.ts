@@ -61,6 +61,53 @@ describe('item-kNN neighbours', () => {
     }
   });
 
+  it('score as RecBole\'s X · W: item j sums sim(i, j) over the history items i among j\'s k neighbours', async () => {
+    const rng = createRng(9);
+    const nUsers = 50;
+    const nItems = 40;
+    const rows: number[][] = [];
+    const u: number[] = [];
+    const it: number[] = [];
+    for (let user = 0; user < nUsers; user++) {
+      const set = new Set<number>();
+      const size = 2 + Math.floor(rng.next() * 10);
+      while (set.size < size) set.add(Math.floor(nItems * rng.next() ** 2));
+      rows.push([...set]);
+      for (const item of set) {
+        u.push(user);
+        it.push(item);
+      }
+    }
+    const matrix = binarize(csrFromCoo(nUsers, nItems, Int32Array.from(u), Int32Array.from(it), new Float32Array(u.length).fill(1)));
+    const k = 4;
+    const shrink = 2;
+    // W[i][j] = sim(i, j) when i is among j's top-k (a column's neighbours), else 0.
+    const lists = naiveNeighbours(rows, nItems, k, shrink);
+    const w = Array.from({ length: nItems }, () => new Float64Array(nItems));
+    lists.forEach((list, j) => list.idx.forEach((i, r) => (w[i][j] = list.val[r])));
+    const model = new ItemKnnModel({ k, shrink });
+    await model.fit(matrix);
+    const out = new Float32Array(nItems);
+    for (const history of [rows[0], rows[7], [3, 11, 25]]) {
+      model.score({ userIdx: -1, items: Int32Array.from(history), values: new Float32Array(history.length).fill(1) }, out);
+      for (let j = 0; j < nItems; j++) {
+        let want = 0;
+        for (const i of history) want += w[i][j];
+        expect(out[j]).toBeCloseTo(want, 5);
+      }
+    }
+    // An item that is not among j's neighbours adds nothing to j, even when j is among its own.
+    let asymmetric = 0;
+    for (let a = 0; a < nItems; a++) {
+      model.similarItems(a, out);
+      for (let j = 0; j < nItems; j++) {
+        expect(out[j]).toBeCloseTo(w[a][j], 5);
+        if (w[a][j] === 0 && w[j][a] !== 0) asymmetric++;
+      }
+    }
+    expect(asymmetric).toBeGreaterThan(0);
+  });
+
   it('answers pairwise similarity from the neighbour lists', async () => {
     const matrix = binarize(csrFromCoo(3, 4, Int32Array.from([0, 0, 1, 1, 2]), Int32Array.from([0, 1, 0, 1, 2]), new Float32Array(5).fill(1)));
     const model = new ItemKnnModel({ k: 10, shrink: 0 });

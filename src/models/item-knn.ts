@@ -1,7 +1,10 @@
 /**
- * Item-based k-nearest-neighbours (cosine with shrinkage, as in RecBole's ItemKNN): each item keeps
- * its `k` most similar items; a user's score for item j sums the similarities to j of the items in the
- * user's history.
+ * Item-based k-nearest-neighbours as RecBole's ItemKNN defines it (after Aiolli, RecSys 2013): cosine
+ * with shrinkage over binary interactions, each item j keeps its `k` most similar items N(j), and a
+ * user's score for j sums sim(i, j) over the history items i that are among j's neighbours,
+ * score(u, j) = Σ_{i ∈ H(u) ∩ N(j)} sim(i, j), i.e. RecBole's `X · W` with W's column j holding N(j).
+ * The model stores W by rows (row i lists the items j with i ∈ N(j)), so a query costs the history's
+ * rows only. Versions stored before this definition hold row i = N(i) and keep scoring as they were fitted.
  * @module
  */
 import { binarize, transposeCsr } from '../core/csr-matrix.js';
@@ -140,6 +143,7 @@ const DENSE_ROW_SHARE = 8;
 export class ItemKnnModel implements Recommender {
   readonly kind = 'itemknn';
   readonly params: ModelParams;
+  /** W by rows: row i holds sim(i, j) for every item j that keeps i among its `k` neighbours, in ascending j. */
   private neighbours: CsrMatrix = { numRows: 0, numCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };
   /** Rows list their neighbours in ascending item order (versions fitted before that may not). */
   private sortedRows = true;
@@ -155,8 +159,9 @@ export class ItemKnnModel implements Recommender {
   async fit(train: CsrMatrix, context: FitContext = {}): Promise<FitReport> {
     const t0 = performance.now();
     const n = train.numCols;
-    this.neighbours = itemNeighbours(binarize(train), this.options.k, this.options.shrink, context.signal, (done) =>
-      context.onProgress?.('itemknn similarities', done, n),
+    // Row j of the lists is N(j); transposed, row i lists the targets j with i ∈ N(j) (ascending j).
+    this.neighbours = transposeCsr(
+      itemNeighbours(binarize(train), this.options.k, this.options.shrink, context.signal, (done) => context.onProgress?.('itemknn similarities', done, n)),
     );
     context.onProgress?.('itemknn similarities', n, n);
     return { seconds: (performance.now() - t0) / 1000, epochs: 1 };
@@ -186,6 +191,7 @@ export class ItemKnnModel implements Recommender {
     return 0;
   }
 
+  /** The scores a history of this one item gets: sim(itemIdx, j) for every j that keeps it among its neighbours. */
   similarItems(itemIdx: number, out: Float32Array): void {
     out.fill(0);
     const { indptr, indices, values } = this.neighbours;
