@@ -5,8 +5,8 @@
  * `--db`.
  * @module
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,27 @@ describe('lmrec commands', () => {
     expect(isMovieLens1m('/data/html-1mb/ratings.csv')).toBe(false);
     expect(recboleReference('recbole-general', '/data/ml-1m/ratings.dat')?.name).toBe('RecBole ML-1M');
     expect(recboleReference('recbole-general', ratings)).toBeUndefined();
+  }, 120_000);
+
+  it('writes report.json and report.md after each model, so a stopped evaluation keeps what it measured', async () => {
+    const out = join(dir, 'stopped-report');
+    // A BPR fit that would run for minutes: the run is stopped while it trains, after pop has finished.
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', MAIN, 'evaluate', ratings, '-m', 'pop,bpr', '--kcore', '0', '--grid', 'bpr.epochs=1000000', '--grid', 'bpr.patience=1000000', '--grid', 'bpr.evalEvery=1', '--out', out],
+      { stdio: 'ignore', env: { ...process.env, LMREC_LOG_LEVEL: 'error' } },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    const file = join(out, 'report.json');
+    const deadline = Date.now() + 90_000;
+    while (!existsSync(file) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    await exited;
+    const report = JSON.parse(readFileSync(file, 'utf8')) as { complete: boolean; modelsPlanned: string[]; models: { kind: string }[] };
+    expect(report.complete).toBe(false);
+    expect(report.modelsPlanned).toEqual(['pop', 'bpr']);
+    expect(report.models.map((m) => m.kind)).toEqual(['pop']);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/Partial report: 1 of 2 models/);
   }, 120_000);
 
   it('keeps --db (and --config) in the commands demo suggests', () => {

@@ -8,13 +8,15 @@ import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import type { InteractionLog } from '../core/interaction-log.js';
 import type { Logger, ProgressCallback } from '../core/logger.js';
-import { SEQUENCE_MODEL_KINDS, createModel, defaultGrid, expandGrid } from '../models/registry.js';
+import { SEQUENCE_MODEL_KINDS, createModel, defaultGrid, expandGrid, iterationBound } from '../models/registry.js';
 import { createRng, shuffleInPlace } from '../linalg/index.js';
 import type { IdDictionary } from '../core/id-dictionary.js';
 import type { FitReport, ItemEmbeddings, ModelParams } from '../models/recommender.js';
 import { evaluateRanking } from './evaluate-ranking.js';
 import type { EvaluationResult, RankingTask } from './evaluate-ranking.js';
 import { filterByValue, kCoreFilter, logStats } from './filter.js';
+import { edgeSteps, widenGrid } from './grid-widening.js';
+import type { Grid } from './grid-widening.js';
 import type { KCoreOptions, LogStats } from './filter.js';
 import { leaveOneOutSplit, randomRatioSplit, temporalSplit, userSequences } from './split.js';
 import type { Split, TieBreak } from './split.js';
@@ -159,6 +161,8 @@ export interface ModelResult {
   test: EvaluationResult;
   fit: FitReport;
   trials: Trial[];
+  /** Values added beyond the grid's edges by key, in the order tried (absent when none were). */
+  widened?: Record<string, number[]>;
 }
 
 /** Everything a protocol run measured. */
@@ -169,7 +173,11 @@ export interface ProtocolReport {
   /** `full` or `sampled-<n>`. */
   mode: string;
   models: ModelResult[];
-  /** Seconds for the whole run. */
+  /** False in the reports written while a run goes on (`ProtocolHooks.onReport`), true at its end. */
+  complete: boolean;
+  /** The models the run was asked for, in order. */
+  modelsPlanned: string[];
+  /** Seconds for the whole run (so far, in a report written while it goes on). */
   seconds: number;
   /** ISO time the run finished. */
   finishedAt: string;
@@ -201,6 +209,11 @@ export interface ProtocolHooks {
   logger?: Logger;
   /** Called when a model finishes, e.g. to print its row at once. */
   onModel?: (result: ModelResult) => void;
+  /**
+   * Called after each model with the report so far (`complete` false until the last model), e.g. to
+   * write report.json as a long run goes on, so that a stopped run keeps what it measured.
+   */
+  onReport?: (report: ProtocolReport) => void;
 }
 
 /** Splits `log` as `config` says. */
@@ -292,39 +305,7 @@ export async function runProtocol(
   const validOnly = { ...evalOptions, ks: [...new Set([...config.ks, metricCutoff(config.validMetric)])] };
   const itemEmbeddings = hooks.itemVectors ? alignItemVectors(prepared.log.items, hooks.itemVectors) : undefined;
   const results: ModelResult[] = [];
-  for (const run of models) {
-    const grid = expandGrid(run.grid ?? defaultGrid(run.kind));
-    const trials: Trial[] = [];
-    let best: { params: ModelParams; score: number; valid: EvaluationResult; test: EvaluationResult; fit: FitReport } | undefined;
-    for (let g = 0; g < grid.length; g++) {
-      throwIfAborted(hooks.signal);
-      const params = grid[g];
-      const model = createModel(run.kind, withSequenceLength(run.kind, params, config));
-      const phase = `${run.kind} ${g + 1}/${grid.length}`;
-      const fit = await model.fit(train, {
-        itemEmbeddings,
-        signal: hooks.signal,
-        logger: hooks.logger,
-        onProgress: (p, done, total) => hooks.onProgress?.(`${phase} ${p}`, done, total),
-        validate: () => pick(evaluateRanking(model, stoppingTask, validOnly), config.validMetric),
-        sequences: prepared.trainSequences,
-      });
-      const valid = evaluateRanking(model, validTask, validOnly);
-      const score = pick(valid, config.validMetric);
-      trials.push({ params: { ...model.params }, validScore: score, fit });
-      hooks.logger?.log('info', `${phase}: valid ${config.validMetric}=${score.toFixed(4)}`, { params: model.params });
-      if (!best || score > best.score) {
-        // Test now, while this model is in memory, so only the chosen one's test result is kept.
-        const test = evaluateRanking(model, testTask, evalOptions);
-        best = { params: { ...model.params }, score, valid, test, fit };
-      }
-    }
-    if (!best) throw new RangeError(`model ${run.kind} has an empty hyper-parameter grid`);
-    const result: ModelResult = { kind: run.kind, params: best.params, valid: best.valid, test: best.test, fit: best.fit, trials };
-    results.push(result);
-    hooks.onModel?.(result);
-  }
-  return {
+  const reportSoFar = (complete: boolean): ProtocolReport => ({
     protocol: config,
     dataset: { name: datasetName, raw: prepared.raw, filtered: logStats(prepared.log) },
     split: {
@@ -335,11 +316,76 @@ export async function runProtocol(
       testUsers: usersWithRows(testTask.targets),
     },
     mode: config.sampledNegatives ? `sampled-${config.sampledNegatives}` : 'full',
-    models: results,
+    models: [...results],
+    complete,
+    modelsPlanned: models.map((m) => m.kind),
     seconds: (performance.now() - t0) / 1000,
     finishedAt: new Date().toISOString(),
-  };
+  });
+  for (const run of models) {
+    let searched: Grid = run.grid ?? defaultGrid(run.kind);
+    const trials: Trial[] = [];
+    const widened: Record<string, number[]> = {};
+    const iterations = iterationBound(run.kind);
+    let best: { params: ModelParams; score: number; valid: EvaluationResult; test: EvaluationResult; fit: FitReport } | undefined;
+    const tryPoint = async (point: ModelParams, phase: string): Promise<void> => {
+      throwIfAborted(hooks.signal);
+      // Iterative models run until validation stops improving: the cap is only a bound.
+      const params = iterations && !(iterations.key in point) ? { ...point, [iterations.key]: iterations.bound } : point;
+      const model = createModel(run.kind, withSequenceLength(run.kind, params, config));
+      const fit = await model.fit(train, {
+        itemEmbeddings,
+        signal: hooks.signal,
+        logger: hooks.logger,
+        onProgress: (p, done, total) => hooks.onProgress?.(`${phase} ${p}`, done, total),
+        validate: () => pick(evaluateRanking(model, stoppingTask, validOnly), config.validMetric),
+        sequences: prepared.trainSequences,
+      });
+      if (iterations && fit.bestEpoch !== undefined && fit.bestEpoch >= Number(model.params[iterations.key])) {
+        hooks.logger?.log('warn', `${phase}: validation still improved at the last of ${String(model.params[iterations.key])} ${iterations.key}`, { params: model.params });
+      }
+      const valid = evaluateRanking(model, validTask, validOnly);
+      const score = pick(valid, config.validMetric);
+      trials.push({ params: { ...model.params }, validScore: score, fit });
+      hooks.logger?.log('info', `${phase}: valid ${config.validMetric}=${score.toFixed(4)}`, { params: model.params });
+      if (!best || score > best.score) {
+        // Test now, while this model is in memory, so only the chosen one's test result is kept.
+        const test = evaluateRanking(model, testTask, evalOptions);
+        best = { params: { ...model.params }, score, valid, test, fit };
+      }
+    };
+    const grid = expandGrid(searched);
+    for (let g = 0; g < grid.length; g++) await tryPoint(grid[g], `${run.kind} ${g + 1}/${grid.length}`);
+    if (!best) throw new RangeError(`model ${run.kind} has an empty hyper-parameter grid`);
+    // A best point on an edge of the grid: one step beyond it along that key, a bounded number of times.
+    for (let round = 1; round <= MAX_GRID_WIDENINGS; round++) {
+      const steps = edgeSteps(run.kind, searched, best.params);
+      if (steps.length === 0) break;
+      const from = best.params;
+      for (const step of steps) {
+        searched = widenGrid(searched, step);
+        (widened[step.key] ??= []).push(step.value);
+        await tryPoint({ ...pointOf(from, searched), [step.key]: step.value }, `${run.kind} widening ${step.key}=${step.value}`);
+      }
+    }
+    const result: ModelResult = { kind: run.kind, params: best.params, valid: best.valid, test: best.test, fit: best.fit, trials };
+    if (Object.keys(widened).length > 0) result.widened = widened;
+    results.push(result);
+    hooks.onModel?.(result);
+    hooks.onReport?.(reportSoFar(results.length === models.length));
+  }
+  return reportSoFar(true);
 }
+
+/** The best point's values of the keys `grid` searches (the model's defaults fill the others, as in the grid's own points). */
+function pointOf(best: ModelParams, grid: Grid): ModelParams {
+  const point: ModelParams = {};
+  for (const key of Object.keys(grid)) if (key in best) point[key] = best[key];
+  return point;
+}
+
+/** Rounds of one step beyond the edges a best point sits on (each round tries every such edge once). */
+export const MAX_GRID_WIDENINGS = 3;
 
 /** `params` with the protocol's sequence length as `maxLen` for sequence models that do not set it. */
 function withSequenceLength(kind: string, params: ModelParams, config: ProtocolConfig): ModelParams {

@@ -57,7 +57,7 @@ export function renderMarkdown(report: ProtocolReport, reference?: { name: strin
     const ref = reference?.table[m.kind];
     const row = [
       m.kind,
-      params(m.params),
+      params(m.params) + (m.fit.bestEpoch !== undefined ? ` (best epoch ${m.fit.bestEpoch} of ${m.fit.epochs} run)` : ''),
       fmt(m.valid.metrics[p.validMetric]),
       ...metricCols.map((c) => fmt(m.test.metrics[c])),
       ...refCols.map((c) => fmt(ref?.[c])),
@@ -79,6 +79,15 @@ export function renderMarkdown(report: ProtocolReport, reference?: { name: strin
     for (const [name, values] of Object.entries(options.published.table)) {
       lines.push(`| ${[name, ...metricCols.map((c) => fmt(values[c]))].join(' | ')} |`);
     }
+  }
+  const widened = report.models.filter((m) => m.widened).map((m) => `${m.kind} ${Object.entries(m.widened ?? {}).map(([k, v]) => `${k} → ${v.join(', ')}`).join('; ')}`);
+  if (widened.length > 0) {
+    lines.push('');
+    lines.push(`Grids widened past an edge the best point sat on: ${widened.join('; ')}.`);
+  }
+  if (report.complete === false) {
+    lines.push('');
+    lines.push(`Partial report: ${report.models.length} of ${report.modelsPlanned.length} models measured (${report.modelsPlanned.join(', ')}); the run had not finished when it was written.`);
   }
   lines.push('');
   lines.push(`Beyond-accuracy columns are over the test top-${Math.max(...ks)} lists; tail = items outside the top 20% by training popularity. Run took ${report.seconds.toFixed(1)} s.`);

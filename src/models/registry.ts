@@ -41,6 +41,11 @@ interface Entry {
   /** Hyper-parameter grid searched by the protocol runner (each key's values are crossed). */
   grid: Record<string, (number | string | boolean)[]>;
   description: string;
+  /**
+   * Iterative models: the parameter that caps epochs or iterations, and the cap the protocol runner
+   * gives it when it validates (early stopping with patience ends the fit, not the cap).
+   */
+  iterations?: { key: string; bound: number };
 }
 
 const REGISTRY: Record<ModelKind, Entry> = {
@@ -63,12 +68,14 @@ const REGISTRY: Record<ModelKind, Entry> = {
     restore: (s) => AlsModel.fromSnapshot(s),
     grid: { factors: [64], alpha: [1, 4, 16], regularization: [1, 10, 50] },
     description: 'implicit ALS (conjugate gradient)',
+    iterations: { key: 'iterations', bound: 300 },
   },
   bpr: {
     create: (p) => createBpr(p),
     restore: (s) => BprModel.fromSnapshot(s),
     grid: { factors: [64], learningRate: [0.02, 0.05], regularization: [0.01, 0.03, 0.06] },
     description: 'BPR matrix factorisation (SGD)',
+    iterations: { key: 'epochs', bound: 2000 },
   },
   ease: {
     create: (p) => createEase(p),
@@ -87,18 +94,21 @@ const REGISTRY: Record<ModelKind, Entry> = {
     restore: (s) => HybridModel.fromSnapshot(s),
     grid: { textBlend: [0.15, 0.3, 0.5], easeLambda: [250], popularityPenalty: [0, 0.1, 0.2, 0.3] },
     description: 'EASE backbone blended with a BPR-trained text adapter (v + A·e)',
+    iterations: { key: 'epochs', bound: 1000 },
   },
   sasrec: {
     create: (p) => createSasRec(p),
     restore: (s) => SasRecModel.fromSnapshot(s),
     grid: {},
     description: 'SASRec-style self-attention over the user\'s recent items (next-item prediction)',
+    iterations: { key: 'epochs', bound: 1000 },
   },
   gru4rec: {
     create: (p) => createGru4Rec(p),
     restore: (s) => Gru4RecModel.fromSnapshot(s),
     grid: {},
     description: 'GRU4Rec-style recurrent model over the user\'s recent items (next-item prediction)',
+    iterations: { key: 'epochs', bound: 1000 },
   },
 };
 
@@ -127,6 +137,14 @@ export function createModel(kind: string, params: ModelParams = {}): Recommender
 /** The default hyper-parameter grid of `kind`. */
 export function defaultGrid(kind: string): Record<string, (number | string | boolean)[]> {
   return entry(kind).grid;
+}
+
+/**
+ * For iterative models, the parameter capping epochs or iterations and the cap to give it when a
+ * validator stops the fit (see `runProtocol`); undefined for closed-form and one-pass models.
+ */
+export function iterationBound(kind: string): { key: string; bound: number } | undefined {
+  return entry(kind).iterations;
 }
 
 /** One-line description of `kind`. */

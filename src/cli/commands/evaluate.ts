@@ -26,7 +26,7 @@ import {
   runColdStartProtocol,
   runProtocol,
 } from '../../index.js';
-import type { Config, ItemVectorSource, MarkdownOptions, ModelRun, ProtocolConfig } from '../../index.js';
+import type { Config, ItemVectorSource, MarkdownOptions, ModelRun, ProtocolConfig, ProtocolReport } from '../../index.js';
 import { createProgressDisplay, progressWanted, writeStderrLine } from '../progress.js';
 import { globals, intArg, numberArg, parseModels, print, withEngine, writeReports } from '../cli-context.js';
 
@@ -89,6 +89,8 @@ export function registerEvaluateCommand(program: Command): void {
         return;
       }
       const protocol = protocolFor(opts);
+      const reference = recboleReference(protocol.name, path);
+      const render = (r: ProtocolReport): string => renderMarkdown(r, reference, sequenceReportOptions(protocol.name, path));
       const report = await runProtocol(log, path, protocol, runs, {
         itemVectors,
         onProgress: progress.onProgress,
@@ -97,10 +99,11 @@ export function registerEvaluateCommand(program: Command): void {
           progress.stop();
           if (!json) writeStderrLine(`${m.kind}: test ndcg@10=${(m.test.metrics['ndcg@10'] ?? NaN).toFixed(4)} (${m.trials.length} trial(s))`);
         },
+        // Each finished model is written at once, so a run stopped later keeps what it measured.
+        onReport: (r) => writeReports(opts.out, renderJson(r), render(r)),
       });
       progress.stop();
-      const reference = recboleReference(protocol.name, path);
-      const md = renderMarkdown(report, reference, sequenceReportOptions(protocol.name, path));
+      const md = render(report);
       writeReports(opts.out, renderJson(report), md);
       print(report, () => md);
     });

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { edgeSteps, widenGrid } from './grid-widening.js';
+
+describe('edgeSteps', () => {
+  it('continues a positive grid geometrically and an integer grid in integers', () => {
+    expect(edgeSteps('ease', { lambda: [250, 500, 1000] }, { lambda: 1000 })).toEqual([{ key: 'lambda', edge: 1000, value: 2000, side: 'high' }]);
+    expect(edgeSteps('ease', { lambda: [250, 500, 1000] }, { lambda: 250 })).toEqual([{ key: 'lambda', edge: 250, value: 125, side: 'low' }]);
+    expect(edgeSteps('itemknn', { k: [50, 100, 200], shrink: [0, 10] }, { k: 50, shrink: 10 })).toEqual([
+      { key: 'k', edge: 50, value: 25, side: 'low' },
+      { key: 'shrink', edge: 10, value: 20, side: 'high' },
+    ]);
+  });
+
+  it('leaves inner points, single values, a lower edge at 0 and non-numeric keys alone', () => {
+    expect(edgeSteps('ease', { lambda: [250, 500, 1000] }, { lambda: 500 })).toEqual([]);
+    expect(edgeSteps('als', { factors: [64], alpha: [1, 4] }, { factors: 64, alpha: 4 })).toEqual([{ key: 'alpha', edge: 4, value: 16, side: 'high' }]);
+    expect(edgeSteps('itemknn', { shrink: [0, 10] }, { shrink: 0 })).toEqual([]);
+    expect(edgeSteps('semantic', { centre: [true, false], historyNorm: [0, 1] }, { centre: true, historyNorm: 1 })).toEqual([{ key: 'historyNorm', edge: 1, value: 2, side: 'high' }]);
+  });
+
+  it('does not step to a value the model\'s schema refuses', () => {
+    // gru4rec dropout must stay below 1: 0.5, 0.9 → 1.3 is refused.
+    expect(edgeSteps('gru4rec', { dropout: [0.5, 0.9] }, { dropout: 0.9 })).toEqual([]);
+    // k = 1 has no integer below it.
+    expect(edgeSteps('itemknn', { k: [1, 2] }, { k: 1 })).toEqual([]);
+  });
+
+  it('adds the step to its key in ascending order', () => {
+    expect(widenGrid({ lambda: [250, 500], x: [1] }, { key: 'lambda', edge: 250, value: 125, side: 'low' })).toEqual({ lambda: [125, 250, 500], x: [1] });
+  });
+});

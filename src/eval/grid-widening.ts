@@ -1,0 +1,67 @@
+/**
+ * Grids that stop at their own edges: when the best point of a search sits on the lowest or highest
+ * value a numeric key was searched over, the next value one step beyond that edge is worth a trial.
+ * A step continues the grid's own spacing at that edge: geometric when the values are positive
+ * (250, 500, 1000 → 2000), arithmetic otherwise (0.1, 0.3, 0.5 → 0.7); integers stay integers; a
+ * lower edge at 0 or a value the model's schema refuses is not extended.
+ * @module
+ */
+import { validateModelParams } from '../models/model-params.js';
+import type { ModelParams } from '../models/recommender.js';
+
+/** A hyper-parameter grid: each key's values are crossed. */
+export type Grid = Record<string, readonly (number | string | boolean)[]>;
+
+/** One value beyond an edge of a grid key, to try with the best point's other values. */
+export interface EdgeStep {
+  key: string;
+  /** The edge value the best point sits on. */
+  edge: number;
+  /** The value one step beyond it. */
+  value: number;
+  side: 'low' | 'high';
+}
+
+/**
+ * The steps beyond the edges that `best` sits on, one per key searched over at least two numeric
+ * values; keys with a single value (a fixed choice, not a search) and non-numeric keys are left alone.
+ */
+export function edgeSteps(kind: string, grid: Grid, best: ModelParams): EdgeStep[] {
+  const steps: EdgeStep[] = [];
+  for (const [key, raw] of Object.entries(grid)) {
+    if (raw.length < 2 || !raw.every((v) => typeof v === 'number')) continue;
+    const values = [...new Set(raw as number[])].sort((a, b) => a - b);
+    if (values.length < 2) continue;
+    const at = best[key];
+    if (typeof at !== 'number') continue;
+    const integers = values.every((v) => Number.isInteger(v));
+    const positive = values[0] > 0;
+    let step: EdgeStep | undefined;
+    if (at === values[values.length - 1]) {
+      const prev = values[values.length - 2];
+      const next = positive ? (at * at) / prev : at + (at - prev);
+      step = { key, edge: at, value: next, side: 'high' };
+    } else if (at === values[0]) {
+      const prev = values[1];
+      const next = positive ? (at * at) / prev : at - (prev - at);
+      // A lower edge at 0 (no regularisation, no shrinkage) has nothing below it worth trying.
+      step = at === 0 ? undefined : { key, edge: at, value: next, side: 'low' };
+    }
+    if (!step) continue;
+    step.value = integers ? Math.round(step.value) : Number(step.value.toPrecision(6));
+    if (step.value === at || (step.side === 'low' && !positive && step.value < 0 && at >= 0)) continue;
+    try {
+      validateModelParams(kind, { ...best, [key]: step.value });
+    } catch {
+      continue;
+    }
+    steps.push(step);
+  }
+  return steps;
+}
+
+/** `grid` with `step.value` added to its key, values in ascending order. */
+export function widenGrid<G extends Grid>(grid: G, step: EdgeStep): G {
+  const values = [...(grid[step.key] as number[]), step.value].sort((a, b) => a - b);
+  return { ...grid, [step.key]: values };
+}
