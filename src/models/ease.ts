@@ -55,9 +55,19 @@ export function createEase(options: Partial<EaseOptions> = {}): EaseModel {
   return new EaseModel({ ...DEFAULTS, ...options });
 }
 
-/** EASE over binary interactions. */
+/**
+ * The dropout of EDLAE (Steck, "Autoencoders that don't overfit towards the Identity", NeurIPS 2020):
+ * full-rank emphasized denoising with dropout probability p is EASE whose penalty on item i grows
+ * with its own Gram diagonal, Λᵢᵢ = λ + p / (1 − p) · (XᵀX)ᵢᵢ, keeping B's zero diagonal.
+ */
+export interface EaseDropout {
+  /** Dropout probability p in [0, 1). */
+  dropout: number;
+}
+
+/** EASE over binary interactions (and EDLAE, its dropout-emphasised variant, as kind `edlae`). */
 export class EaseModel implements Recommender {
-  readonly kind = 'ease';
+  readonly kind: 'ease' | 'edlae';
   readonly params: ModelParams;
   private total = 0;
   /** Kept item → catalogue index. */
@@ -74,8 +84,16 @@ export class EaseModel implements Recommender {
   /** Scratch accumulator reused across score calls (scoring is synchronous). */
   private acc: Float32Array = new Float32Array(0);
 
-  constructor(private readonly options: EaseOptions) {
-    this.params = { ...options };
+  /** Dropout of the EDLAE variant (0 for EASE). */
+  private readonly dropout: number;
+
+  constructor(
+    private readonly options: EaseOptions,
+    variant?: EaseDropout,
+  ) {
+    this.kind = variant ? 'edlae' : 'ease';
+    this.dropout = variant?.dropout ?? 0;
+    this.params = variant ? { ...options, dropout: this.dropout } : { ...options };
   }
 
   get numItems(): number {
@@ -124,7 +142,8 @@ export class EaseModel implements Recommender {
     context.onProgress?.('ease gram', 0, 3);
     const keptIdx = Int32Array.from(idx);
     const gram = sparseGram(indptr, keptIdx, null, train.numRows, n);
-    for (let i = 0; i < n; i++) gram[i * n + i] += this.options.lambda;
+    const emphasis = this.dropout / (1 - this.dropout);
+    for (let i = 0; i < n; i++) gram[i * n + i] += this.options.lambda + emphasis * gram[i * n + i];
     // The fallback's scale is fitted on the kept block, whose first-order scores need G before inversion.
     const sample = this.tail.indices.length > 0 ? calibrationSample(indptr, keptIdx, train.numRows) : [];
     const first = firstOrderKeptScores(gram, n, sample);
@@ -202,7 +221,8 @@ export class EaseModel implements Recommender {
 
   /** Restores from {@link EaseModel.snapshot}. */
   static fromSnapshot(s: ModelSnapshot): EaseModel {
-    const m = new EaseModel({ ...DEFAULTS, ...(s.params as Partial<EaseOptions>) });
+    const { dropout, ...options } = s.params as Partial<EaseOptions> & Partial<EaseDropout>;
+    const m = new EaseModel({ ...DEFAULTS, ...options }, s.kind === 'edlae' ? { dropout: Number(dropout ?? 0) } : undefined);
     m.total = s.meta.numItems as number;
     m.kept = s.arrays.kept as Int32Array;
     m.weights = s.arrays.weights as Float32Array;

@@ -12,6 +12,7 @@ import { ValidationError } from '../core/errors.js';
 import type { AlsOptions } from './als.js';
 import type { BprOptions } from './bpr.js';
 import type { EaseOptions } from './ease.js';
+import type { EdlaeOptions } from './edlae.js';
 import type { Gru4RecOptions } from './gru4rec.js';
 import type { HybridOptions } from './hybrid.js';
 import type { ItemKnnOptions } from './item-knn.js';
@@ -74,6 +75,9 @@ export const MODEL_PARAM_SCHEMAS: Readonly<Record<string, ModelParamSchema>> = O
   ease: {
     // λ > 0: it is what makes XᵀX + λI invertible.
     fields: fields<EaseOptions>({ lambda: positive(), minSupport: integer(1), maxItems: integer(1), tailNeighbours: integer(0) }),
+  },
+  edlae: {
+    fields: fields<EdlaeOptions>({ lambda: positive(), minSupport: integer(1), maxItems: integer(1), tailNeighbours: integer(0), dropout: rate() }),
   },
   semantic: { fields: fields<SemanticOptions>({ textWeight: nonNegative(), centre: z.boolean(), historyNorm: nonNegative() }) },
   hybrid: {

@@ -7,6 +7,7 @@ import { ValidationError } from '../core/errors.js';
 import { AlsModel, createAls } from './als.js';
 import { BprModel, createBpr } from './bpr.js';
 import { EaseModel, createEase } from './ease.js';
+import { createEdlae } from './edlae.js';
 import { HybridModel, createHybrid } from './hybrid.js';
 import { ItemKnnModel, createItemKnn } from './item-knn.js';
 import { PopularityModel, createPopularity } from './popularity.js';
@@ -21,7 +22,7 @@ import type { ModelSnapshot } from './snapshot.js';
 import { UserKnnModel, createUserKnn } from './user-knn.js';
 
 /** Registered model names. */
-export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'semantic', 'hybrid', 'sasrec', 'gru4rec'] as const;
+export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'edlae', 'semantic', 'hybrid', 'sasrec', 'gru4rec'] as const;
 
 /** Pure collaborative-filtering models (no text needed). */
 export const CF_MODEL_KINDS: readonly string[] = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease'];
@@ -82,6 +83,12 @@ const REGISTRY: Record<ModelKind, Entry> = {
     restore: (s) => EaseModel.fromSnapshot(s),
     grid: { lambda: [50, 100, 250, 500, 1000, 2000] },
     description: 'EASE closed-form item autoencoder',
+  },
+  edlae: {
+    create: (p) => createEdlae(p),
+    restore: (s) => EaseModel.fromSnapshot(s),
+    grid: { dropout: [0.1, 0.2, 0.33, 0.5], lambda: [10, 50, 200] },
+    description: 'EDLAE: EASE with dropout emphasis, penalty λ + p/(1−p)·diag(XᵀX) (Steck 2020)',
   },
   semantic: {
     create: (p) => createSemantic(p),
