@@ -395,6 +395,89 @@ export interface GeneratedTextStore {
   delete(itemId: string, options?: CallOptions): Promise<boolean>;
 }
 
+/** A served list with the clicks on it, as {@link StorageTransfer} copies it. */
+export interface ImpressionRecord extends Impression {
+  /** Clicks on the list, one per item at most, in item order. */
+  clicks: { itemId: string; at: number }[];
+}
+
+/** One cached vector with the encoder it belongs to, as {@link StorageTransfer} copies it. */
+export interface EmbeddingRecord extends EmbeddingEntry {
+  encoder: string;
+}
+
+/** An activated model version as stored. */
+export interface ModelActivation {
+  name: string;
+  version: number;
+  /** When it was activated, ms since epoch. */
+  activatedAt: number;
+}
+
+/**
+ * The highest numbers a storage ever handed out, also for rows since deleted: a copy carries them
+ * over so the target never hands out a number the source used (models and impressions name them).
+ */
+export interface TransferCounters {
+  /** Highest event seq ({@link EventStore.lastSeq}). */
+  lastSeq: number;
+  /** Highest erasure id ({@link ErasureStore.lastId}). */
+  lastErasureId: number;
+  /** Highest import log id. */
+  lastImportId: number;
+  /** Highest version ever saved per model name, ordered by name. */
+  modelVersions: { name: string; lastVersion: number }[];
+}
+
+/** One batch of records written by {@link StorageTransfer.write} with their identities. */
+export interface TransferBatch {
+  /** Events with the seqs they had. */
+  events?: readonly StoredEvent[];
+  impressions?: readonly ImpressionRecord[];
+  embeddings?: readonly EmbeddingRecord[];
+  /** Erasures with their ids. */
+  erasures?: readonly Erasure[];
+  /** Import log entries with their ids. */
+  imports?: readonly ImportRecord[];
+  /** Settings with their versions and times. */
+  settings?: readonly StoredSetting[];
+  /** Activations; each names a version already written. */
+  activations?: readonly ModelActivation[];
+  /** Raises the target's counters to at least these. */
+  counters?: TransferCounters;
+}
+
+/**
+ * What a storage holds beyond the serving port's reads, read and written with every identity kept
+ * (event seqs and times, model versions and save times, log ids, setting versions), so one storage
+ * can be copied into another backend (`copyStorage`, `lmrec copy`). Items and users need nothing
+ * here: their ids are their identity and `bulkWrite` upserts them.
+ */
+export interface StorageTransfer {
+  /** Every served list with its clicks, in pages ordered by id. */
+  impressions(options?: CallOptions & { batchSize?: number }): AsyncIterable<ImpressionRecord[]>;
+  /** Every cached vector, in pages ordered by encoder then hash. */
+  embeddings(options?: CallOptions & { batchSize?: number }): AsyncIterable<EmbeddingRecord[]>;
+  /** Every setting, ordered by key. */
+  settings(options?: CallOptions): Promise<StoredSetting[]>;
+  /** Every activation, ordered by name. */
+  activations(options?: CallOptions): Promise<ModelActivation[]>;
+  /** The highest numbers handed out (see {@link TransferCounters}). */
+  counters(options?: CallOptions): Promise<TransferCounters>;
+  /**
+   * Writes `batch` in one transaction, keeping every identity. `ConflictError` (nothing written)
+   * when an event seq, impression id, erasure id or import id is already stored; embeddings and
+   * settings replace what is stored under their keys.
+   */
+  write(batch: TransferBatch, options?: CallOptions): Promise<void>;
+  /**
+   * Stores one model version under its own number and save time from its chunks, read as they
+   * are written (never the whole payload at once); the version appears only when all of them are
+   * stored. `ConflictError` when that version is stored already.
+   */
+  writeModel(record: Omit<ModelRecord, 'payload'>, chunks: AsyncIterable<Uint8Array>, options?: CallOptions): Promise<void>;
+}
+
 /** One atomic write of several kinds of records: all land or none do. */
 export interface BulkWrite {
   items?: readonly Item[];
@@ -466,6 +549,8 @@ export interface Storage {
   readonly imports: ImportStore;
   /** Operator settings changed at run time (see {@link SettingsStore}). */
   readonly settings: SettingsStore;
+  /** Reads and writes with identities kept, for copying between backends (see {@link StorageTransfer}). */
+  readonly transfer: StorageTransfer;
   /** Cached answers of generative models (see {@link LlmCacheStore}). */
   readonly llmCache: LlmCacheStore;
   /** Generated item descriptions (see {@link GeneratedTextStore}). */

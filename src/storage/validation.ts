@@ -7,7 +7,8 @@
  */
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { ITEMLESS_EVENT_TYPES, isEventType } from '../core/types.js';
-import type { Attributes, Event, EventType, Item, User } from '../core/types.js';
+import type { Attributes, Event, EventType, Item, JsonValue, User } from '../core/types.js';
+import type { ImportMark } from './storage.js';
 
 /** JSON nesting deeper than this is rejected; it also stops cycles from recursing forever. */
 const MAX_JSON_DEPTH = 64;
@@ -234,4 +235,30 @@ export function validateImpression(impression: unknown): void {
   if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) {
     throw new ValidationError('createdAt must be a finite number (ms since epoch)', { details: { field: 'createdAt' } });
   }
+}
+
+/** Checks an import mark before the write transaction opens. */
+export function validateImportMark(mark: ImportMark): void {
+  if (typeof mark !== 'object' || mark === null) throw new ValidationError('importMark must be an object', { details: { field: 'importMark' } });
+  validateKey('importMark.hash', mark.hash);
+  if (typeof mark.source !== 'string') throw new ValidationError('importMark.source must be a string', { details: { field: 'importMark.source' } });
+  validateKey('importMark.format', mark.format);
+}
+
+/** Whether `value` is JSON (finite numbers, plain objects, at most 64 levels deep): what a setting may hold. */
+export function isJsonValue(value: unknown, depth = 0): value is JsonValue {
+  if (depth > MAX_JSON_DEPTH) return false;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every((v) => isJsonValue(v, depth + 1));
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).every((v) => isJsonValue(v, depth + 1));
+  return false;
+}
+
+/** Checks a retention cut-off (finite ms since epoch) and batch size; `limit` undefined means every matching row. */
+export function validateRetention(before: number, limit: number | undefined): { before: number; limit: number | undefined } {
+  if (typeof before !== 'number' || !Number.isFinite(before)) {
+    throw new ValidationError('before must be a finite number (ms since epoch)', { details: { field: 'before' } });
+  }
+  return { before, limit: limit === undefined ? undefined : validateInteger('limit', limit, 1, 1) };
 }

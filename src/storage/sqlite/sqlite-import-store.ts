@@ -4,9 +4,11 @@
  * disagree, also when two processes import the same file at once.
  * @module
  */
-import { ConflictError, ValidationError } from '../../core/errors.js';
+import { ConflictError } from '../../core/errors.js';
 import type { BulkWriteResult, CallOptions, ImportMark, ImportRecord, ImportStore } from '../storage.js';
 import { validateKey } from '../validation.js';
+
+export { validateImportMark } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
 
 interface ImportRow {
@@ -24,14 +26,6 @@ const COLUMNS = 'id, hash, source, format, at, items, users, events';
 
 function fromRow(row: ImportRow): ImportRecord {
   return { id: row.id, hash: row.hash, source: row.source, format: row.format, at: row.at, items: row.items, users: row.users, events: row.events };
-}
-
-/** Checks an import mark before the write transaction opens. */
-export function validateImportMark(mark: ImportMark): void {
-  if (typeof mark !== 'object' || mark === null) throw new ValidationError('importMark must be an object', { details: { field: 'importMark' } });
-  validateKey('importMark.hash', mark.hash);
-  if (typeof mark.source !== 'string') throw new ValidationError('importMark.source must be a string', { details: { field: 'importMark.source' } });
-  validateKey('importMark.format', mark.format);
 }
 
 /**

@@ -5,18 +5,15 @@
  * `impressions_created` make finding a batch an index range scan, not a table scan).
  * @module
  */
-import { ValidationError } from '../../core/errors.js';
 import type { ImpressionDeletion } from '../storage.js';
-import { validateInteger } from '../validation.js';
+import { validateRetention } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
 
 /** Checks a retention cut-off and batch size; `limit` unset means every matching row. */
 export function retentionArguments(before: number, limit: number | undefined): { before: number; limit: number } {
-  if (typeof before !== 'number' || !Number.isFinite(before)) {
-    throw new ValidationError('before must be a finite number (ms since epoch)', { details: { field: 'before' } });
-  }
+  const checked = validateRetention(before, limit);
   // SQLite reads a negative LIMIT as "no limit".
-  return { before, limit: limit === undefined ? -1 : validateInteger('limit', limit, 1, 1) };
+  return { before: checked.before, limit: checked.limit ?? -1 };
 }
 
 /** Deletes at most `limit` events with `ts < before`, oldest first; call inside a write transaction. */

@@ -6,7 +6,7 @@
 import { ValidationError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/types.js';
 import type { CallOptions, SettingsStore, StoredSetting } from '../storage.js';
-import { validateKey } from '../validation.js';
+import { isJsonValue, validateKey } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
 
 interface SettingRow {
@@ -14,15 +14,6 @@ interface SettingRow {
   value: string;
   version: number;
   updated_at: number;
-}
-
-function isJson(value: unknown, depth: number): value is JsonValue {
-  if (depth > 64) return false;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every((v) => isJson(v, depth + 1));
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) return Object.values(value).every((v) => isJson(v, depth + 1));
-  return false;
 }
 
 /** The {@link SettingsStore} of one SQLite storage. */
@@ -39,7 +30,7 @@ export function createSqliteSettingsStore({ sql, enter, run, write }: SqliteCall
     async put(key: string, value: JsonValue, options?: CallOptions) {
       enter(options?.signal);
       validateKey('key', key);
-      if (!isJson(value, 0)) throw new ValidationError(`setting ${key} must be a JSON value`, { details: { field: 'value', key } });
+      if (!isJsonValue(value)) throw new ValidationError(`setting ${key} must be a JSON value`, { details: { field: 'value', key } });
       const text = JSON.stringify(value);
       return write('settings.put', options?.signal, (): StoredSetting => {
         const at = Date.now();
