@@ -13,6 +13,7 @@ import type { AlsOptions } from './als.js';
 import type { BprOptions } from './bpr.js';
 import type { EaseOptions } from './ease.js';
 import type { EdlaeOptions } from './edlae.js';
+import type { MultVaeOptions } from './mult-vae.js';
 import type { Gru4RecOptions } from './gru4rec.js';
 import type { HybridOptions } from './hybrid.js';
 import type { ItemKnnOptions } from './item-knn.js';
@@ -78,6 +79,22 @@ export const MODEL_PARAM_SCHEMAS: Readonly<Record<string, ModelParamSchema>> = O
   },
   edlae: {
     fields: fields<EdlaeOptions>({ lambda: positive(), minSupport: integer(1), maxItems: integer(1), tailNeighbours: integer(0), dropout: rate() }),
+  },
+  multvae: {
+    fields: fields<MultVaeOptions>({
+      hidden: integer(1),
+      latent: integer(1),
+      dropout: rate(),
+      beta: nonNegative(),
+      annealEpochs: integer(0),
+      learningRate: positive(),
+      weightDecay: nonNegative(),
+      batchSize: integer(1),
+      epochs: integer(1),
+      evalEvery: integer(1),
+      patience: integer(1),
+      seed: seed(),
+    }),
   },
   semantic: { fields: fields<SemanticOptions>({ textWeight: nonNegative(), centre: z.boolean(), historyNorm: nonNegative() }) },
   hybrid: {

@@ -49,6 +49,8 @@ function fastParams(kind: string): ModelParams {
   if (kind === 'als') return { factors: 8, iterations: 10, alpha: 2, regularization: 1 };
   if (kind === 'bpr') return { factors: 8, epochs: 60, learningRate: 0.05, regularization: 0.001 };
   if (kind === 'ease') return { lambda: 10 };
+  if (kind === 'edlae') return { lambda: 10, dropout: 0.2 };
+  if (kind === 'multvae') return { hidden: 32, latent: 8, epochs: 60, batchSize: 32, learningRate: 0.01, annealEpochs: 10 };
   if (kind === 'itemknn' || kind === 'userknn') return { k: 20, shrink: 0 };
   if (kind === 'sasrec') return { dim: 16, blocks: 1, maxLen: 12, dropout: 0.1, negatives: 0, epochs: 40, batchSize: 16, learningRate: 0.01 };
   if (kind === 'gru4rec') return { dim: 16, maxLen: 12, dropout: 0.1, negatives: 0, epochs: 40, batchSize: 16, learningRate: 0.01 };

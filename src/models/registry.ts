@@ -8,6 +8,7 @@ import { AlsModel, createAls } from './als.js';
 import { BprModel, createBpr } from './bpr.js';
 import { EaseModel, createEase } from './ease.js';
 import { createEdlae } from './edlae.js';
+import { MultVaeModel, createMultVae } from './mult-vae.js';
 import { HybridModel, createHybrid } from './hybrid.js';
 import { ItemKnnModel, createItemKnn } from './item-knn.js';
 import { PopularityModel, createPopularity } from './popularity.js';
@@ -22,7 +23,7 @@ import type { ModelSnapshot } from './snapshot.js';
 import { UserKnnModel, createUserKnn } from './user-knn.js';
 
 /** Registered model names. */
-export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'edlae', 'semantic', 'hybrid', 'sasrec', 'gru4rec'] as const;
+export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'edlae', 'multvae', 'semantic', 'hybrid', 'sasrec', 'gru4rec'] as const;
 
 /** Pure collaborative-filtering models (no text needed). */
 export const CF_MODEL_KINDS: readonly string[] = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease'];
@@ -89,6 +90,13 @@ const REGISTRY: Record<ModelKind, Entry> = {
     restore: (s) => EaseModel.fromSnapshot(s),
     grid: { dropout: [0.1, 0.2, 0.33, 0.5], lambda: [10, 50, 200] },
     description: 'EDLAE: EASE with dropout emphasis, penalty λ + p/(1−p)·diag(XᵀX) (Steck 2020)',
+  },
+  multvae: {
+    create: (p) => createMultVae(p),
+    restore: (s) => MultVaeModel.fromSnapshot(s),
+    grid: { beta: [0.1, 0.2, 0.4] },
+    description: 'Mult-VAE: variational autoencoder with a multinomial likelihood (Liang et al. 2018)',
+    iterations: { key: 'epochs', bound: 1000 },
   },
   semantic: {
     create: (p) => createSemantic(p),
