@@ -63,7 +63,7 @@ export interface EvaluationResult {
 }
 
 /** Evaluates `model` on `task`. */
-export function evaluateRanking(model: Recommender, task: RankingTask, options: EvaluateOptions): EvaluationResult {
+export function evaluateRanking(model: Pick<Recommender, 'score'>, task: RankingTask, options: EvaluateOptions): EvaluationResult {
   const { history, targets } = task;
   const numItems = targets.numCols;
   const ks = [...options.ks].sort((a, b) => a - b);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InteractionLogBuilder } from '../core/interaction-log.js';
 import type { InteractionLog } from '../core/interaction-log.js';
 import { createRng } from '../linalg/index.js';
-import { MAX_GRID_WIDENINGS, runProtocol } from './protocol.js';
+import { BLEND_KIND, MAX_GRID_WIDENINGS, runProtocol } from './protocol.js';
 import type { ProtocolConfig, ProtocolReport } from './protocol.js';
 
 /** 240 users in four taste groups over 100 items, each group preferring its own quarter of the catalogue. */
@@ -80,5 +80,25 @@ describe('protocol search', () => {
     expect(kept).toHaveLength(1);
     expect(kept[0].complete).toBe(false);
     expect(kept[0].models[0].test.metrics['ndcg@10']).toBe(full.models[0].test.metrics['ndcg@10']);
+  }, 60_000);
+
+  it('fits a blend of earlier models on validation, never below its best member there', async () => {
+    const report = await runProtocol(log, 'synthetic', PROTOCOL, [
+      { kind: 'pop' },
+      { kind: 'itemknn', grid: { k: [10] } },
+      { kind: 'ease', grid: { lambda: [30] } },
+      { kind: BLEND_KIND },
+    ]);
+    const blend = report.models.find((m) => m.kind === BLEND_KIND);
+    expect(blend).toBeDefined();
+    expect(Object.keys(blend?.params ?? {})).toEqual(['pop', 'itemknn', 'ease']);
+    const members = report.models.filter((m) => m.kind !== BLEND_KIND);
+    const bestValid = Math.max(...members.map((m) => m.valid.metrics['ndcg@10']));
+    expect(blend?.valid.metrics['ndcg@10']).toBeGreaterThanOrEqual(bestValid);
+    // The best member on validation anchors the weights at 1.
+    const anchor = members.find((m) => m.valid.metrics['ndcg@10'] === bestValid)?.kind ?? '';
+    expect(blend?.params[anchor]).toBe(1);
+    await expect(runProtocol(log, 'synthetic', PROTOCOL, [{ kind: BLEND_KIND }])).rejects.toThrow(/at least one model/);
+    await expect(runProtocol(log, 'synthetic', PROTOCOL, [{ kind: 'pop' }, { kind: BLEND_KIND, members: ['ease'] }])).rejects.toThrow(/run before the blend/);
   }, 60_000);
 });

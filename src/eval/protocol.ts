@@ -11,9 +11,11 @@ import type { Logger, ProgressCallback } from '../core/logger.js';
 import { SEQUENCE_MODEL_KINDS, createModel, defaultGrid, expandGrid, iterationBound } from '../models/registry.js';
 import { createRng, shuffleInPlace } from '../linalg/index.js';
 import type { IdDictionary } from '../core/id-dictionary.js';
-import type { FitReport, ItemEmbeddings, ModelParams } from '../models/recommender.js';
+import type { FitReport, ItemEmbeddings, ModelParams, Recommender } from '../models/recommender.js';
 import { evaluateRanking } from './evaluate-ranking.js';
-import type { EvaluationResult, RankingTask } from './evaluate-ranking.js';
+import type { EvaluateOptions, EvaluationResult, RankingTask } from './evaluate-ranking.js';
+import { ScoreBlend, fitBlendWeights } from './score-blend.js';
+import type { BlendMember } from './score-blend.js';
 import { filterByValue, kCoreFilter, logStats } from './filter.js';
 import { edgeSteps, widenGrid } from './grid-widening.js';
 import type { Grid } from './grid-widening.js';
@@ -140,9 +142,18 @@ export const ML_SMALL_SEQ_PUBLISHED: Record<string, Record<string, number>> = {
 
 /** A model to run, with an optional grid replacing its default one. */
 export interface ModelRun {
+  /** A registered model kind, or {@link BLEND_KIND} for a blend of models run before it. */
   kind: string;
   grid?: Record<string, (number | string | boolean)[]>;
+  /** For a blend: the kinds it blends (default: every model run before it). */
+  members?: string[];
 }
+
+/**
+ * The kind of a protocol-level blend entry: the z-scored scores of earlier models of the run at
+ * their chosen parameters, summed with weights fitted on validation only (`score-blend.ts`).
+ */
+export const BLEND_KIND = 'blend';
 
 /** One grid point. */
 export interface Trial {
@@ -322,7 +333,17 @@ export async function runProtocol(
     seconds: (performance.now() - t0) / 1000,
     finishedAt: new Date().toISOString(),
   });
-  for (const run of models) {
+  // Fitted models at their chosen parameters, kept only when a blend comes later in the run.
+  const fitted = new Map<string, Recommender>();
+  const keepFitted = (index: number): boolean => models.slice(index + 1).some((m) => m.kind === BLEND_KIND);
+  for (const [runIndex, run] of models.entries()) {
+    if (run.kind === BLEND_KIND) {
+      const result = blendResult(run, fitted, results, { validTask, testTask, validOnly, evalOptions, config, signal: hooks.signal });
+      results.push(result);
+      hooks.onModel?.(result);
+      hooks.onReport?.(reportSoFar(results.length === models.length));
+      continue;
+    }
     let searched: Grid = run.grid ?? defaultGrid(run.kind);
     const trials: Trial[] = [];
     const widened: Record<string, number[]> = {};
@@ -352,6 +373,7 @@ export async function runProtocol(
         // Test now, while this model is in memory, so only the chosen one's test result is kept.
         const test = evaluateRanking(model, testTask, evalOptions);
         best = { params: { ...model.params }, score, valid, test, fit };
+        if (keepFitted(runIndex)) fitted.set(run.kind, model);
       }
     };
     const grid = expandGrid(searched);
@@ -375,6 +397,42 @@ export async function runProtocol(
     hooks.onReport?.(reportSoFar(results.length === models.length));
   }
   return reportSoFar(true);
+}
+
+/** What a blend entry needs of the run. */
+interface BlendContext {
+  validTask: RankingTask;
+  testTask: RankingTask;
+  validOnly: EvaluateOptions;
+  evalOptions: EvaluateOptions;
+  config: ProtocolConfig;
+  signal: AbortSignal | undefined;
+}
+
+/** Fits a blend's weights on validation and tests it; its params are the weights by member. */
+function blendResult(run: ModelRun, fitted: ReadonlyMap<string, Recommender>, results: readonly ModelResult[], c: BlendContext): ModelResult {
+  const t0 = performance.now();
+  const names = run.members ?? results.map((r) => r.kind).filter((k) => k !== BLEND_KIND);
+  const members: BlendMember[] = names.map((name) => {
+    const model = fitted.get(name);
+    if (!model) throw new RangeError(`blend member "${name}" must be a model run before the blend`);
+    return { name, model };
+  });
+  if (members.length === 0) throw new RangeError('a blend needs at least one model run before it');
+  const memberScores = names.map((name) => results.find((r) => r.kind === name)?.valid.metrics[c.config.validMetric] ?? -Infinity);
+  const anchor = memberScores.indexOf(Math.max(...memberScores));
+  const { weights } = fitBlendWeights(members, c.validTask, {
+    ...c.validOnly,
+    metric: c.config.validMetric,
+    anchor,
+    sample: (task, users) => sampleTaskUsers(task, users, c.config.seed),
+  });
+  const blend = new ScoreBlend(members, weights);
+  const valid = evaluateRanking(blend, c.validTask, c.validOnly);
+  throwIfAborted(c.signal);
+  const test = evaluateRanking(blend, c.testTask, c.evalOptions);
+  const seconds = (performance.now() - t0) / 1000;
+  return { kind: BLEND_KIND, params: blend.params, valid, test, fit: { seconds, epochs: 1 }, trials: [{ params: blend.params, validScore: pick(valid, c.config.validMetric), fit: { seconds, epochs: 1 } }] };
 }
 
 /** The best point's values of the keys `grid` searches (the model's defaults fill the others, as in the grid's own points). */
