@@ -119,6 +119,10 @@ export const api = {
   train: (name: string) => request<{ jobId: string }>('POST', `/v1/models/${enc(name)}/train`, {}),
   activate: (name: string, version: number) => request<unknown>('POST', `/v1/models/${enc(name)}/activate`, { version }),
   rollback: (name: string) => request<{ result?: { version?: number } | null }>('POST', `/v1/models/${enc(name)}/rollback`),
+  startEvaluation: (body: { protocol: string; models: string[]; search: boolean }) => request<{ jobId: string }>('POST', '/v1/evaluations', body),
+  evaluations: (signal?: AbortSignal) => request<{ evaluations: JobStatus[] }>('GET', '/v1/evaluations', undefined, signal),
+  evaluation: (id: string, signal?: AbortSignal) => request<JobStatus>('GET', `/v1/evaluations/${enc(id)}`, undefined, signal),
+  cancelEvaluation: (id: string) => request<{ cancelled: boolean }>('POST', `/v1/evaluations/${enc(id)}/cancel`),
   reports: (signal?: AbortSignal) => request<{ reports: ReportSummary[]; dirs: string[] }>('GET', '/v1/reports', undefined, signal),
   report: (id: string, signal?: AbortSignal) => request<ReportDocument>('GET', `/v1/reports/${enc(id)}`, undefined, signal),
 };

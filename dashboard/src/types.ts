@@ -185,7 +185,7 @@ export interface JobStatus {
   startedAt?: number;
   finishedAt?: number;
   progress?: { phase: string; done: number; total: number };
-  result?: { version: number; fit?: { seconds?: number } };
+  result?: { version: number; fit?: { seconds?: number }; report?: { id: string; models: { kind: string; ndcg10: number | null }[] } };
   activated?: boolean;
   error?: { code: string; message: string };
 }

@@ -19,3 +19,5 @@ export { DEMO_DATA_DIR, DEMO_MODELS, prepareDemo } from './prepare-demo.js';
 export type { DemoModel, DemoReport, PrepareDemoOptions } from './prepare-demo.js';
 export { DEFAULT_TRAIN_PARAMS, describeParams, resolveTrainParams } from './train-defaults.js';
 export type { ResolvedTrainParams } from './train-defaults.js';
+export { EVALUATION_JOB, EVALUATION_PROTOCOLS, MAX_EVALUATION_MODELS, evaluationParams, evaluationProtocol, runEvaluation } from './evaluation-job.js';
+export type { EvaluationProtocol, EvaluationReportRef, EvaluationRequest, RunEvaluationOptions } from './evaluation-job.js';

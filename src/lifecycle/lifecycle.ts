@@ -11,7 +11,7 @@
  * user deletion and its retraining.
  * @module
  */
-import { ValidationError } from '../core/errors.js';
+import { UnsupportedError, ValidationError } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
 import type { Logger, LogLevel } from '../core/logger.js';
 import type { EncoderConfig } from '../encoders/create-encoder.js';
@@ -21,6 +21,8 @@ import type { ModelParams } from '../models/recommender.js';
 import { RANKER_MODEL } from '../pipeline/train-ranker.js';
 import { validateModelParams } from '../models/model-params.js';
 import { resolveTrainParams } from './train-defaults.js';
+import { EVALUATION_JOB, evaluationParams } from './evaluation-job.js';
+import type { EvaluationRequest } from './evaluation-job.js';
 import { isModelKind, MODEL_KINDS } from '../models/registry.js';
 import type { DomainTemplate } from '../text/verbalizer.js';
 import type { ErasurePurge } from './erased-versions.js';
@@ -68,6 +70,11 @@ export interface LifecycleOptions {
   autoActivate?: boolean;
   /** Training jobs at once (default 1). */
   concurrency?: number;
+  /**
+   * Where evaluations started through {@link Lifecycle.evaluate} write their report folders (the
+   * directory the dashboard lists reports from); without it `evaluate` is refused.
+   */
+  reportsDir?: string;
   logger?: Logger;
   /** Lowest level of training workers' log records passed on (default `info`). */
   workerLogLevel?: LogLevel;
@@ -99,6 +106,14 @@ export interface Lifecycle {
   rollback(name: string): Promise<{ name: string; version: number }>;
   /** Stored versions per model, with the one that serves. */
   versions(): Promise<ModelVersions[]>;
+  /**
+   * Queues an evaluation of the stored events (the offline protocol, in the training workers'
+   * queue, so it waits for a running training); `ValidationError` for a bad request,
+   * `UnsupportedError` when no reports directory is configured. The job's result names its report.
+   */
+  evaluate(request: EvaluationRequest): Promise<{ jobId: string }>;
+  /** Cancels a queued or running job; false when there is nothing to cancel. */
+  cancel(jobId: string): boolean;
   /** Stops the schedule, cancels running jobs and waits for their workers. Does not close the engine. */
   close(): Promise<void>;
 }
@@ -124,8 +139,6 @@ export interface ManagedLifecycle extends Lifecycle {
   trainRanker(reason?: string): { jobId: string };
   /** Resolves with the job's final status, after its version was put into service. */
   wait(jobId: string): Promise<JobStatus | undefined>;
-  /** Cancels a queued or running job. */
-  cancel(jobId: string): boolean;
   /** Decodes every model's serving version now, so first requests do not. */
   warm(signal?: AbortSignal): Promise<string[]>;
   /** Runs one schedule check now; returns the jobs it started. */
@@ -176,12 +189,14 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
     ...(options.template === undefined ? {} : { template: options.template }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.workerLogLevel === undefined ? {} : { logLevel: options.workerLogLevel }),
+    ...(options.reportsDir === undefined ? {} : { reportsDir: options.reportsDir }),
     ...(options.onJob === undefined ? {} : { onUpdate: options.onJob }),
     logger,
     onTrained: async (status, signal) => {
       const version = status.result?.version;
       if (version === undefined) return false;
-      // The ranker is not activated: the pipeline reads the latest stored one when it reloads.
+      // An evaluation stores no version; the ranker is not activated: the pipeline reads the latest stored one when it reloads.
+      if (status.model === EVALUATION_JOB) return false;
       if (status.model === RANKER_MODEL) return true;
       try {
         if (autoActivate) {
@@ -266,6 +281,11 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
       const checked = params === undefined ? await paramsFor(name) : validateModelParams(name, params);
       const job = trainer.start(name, checked, { reason: 'api' });
       return { jobId: job.id };
+    },
+    async evaluate(request) {
+      if (options.reportsDir === undefined) throw new UnsupportedError('evaluations need a reports directory, which this service was started without', { details: { operation: 'evaluate' } });
+      const params = evaluationParams(request, await engine.storage.models.names());
+      return { jobId: trainer.start(EVALUATION_JOB, params, { reason: 'api' }).id };
     },
     trainRanker(reason = 'api') {
       return { jobId: trainer.start(RANKER_MODEL, {}, { reason }).id };

@@ -8,6 +8,7 @@ import type { EncoderConfig } from '../encoders/create-encoder.js';
 import type { FeedbackPolicy } from '../engine/feedback-policy.js';
 import type { DomainTemplate } from '../text/verbalizer.js';
 import type { LogLevel } from '../core/logger.js';
+import type { EvaluationReportRef } from './evaluation-job.js';
 
 /** Where a job is in its life: queued → running → succeeded | failed | cancelled. */
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -28,13 +29,15 @@ export interface JobError {
 
 /** What a successful job produced. */
 export interface JobResult {
-  /** The stored version. */
+  /** The stored version (0 for a job that stores none: an evaluation). */
   version: number;
   params: ModelParams;
   fit: FitReport;
   users: number;
   items: number;
   interactions: number;
+  /** Where an evaluation job wrote its report. */
+  report?: EvaluationReportRef;
 }
 
 /** A snapshot of one training job; a copy, so callers may keep it. */
@@ -71,6 +74,8 @@ export interface TrainWorkerData {
   busyTimeoutMs?: number;
   /** Lowest level of log records forwarded to the parent. */
   logLevel: LogLevel;
+  /** Where an evaluation job writes its report folder. */
+  reportsDir?: string;
 }
 
 /** Messages from a training worker. */

@@ -2,7 +2,8 @@
  * Entry of a training worker thread: opens its own connection to the storage the server uses (an
  * SQLite file in WAL mode lets this thread write while the server reads), trains one model with
  * the server's encoder, feedback policy and template (or, for the job named `ranker`, the pipeline's
- * learned ranker over every trained source), stores the new version, and reports progress,
+ * learned ranker over every trained source; for the job named `evaluation`, the offline protocol on
+ * the stored events, writing a report instead), stores the new version, and reports progress,
  * logs and the outcome to the parent. An `abort` message aborts training at its next checkpoint.
  * @module
  */
@@ -15,6 +16,7 @@ import { createEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine.js';
 import { RANKER_MODEL, trainEngineRanker } from '../pipeline/train-ranker.js';
 import { openStorage } from '../storage/open-storage.js';
+import { EVALUATION_JOB, runEvaluation } from './evaluation-job.js';
 import { toJobError } from './job-error.js';
 import type { ParentMessage, TrainWorkerData, WorkerMessage } from './train-job.js';
 
@@ -58,7 +60,10 @@ export async function runTrainWorker(port: MessagePort, data: TrainWorkerData): 
       throw error;
     }
     engine = createEngine(storage, { logger, encoder, feedback: data.feedback, template: data.template });
-    if (data.model === RANKER_MODEL) {
+    if (data.model === EVALUATION_JOB) {
+      if (data.reportsDir === undefined) throw new Error('an evaluation job needs a reports directory');
+      post({ type: 'done', result: plain(await runEvaluation(engine, data.params, { reportsDir: data.reportsDir, signal, onProgress, logger })) });
+    } else if (data.model === RANKER_MODEL) {
       // The pipeline's learned ranker over every trained source (each refitted on the earlier part of the history).
       const r = await trainEngineRanker(engine, { signal, onProgress });
       const fit = { seconds: r.fit.seconds, epochs: r.fit.epochs, bestEpoch: r.fit.bestEpoch, bestScore: r.fit.bestScore };

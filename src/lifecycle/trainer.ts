@@ -33,6 +33,8 @@ export interface TrainerOptions {
   template?: DomainTemplate;
   /** How long a worker's writes wait for another writer's lock, ms (SQLite; default 5000). */
   busyTimeoutMs?: number;
+  /** Where evaluation jobs (`evaluation-job.ts`) write their report folders; without it they fail. */
+  reportsDir?: string;
   /** Jobs that train at once (default 1: training is CPU-bound and serving needs a core). */
   concurrency?: number;
   /** Finished jobs remembered for {@link Trainer.jobs} (default 100). */
@@ -182,6 +184,7 @@ export function createTrainer(options: TrainerOptions): Trainer {
       ...(options.feedback === undefined ? {} : { feedback: options.feedback }),
       ...(options.template === undefined ? {} : { template: options.template }),
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
+      ...(options.reportsDir === undefined ? {} : { reportsDir: options.reportsDir }),
     };
     let worker: Worker;
     try {

@@ -133,7 +133,7 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
     await engine.train('semantic');
     // Capped below the catalogue, so its fit report carries the item cap the Models page shows.
     await engine.train('ease', { maxItems: 100 });
-    lifecycle = createLifecycle({ engine, storageUrl: url, encoder: { kind: 'use-lite' }, checkEvery: '1h' });
+    lifecycle = createLifecycle({ engine, storageUrl: url, encoder: { kind: 'use-lite' }, checkEvery: '1h', reportsDir: join(dir, 'reports') });
     const pipeline = await createPipeline(engine, { models: ['itemknn'] });
     const recommend: RecommendFunction = async (request) => {
       const res = await pipeline.recommend(request.userId, { k: request.k, exclude: request.exclude, context: request.context, signal: request.signal });
@@ -304,6 +304,7 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
     expect(await page.locator('.tabs .badge:has-text("sample")').count()).toBe(2);
     expect(await page.getAttribute('details.run-evaluation', 'open')).toBe('');
     expect(await page.textContent('details.run-evaluation')).toContain('main.js evaluate');
+    expect(await page.locator('details.run-evaluation form.evaluation-form button[type="submit"]').count()).toBe(1);
     await until(page, `document.querySelectorAll('.report .chart canvas').length >= 2`);
     expect(await page.textContent('.report table')).toContain('ease');
     expect(await drawnPixels(page, '.report .chart canvas')).toBeGreaterThan(500);
@@ -347,6 +348,32 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
     await page.click('form button[type="submit"]');
     await page.waitForSelector('.status .ok');
     expect(await page.evaluate<string | null>(`localStorage.getItem('lmrec.apiKey')`)).toBeNull();
+  });
+
+  it('runs an evaluation of the stored events from the Evaluation page and shows its report', async () => {
+    await page.goto(`${base}/#/settings`);
+    await page.fill('input[name="apiKey"]', KEY);
+    await page.click('form button[type="submit"]');
+    await page.waitForSelector('.status .ok');
+    await page.goto(`${base}/#/evaluation`);
+    await page.waitForSelector('form.evaluation-form');
+    // The trained models are the default choice; run two of them, leave-one-out.
+    for (const box of await page.locator('form.evaluation-form input[name="model"]').all()) {
+      const value = await box.getAttribute('value');
+      if ((value === 'pop' || value === 'itemknn') !== (await box.isChecked())) await box.click();
+    }
+    await page.selectOption('form.evaluation-form select[name="protocol"]', 'loo');
+    await page.click('form.evaluation-form button[type="submit"]');
+    // Once it finished, the page shows its report (the server ran it in a worker).
+    await page.waitForSelector('h3:has-text("leave-one-out on stored events"), .run-status .error-box', { timeout: 40_000 });
+    expect(await page.locator('.run-status .error-box').count(), (await page.textContent('.run-status')) ?? '').toBe(0);
+    expect(await page.textContent('.report table')).toContain('itemknn');
+    expect(await page.locator('.sample-notice').count()).toBe(0);
+    await shot('09b-evaluation-run');
+    await page.goto(`${base}/#/settings`);
+    await page.fill('input[name="apiKey"]', '');
+    await page.click('form button[type="submit"]');
+    await page.waitForSelector('.status .ok');
   });
 
   it('collapses the navigation in a narrow window', async () => {

@@ -4,7 +4,7 @@
  * per-server context every route module receives.
  * @module
  */
-import type { Engine, Item, Logger, ModelParams, Pseudonymiser, RetentionSchedule, ServingRules, StoredEvent, Storage, UnknownItemsPolicy } from '../index.js';
+import type { Engine, EvaluationRequest, Item, Logger, ModelParams, Pseudonymiser, RetentionSchedule, ServingRules, StoredEvent, Storage, UnknownItemsPolicy } from '../index.js';
 import type { VariantAssigner } from './ab-testing.js';
 import type { KeyRing } from './auth.js';
 import type { RequestMetrics } from './metrics.js';
@@ -87,6 +87,12 @@ export interface ServerLifecycle {
   rollback(name: string): Promise<unknown>;
   /** Stored versions and which one is active, per model. */
   versions(): Promise<unknown>;
+  /** Queues an evaluation of the stored events (`EvaluationRequest`); without it `/v1/evaluations` answers 501. */
+  evaluate?(request: EvaluationRequest): Promise<{ jobId: string }>;
+  /** One job, or undefined. */
+  job?(jobId: string): unknown;
+  /** Cancels a queued or running job. */
+  cancel?(jobId: string): boolean;
   /** Resolves when job `jobId` has finished, with its status (state `succeeded` carries `result.version`). */
   wait?(jobId: string): Promise<{ state: string; result?: { version: number }; error?: { message: string } } | undefined>;
 }

@@ -223,3 +223,18 @@ export const errorResponse = {
   },
   required: ['error'],
 } as const;
+
+/** `POST /v1/evaluations` body (models and their number are checked by the lifecycle, which knows the registry). */
+export const evaluationBody = {
+  type: 'object',
+  properties: {
+    protocol: { type: 'string', enum: ['temporal', 'random', 'loo'], description: 'temporal (default): the global timeline cut 8:1:1; random: 8:1:1 at random per user; loo: each user\'s last interaction held out' },
+    models: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, minItems: 1, maxItems: 16, description: 'model kinds to compare (default: the models with a stored version)' },
+    search: { type: 'boolean', description: 'search each model\'s default grid on validation (default false: the parameters each model serves with)' },
+    seed: { type: 'integer', minimum: 0, maximum: 2147483647 },
+  },
+  additionalProperties: false,
+} as const;
+
+/** `:id` of an evaluation job. */
+export const jobIdParams = { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'], additionalProperties: false } as const;

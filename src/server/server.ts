@@ -26,6 +26,7 @@ import { registerAdminRoutes } from './routes/admin.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerItemRoutes } from './routes/items.js';
 import { registerModelRoutes } from './routes/models.js';
+import { registerEvaluationRoutes } from './routes/evaluations.js';
 import { registerRecommendationRoutes } from './routes/recommendations.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerTrendingRoutes } from './routes/trending.js';
@@ -298,6 +299,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   registerEventRoutes(app, ctx);
   registerRecommendationRoutes(app, ctx);
   registerModelRoutes(app, ctx);
+  registerEvaluationRoutes(app, ctx);
   registerTrendingRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   if (options.register) await options.register(app);

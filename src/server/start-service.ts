@@ -10,7 +10,7 @@
  * @module
  */
 import type { FastifyInstance } from 'fastify';
-import { RANKER_MODEL, createLifecycle, createPipeline, createServingRules, parseDuration, prepareDemo, rankerCoverage, startRetentionSchedule } from '../index.js';
+import { EVALUATION_JOB, RANKER_MODEL, createLifecycle, createPipeline, createServingRules, parseDuration, prepareDemo, rankerCoverage, startRetentionSchedule } from '../index.js';
 import type {
   Blocklist,
   ExposureCapOptions,
@@ -41,6 +41,11 @@ export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | '
   feedback?: FeedbackPolicy;
   /** Lifecycle schedule settings (see `createLifecycle`). */
   lifecycle?: { retrainEvery?: number | string; retrainAfterEvents?: number; checkEvery?: number | string; syncEvery?: number | string; models?: readonly string[]; autoActivate?: boolean };
+  /**
+   * Where evaluations started through `POST /v1/evaluations` write their reports (the dashboard's
+   * reports directory); without it that route answers 501.
+   */
+  reportsDir?: string;
   /** Import the bundled demo into an empty store and train the default models before listening. */
   demo?: boolean;
   /**
@@ -97,7 +102,13 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...(options.feedback === undefined ? {} : { feedback: options.feedback }),
     ...options.lifecycle,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.reportsDir === undefined ? {} : { reportsDir: options.reportsDir }),
     onJob: (job: JobStatus) => {
+      if (job.model === EVALUATION_JOB) {
+        if (job.state === 'succeeded') say(`evaluation ${job.id} finished: report ${job.result?.report?.id ?? '?'}`);
+        else if (job.state === 'failed') say(`evaluation ${job.id} failed: ${job.error?.message ?? 'unknown error'}`);
+        return;
+      }
       if (job.state === 'succeeded' && job.activated !== false) {
         if (!preparing) say(`trained ${job.model} v${job.result?.version ?? '?'} in the background`);
         pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));

@@ -1,14 +1,16 @@
 /**
  * Evaluation: the offline harness's reports (`report.json` from `lmrec evaluate --out`) as tables and
  * charts — accuracy per model, beyond-accuracy (coverage, tail share, Gini), and item cold-start
- * results against the chance level.
+ * results against the chance level — and a form that starts an evaluation of the engine's own
+ * events on the server (`evaluation-runner.ts`).
  * @module
  */
 import { api } from '../api.js';
 import { errorMessage } from '../api-error.js';
 import { chartBox, colour } from '../charts.js';
-import { command, emptyState, errorBox, fmt, h, loading, replace } from '../dom.js';
-import { href } from '../router.js';
+import { emptyState, errorBox, fmt, h, loading, replace } from '../dom.js';
+import { href, navigate } from '../router.js';
+import { evaluationRunner } from './evaluation-runner.js';
 import type { RouteContext } from '../router.js';
 import type { ColdStartReport, Json, ProtocolReport, ReportModel, ReportSummary } from '../types.js';
 
@@ -135,25 +137,9 @@ function renderColdStart(report: ColdStartReport, signal: AbortSignal): HTMLElem
   );
 }
 
-/** How to write a report of one's own: the CLI command (evaluations run offline, not in the server). */
-function howToRun(dirs: readonly string[]): HTMLElement {
-  const dir = dirs[0] ?? 'var/reports';
-  return h(
-    'div',
-    { class: 'how-to-run' },
-    h('p', {}, 'Evaluations run offline with the CLI (they train every model several times, which is no work for the serving process). Write a report into the reports directory', dirs.length > 0 ? ` (${dirs.join(', ')})` : '', ':'),
-    command(`npm run build\nnode dist/cli/main.js evaluate data/demo/ml-latest-small/ratings.csv \\\n  --models pop,itemknn,ease --no-grid --out ${dir}/ml-latest-small`),
-    h('p', {}, 'Point it at your own interactions file (', h('code', {}, '--map user=…,item=…'), ' names its columns); add ', h('code', {}, '--protocol cold-start'), ' for the item cold-start slice. Reports appear here without restarting the server.'),
-  );
-}
-
-function howToProduce(dirs: readonly string[]): HTMLElement {
-  return emptyState('No evaluation reports yet', howToRun(dirs));
-}
-
 /** Renders the evaluation page. */
 export async function renderEvaluation(root: HTMLElement, ctx: RouteContext): Promise<void> {
-  root.append(h('div', { class: 'page-head' }, h('h2', {}, 'Evaluation'), h('p', { class: 'muted' }, 'Offline results of the evaluation harness.')));
+  root.append(h('div', { class: 'page-head' }, h('h2', {}, 'Evaluation'), h('p', { class: 'muted' }, 'Offline results of the evaluation harness, on this engine\'s events or on files evaluated with the CLI.')));
   const body = h('div', {}, loading('Reading reports'));
   root.append(body);
   let list: { reports: ReportSummary[]; dirs: string[]; sampleDirs?: string[] };
@@ -163,8 +149,14 @@ export async function renderEvaluation(root: HTMLElement, ctx: RouteContext): Pr
     if (!ctx.signal.aborted) replace(body, errorBox(errorMessage(error)));
     return;
   }
+  // Models with a stored version are the runner's default choice (none when the list cannot be read).
+  const trained = await api
+    .models(ctx.signal)
+    .then((m) => m.models.filter((x) => x.versions.length > 0).map((x) => x.name))
+    .catch(() => [] as string[]);
+  const runner = (): HTMLElement => evaluationRunner(list.dirs, trained, ctx.signal, (id) => navigate(`/evaluation?report=${encodeURIComponent(id)}`));
   if (list.reports.length === 0) {
-    replace(body, howToProduce(list.dirs));
+    replace(body, emptyState('No evaluation reports yet', runner()));
     return;
   }
   const selected = ctx.query.get('report') ?? list.reports[0].id;
@@ -178,7 +170,7 @@ export async function renderEvaluation(root: HTMLElement, ctx: RouteContext): Pr
     'details',
     { class: 'card run-evaluation', open: onlySamples },
     h('summary', {}, onlySamples ? 'No reports of your own yet: run an evaluation' : 'Run another evaluation'),
-    howToRun(list.dirs),
+    runner(),
   );
   const content = h('div', {}, loading('Loading report'));
   replace(body, onlySamples ? h('p', { class: 'notice sample-notice' }, 'These are sample reports shipped with lmrec (MovieLens latest-small), not results on this engine\'s data.') : null, own, tabs, content);

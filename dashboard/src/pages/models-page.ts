@@ -82,7 +82,19 @@ function jobLine(job: JobStatus): HTMLElement {
   return h(
     'li',
     { class: 'job', 'data-job-id': job.id },
-    h('div', {}, h('b', {}, job.model), ' ', state, job.result ? ` → v${job.result.version}${job.activated ? ' (serving)' : ''}` : '', h('span', { class: 'muted small' }, ` ${formatTime(job.createdAt)}`)),
+    h(
+      'div',
+      {},
+      h('b', {}, job.model),
+      ' ',
+      state,
+      job.result?.report
+        ? [' → ', h('a', { href: href(`/evaluation?report=${encodeURIComponent(job.result.report.id)}`) }, 'report')]
+        : job.result
+          ? ` → v${job.result.version}${job.activated ? ' (serving)' : ''}`
+          : '',
+      h('span', { class: 'muted small' }, ` ${formatTime(job.createdAt)}`),
+    ),
     job.state === 'running' || job.state === 'queued'
       ? h('div', { class: 'progress' }, h('div', { class: 'bar', style: `width:${pct ?? 5}%` }), h('span', { class: 'small' }, p ? `${p.phase} ${pct === undefined ? '' : `${pct}%`}` : 'waiting'))
       : null,

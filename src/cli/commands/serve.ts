@@ -54,6 +54,7 @@ export function registerServeCommand(program: Command): void {
           encoder: cfg.encoder,
           feedback: engine.feedbackPolicy(),
           lifecycle: cfg.lifecycle,
+          reportsDir: resolve('var/reports'),
           retention: cfg.retention,
           blocklist: cfg.blocklist,
           exposure: cfg.exposure,
