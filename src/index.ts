@@ -148,3 +148,8 @@ export { BLOCKLIST_SETTING, ExposureCaps, MAX_BLOCKLIST_ENTRIES, compileBlocklis
 export type { BlockedValue, Blocklist, BlocklistMatcher, BlocklistState, ExposureCapOptions, ExposureCount, ServingRules, ServingRulesOptions } from './pipeline/index.js';
 export { KeywordIndex, keywordTokens } from './text/index.js';
 export type { KeywordDocument, KeywordHit, KeywordIndexOptions } from './text/index.js';
+
+export { PROMPT_VERSIONS, bordaAggregate, checkExplanation, createChatModel, createConcurrencyLimit, createGgufChatModel, createMentionIndex, createOpenAiChatModel, guardChatModel, llmExplain, llmRerank, NODE_LLAMA_CPP_VERSION, parseJsonReply, promptHash, repairPermutation } from './llm/index.js';
+export type { ChatMessage, ChatModel, ChatRequest, ChatResponse, ExplainInput, ExplainOutcome, GuardedChatModel, GuardedChatRequest, LlmRerankOptions, RerankOutcome, TokenUsage, WrittenExplanation } from './llm/index.js';
+export type { PipelineLlmOptions, PipelineLlmReport } from './pipeline/create-pipeline.js';
+export type { GeneratedText, GeneratedTextStore, LlmCacheEntry, LlmCacheStore } from './storage/storage.js';

@@ -207,7 +207,8 @@ export class Engine {
   private readonly scratch = new WeakMap<TrainedModel, { scores: Float32Array; mask: Uint8Array }>();
   /** Decodes in flight, so concurrent first requests decode a version once. */
   private readonly decoding = new Map<string, Promise<TrainedModel | undefined>>();
-  private readonly verbalizer: Verbalizer;
+  /** How this engine puts items and behaviours into words (its domain template); LLM prompts use the same. */
+  readonly verbalizer: Verbalizer;
   private cachedEncoder: Encoder | undefined;
   private readonly historyTexts = new HistoryTextVectors({
     encode: (history) => this.historyVector(history),

@@ -19,6 +19,12 @@ import { silentLogger } from '../core/logger.js';
 import type { Logger } from '../core/logger.js';
 import type { Attributes, Event, Item, StoredEvent } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
+import type { ChatModel } from '../llm/chat-model.js';
+import { llmExplain } from '../llm/llm-explain.js';
+import type { ExplainInput } from '../llm/llm-explain.js';
+import { llmRerank } from '../llm/llm-rerank.js';
+import type { RerankOutcome } from '../llm/llm-rerank.js';
+import { truncateText } from '../text/verbalizer.js';
 import { applyBusinessRules } from './business-rules.js';
 import type { AttributeBoost, AttributeFilter } from './business-rules.js';
 import type { Candidate, CandidateSource } from './candidate-source.js';
@@ -28,7 +34,7 @@ import type { Explanation, SimilarityKind } from './explain-item.js';
 import { createFreshSource } from './fresh-source.js';
 import { boostFreshness } from './freshness-boost.js';
 import type { FreshnessOptions } from './freshness-boost.js';
-import { attributeSimilarity, modelSimilarity, textSimilarity } from './item-similarity.js';
+import { attributeSimilarity, itemFacets, modelSimilarity, textSimilarity } from './item-similarity.js';
 import { LearnedRanker } from './learned-ranker.js';
 import { placeByText } from './place-by-text.js';
 import { ItemCache } from './item-cache.js';
@@ -101,11 +107,42 @@ export interface PipelineOptions {
   liveSessions?: Omit<LiveSessionsOptions, 'clock' | 'perUser'>;
   /** Blocklists and exposure caps, applied after the business rules (see `serving-rules.ts`). */
   servingRules?: Pick<ServingRules, 'apply'>;
+  /** Generative-model stages (C19): without them, or with them off, lists are the engine's own. */
+  llm?: PipelineLlmOptions;
   /** Receives warnings of background work (default silent). */
   logger?: Logger;
   /** Clock, ms since epoch (default `Date.now`). */
   clock?: () => number;
   signal?: AbortSignal;
+}
+
+/**
+ * The pipeline's LLM stages: listwise re-ranking of the top N after the ranker and the re-rank
+ * stages, and written explanations; each off unless enabled here or asked for by the request.
+ */
+export interface PipelineLlmOptions {
+  model: ChatModel;
+  rerank?: {
+    /** On for every request that does not say otherwise (default false). */
+    enabled?: boolean;
+    /** Candidates re-ranked (default 20; the list keeps its first k). */
+    topN?: number;
+    strategy?: 'shuffle' | 'window';
+    passes?: number;
+    window?: number;
+    stride?: number;
+    /** Past this many ms the ranker's order is served with the reason (default 1,500). */
+    budgetMs?: number;
+    /** Latest behaviour events verbalised into the prompt (default 20). */
+    historyEvents?: number;
+  };
+  explanations?: { enabled?: boolean; budgetMs?: number };
+}
+
+/** What the LLM stages did for one list. */
+export interface PipelineLlmReport {
+  rerank?: Omit<RerankOutcome, 'order' | 'usage'> & { promptTokens: number; completionTokens: number };
+  explanations?: { llm: number; template: number; reason?: string; latencyMs: number; promptVersion: string };
 }
 
 /** Options of {@link Pipeline.recommend}. */
@@ -123,6 +160,8 @@ export interface PipelineRecommendOptions {
   includeExplanations?: boolean;
   /** MMR λ for this request (overrides the pipeline's). */
   diversity?: number;
+  /** LLM stages for this request (default: the pipeline's `llm` settings); ignored without a model. */
+  llm?: { rerank?: boolean; explain?: boolean };
   signal?: AbortSignal;
 }
 
@@ -148,6 +187,8 @@ export interface PipelineRecommendations {
   /** Set for users without history (`unknown user`). */
   fallback?: string;
   items: PipelineItem[];
+  /** Present when an LLM stage ran: who ordered the list and wrote the sentences, and why not. */
+  llm?: PipelineLlmReport;
 }
 
 /** The per-request pipeline. */
@@ -310,25 +351,109 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     list = boostFreshness(list, (id) => signals.ageMs(id, now), options.freshness ?? { weight: 0.1 });
     list = longTailExposure(list, k, (id) => signals.isTail(id), { boost: options.longTail?.boost ?? 0 });
     const lambda = o.diversity ?? options.diversity ?? 0.8;
-    const { similarity, kind } = await chooseSimilarity(options.similarity ?? 'auto', items, [...list.slice(0, 3 * k).map((c) => c.itemId), ...historyIds], signal);
-    const window = list.slice(0, Math.max(3 * k, k + 20));
-    let chosen = lambda < 1 ? mmrDiversify(window, k, similarity, lambda) : list.slice(0, k);
+    const llm = options.llm;
+    const rerankOn = llm !== undefined && (o.llm?.rerank ?? llm.rerank?.enabled ?? false);
+    const topN = llm?.rerank?.topN ?? 20;
+    // With LLM re-ranking the stages pick the ranker's top N (greedy MMR: its first k are the same).
+    const pick = rerankOn ? Math.max(k, topN) : k;
+    const { similarity, kind } = await chooseSimilarity(options.similarity ?? 'auto', items, [...list.slice(0, Math.max(3 * k, pick)).map((c) => c.itemId), ...historyIds], signal);
+    // The window is the one of k alone, so a re-rank that falls back serves the very list it would have.
+    const window = list.slice(0, Math.max(3 * k, k + 20, pick));
+    let chosen = lambda < 1 ? mmrDiversify(window, pick, similarity, lambda) : list.slice(0, pick);
     if ((options.longTail?.minShare ?? 0) > 0) {
       const picked = new Set(chosen.map((c) => c.itemId));
-      chosen = enforceTailQuota([...chosen, ...sortByScore(list.filter((c) => !picked.has(c.itemId)))], k, (id) => signals.isTail(id), options.longTail?.minShare ?? 0).slice(0, k);
+      chosen = enforceTailQuota([...chosen, ...sortByScore(list.filter((c) => !picked.has(c.itemId)))], pick, (id) => signals.isTail(id), options.longTail?.minShare ?? 0).slice(0, pick);
     }
+    const report: PipelineLlmReport = {};
+    if (rerankOn && llm !== undefined) {
+      const outcome = await rerankWithLlm(llm, chosen.slice(0, topN), state, items, signal);
+      const { order, usage, ...rest } = outcome;
+      report.rerank = { ...rest, promptTokens: usage.promptTokens, completionTokens: usage.completionTokens };
+      if (outcome.provenance === 'llm') {
+        const byId = new Map(chosen.map((c) => [c.itemId, c]));
+        chosen = [...order.map((id) => byId.get(id) as ScoredItem), ...chosen.slice(topN)];
+      }
+    }
+    chosen = chosen.slice(0, k);
     // The served score is the final re-ranked one, in [0, 1] and non-increasing down the list.
     const served = servedScores(chosen, window, similarity, lambda);
     const explanations = o.includeExplanations === false ? undefined : await explain(chosen, historyIds, items, { similarity, kind }, now, signal);
+    const explainOn = explanations !== undefined && llm !== undefined && (o.llm?.explain ?? llm.explanations?.enabled ?? false);
+    if (explainOn && llm !== undefined && explanations !== undefined) {
+      const written = await writeExplanations(llm, chosen, explanations, items, signal);
+      written.sentences.forEach((w, i) => {
+        explanations[i] = { ...explanations[i], sentence: w.sentence, provenance: w.provenance };
+      });
+      report.explanations = {
+        llm: written.sentences.filter((w) => w.provenance === 'llm').length,
+        template: written.sentences.filter((w) => w.provenance === 'template').length,
+        ...(written.reason === undefined ? {} : { reason: written.reason }),
+        latencyMs: written.latencyMs,
+        promptVersion: written.promptVersion,
+      };
+    }
     const out: PipelineItem[] = chosen.map((c, i) => {
       const row: PipelineItem = { id: c.itemId, score: served[i], sources: c.sources };
       if (c.item) row.title = c.item.title;
       if (explanations) row.explanation = explanations[i];
       return row;
     });
-    const answer: PipelineRecommendations = { userId, modelVersion: `pipeline@${rankerLabel}[${versions.join(',')}]`, items: out };
+    // The order's provenance is part of the served version, so impressions (and CTR) tell them apart.
+    const llmOrdered = report.rerank?.provenance === 'llm' ? '+llm-rerank' : '';
+    const answer: PipelineRecommendations = { userId, modelVersion: `pipeline@${rankerLabel}[${versions.join(',')}]${llmOrdered}`, items: out };
     if (state.events.length === 0) answer.fallback = 'unknown user';
+    if (report.rerank !== undefined || report.explanations !== undefined) answer.llm = report;
     return answer;
+  }
+
+  /** The LLM re-rank stage over `top` (the ranker's order after the re-rank stages). */
+  async function rerankWithLlm(llm: PipelineLlmOptions, top: readonly ScoredItem[], state: ReturnType<typeof buildUserState>, items: Map<string, Item>, signal?: AbortSignal): Promise<RerankOutcome> {
+    const recent = state.events.slice(-(llm.rerank?.historyEvents ?? 20));
+    const missing = [...new Set(recent.map((e) => e.itemId).filter((id): id is string => id !== undefined && !items.has(id)))];
+    if (missing.length > 0) for (const it of await itemCache.getMany(missing, signal)) items.set(it.id, it);
+    const history = recent.length === 0 ? '' : engine.verbalizer.history(recent, items, { maxEvents: recent.length });
+    const candidates = top.map((c) => ({ id: c.itemId, description: c.item ? truncateText(engine.verbalizer.item(c.item), 300) : c.itemId }));
+    const r = llm.rerank ?? {};
+    return llmRerank(llm.model, history, candidates, {
+      domain: engine.verbalizer.template.name,
+      ...(r.strategy === undefined ? {} : { strategy: r.strategy }),
+      ...(r.passes === undefined ? {} : { passes: r.passes }),
+      ...(r.window === undefined ? {} : { window: r.window }),
+      ...(r.stride === undefined ? {} : { stride: r.stride }),
+      ...(r.budgetMs === undefined ? {} : { budgetMs: r.budgetMs }),
+      ...(signal === undefined ? {} : { signal }),
+    });
+  }
+
+  /** Written explanations from the explanation data, checked against it (see `llm/llm-explain.ts`). */
+  async function writeExplanations(llm: PipelineLlmOptions, chosen: readonly ScoredItem[], explanations: readonly Explanation[], items: ReadonlyMap<string, Item>, signal?: AbortSignal): ReturnType<typeof llmExplain> {
+    const inputs: ExplainInput[] = chosen.map((c, i) => {
+      const e = explanations[i];
+      const reasons: string[] = [];
+      if (c.sources.includes('trending')) reasons.push('popular this week');
+      if (c.sources.includes('popularity')) reasons.push('popular with other users');
+      if (c.sources.includes('session')) reasons.push('similar to what they just looked at');
+      if (c.sources.includes('fresh')) reasons.push('recently added');
+      return {
+        id: c.itemId,
+        title: c.item?.title ?? c.itemId,
+        because: e.because.map((b) => b.title),
+        becauseIds: e.because.map((b) => b.itemId),
+        aspects: e.aspects,
+        reasons,
+        facets: itemFacets(c.item),
+        template: e.sentence,
+      };
+    });
+    const vocabulary = new Set<string>();
+    for (const it of items.values()) for (const f of itemFacets(it)) vocabulary.add(f);
+    return llmExplain(llm.model, inputs, {
+      domain: engine.verbalizer.template.name,
+      known: [...items.values()].map((it) => ({ id: it.id, title: it.title })),
+      facetVocabulary: vocabulary,
+      ...(llm.explanations?.budgetMs === undefined ? {} : { budgetMs: llm.explanations.budgetMs }),
+      ...(signal === undefined ? {} : { signal }),
+    });
   }
 
   /** Items only the fresh source proposed (no model knows them) are placed by their text; see `placeByText`. */

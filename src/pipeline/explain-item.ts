@@ -33,6 +33,8 @@ export interface Explanation {
   because: BecauseItem[];
   aspects: string[];
   sourceScores: Record<string, number>;
+  /** Who wrote `sentence`: set by the pipeline (`template`, or `llm` when a checked written sentence replaced it). */
+  provenance?: 'llm' | 'template';
 }
 
 /** What {@link explainItem} needs about the user. */

@@ -14,6 +14,8 @@ export interface Variant {
   model?: string;
   /** Relative share of users (default 1). */
   weight?: number;
+  /** LLM stages of this arm's lists (`rerank`, `explain`, or `off`); absent = the configured defaults. */
+  llm?: readonly ('rerank' | 'explain' | 'off')[];
 }
 
 /** An experiment over all users. */
@@ -25,7 +27,7 @@ export interface Experiment {
 /** Assigns users to variants. */
 export interface VariantAssigner {
   /** The variant of `userId`. */
-  assign(userId: string): Required<Pick<Variant, 'name'>> & Pick<Variant, 'model'>;
+  assign(userId: string): Required<Pick<Variant, 'name'>> & Pick<Variant, 'model' | 'llm'>;
   /** Names of the variants in configuration order. */
   readonly names: readonly string[];
 }
@@ -68,7 +70,7 @@ export function createVariantAssigner(experiment?: Experiment): VariantAssigner 
       let i = bounds.findIndex((b) => u < b);
       if (i < 0) i = variants.length - 1;
       const v = variants[i];
-      return v.model === undefined ? { name: v.name } : { name: v.name, model: v.model };
+      return { name: v.name, ...(v.model === undefined ? {} : { model: v.model }), ...(v.llm === undefined ? {} : { llm: v.llm }) };
     },
   };
 }

@@ -25,6 +25,8 @@ export interface RecommendRequest {
   context: Readonly<Record<string, string>>;
   /** The user's A/B variant. */
   variant: string;
+  /** LLM stages asked for by the request (`?llm=`) or the variant; absent = the configured defaults. */
+  llm?: { rerank?: boolean; explain?: boolean };
   /** Aborted when the client goes away. */
   signal: AbortSignal;
 }
@@ -40,6 +42,8 @@ export interface RecommendedEntry {
   reasons?: Record<string, unknown>[];
   /** Why, as a sentence. */
   explanation?: string;
+  /** Who wrote `explanation`: the template, or a generative model (checked against the reasons). */
+  explanationSource?: 'llm' | 'template';
 }
 
 /** What a recommendation function answers. */
@@ -49,6 +53,8 @@ export interface RecommendResult {
   /** Set when a fallback produced the list, with the reason. */
   fallback?: string;
   items: RecommendedEntry[];
+  /** What the LLM stages did (who ordered the list, why the ranker's order was served). */
+  llm?: Record<string, unknown>;
 }
 
 /** A recommendation function, e.g. a pipeline's; the server falls back to `engine.recommend`. */

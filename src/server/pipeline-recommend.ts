@@ -19,6 +19,7 @@ export function pipelineRecommend(pipeline: Pipeline, fallback: RecommendFunctio
       filters,
       exclude: request.exclude,
       context: request.context,
+      ...(request.llm === undefined ? {} : { llm: request.llm }),
       signal: request.signal,
     });
     const out: RecommendResult = {
@@ -28,6 +29,7 @@ export function pipelineRecommend(pipeline: Pipeline, fallback: RecommendFunctio
         score: item.score,
         ...(item.title === undefined ? {} : { title: item.title }),
         sources: item.sources,
+        ...(item.explanation === undefined ? {} : { explanationSource: item.explanation.provenance ?? 'template' }),
         ...(item.explanation === undefined
           ? {}
           : {
@@ -41,6 +43,7 @@ export function pipelineRecommend(pipeline: Pipeline, fallback: RecommendFunctio
       })),
     };
     if (rec.fallback !== undefined) out.fallback = rec.fallback;
+    if (rec.llm !== undefined) out.llm = rec.llm as Record<string, unknown>;
     return out;
   };
 }

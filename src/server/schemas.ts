@@ -95,6 +95,11 @@ export const recommendQuery = {
     model: { type: 'string', minLength: 1 },
     exclude: { type: 'array', items: { type: 'string', minLength: 1 }, maxItems: 10_000, description: 'item ids, comma-separated or repeated' },
     includeSeen: { type: 'boolean' },
+    llm: {
+      type: 'string',
+      pattern: '^(rerank|explain|off)(,(rerank|explain|off))*$',
+      description: 'LLM stages for this list: `rerank` (listwise re-ranking of the top N), `explain` (written explanations), both comma-separated, or `off`; default the configuration and the A/B variant. Ignored without a configured LLM.',
+    },
   },
   patternProperties: {
     '^filter\\.[A-Za-z0-9_-]+$': { type: 'string', minLength: 1, description: 'attribute filter: filter.genres=Comedy,Drama keeps items whose attribute matches any value' },
@@ -192,6 +197,7 @@ export const recommendedItemSchema = {
     sources: { type: 'array', items: { type: 'string' } },
     reasons: { type: 'array', items: { type: 'object', additionalProperties: true } },
     explanation: { type: 'string' },
+    explanationSource: { type: 'string', enum: ['llm', 'template'], description: 'who wrote `explanation`: the template, or a generative model whose sentence named only items and facts of the reasons' },
   },
   required: ['id', 'score', 'sources', 'reasons', 'explanation'],
 } as const;
@@ -206,6 +212,32 @@ export const recommendationsResponse = {
     variant: { type: 'string' },
     fallback: { type: 'string' },
     items: { type: 'array', items: recommendedItemSchema },
+    llm: {
+      type: 'object',
+      description: 'present when an LLM stage ran for this list',
+      properties: {
+        rerank: {
+          type: 'object',
+          description: '`provenance` `llm`: the model ordered the top N (`modelVersion` ends in `+llm-rerank`); `ranker`: the ranker\'s order was served, `reason` says why (budget, model error, unreadable answer)',
+          properties: {
+            provenance: { type: 'string', enum: ['llm', 'ranker'] },
+            reason: { type: 'string' },
+            passes: { type: 'object', properties: { ok: { type: 'integer' }, tried: { type: 'integer' } }, required: ['ok', 'tried'] },
+            repaired: { type: 'integer', description: 'ids repaired in the answers (unknown, repeated, missing)' },
+            latencyMs: { type: 'number' },
+            promptVersion: { type: 'string' },
+            promptTokens: { type: 'integer' },
+            completionTokens: { type: 'integer' },
+          },
+          required: ['provenance', 'latencyMs'],
+        },
+        explanations: {
+          type: 'object',
+          properties: { llm: { type: 'integer' }, template: { type: 'integer' }, reason: { type: 'string' }, latencyMs: { type: 'number' }, promptVersion: { type: 'string' } },
+          required: ['llm', 'template'],
+        },
+      },
+    },
   },
   // No impressionId when the list was not recorded (a user storage does not know).
   required: ['modelVersion', 'variant', 'items'],

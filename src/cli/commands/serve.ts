@@ -7,7 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PSEUDONYM_SECRET_FILE, createLevelLogger, createPseudonymiser, loadPseudonymSecret } from '../../index.js';
+import { DEFAULT_PSEUDONYM_SECRET_FILE, createChatModel, createLevelLogger, createPseudonymiser, loadPseudonymSecret } from '../../index.js';
 import type { Config, Pseudonymiser } from '../../index.js';
 import { generateApiKey, isLoopbackHostname, parseApiKeys, startService } from '../../server/index.js';
 import type { ApiKey } from '../../server/index.js';
@@ -48,6 +48,9 @@ export function registerServeCommand(program: Command): void {
         const sessionKey: DashboardSessionKey | undefined = dashboard && !opts.open && pageScope !== 'none' ? { key: generateApiKey(), scope: pageScope } : undefined;
         const logUserIds = logPseudonymiser(cfg, say);
         const progress = createProgressDisplay(progressWanted(json));
+        // Without a provider every LLM feature answers with the engine's own result.
+        const chat = createChatModel(cfg.llm.provider, { cache: engine.storage.llmCache, logger });
+        if (chat) say(`llm ${chat.id}: re-ranking ${cfg.llm.rerank.enabled ? 'on' : 'off unless asked (?llm=rerank)'}, written explanations ${cfg.llm.explanations.enabled ? 'on' : 'off unless asked (?llm=explain)'}`);
         const service = await startService({
           engine,
           storageUrl: cfg.storageUrl,
@@ -60,6 +63,7 @@ export function registerServeCommand(program: Command): void {
           exposure: cfg.exposure,
           demo: Boolean(opts.demo),
           pipeline: opts.pipeline,
+          ...(chat === undefined ? {} : { pipelineOptions: { llm: { model: chat, rerank: cfg.llm.rerank, explanations: cfg.llm.explanations } } }),
           trainTextModels: Boolean(opts.demo) && opts.textModels,
           onProgress: progress.onProgress,
           say: (line) => {
@@ -114,6 +118,7 @@ export function registerServeCommand(program: Command): void {
         });
         say('shutting down …');
         await service.close();
+        await chat?.close();
       }, { serving: true });
     });
 }

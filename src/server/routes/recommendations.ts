@@ -34,7 +34,14 @@ const queryResponse = {
   },
 } as const;
 
-type RecommendQuery = { k: number; model?: string; exclude?: string[]; includeSeen?: boolean } & Record<string, unknown>;
+type RecommendQuery = { k: number; model?: string; exclude?: string[]; includeSeen?: boolean; llm?: string } & Record<string, unknown>;
+
+/** `?llm=rerank,explain` / `off` (or a variant's list) as the pipeline's per-request switches; undefined = defaults. */
+export function llmFlags(values: readonly string[] | undefined): { rerank?: boolean; explain?: boolean } | undefined {
+  if (values === undefined || values.length === 0) return undefined;
+  if (values.includes('off')) return { rerank: false, explain: false };
+  return { rerank: values.includes('rerank'), explain: values.includes('explain') };
+}
 
 /** Splits `filter.x` and `context.x` query keys into their maps. */
 function prefixed(query: Record<string, unknown>, prefix: string): Record<string, string> {
@@ -65,6 +72,7 @@ async function serve(ctx: ServerContext, userId: string | undefined, variant: st
     items: withDefaults(result.items),
   };
   if (result.fallback !== undefined) body.fallback = result.fallback;
+  if (result.llm !== undefined) body.llm = result.llm;
   return body;
 }
 
@@ -115,7 +123,9 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
         Object.entries(prefixed(q, 'filter.')).map(([name, values]) => [name, values.split(',').filter((v) => v !== '')]),
       );
       const assigned = ctx.variants.assign(userId);
+      const llm = llmFlags(q.llm?.split(',')) ?? llmFlags(assigned.llm);
       const base: Omit<RecommendRequest, 'model'> = {
+        ...(llm === undefined ? {} : { llm }),
         userId,
         k: q.k,
         exclude: q.exclude ?? [],
