@@ -7,7 +7,9 @@
  * - `sqlite://relative/path.db` or `sqlite:relative/path.db`: resolved against `options.cwd`, or
  *   the process's working directory at the time of the call when no `cwd` is given;
  * - `sqlite::memory:` or `sqlite://:memory:`: a private in-memory database, gone on close;
- * - `postgres://…` / `postgresql://…`: recognised, but the backend does not exist yet.
+ * - `postgres://user:password@host:port/database` / `postgresql://…`: PostgreSQL, with libpq's
+ *   parameters (`sslmode`, …) and lmrec's own: `pool_size`, `statement_timeout` (ms),
+ *   `connect_timeout` (ms) and `schema` (`storage/postgres/postgres-url.ts`).
  *
  * Paths are percent-decoded (`my%20data.db`). SQLite URLs take one query parameter, `readonly`
  * (`true`/`false`/`1`/`0`).
@@ -15,7 +17,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { BackendError, UnsupportedError, ValidationError, throwIfAborted } from '../core/errors.js';
+import { BackendError, ValidationError, throwIfAborted } from '../core/errors.js';
+import { createPostgresStorage } from './postgres/postgres-storage.js';
+import { parsePostgresUrl } from './postgres/postgres-url.js';
 import { createSqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 import { redactUrl } from './storage-url.js';
@@ -31,8 +35,12 @@ export interface OpenStorageOptions {
   readonly?: boolean;
   /** How long a write waits for another process's lock, in ms (SQLite; default 5000). */
   busyTimeoutMs?: number;
-  /** Bytes per stored chunk of a model payload (SQLite; default 64 MiB, see `SqliteStorageOptions`). */
+  /** Bytes per stored chunk of a model payload (default 64 MiB, see `SqliteStorageOptions`, `PostgresStorageOptions`). */
   modelChunkBytes?: number;
+  /** Connections in the pool (PostgreSQL; default 10, or the URL's `pool_size`). */
+  poolSize?: number;
+  /** Server-side limit of one statement in ms (PostgreSQL; default 30 s, or the URL's `statement_timeout`). */
+  statementTimeoutMs?: number;
   /** Abort opening. */
   signal?: AbortSignal;
 }
@@ -48,7 +56,7 @@ export type StorageLocation =
       readonly: boolean;
     }
   | {
-      /** PostgreSQL (not implemented yet). */
+      /** PostgreSQL. */
       backend: 'postgres';
       /** The URL, with its password redacted. */
       url: string;
@@ -130,6 +138,8 @@ export function parseStorageUrl(url: string, options: { cwd?: string } = {}): St
       return parseSqliteUrl(`sqlite:${url.slice(scheme.length + 1)}`, shown, options.cwd ?? process.cwd());
     case 'postgres':
     case 'postgresql':
+      // Checks lmrec's own parameters now, so a bad pool_size is reported before anything connects.
+      parsePostgresUrl(url);
       return { backend: 'postgres', url: shown };
     default:
       throw new ValidationError(`unsupported storage URL scheme "${scheme}:" in ${shown}; expected one of ${accepted}`, {
@@ -140,8 +150,8 @@ export function parseStorageUrl(url: string, options: { cwd?: string } = {}): St
 
 /**
  * Opens the storage a URL names. For SQLite files it creates missing parent directories (unless
- * read-only) and the schema. Throws `ValidationError` for a bad URL, `UnsupportedError` for
- * PostgreSQL (not available yet) and `BackendError` when the database cannot be opened.
+ * read-only) and the schema; for PostgreSQL it connects and migrates the schema (under an advisory
+ * lock). Throws `ValidationError` for a bad URL and `BackendError` when the database cannot be opened.
  * @example
  * const storage = await openStorage('sqlite://data/lmrec.db');
  * try {
@@ -154,8 +164,13 @@ export async function openStorage(url: string, options: OpenStorageOptions = {})
   throwIfAborted(options.signal);
   const location = parseStorageUrl(url, options);
   if (location.backend === 'postgres') {
-    throw new UnsupportedError('the PostgreSQL backend is not available yet; use a sqlite:// URL for now', {
-      details: { url: location.url, scheme: 'postgres' },
+    return createPostgresStorage({
+      url,
+      ...(options.readonly === undefined ? {} : { readonly: options.readonly }),
+      ...(options.modelChunkBytes === undefined ? {} : { modelChunkBytes: options.modelChunkBytes }),
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+      ...(options.statementTimeoutMs === undefined ? {} : { statementTimeoutMs: options.statementTimeoutMs }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   }
   const readonly = (options.readonly ?? false) || location.readonly;

@@ -8,7 +8,7 @@
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { ITEMLESS_EVENT_TYPES, isEventType } from '../core/types.js';
 import type { Attributes, Event, EventType, Item, JsonValue, User } from '../core/types.js';
-import type { ImportMark } from './storage.js';
+import type { GeneratedText, ImportMark } from './storage.js';
 
 /** JSON nesting deeper than this is rejected; it also stops cycles from recursing forever. */
 const MAX_JSON_DEPTH = 64;
@@ -261,4 +261,13 @@ export function validateRetention(before: number, limit: number | undefined): { 
     throw new ValidationError('before must be a finite number (ms since epoch)', { details: { field: 'before' } });
   }
   return { before, limit: limit === undefined ? undefined : validateInteger('limit', limit, 1, 1) };
+}
+
+/** Checks one generated item description (entry `index` of a put), naming the field. */
+export function validateGeneratedText(entry: GeneratedText, index: number): void {
+  for (const field of ['itemId', 'text', 'model', 'promptVersion'] as const) {
+    const value = (entry as unknown as Record<string, unknown> | null)?.[field];
+    if (typeof value !== 'string' || value === '') throw new ValidationError(`generated text ${index}: ${field} must be a non-empty string`, { details: { field, index } });
+  }
+  if (!Number.isInteger(entry.createdAt)) throw new ValidationError(`generated text ${index}: createdAt must be an integer (ms since epoch)`, { details: { field: 'createdAt', index } });
 }

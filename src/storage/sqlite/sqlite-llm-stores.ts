@@ -6,7 +6,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import type { CallOptions, GeneratedText, GeneratedTextStore, ListOptions, LlmCacheEntry, LlmCacheStore } from '../storage.js';
-import { validateInteger, validateKey } from '../validation.js';
+import { validateGeneratedText as validateGenerated, validateInteger, validateKey } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
 
 interface CacheRow {
@@ -25,14 +25,6 @@ interface GeneratedRow {
 }
 
 const fromRow = (row: GeneratedRow): GeneratedText => ({ itemId: row.item_id, text: row.text, model: row.model, promptVersion: row.prompt_version, createdAt: row.created_at });
-
-function validateGenerated(entry: GeneratedText, index: number): void {
-  for (const field of ['itemId', 'text', 'model', 'promptVersion'] as const) {
-    const value = (entry as unknown as Record<string, unknown> | null)?.[field];
-    if (typeof value !== 'string' || value === '') throw new ValidationError(`generated text ${index}: ${field} must be a non-empty string`, { details: { field, index } });
-  }
-  if (!Number.isInteger(entry.createdAt)) throw new ValidationError(`generated text ${index}: createdAt must be an integer (ms since epoch)`, { details: { field: 'createdAt', index } });
-}
 
 /** The {@link LlmCacheStore} of one SQLite storage. */
 export function createSqliteLlmCacheStore({ sql, enter, run, write }: SqliteCalls): LlmCacheStore {

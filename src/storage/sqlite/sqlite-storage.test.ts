@@ -322,14 +322,15 @@ describe('openStorage and storage URLs', () => {
     expect((error as Error).message).not.toContain('hunter2');
   });
 
-  it.each(['postgres://app:s3cret@db:5432/rec', 'postgresql://app:s3cret@db/rec?sslmode=require'])(
-    'reports %s as not available yet, without the password',
+  it.each(['postgres://app:s3cret@127.0.0.1:1/rec', 'postgresql://app:s3cret@127.0.0.1:1/rec?sslmode=disable'])(
+    'parses %s as PostgreSQL and, with no server there, fails with BackendError without the password',
     async (url) => {
-      const error = await rejection(openStorage(url));
-      expect(error).toBeInstanceOf(UnsupportedError);
-      expect((error as Error).message).toMatch(/PostgreSQL backend is not available yet/);
-      expect(JSON.stringify((error as UnsupportedError).details)).not.toContain('s3cret');
       expect(parseStorageUrl(url)).toEqual({ backend: 'postgres', url: url.replace('s3cret', '***') });
+      const error = await rejection(openStorage(url));
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as Error).message).toMatch(/cannot open postgres storage/);
+      expect((error as Error).message).not.toContain('s3cret');
+      expect(JSON.stringify((error as BackendError).details)).not.toContain('s3cret');
     },
   );
 
