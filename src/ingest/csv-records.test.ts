@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { coerceAttribute, loadCsvRecords, parseCsvRecords } from './csv-records.js';
 import { SYNTHETIC_STEP_MS } from './import-source.js';
+import { parseInteractionText } from './read-interaction-file.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/csv/${name}`, import.meta.url));
 
@@ -54,6 +55,20 @@ describe('CSV events', () => {
       { delimiter: '\t', columns: { user: 'customer', item: 'sku' }, defaultType: 'purchase' },
     );
     expect(batch.events).toEqual([{ userId: 'c1', itemId: 's1', type: 'purchase', timestamp: 0 }]);
+  });
+
+  it('detects the delimiter as the evaluation reader does, so a file reads alike in lmrec import and lmrec evaluate', () => {
+    const content = 'uid;iid;score;ts\nu1;i1;4;964982703\nu2;i1;2;964982931\n';
+    const { batch } = parseCsvRecords('events', { path: 'plays.txt', content });
+    expect(batch.events).toEqual([
+      { userId: 'u1', itemId: 'i1', type: 'rating', value: 4, timestamp: 964982703000 },
+      { userId: 'u2', itemId: 'i1', type: 'rating', value: 2, timestamp: 964982931000 },
+    ]);
+    const log = parseInteractionText(content, 'plays.txt');
+    expect([log.users.size, log.items.size, log.userIdx.length]).toEqual([2, 1, 2]);
+    expect(Array.from(log.value)).toEqual([4, 2]);
+    // Tab-separated with a header, no flag either.
+    expect(parseCsvRecords('events', { path: 'p.tsv.txt', content: 'user\titem\nu1\ti9\n' }).batch.events[0]).toMatchObject({ userId: 'u1', itemId: 'i9' });
   });
 
   it('reads :: separated MovieLens 1M ratings', () => {

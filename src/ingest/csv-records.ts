@@ -14,6 +14,7 @@ import { SYNTHETIC_STEP_MS } from './import-source.js';
 import type { CsvMapping, LoadOptions, ParseOptions, ParsedDataset, ParsedRecords, RecordKind, SourceText } from './import-source.js';
 import { lineError, quoteValue } from './line-error.js';
 import { readCsvRows } from './read-csv-rows.js';
+import { WHITESPACE_DELIMITER, detectDelimiter, firstLine } from './detect-delimiter.js';
 import { readSourceFiles } from './read-source-file.js';
 import { attributesSchema } from './record-schemas.js';
 
@@ -40,6 +41,16 @@ export const CSV_COLUMN_ALIASES: Readonly<Record<RecordKind, readonly ColumnSpec
     { field: 'attributes', aliases: ['attributes', 'attrs'], required: false },
   ],
 };
+
+/**
+ * The delimiter when none is given: the one `lmrec evaluate` would detect (`detectDelimiter`), so a
+ * tab- or semicolon-separated file imports without `--delimiter`; a line with no separator character
+ * (one column, or runs of spaces, which quoted CSV cannot express) stays comma-separated.
+ */
+function csvDelimiter(content: string | Buffer): string {
+  const detected = detectDelimiter(firstLine(content));
+  return detected === WHITESPACE_DELIMITER ? ',' : detected;
+}
 
 /** A canonical decimal number: `12`, `-3.5`, `0.25` (not `012`, `1e5`, ` 7`), kept as a number in attributes. */
 const CANONICAL_NUMBER = /^-?(0|[1-9]\d*)(\.\d*[1-9])?$/;
@@ -107,7 +118,7 @@ export function parseCsvRecords(kind: RecordKind, source: SourceText, mapping: C
   let layout: Layout | undefined;
   let rows = 0;
 
-  readCsvRows(source.content, { file: source.path, delimiter: mapping.delimiter, signal: options.signal }, (cells, line) => {
+  readCsvRows(source.content, { file: source.path, delimiter: mapping.delimiter ?? csvDelimiter(source.content), signal: options.signal }, (cells, line) => {
     reader.line = line;
     if (layout === undefined) {
       if (looksLikeHeader(cells, kind, mapping)) {

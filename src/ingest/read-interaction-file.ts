@@ -13,12 +13,13 @@ import { NotFoundError, ValidationError, throwIfAborted } from '../core/errors.j
 import { InteractionLogBuilder } from '../core/interaction-log.js';
 import type { InteractionLog } from '../core/interaction-log.js';
 import { listColumns, normaliseHeader } from './csv-columns.js';
+import { CSV_COLUMN_ALIASES } from './csv-records.js';
+import { WHITESPACE_DELIMITER, detectDelimiter } from './detect-delimiter.js';
 import { lineError, quoteValue } from './line-error.js';
 import { epochToMillis, parseTimestamp } from './parse-timestamp.js';
 import { readSourceBytes } from './read-source-file.js';
 
-/** Delimiter name for "one or more spaces or tabs". */
-export const WHITESPACE_DELIMITER = 'whitespace';
+export { WHITESPACE_DELIMITER, detectDelimiter } from './detect-delimiter.js';
 
 /** Options of {@link readInteractionFile}. */
 export interface ReadInteractionFileOptions {
@@ -43,29 +44,24 @@ export interface ReadInteractionFileOptions {
 /** Ratings files looked for, in order, when a directory is given. */
 export const RATINGS_FILE_NAMES: readonly string[] = ['ratings.csv', 'ratings.dat', 'u.data', 'ratings.tsv', 'ratings.txt'];
 
-/** Header names of each column, compared after lower-casing and dropping `_`, `-` and spaces. */
+/** Header names of each column: the importer's names for the same event fields (`CSV_COLUMN_ALIASES`), so a header reads alike in both. */
 const HEADER_ALIASES = {
-  user: ['user', 'userid', 'uid'],
-  item: ['item', 'itemid', 'movieid', 'productid', 'iid'],
-  rating: ['rating', 'value', 'score'],
-  timestamp: ['timestamp', 'time', 'ts', 'datetime', 'date'],
+  user: eventAliases('user'),
+  item: eventAliases('item'),
+  rating: eventAliases('value'),
+  timestamp: eventAliases('timestamp'),
 } as const;
+
+function eventAliases(field: string): readonly string[] {
+  const spec = CSV_COLUMN_ALIASES.events.find((c) => c.field === field);
+  if (spec === undefined) throw new Error(`no event column "${field}" in CSV_COLUMN_ALIASES`);
+  return spec.aliases;
+}
 
 type Column = keyof typeof HEADER_ALIASES;
 
 const ABORT_CHECK_EVERY = 1 << 16;
 const NUMERIC = /^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/;
-
-/** Guesses the delimiter of `line`: `::`, then tab, comma, semicolon, pipe, else whitespace. */
-export function detectDelimiter(line: string): string {
-  if (line.includes('::')) return '::';
-  if (line.includes('\t')) return '\t';
-  if (line.includes(',')) return ',';
-  if (line.includes(';')) return ';';
-  // Before whitespace: a pipe-separated line may have spaces inside its fields.
-  if (line.includes('|')) return '|';
-  return WHITESPACE_DELIMITER;
-}
 
 /** Field boundaries of one line, reused for every line. */
 class FieldSpans {
