@@ -287,7 +287,7 @@ function headerLayout(cells: readonly string[], file: string, line: number, decl
   const names = cells.map(normaliseHeader);
   const find = (column: Column): number => {
     const override = overrides[column];
-    if (override === undefined) return names.findIndex((name) => (HEADER_ALIASES[column] as readonly string[]).includes(name));
+    if (override === undefined) return names.findIndex((name) => (HEADER_ALIASES[column]).includes(name));
     const index = typeof override === 'number' ? override : names.indexOf(normaliseHeader(override));
     if (index < 0 || index >= cells.length) {
       throw lineError({ file, line, field: column }, `mapped column ${JSON.stringify(override)} is not in the header (columns found: ${listColumns(cells)})`, { header: [...cells] });
