@@ -17,7 +17,8 @@ export type { LogLevel, Logger, ProgressCallback } from './core/logger.js';
 export { configSchema, ENV_OVERRIDES, loadConfig, redactConfig } from './config/config.js';
 export type { Config, LoadConfigOptions } from './config/config.js';
 
-export { openStorage, parseStorageUrl, createSqliteStorage } from './storage/index.js';
+export { COPY_TRANSACTION_ROWS, copyStorage, createPostgresStorage, openStorage, parseStorageUrl, createSqliteStorage, redactUrl } from './storage/index.js';
+export type { CopyReport, CopyStorageOptions, PostgresStorageOptions, StorageTransfer } from './storage/index.js';
 export type {
   BulkWrite,
   BulkWriteOptions,

@@ -1,6 +1,7 @@
 /**
- * Storage: the port every backend implements, `openStorage(url)` choosing a backend by scheme, and
- * the embedded SQLite backend. Explicit re-exports only, so the public surface is reviewed here.
+ * Storage: the port every backend implements, `openStorage(url)` choosing a backend by scheme, the
+ * embedded SQLite backend, the PostgreSQL backend and `copyStorage` between any two. Explicit
+ * re-exports only, so the public surface is reviewed here.
  * @module
  */
 export type {
@@ -12,18 +13,21 @@ export type {
   EmbeddingStore,
   CatalogStore,
   DeleteBeforeOptions,
+  EmbeddingRecord,
   Erasure,
   ErasureStore,
   EventQuery,
   EventStore,
   Impression,
   ImpressionDeletion,
+  ImpressionRecord,
   ImpressionStats,
   ImpressionStore,
   ImportMark,
   ImportRecord,
   ImportStore,
   ListOptions,
+  ModelActivation,
   ModelChunks,
   ModelHead,
   ModelRecord,
@@ -34,12 +38,19 @@ export type {
   StorageCapabilities,
   StorageHealth,
   StoredSetting,
+  StorageTransfer,
+  TransferBatch,
+  TransferCounters,
   UserDeletion,
   UserStore,
 } from './storage.js';
 export { STORAGE_SCHEMES, openStorage, parseStorageUrl } from './open-storage.js';
 export type { OpenStorageOptions, StorageLocation } from './open-storage.js';
 export { REDACTED, redactUrl } from './storage-url.js';
+export { COPY_TRANSACTION_ROWS, copyStorage, storedKinds } from './copy-storage.js';
+export type { CopyReport, CopyStorageOptions } from './copy-storage.js';
+export { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS, createPostgresStorage } from './postgres/postgres-storage.js';
+export type { PostgresStorageOptions } from './postgres/postgres-storage.js';
 export {
   DEFAULT_EVENT_SCAN_BATCH,
   DEFAULT_ITEM_SCAN_BATCH,
