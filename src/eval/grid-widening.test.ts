@@ -18,9 +18,14 @@ describe('edgeSteps', () => {
     expect(edgeSteps('semantic', { centre: [true, false], historyNorm: [0, 1] }, { centre: true, historyNorm: 1 })).toEqual([{ key: 'historyNorm', edge: 1, value: 2, side: 'high' }]);
   });
 
+  it('moves a rate in [0, 1) towards 1 geometrically in 1 − p', () => {
+    expect(edgeSteps('edlae', { dropout: [0.25, 0.5] }, { dropout: 0.5 })).toEqual([{ key: 'dropout', edge: 0.5, value: 0.666667, side: 'high' }]);
+    expect(edgeSteps('edlae', { dropout: [0.5, 0.75] }, { dropout: 0.75 })).toEqual([{ key: 'dropout', edge: 0.75, value: 0.875, side: 'high' }]);
+  });
+
   it('does not step to a value the model\'s schema refuses', () => {
-    // gru4rec dropout must stay below 1: 0.5, 0.9 → 1.3 is refused.
-    expect(edgeSteps('gru4rec', { dropout: [0.5, 0.9] }, { dropout: 0.9 })).toEqual([]);
+    // sasrec's heads must divide dim: 4, 8 → 16 is refused with dim 24.
+    expect(edgeSteps('sasrec', { heads: [4, 8] }, { heads: 8, dim: 24 })).toEqual([]);
     // k = 1 has no integer below it.
     expect(edgeSteps('itemknn', { k: [1, 2] }, { k: 1 })).toEqual([]);
   });

@@ -2,7 +2,8 @@
  * Grids that stop at their own edges: when the best point of a search sits on the lowest or highest
  * value a numeric key was searched over, the next value one step beyond that edge is worth a trial.
  * A step continues the grid's own spacing at that edge: geometric when the values are positive
- * (250, 500, 1000 → 2000), arithmetic otherwise (0.1, 0.3, 0.5 → 0.7); integers stay integers; a
+ * (250, 500, 1000 → 2000), arithmetic otherwise (0, 0.1, 0.2 → 0.3); rates in [0, 1) approach 1
+ * geometrically in 1 − p (0.25, 0.5 → 0.75) rather than step past it; integers stay integers; a
  * lower edge at 0 or a value the model's schema refuses is not extended.
  * @module
  */
@@ -39,7 +40,9 @@ export function edgeSteps(kind: string, grid: Grid, best: ModelParams): EdgeStep
     let step: EdgeStep | undefined;
     if (at === values[values.length - 1]) {
       const prev = values[values.length - 2];
-      const next = positive ? (at * at) / prev : at + (at - prev);
+      let next = positive ? (at * at) / prev : at + (at - prev);
+      // Rates in [0, 1) (dropout) approach 1 geometrically in 1 − p instead of stepping past it.
+      if (next >= 1 && at < 1 && values[0] >= 0) next = 1 - ((1 - at) * (1 - at)) / (1 - prev);
       step = { key, edge: at, value: next, side: 'high' };
     } else if (at === values[0]) {
       const prev = values[1];
