@@ -771,6 +771,71 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       });
     });
 
+    describe('changes', () => {
+      it('logs every item write and deletion in commit order, whatever the path', async () => {
+        const before = await storage.changes.lastSeq();
+        await storage.items.upsert([item('c1'), item('c2')]);
+        await storage.items.upsert([{ ...item('c1'), title: 'Renamed' }]);
+        await storage.bulkWrite({ items: [item('c3')], events: [view('u1', 'c3', T0)] });
+        expect(await storage.items.delete('c2')).toBe(true);
+        expect(await storage.items.delete('missing')).toBe(false);
+        const log = await storage.changes.since(before);
+        expect(log.map((c) => [c.kind, c.id])).toEqual([
+          ['item-upsert', 'c1'],
+          ['item-upsert', 'c2'],
+          ['item-upsert', 'c1'],
+          ['item-upsert', 'c3'],
+          ['item-delete', 'c2'],
+        ]);
+        for (let i = 1; i < log.length; i++) expect(log[i].seq).toBeGreaterThan(log[i - 1].seq);
+        expect(await storage.changes.lastSeq()).toBe(log.at(-1)?.seq);
+        expect(log.every((c) => Math.abs(c.at - Date.now()) < 60_000)).toBe(true);
+        // A follower pages through from the last entry it saw.
+        expect((await storage.changes.since(log[2].seq, { limit: 1 })).map((c) => c.id)).toEqual(['c3']);
+        expect(await storage.changes.since(log[4].seq)).toEqual([]);
+        // Users and events are not catalogue changes.
+        await storage.users.upsert([{ id: 'u9' }]);
+        expect(await storage.changes.lastSeq()).toBe(log.at(-1)?.seq);
+      });
+
+      it('deletes entries older than a time, and refuses bad arguments naming them', async () => {
+        await storage.items.upsert([item('old')]);
+        expect(await storage.changes.deleteBefore(Date.now() + 60_000)).toBeGreaterThanOrEqual(1);
+        expect(await storage.changes.since(0)).toEqual([]);
+        await expectValidation(storage.changes.since(-1), { field: 'afterSeq' });
+        await expectValidation(storage.changes.since(0, { limit: 0 }), { field: 'limit' });
+      });
+    });
+
+    describe('leases', () => {
+      it('one holder at a time: renewed by its holder, refused to others until it expires or is released', async () => {
+        expect(await storage.leases.holder('trainer')).toBeUndefined();
+        expect(await storage.leases.acquire('trainer', 'a', 60_000)).toBe(true);
+        expect(await storage.leases.acquire('trainer', 'b', 60_000)).toBe(false);
+        expect(await storage.leases.acquire('trainer', 'a', 60_000)).toBe(true);
+        expect((await storage.leases.holder('trainer'))?.holder).toBe('a');
+        expect(await storage.leases.acquire('other', 'b', 60_000)).toBe(true);
+        await storage.leases.release('trainer', 'b');
+        expect((await storage.leases.holder('trainer'))?.holder).toBe('a');
+        await storage.leases.release('trainer', 'a');
+        expect(await storage.leases.acquire('trainer', 'b', 50)).toBe(true);
+        await new Promise((r) => setTimeout(r, 120));
+        // Expired: nobody holds it, and another process may take it.
+        expect(await storage.leases.holder('trainer')).toBeUndefined();
+        expect(await storage.leases.acquire('trainer', 'c', 60_000)).toBe(true);
+        await expectValidation(storage.leases.acquire('trainer', 'c', 0), { field: 'ttlMs' });
+        await expectValidation(storage.leases.acquire('', 'c', 10), { field: 'name' });
+      });
+
+      it('of several processes asking at once, exactly one gets it', async ({ skip }) => {
+        skip(context.reopen === undefined, `${name} has one connection only (the factory gave no reopen)`);
+        const others = await Promise.all([context.reopen!(), context.reopen!()]);
+        opened.push(...others);
+        const got = await Promise.all([storage, ...others].map((s, i) => s.leases.acquire('race', `p${i}`, 60_000)));
+        expect(got.filter(Boolean)).toHaveLength(1);
+      });
+    });
+
     describe('llmCache', () => {
       it('put and get by model and hash; a second put replaces; other keys are undefined', async () => {
         expect(await storage.llmCache.get('openai:h/v1:m', 'abc')).toBeUndefined();

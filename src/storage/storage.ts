@@ -531,6 +531,52 @@ export interface StorageCapabilities {
   concurrentWriters: boolean;
 }
 
+/** What changed in the catalogue: an item written (inserted or updated) or deleted. */
+export type ChangeKind = 'item-upsert' | 'item-delete';
+
+/** One entry of the change log (see {@link ChangeStore}). */
+export interface StoredChange {
+  /** 1, 2, …: increases in commit order (a follower reading after the last one it saw misses none). */
+  seq: number;
+  kind: ChangeKind;
+  /** The item's id. */
+  id: string;
+  /** When it was written, ms since epoch. */
+  at: number;
+}
+
+/**
+ * The change log of the catalogue, appended by the backend in the same transaction as each item
+ * write or deletion (whatever the path: the API, an import, a copy), so every serving process can
+ * bring its in-memory catalogue state up to date by reading what came after the last entry it saw
+ * (events have their own log: `events.scan({ afterSeq })`; user deletions theirs: `erasures`).
+ */
+export interface ChangeStore {
+  /** Entries after `afterSeq`, oldest first, at most `limit` (default 1,000). */
+  since(afterSeq: number, options?: CallOptions & { limit?: number }): Promise<StoredChange[]>;
+  /** The seq of the newest entry (0 for none). */
+  lastSeq(options?: CallOptions): Promise<number>;
+  /** Deletes entries written before `before` (ms since epoch); resolves with how many. */
+  deleteBefore(before: number, options?: CallOptions): Promise<number>;
+}
+
+/**
+ * Named leases with an expiry, for jobs that exactly one of several processes must run (the trainer
+ * and scheduler): the holder renews before its lease expires; when it dies, the lease runs out and
+ * another process acquires it.
+ */
+export interface LeaseStore {
+  /**
+   * Acquires `name` for `holder` for `ttlMs`, or renews it when `holder` holds it; resolves false
+   * while another holder's lease has not expired. One atomic statement: two processes never both get it.
+   */
+  acquire(name: string, holder: string, ttlMs: number, options?: CallOptions): Promise<boolean>;
+  /** Gives the lease up when `holder` holds it (another process may take it at once). */
+  release(name: string, holder: string, options?: CallOptions): Promise<void>;
+  /** The current holder and expiry, or undefined when nobody holds an unexpired lease. */
+  holder(name: string, options?: CallOptions): Promise<{ holder: string; expiresAt: number } | undefined>;
+}
+
 /** A storage backend. */
 export interface Storage {
   /** The URL it was opened with, with any password redacted. */
@@ -555,6 +601,10 @@ export interface Storage {
   readonly llmCache: LlmCacheStore;
   /** Generated item descriptions (see {@link GeneratedTextStore}). */
   readonly generatedTexts: GeneratedTextStore;
+  /** The catalogue's change log, for other serving processes (see {@link ChangeStore}). */
+  readonly changes: ChangeStore;
+  /** Leases for jobs exactly one process runs (see {@link LeaseStore}). */
+  readonly leases: LeaseStore;
   /**
    * Writes items, users and events in one transaction; on any error nothing is written. With
    * `transactionRows`, in bounded transactions (see {@link BulkWriteOptions}).

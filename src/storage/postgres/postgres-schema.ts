@@ -159,6 +159,41 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'the catalogue change log other serving processes follow (written by a trigger on items), and leases for the one trainer',
+    sql: `
+      -- A change takes the next number of its counter row, whose lock is held until commit (as for
+      -- events), so numbers commit in order and a follower reading after the last one it saw misses none.
+      INSERT INTO counters (name, value) VALUES ('changes', 0) ON CONFLICT (name) DO NOTHING;
+      CREATE TABLE changes (
+        seq  bigint PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('item-upsert', 'item-delete')),
+        id   text COLLATE "C" NOT NULL,
+        at   double precision NOT NULL
+      );
+      CREATE INDEX changes_at ON changes (at);
+      CREATE FUNCTION lmrec_item_change() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        next_seq bigint;
+      BEGIN
+        UPDATE counters SET value = value + 1 WHERE name = 'changes' RETURNING value INTO next_seq;
+        IF TG_OP = 'DELETE' THEN
+          INSERT INTO changes (seq, kind, id, at) VALUES (next_seq, 'item-delete', OLD.id, extract(epoch FROM clock_timestamp()) * 1000);
+          RETURN OLD;
+        END IF;
+        INSERT INTO changes (seq, kind, id, at) VALUES (next_seq, 'item-upsert', NEW.id, extract(epoch FROM clock_timestamp()) * 1000);
+        RETURN NEW;
+      END
+      $$;
+      CREATE TRIGGER items_changes AFTER INSERT OR UPDATE OR DELETE ON items FOR EACH ROW EXECUTE FUNCTION lmrec_item_change();
+      CREATE TABLE leases (
+        name       text COLLATE "C" PRIMARY KEY,
+        holder     text NOT NULL,
+        expires_at double precision NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

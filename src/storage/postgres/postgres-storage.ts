@@ -61,6 +61,8 @@ import { checkPostgresChunkBytes, createPostgresModelStore } from './postgres-mo
 import { deleteEventsBefore, deleteImpressionsBefore } from './postgres-retention.js';
 import { migratePostgresSchema } from './postgres-schema.js';
 import { createPostgresSettingsStore } from './postgres-settings-store.js';
+import { createPostgresChangeStore } from './postgres-change-store.js';
+import { createPostgresLeaseStore } from './postgres-lease-store.js';
 import type { EventRow, ImpressionRow, ItemRow, UserRow } from './postgres-rows.js';
 import { ITEM_COLUMNS, eventFromRow, impressionFromRow, itemFromRow, upsertEmbeddings, upsertItems, upsertUsers, userFromRow, vectorFromBytes } from './postgres-rows.js';
 import { createPostgresTransfer } from './postgres-transfer.js';
@@ -576,6 +578,8 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     settings: createPostgresSettingsStore(calls),
     llmCache: createPostgresLlmCacheStore(calls),
     generatedTexts: createPostgresGeneratedTextStore(calls),
+    changes: createPostgresChangeStore(calls),
+    leases: createPostgresLeaseStore(calls),
     transfer: createPostgresTransfer(calls, { chunkBytes: modelChunkBytes }),
     async bulkWrite(batch: BulkWrite, options?: BulkWriteOptions): Promise<BulkWriteResult> {
       enter(options?.signal);

@@ -193,6 +193,33 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    description: 'the catalogue change log other serving processes follow (written by triggers on items), and leases for the one trainer',
+    sql: `
+      CREATE TABLE IF NOT EXISTS changes (
+        seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('item-upsert', 'item-delete')),
+        id   TEXT NOT NULL,
+        at   INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS changes_at ON changes (at);
+      CREATE TRIGGER IF NOT EXISTS items_inserted AFTER INSERT ON items BEGIN
+        INSERT INTO changes (kind, id, at) VALUES ('item-upsert', NEW.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+      END;
+      CREATE TRIGGER IF NOT EXISTS items_updated AFTER UPDATE ON items BEGIN
+        INSERT INTO changes (kind, id, at) VALUES ('item-upsert', NEW.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+      END;
+      CREATE TRIGGER IF NOT EXISTS items_deleted AFTER DELETE ON items BEGIN
+        INSERT INTO changes (kind, id, at) VALUES ('item-delete', OLD.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
+      END;
+      CREATE TABLE IF NOT EXISTS leases (
+        name       TEXT PRIMARY KEY NOT NULL,
+        holder     TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -60,6 +60,8 @@ import { checkImport, createSqliteImportStore, recordImport, validateImportMark 
 import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelStore } from './sqlite-model-store.js';
 import { deleteEventsBefore, deleteImpressionsBefore, retentionArguments } from './sqlite-retention.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
+import { createSqliteChangeStore } from './sqlite-change-store.js';
+import { createSqliteLeaseStore } from './sqlite-lease-store.js';
 import { createSqliteGeneratedTextStore, createSqliteLlmCacheStore } from './sqlite-llm-stores.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
 import { createSqliteTransfer } from './sqlite-transfer.js';
@@ -607,6 +609,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   const transfer = createSqliteTransfer(calls, { chunkBytes: modelChunkBytes });
   const llmCache = createSqliteLlmCacheStore(calls);
   const generatedTexts = createSqliteGeneratedTextStore(calls);
+  const changes = createSqliteChangeStore(calls);
+  const leases = createSqliteLeaseStore(calls);
 
   const impressions: ImpressionStore = {
     async record(impression: Impression, options?: RecordImpressionOptions) {
@@ -838,6 +842,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     transfer,
     llmCache,
     generatedTexts,
+    changes,
+    leases,
     async bulkWrite(batch: BulkWrite, options?: BulkWriteOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
       if (typeof batch !== 'object' || batch === null) {
