@@ -152,5 +152,8 @@ export type { KeywordDocument, KeywordHit, KeywordIndexOptions } from './text/in
 
 export { PROMPT_VERSIONS, bordaAggregate, checkExplanation, createChatModel, createConcurrencyLimit, createGgufChatModel, createMentionIndex, createOpenAiChatModel, guardChatModel, llmExplain, llmRerank, NODE_LLAMA_CPP_VERSION, parseJsonReply, promptHash, repairPermutation } from './llm/index.js';
 export type { ChatMessage, ChatModel, ChatRequest, ChatResponse, ExplainInput, ExplainOutcome, GuardedChatModel, GuardedChatRequest, LlmRerankOptions, RerankOutcome, TokenUsage, WrittenExplanation } from './llm/index.js';
+export { ConversationStore, MOOD_GENRES, answerWish, buildCatalogueVocabulary, cachedCatalogueVocabulary, createConversations, createEnrichmentJobs, discardGeneratedText, emptyWish, enrichThinItems, mergeWish, parseWishByRules } from './llm/index.js';
+export type { CatalogueVocabulary, Conversation, ConversationTurn, Conversations, ConversationsOptions, EnrichOptions, EnrichReport, EnrichmentJob, EnrichmentJobs, TurnResult, Wish, WishAnswer, WishAnswerItem } from './llm/index.js';
+export { withGeneratedText } from './engine/catalogue-text.js';
 export type { PipelineLlmOptions, PipelineLlmReport } from './pipeline/create-pipeline.js';
 export type { GeneratedText, GeneratedTextStore, LlmCacheEntry, LlmCacheStore } from './storage/storage.js';

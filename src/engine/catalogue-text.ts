@@ -1,7 +1,8 @@
 /**
  * The text of each catalogue item as encoders read it: the verbalised item (title, genres, tagline,
  * plot, keywords), the tags users gave it, and what its reviews talk about (aspects with their
- * sentiment, SPEC C7), gathered from stored `tag` and `review` events.
+ * sentiment, SPEC C7), gathered from stored `tag` and `review` events; an item whose own text is thin
+ * reads with the description generated for it (`storage.generatedTexts`), kept beside its text.
  * @module
  */
 import { throwIfAborted } from '../core/errors.js';
@@ -62,17 +63,28 @@ export function reviewAspects(reviews: ReadonlyMap<string, readonly string[]>, m
   return out;
 }
 
-/** Verbalises every stored item with its tags and review aspects. */
+/**
+ * The item as text models read it: its own text followed by the description generated for it, if
+ * any (the stored item is never changed).
+ */
+export function withGeneratedText(item: Item, generated: string | undefined): Item {
+  if (generated === undefined || generated === '') return item;
+  const own = item.text?.trim() ?? '';
+  return { ...item, text: own === '' ? generated : `${own} ${generated}` };
+}
+
+/** Verbalises every stored item with its tags, review aspects and generated description. */
 export async function catalogueText(storage: Storage, verbalizer: Verbalizer, signal?: AbortSignal): Promise<CatalogueText> {
   const { tags, reviews } = await userTextByItem(storage, signal);
   const aspects = reviewAspects(reviews);
   const out: CatalogueText = { ids: [], texts: [], items: [] };
   for await (const page of storage.items.scan({ signal })) {
     throwIfAborted(signal);
+    const generated = new Map((await storage.generatedTexts.getMany(page.map((it) => it.id), { signal })).map((g) => [g.itemId, g.text]));
     for (const item of page) {
       out.ids.push(item.id);
       out.items.push(item);
-      out.texts.push(verbalizer.item(item, { tags: tags.get(item.id), aspects: aspects.get(item.id) }));
+      out.texts.push(verbalizer.item(withGeneratedText(item, generated.get(item.id)), { tags: tags.get(item.id), aspects: aspects.get(item.id) }));
     }
   }
   return out;

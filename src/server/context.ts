@@ -5,6 +5,7 @@
  * @module
  */
 import type { Engine, EvaluationRequest, Item, Logger, ModelParams, Pseudonymiser, RetentionSchedule, ServingRules, StoredEvent, Storage, UnknownItemsPolicy } from '../index.js';
+import type { Conversations, EnrichmentJobs } from '../index.js';
 import type { VariantAssigner } from './ab-testing.js';
 import type { KeyRing } from './auth.js';
 import type { RequestMetrics } from './metrics.js';
@@ -139,5 +140,9 @@ export interface ServerContext {
   retention: Pick<RetentionSchedule, 'status'> | undefined;
   /** Blocklists and exposure caps every served list passes (`apply-serving-rules.ts`). */
   servingRules: ServingRules;
+  /** `POST /v1/conversations…`; those routes answer 501 without it. */
+  conversations: Conversations | undefined;
+  /** Enrichment jobs (`/v1/admin/enrichment`); those routes answer 501 without them (no LLM configured). */
+  enrichment: EnrichmentJobs | undefined;
   startedAt: number;
 }

@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationError, createEphemeralPseudonymiser, createServingRules, silentLogger } from '../index.js';
 import type { Engine, Logger, Pseudonymiser, RetentionSchedule, ServingRules, UnknownItemsPolicy } from '../index.js';
+import type { Conversations, EnrichmentJobs } from '../index.js';
 import { createVariantAssigner } from './ab-testing.js';
 import type { Experiment } from './ab-testing.js';
 import { createKeyRing, presentedKey, scopeAllows } from './auth.js';
@@ -23,6 +24,8 @@ import { loggedMessage, loggedUrl } from './log-user-ids.js';
 import { createRequestMetrics } from './metrics.js';
 import { ERROR_SCHEMA_NAME, finishOpenApiDocument } from './openapi.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerConversationRoutes } from './routes/conversations.js';
+import { registerEnrichmentRoutes } from './routes/enrichment.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerItemRoutes } from './routes/items.js';
 import { registerModelRoutes } from './routes/models.js';
@@ -103,6 +106,10 @@ export interface ServerOptions {
   logUserIds?: Pseudonymiser | 'raw';
   /** After a user deletion, retrain affected models in the background when no lifecycle is given (default true). */
   retrainOnUserDeletion?: boolean;
+  /** Conversations (`POST /v1/conversations`, see `createConversations`); without them those routes answer 501. */
+  conversations?: Conversations;
+  /** Enrichment jobs over a generative model (`/v1/admin/enrichment`); without them those routes answer 501. */
+  enrichment?: EnrichmentJobs;
   logger?: Logger;
 }
 
@@ -167,6 +174,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     servingRules,
     pseudonymiser,
     retention: options.retention,
+    conversations: options.conversations,
+    enrichment: options.enrichment,
     startedAt: Date.now(),
   };
 
@@ -302,6 +311,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   registerEvaluationRoutes(app, ctx);
   registerTrendingRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerConversationRoutes(app, ctx);
+  registerEnrichmentRoutes(app, ctx);
   if (options.register) await options.register(app);
 
   // Retraining started by a user deletion finishes before the server reports closed.

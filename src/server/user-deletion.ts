@@ -139,6 +139,8 @@ export async function deleteUser(ctx: ServerContext, userId: string, wait: boole
   const affectedModels = await modelsTrainedOn(ctx, userId, signal);
   const removed = await ctx.storage.users.delete(userId, { signal });
   await ctx.onUserDeleted?.(userId);
+  // Conversations hold what the user typed: they go with the user.
+  ctx.conversations?.forgetUser(userId);
   // Before answering: nothing older than the served versions may hold the user's data any longer.
   const first = await purge(ctx, signal);
   const names = [...new Set([...affectedModels.map((m) => m.model), ...first.serving.map((s) => s.model)])].filter(isModelKind);

@@ -7,8 +7,8 @@ import { InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_PSEUDONYM_SECRET_FILE, createChatModel, createLevelLogger, createPseudonymiser, loadPseudonymSecret } from '../../index.js';
-import type { Config, Pseudonymiser } from '../../index.js';
+import { ConversationStore, DEFAULT_PSEUDONYM_SECRET_FILE, cachedCatalogueVocabulary, createChatModel, createConversations, createEnrichmentJobs, createLevelLogger, createPseudonymiser, loadPseudonymSecret, parseDuration } from '../../index.js';
+import type { Config, Pipeline, Pseudonymiser } from '../../index.js';
 import { generateApiKey, isLoopbackHostname, parseApiKeys, startService } from '../../server/index.js';
 import type { ApiKey } from '../../server/index.js';
 import { DEFAULT_DASHBOARD_DIST, registerDashboard } from '../../server-dashboard/index.js';
@@ -51,6 +51,20 @@ export function registerServeCommand(program: Command): void {
         // Without a provider every LLM feature answers with the engine's own result.
         const chat = createChatModel(cfg.llm.provider, { cache: engine.storage.llmCache, logger });
         if (chat) say(`llm ${chat.id}: re-ranking ${cfg.llm.rerank.enabled ? 'on' : 'off unless asked (?llm=rerank)'}, written explanations ${cfg.llm.explanations.enabled ? 'on' : 'off unless asked (?llm=explain)'}`);
+        // Conversations are answered by the engine's own models; the model (when configured) reads and replies.
+        const conversationSettings = cfg.llm.conversations;
+        const conversations = createConversations({
+          engine,
+          store: new ConversationStore({ maxConversations: conversationSettings.maxConversations, ttlMs: parseDuration(conversationSettings.ttl, 'llm.conversations.ttl'), maxTurns: conversationSettings.maxTurns }),
+          vocabulary: cachedCatalogueVocabulary(engine.storage),
+          budgetMs: conversationSettings.budgetMs,
+          ...(chat === undefined ? {} : { model: chat }),
+        });
+        let servingPipeline: Pipeline | undefined;
+        const enrichment =
+          chat === undefined
+            ? undefined
+            : createEnrichmentJobs({ engine, model: chat, defaults: cfg.llm.enrichment, logger, onEnriched: (items) => servingPipeline?.observeItems(items) });
         const service = await startService({
           engine,
           storageUrl: cfg.storageUrl,
@@ -70,7 +84,10 @@ export function registerServeCommand(program: Command): void {
             progress.stop();
             say(line);
           },
-          register: async (app) => {
+          conversations,
+          ...(enrichment === undefined ? {} : { enrichment }),
+          register: async (app, parts) => {
+            servingPipeline = parts.pipeline;
             if (!dashboard) return;
             await registerDashboard(app, {
               engine,
@@ -117,6 +134,7 @@ export function registerServeCommand(program: Command): void {
           process.on('SIGTERM', stop);
         });
         say('shutting down …');
+        await enrichment?.close();
         await service.close();
         await chat?.close();
       }, { serving: true });
