@@ -157,3 +157,5 @@ export type { CatalogueVocabulary, Conversation, ConversationTurn, Conversations
 export { withGeneratedText } from './engine/catalogue-text.js';
 export type { PipelineLlmOptions, PipelineLlmReport } from './pipeline/create-pipeline.js';
 export type { GeneratedText, GeneratedTextStore, LlmCacheEntry, LlmCacheStore } from './storage/storage.js';
+export { renderLlmRerankMarkdown, runLlmRerankEvaluation } from './llm/index.js';
+export type { LlmRerankEvaluationOptions, LlmRerankEvaluationReport } from './llm/index.js';

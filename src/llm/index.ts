@@ -37,3 +37,5 @@ export { MAX_MESSAGE_CHARS, checkReply, createConversations, templateReply, wish
 export type { Conversations, ConversationsOptions, TurnResult, WishView } from './conversations.js';
 export { attributeLines, cleanDescription, createEnrichmentJobs, discardGeneratedText, enrichThinItems } from './enrich-items.js';
 export type { EnrichOptions, EnrichReport, EnrichmentJob, EnrichmentJobs, EnrichmentJobsOptions } from './enrich-items.js';
+export { renderLlmRerankMarkdown, runLlmRerankEvaluation } from './rerank-evaluation.js';
+export type { LlmRerankEvaluationOptions, LlmRerankEvaluationReport, RerankMetrics } from './rerank-evaluation.js';
