@@ -24,11 +24,14 @@ export interface Server {
   child: ChildProcessWithoutNullStreams;
 }
 
-/** Starts `lmrec serve` on `dbPath` with `extraArgs` (and extra environment), from the sources under `root` (another checkout to compare with). */
+/**
+ * Starts `lmrec serve` on `dbPath` (a SQLite file, or a storage URL such as `postgres://…`) with
+ * `extraArgs` (and extra environment), from the sources under `root` (another checkout to compare with).
+ */
 export async function startServer(dbPath: string, extraArgs: readonly string[] = [], env: Record<string, string> = {}, root: string = ROOT): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'src/cli/main.ts'), '--db', `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', ...extraArgs],
+    ['--import', 'tsx', join(root, 'src/cli/main.ts'), '--db', dbPath.includes('://') ? dbPath : `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', ...extraArgs],
     { cwd: root, env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin`, ...env } },
   );
   let stderr = '';
