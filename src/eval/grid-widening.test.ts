@@ -14,6 +14,8 @@ describe('edgeSteps', () => {
   it('leaves inner points, single values, a lower edge at 0 and non-numeric keys alone', () => {
     expect(edgeSteps('ease', { lambda: [250, 500, 1000] }, { lambda: 500 })).toEqual([]);
     expect(edgeSteps('als', { factors: [64], alpha: [1, 4] }, { factors: 64, alpha: 4 })).toEqual([{ key: 'alpha', edge: 4, value: 16, side: 'high' }]);
+    // alpha is real-valued though searched over whole numbers: 1, 4 → 0.25, not rounded to 0.
+    expect(edgeSteps('als', { alpha: [1, 4, 16] }, { alpha: 1 })).toEqual([{ key: 'alpha', edge: 1, value: 0.25, side: 'low' }]);
     expect(edgeSteps('itemknn', { shrink: [0, 10] }, { shrink: 0 })).toEqual([]);
     expect(edgeSteps('semantic', { centre: [true, false], historyNorm: [0, 1] }, { centre: true, historyNorm: 1 })).toEqual([{ key: 'historyNorm', edge: 1, value: 2, side: 'high' }]);
   });

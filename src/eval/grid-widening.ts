@@ -35,7 +35,8 @@ export function edgeSteps(kind: string, grid: Grid, best: ModelParams): EdgeStep
     if (values.length < 2) continue;
     const at = best[key];
     if (typeof at !== 'number') continue;
-    const integers = values.every((v) => Number.isInteger(v));
+    // Integer-valued keys (k, factors) stay integers; a real key searched over whole numbers (alpha 1, 4, 16) does not.
+    const integers = values.every((v) => Number.isInteger(v)) && !accepts(kind, { ...best, [key]: at + 0.5 });
     const positive = values[0] > 0;
     let step: EdgeStep | undefined;
     if (at === values[values.length - 1]) {
@@ -53,14 +54,19 @@ export function edgeSteps(kind: string, grid: Grid, best: ModelParams): EdgeStep
     if (!step) continue;
     step.value = integers ? Math.round(step.value) : Number(step.value.toPrecision(6));
     if (step.value === at || (step.side === 'low' && !positive && step.value < 0 && at >= 0)) continue;
-    try {
-      validateModelParams(kind, { ...best, [key]: step.value });
-    } catch {
-      continue;
-    }
-    steps.push(step);
+    if (accepts(kind, { ...best, [key]: step.value })) steps.push(step);
   }
   return steps;
+}
+
+/** True when `params` pass the schema of `kind`. */
+function accepts(kind: string, params: ModelParams): boolean {
+  try {
+    validateModelParams(kind, params);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `grid` with `step.value` added to its key, values in ascending order. */

@@ -22,6 +22,10 @@ describe('RecBole protocol on ml-latest-small (vendored)', () => {
       { kind: 'pop', grid: {} },
       { kind: 'itemknn', grid: { k: [100], shrink: [0] } },
       { kind: 'ease', grid: { lambda: [250] } },
+      { kind: 'edlae', grid: { lambda: [50], dropout: [0.25] } },
+      // A small Mult-VAE for a fixed 30 epochs (validated only at the last), so the test stays short.
+      { kind: 'multvae', grid: { hidden: [32], latent: [16], epochs: [30], evalEvery: [100], learningRate: [0.01], batchSize: [128] } },
+      { kind: 'blend' },
     ]);
   }, 120_000);
 
@@ -49,6 +53,11 @@ describe('RecBole protocol on ml-latest-small (vendored)', () => {
     // when each history item's neighbours were summed instead).
     expect(ndcg.itemknn).toBeCloseTo(0.2241, 3);
     expect(ndcg.ease).toBeCloseTo(0.2621, 3);
+    expect(ndcg.edlae).toBeCloseTo(0.252, 3);
+    expect(ndcg.multvae).toBeCloseTo(0.1949, 3);
+    // The validation-fitted blend of the four models above (and pop) against its best member, EASE.
+    expect(ndcg.blend).toBeCloseTo(0.2624, 3);
+    expect(ndcg.blend).toBeGreaterThan(ndcg.ease);
     expect(ndcg.ease).toBeGreaterThan(ndcg.itemknn);
     expect(ndcg.itemknn).toBeGreaterThan(ndcg.pop);
   });
