@@ -8,7 +8,7 @@
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { ITEMLESS_EVENT_TYPES, isEventType } from '../core/types.js';
 import type { Attributes, Event, EventType, Item, JsonValue, User } from '../core/types.js';
-import type { GeneratedText, ImportMark } from './storage.js';
+import type { BulkWrite, BulkWriteOptions, EmbeddingEntry, GeneratedText, ImportMark, TransferBatch } from './storage.js';
 
 /** JSON nesting deeper than this is rejected; it also stops cycles from recursing forever. */
 const MAX_JSON_DEPTH = 64;
@@ -270,4 +270,59 @@ export function validateGeneratedText(entry: GeneratedText, index: number): void
     if (typeof value !== 'string' || value === '') throw new ValidationError(`generated text ${index}: ${field} must be a non-empty string`, { details: { field, index } });
   }
   if (!Number.isInteger(entry.createdAt)) throw new ValidationError(`generated text ${index}: createdAt must be an integer (ms since epoch)`, { details: { field: 'createdAt', index } });
+}
+
+/** Checks the entries of an embedding put, naming the index and field of the first bad one. */
+export function validateEmbeddingEntries(entries: readonly EmbeddingEntry[]): void {
+  if (!Array.isArray(entries)) throw new ValidationError('embeddings must be an array', { details: { field: 'entries' } });
+  entries.forEach((e: EmbeddingEntry, index) => {
+    if (typeof e?.hash !== 'string' || e.hash.length === 0) {
+      throw new ValidationError(`embeddings[${index}]: field "hash" must be a non-empty string`, { details: { index, field: 'hash' } });
+    }
+    if (!(e.vector instanceof Float32Array) || e.vector.length === 0 || !e.vector.every(Number.isFinite)) {
+      throw new ValidationError(`embeddings[${index}]: field "vector" must be a non-empty Float32Array of finite numbers`, { details: { index, field: 'vector' } });
+    }
+  });
+}
+
+/** A bulk write as checked by {@link validateBulkWrite}. */
+export interface CheckedBulkWrite {
+  items: readonly Item[];
+  users: readonly User[];
+  events: readonly Event[];
+  mark: ImportMark | undefined;
+  /** Items, users and events together. */
+  rows: number;
+  /** Rows per transaction, or undefined for one transaction. */
+  chunkRows: number | undefined;
+}
+
+/** Checks a whole bulk write before any transaction opens (every backend refuses the same batches). */
+export function validateBulkWrite(batch: BulkWrite, options: BulkWriteOptions | undefined): CheckedBulkWrite {
+  if (typeof batch !== 'object' || batch === null) throw new ValidationError('bulk write must be an object with items, users and/or events');
+  const items = batch.items ?? [];
+  const users = batch.users ?? [];
+  const events = batch.events ?? [];
+  validateItems(items);
+  validateUsers(users);
+  validateEvents(events);
+  const mark = batch.importMark;
+  if (mark !== undefined) validateImportMark(mark);
+  const chunkRows = options?.transactionRows === undefined ? undefined : validateInteger('transactionRows', options.transactionRows, 1, 1);
+  return { items, users, events, mark, rows: items.length + users.length + events.length, chunkRows };
+}
+
+/** Checks the identities of a transfer batch (`StorageTransfer.write`) before the transaction opens. */
+export function validateTransferBatch(batch: TransferBatch): void {
+  if (typeof batch !== 'object' || batch === null) throw new ValidationError('transfer batch must be an object', { details: { field: 'batch' } });
+  const events = batch.events ?? [];
+  validateEvents(events);
+  events.forEach((event, index) => validateInteger(`events[${index}].seq`, event.seq, 1, 1));
+  (batch.impressions ?? []).forEach((impression) => validateImpression(impression));
+  (batch.erasures ?? []).forEach((erasure, index) => validateInteger(`erasures[${index}].id`, erasure.id, 1, 1));
+  (batch.imports ?? []).forEach((record, index) => validateInteger(`imports[${index}].id`, record.id, 1, 1));
+  (batch.embeddings ?? []).forEach((record) => {
+    validateKey('embeddings.encoder', record.encoder);
+    validateKey('embeddings.hash', record.hash);
+  });
 }

@@ -15,6 +15,7 @@
  */
 import { BackendError, UnsupportedError, throwIfAborted } from '../../core/errors.js';
 import type { StorageHealth } from '../storage.js';
+import { createWriteHealth } from '../write-health.js';
 import type { PgClient, PgConnectionConfig, PgPool, PgResult, PgValue } from './pg-driver.js';
 import { createPgClient } from './pg-driver.js';
 import { brokenConnection, postgresError } from './postgres-errors.js';
@@ -57,9 +58,7 @@ export interface PostgresCallsHandle extends PostgresCalls {
 export function createPostgresCalls(options: PostgresCallsOptions): PostgresCallsHandle {
   const { pool, url, readOnlyReason } = options;
   let closed = false;
-  let failedWrites = 0;
-  let lastWriteFailed = false;
-  let lastWriteError: StorageHealth['lastWriteError'];
+  const writeHealth = createWriteHealth();
 
   function enter(signal: AbortSignal | undefined): void {
     throwIfAborted(signal);
@@ -157,17 +156,6 @@ export function createPostgresCalls(options: PostgresCallsOptions): PostgresCall
     }
   }
 
-  function noteWrite(operation: string, error: unknown): void {
-    if (error === undefined) {
-      lastWriteFailed = false;
-      return;
-    }
-    if (!(error instanceof BackendError)) return;
-    failedWrites++;
-    lastWriteFailed = true;
-    lastWriteError = { operation, message: error.message, at: Date.now() };
-  }
-
   return {
     enter,
     read: (operation, signal, work, readOptions) => withClient(operation, signal, readOptions?.snapshot === true ? 'snapshot' : false, work),
@@ -178,22 +166,14 @@ export function createPostgresCalls(options: PostgresCallsOptions): PostgresCall
       }
       try {
         const value = await withClient(operation, signal, 'write', work);
-        noteWrite(operation, undefined);
+        writeHealth.note(operation, undefined);
         return value;
       } catch (error) {
-        noteWrite(operation, error);
+        writeHealth.note(operation, error);
         throw error;
       }
     },
-    health(): StorageHealth {
-      const writes = readOnlyReason !== undefined ? 'read-only' : lastWriteFailed ? 'failing' : 'ok';
-      return {
-        writes,
-        ...(readOnlyReason === undefined ? {} : { readOnlyReason }),
-        failedWrites,
-        ...(lastWriteError === undefined ? {} : { lastWriteError: { ...lastWriteError } }),
-      };
-    },
+    health: () => writeHealth.report(readOnlyReason),
     async close() {
       if (closed) return;
       closed = true;

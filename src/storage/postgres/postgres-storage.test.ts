@@ -181,6 +181,35 @@ if (server === undefined) {
       expect(await storage.events.append([view('u', 'j', T0)])).toHaveLength(1);
     });
 
+    it('bulkWrite with transactionRows commits in bounded transactions and records the import mark once', async () => {
+      const url = server.freshSchemaUrl(database);
+      const storage = await open(url);
+      const events = Array.from({ length: 25 }, (_, i) => view(`u${i % 4}`, `i${i % 6}`, T0 + i));
+      const items = Array.from({ length: 6 }, (_, i) => ({ id: `i${i}`, title: `Item ${i}` }));
+      const mark = { hash: 'h-chunked', source: 'events.csv', format: 'csv' };
+      expect(await storage.bulkWrite({ items, events, importMark: mark }, { transactionRows: 10 })).toEqual({ items: 6, users: 0, events: 25 });
+      // One transaction per chunk: the rows' creating transaction ids (xmin) tell them apart.
+      const transactions = async (table: string): Promise<number> =>
+        (await server.sql<{ n: number }>(`SELECT COUNT(DISTINCT xmin::text)::int AS n FROM ${parsePostgresUrl(url).schema!}.${table}`, [], url))[0].n;
+      expect(await transactions('events')).toBe(3);
+      expect(await transactions('items')).toBe(1);
+      expect((await storage.events.forUser('u1')).length).toBe(6);
+      expect(await storage.imports.list()).toMatchObject([{ hash: 'h-chunked', items: 6, events: 25 }]);
+      expect(await rejection(storage.bulkWrite({ events, importMark: mark }, { transactionRows: 10 }))).toBeInstanceOf(ConflictError);
+      expect(await storage.events.count()).toBe(25);
+    });
+
+    it('a read-only open serves reads and refuses writes with the reason', async () => {
+      const url = server.freshSchemaUrl(database);
+      const writable = await open(url);
+      await writable.items.upsert([{ id: 'a', title: 'A' }]);
+      const readonly = await open(url, { readonly: true });
+      expect(readonly.health()).toMatchObject({ writes: 'read-only', readOnlyReason: 'opened read-only' });
+      expect(await readonly.items.count()).toBe(1);
+      const refused = await rejection(readonly.items.upsert([{ id: 'b', title: 'B' }]));
+      expect((refused as { code?: string }).code).toBe('unsupported');
+    });
+
     it('maps a unique violation to ConflictError', async () => {
       const storage = await open(server.freshSchemaUrl(database));
       await storage.transfer.write({ events: [{ seq: 5, userId: 'u', itemId: 'i', type: 'view', timestamp: T0 }] });

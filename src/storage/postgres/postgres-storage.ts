@@ -38,10 +38,11 @@ import type {
 } from '../storage.js';
 import { redactUrl } from '../storage-url.js';
 import {
+  validateBulkWrite,
+  validateEmbeddingEntries,
   validateEventTypes,
   validateEvents,
   validateImpression,
-  validateImportMark,
   validateInteger,
   validateItems,
   validateKey,
@@ -475,14 +476,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     async put(encoderId, entries, options?: CallOptions) {
       enter(options?.signal);
       validateKey('encoderId', encoderId);
-      entries.forEach((e, index) => {
-        if (typeof e.hash !== 'string' || e.hash.length === 0) {
-          throw new ValidationError(`embeddings[${index}]: field "hash" must be a non-empty string`, { details: { index, field: 'hash' } });
-        }
-        if (!(e.vector instanceof Float32Array) || e.vector.length === 0 || !e.vector.every(Number.isFinite)) {
-          throw new ValidationError(`embeddings[${index}]: field "vector" must be a non-empty Float32Array of finite numbers`, { details: { index, field: 'vector' } });
-        }
-      });
+      validateEmbeddingEntries(entries);
       if (entries.length === 0) return 0;
       return write('embeddings.put', options?.signal, async (query) => {
         await upsertEmbeddings(query, entries.map((e) => ({ encoder: encoderId, hash: e.hash, vector: e.vector })));
@@ -583,17 +577,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     transfer: createPostgresTransfer(calls, { chunkBytes: modelChunkBytes }),
     async bulkWrite(batch: BulkWrite, options?: BulkWriteOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
-      if (typeof batch !== 'object' || batch === null) throw new ValidationError('bulk write must be an object with items, users and/or events');
-      const batchItems = batch.items ?? [];
-      const batchUsers = batch.users ?? [];
-      const batchEvents = batch.events ?? [];
-      validateItems(batchItems);
-      validateUsers(batchUsers);
-      validateEvents(batchEvents);
-      const mark = batch.importMark;
-      if (mark !== undefined) validateImportMark(mark);
-      const rows = batchItems.length + batchUsers.length + batchEvents.length;
-      const chunkRows = options?.transactionRows === undefined ? undefined : validateInteger('transactionRows', options.transactionRows, 1, 1);
+      const { items: batchItems, users: batchUsers, events: batchEvents, mark, rows, chunkRows } = validateBulkWrite(batch, options);
       if (chunkRows === undefined || rows <= chunkRows) {
         if (rows === 0 && mark === undefined) return { items: 0, users: 0, events: 0 };
         return write('bulkWrite', options?.signal, async (query) => {

@@ -7,7 +7,7 @@
  */
 import { ConflictError, ValidationError } from '../../core/errors.js';
 import type { CallOptions, EmbeddingRecord, ImpressionRecord, ModelActivation, StorageTransfer, TransferBatch, TransferCounters } from '../storage.js';
-import { validateEvents, validateImpression, validateInteger, validateKey, validateMeta } from '../validation.js';
+import { validateInteger, validateKey, validateMeta, validateTransferBatch } from '../validation.js';
 import type { PgQueryFn, PostgresCalls } from './postgres-calls.js';
 import { insertErasures } from './postgres-erasure-store.js';
 import { insertStoredEvents } from './postgres-event-log.js';
@@ -17,21 +17,6 @@ import { insertSettings, listSettings } from './postgres-settings-store.js';
 import { impressionFromRow, upsertEmbeddings, vectorFromBytes } from './postgres-rows.js';
 
 const DEFAULT_BATCH = 1_000;
-
-/** Checks the identities of a transfer batch before the transaction opens. */
-export function validateTransferBatch(batch: TransferBatch): void {
-  if (typeof batch !== 'object' || batch === null) throw new ValidationError('transfer batch must be an object', { details: { field: 'batch' } });
-  const events = batch.events ?? [];
-  validateEvents(events);
-  events.forEach((event, index) => validateInteger(`events[${index}].seq`, event.seq, 1, 1));
-  (batch.impressions ?? []).forEach((impression) => validateImpression(impression));
-  (batch.erasures ?? []).forEach((erasure, index) => validateInteger(`erasures[${index}].id`, erasure.id, 1, 1));
-  (batch.imports ?? []).forEach((record, index) => validateInteger(`imports[${index}].id`, record.id, 1, 1));
-  (batch.embeddings ?? []).forEach((record) => {
-    validateKey('embeddings.encoder', record.encoder);
-    validateKey('embeddings.hash', record.hash);
-  });
-}
 
 async function writeBatch(query: PgQueryFn, batch: TransferBatch): Promise<void> {
   await insertStoredEvents(query, batch.events ?? []);

@@ -41,8 +41,11 @@ import type {
   UserStore,
 } from '../storage.js';
 import { redactUrl } from '../storage-url.js';
+import { createWriteHealth } from '../write-health.js';
 import {
   encodeJson,
+  validateBulkWrite,
+  validateEmbeddingEntries,
   validateEventTypes,
   validateEvents,
   validateImpression,
@@ -56,7 +59,7 @@ import type { SqliteCalls } from './sqlite-calls.js';
 import { toBytes } from './sqlite-driver.js';
 import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-driver.js';
 import { createSqliteErasureStore, recordErasure } from './sqlite-erasure-store.js';
-import { checkImport, createSqliteImportStore, recordImport, validateImportMark } from './sqlite-import-store.js';
+import { checkImport, createSqliteImportStore, recordImport } from './sqlite-import-store.js';
 import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelStore } from './sqlite-model-store.js';
 import { deleteEventsBefore, deleteImpressionsBefore, retentionArguments } from './sqlite-retention.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
@@ -290,21 +293,8 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     }
   }
 
-  let failedWrites = 0;
-  let lastWriteFailed = false;
-  let lastWriteError: StorageHealth['lastWriteError'];
-
-  /** Counts a failed write for {@link Storage.health}: only the backend's own failures, not refusals. */
-  function noteWrite(operation: string, error: unknown): void {
-    if (error === undefined) {
-      lastWriteFailed = false;
-      return;
-    }
-    if (!(error instanceof BackendError)) return;
-    failedWrites++;
-    lastWriteFailed = true;
-    lastWriteError = { operation, message: error.message, at: Date.now() };
-  }
+  /** Counts failed writes for {@link Storage.health}: only the backend's own failures, not refusals. */
+  const writeHealth = createWriteHealth();
 
   /**
    * One attempt of {@link write}: `busy` when another connection holds the write lock (nothing was
@@ -342,10 +332,10 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   async function write<T>(operation: string, signal: AbortSignal | undefined, work: () => T): Promise<T> {
     try {
       const value = await waitForLock(operation, busyTimeoutMs, signal, () => writeOnce(operation, signal, work));
-      noteWrite(operation, undefined);
+      writeHealth.note(operation, undefined);
       return value;
     } catch (error) {
-      noteWrite(operation, error);
+      writeHealth.note(operation, error);
       throw error;
     }
   }
@@ -734,16 +724,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     async put(encoderId, entries, options?: CallOptions) {
       enter(options?.signal);
       validateKey('encoderId', encoderId);
-      entries.forEach((e, index) => {
-        if (typeof e.hash !== 'string' || e.hash.length === 0) {
-          throw new ValidationError(`embeddings[${index}]: field "hash" must be a non-empty string`, { details: { index, field: 'hash' } });
-        }
-        if (!(e.vector instanceof Float32Array) || e.vector.length === 0 || !e.vector.every(Number.isFinite)) {
-          throw new ValidationError(`embeddings[${index}]: field "vector" must be a non-empty Float32Array of finite numbers`, {
-            details: { index, field: 'vector' },
-          });
-        }
-      });
+      validateEmbeddingEntries(entries);
       return write('embeddings.put', options?.signal, () => {
         const stmt = sql('INSERT OR REPLACE INTO embeddings (encoder, hash, dim, vector) VALUES (?, ?, ?, ?)');
         for (const e of entries) stmt.run([encoderId, e.hash, e.vector.length, new Uint8Array(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength)]);
@@ -846,19 +827,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     leases,
     async bulkWrite(batch: BulkWrite, options?: BulkWriteOptions): Promise<BulkWriteResult> {
       enter(options?.signal);
-      if (typeof batch !== 'object' || batch === null) {
-        throw new ValidationError('bulk write must be an object with items, users and/or events');
-      }
-      const batchItems = batch.items ?? [];
-      const batchUsers = batch.users ?? [];
-      const batchEvents = batch.events ?? [];
-      validateItems(batchItems);
-      validateUsers(batchUsers);
-      validateEvents(batchEvents);
-      const mark = batch.importMark;
-      if (mark !== undefined) validateImportMark(mark);
-      const rows = batchItems.length + batchUsers.length + batchEvents.length;
-      const chunkRows = options?.transactionRows === undefined ? undefined : validateInteger('transactionRows', options.transactionRows, 1, 1);
+      const { items: batchItems, users: batchUsers, events: batchEvents, mark, rows, chunkRows } = validateBulkWrite(batch, options);
       if (chunkRows === undefined || rows <= chunkRows) {
         // Everything is validated before the transaction opens, and the writes run synchronously, so
         // an abort can only be observed at entry; a driver error inside rolls all three kinds back.
@@ -872,13 +841,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       return chunkedBulkWrite(batchItems, batchUsers, batchEvents, mark, chunkRows, options?.signal);
     },
     health(): StorageHealth {
-      const writes = readOnlyReason !== undefined ? 'read-only' : lastWriteFailed ? 'failing' : 'ok';
-      return {
-        writes,
-        ...(readOnlyReason === undefined ? {} : { readOnlyReason }),
-        failedWrites,
-        ...(lastWriteError === undefined ? {} : { lastWriteError: { ...lastWriteError } }),
-      };
+      return writeHealth.report(readOnlyReason);
     },
     async close() {
       if (db === undefined) return;

@@ -10,7 +10,7 @@
 import { ConflictError, ValidationError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/types.js';
 import type { CallOptions, EmbeddingRecord, ImpressionRecord, ModelActivation, StorageTransfer, TransferBatch, TransferCounters } from '../storage.js';
-import { encodeJson, validateEvents, validateImpression, validateInteger, validateKey, validateMeta } from '../validation.js';
+import { encodeJson, validateInteger, validateKey, validateMeta, validateTransferBatch } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
 import { toBytes } from './sqlite-driver.js';
 
@@ -23,20 +23,6 @@ interface ImpressionRow {
   variant: string;
   item_ids: string;
   created_at: number;
-}
-
-function validateBatch(batch: TransferBatch): void {
-  if (typeof batch !== 'object' || batch === null) throw new ValidationError('transfer batch must be an object', { details: { field: 'batch' } });
-  const events = batch.events ?? [];
-  validateEvents(events);
-  events.forEach((event, index) => validateInteger(`events[${index}].seq`, event.seq, 1, 1));
-  (batch.impressions ?? []).forEach((impression) => validateImpression(impression));
-  (batch.erasures ?? []).forEach((erasure, index) => validateInteger(`erasures[${index}].id`, erasure.id, 1, 1));
-  (batch.imports ?? []).forEach((record, index) => validateInteger(`imports[${index}].id`, record.id, 1, 1));
-  (batch.embeddings ?? []).forEach((record) => {
-    validateKey('embeddings.encoder', record.encoder);
-    validateKey('embeddings.hash', record.hash);
-  });
 }
 
 /** The transfer side of one SQLite storage (`chunkBytes`: its model chunk size). */
@@ -209,7 +195,7 @@ export function createSqliteTransfer({ sql, enter, run, write }: SqliteCalls, op
     },
     async write(batch: TransferBatch, call?: CallOptions) {
       enter(call?.signal);
-      validateBatch(batch);
+      validateTransferBatch(batch);
       await write('transfer.write', call?.signal, () => writeBatch(batch));
     },
     async writeModel(record, chunks, call?: CallOptions) {
