@@ -44,6 +44,10 @@ export type {
   ModelStore,
   RecordImpressionOptions,
   SettingsStore,
+  ChangeKind,
+  ChangeStore,
+  LeaseStore,
+  StoredChange,
   Storage,
   StorageCapabilities,
   StorageHealth,
@@ -106,6 +110,8 @@ export { ITEM_LINEAR_KINDS, recencyWeight, scoreWeighted } from './engine/recenc
 export type { RecencyOptions } from './engine/recency.js';
 export { createPipeline, buildUserState, isNegativeEvent, mergeLiveEvents, DEFAULT_SESSION_WINDOW_MS, TrendingTracker, DEFAULT_TRENDING_HALF_LIFE_MS, LiveItemSignals, createModelSource, createTrendingSource, createFreshSource, recencyScore, createSessionSource, sessionCandidates, TextVectors, cosine, buildFeatureRows, featureNames, LearnedRanker, fitRanker, meanNdcg, engineModelSpecs, evaluateRanker, fitRankerOn, formatRankerTable, prepareRankerData, trainEngineRanker, rankerCoverage, RANKER_MODEL, trainRanker, sortByScore, excludeItems, applyBusinessRules, matchesFilter, intraListSimilarity, mmrDiversify, enforceTailQuota, longTailExposure, boostFreshness, attributeSimilarity, itemFacets, modelSimilarity, textSimilarity, DESCRIPTIVE_ATTRIBUTES, explainItem, facetProfile, TrendingTopics, DEFAULT_TOPIC_ATTRIBUTES, createSequentialSource, userSequence, SEQUENTIAL_SOURCE_MODELS, formatTemporalEffects, runTemporalEffects } from './pipeline/index.js';
 export type { Pipeline, PipelineItem, PipelineOptions, PipelineRecommendOptions, PipelineRecommendations, Candidate, CandidateSource, ItemSignals, SourceOutput, SourceRequest, BuildUserStateOptions, SessionOptions, UserState, TrendingEntry, TrendingTrackerOptions, LiveItemSignalsOptions, FreshSourceOptions, SessionSourceOptions, FeatureContext, FeatureRows, RankerFitOptions, RankerFitReport, RankerJson, RankingGroup, EngineRankerOptions, EngineRankerResult, RankerData, RankerEvaluationRow, RankerExample, RankerTrainingOptions, RankerTrainingResult, SourceModelSpec, ScoredItem, AttributeBoost, AttributeCondition, AttributeFilter, BusinessRules, RangeCondition, ItemSimilarity, LongTailOptions, FreshnessOptions, BecauseItem, Explanation, ExplanationContext, TrendingItem, TrendingTopicAnswer, TrendingTopic, TrendingTopicsOptions, SequentialSourceOptions, TemporalEffectsOptions, TemporalEffectsReport, TemporalEffectsRow } from './pipeline/index.js';
+export { DEFAULT_TRAINER_LEASE_MS, TRAINER_LEASE, startTrainerLease } from './lifecycle/index.js';
+export type { TrainerLease, TrainerLeaseOptions } from './lifecycle/index.js';
 export { EVALUATION_JOB, EVALUATION_PROTOCOLS, MAX_EVALUATION_MODELS, evaluationParams, evaluationProtocol, runEvaluation } from './lifecycle/index.js';
 export type { EvaluationProtocol, EvaluationReportRef, EvaluationRequest, RunEvaluationOptions } from './lifecycle/index.js';
 export { DEFAULT_TRAIN_PARAMS, DEMO_DATA_DIR, DEMO_MODELS, KEPT_ON_ERASURE, describeParams, resolveTrainParams, ModelManager, createLifecycle, createRetrainScheduler, createTrainer, erasuresTainting, isTrainedOnErasedData, parseDuration, prepareDemo, purgeErasedVersions } from './lifecycle/index.js';

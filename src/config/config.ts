@@ -239,6 +239,13 @@ export const configSchema = z
          * version another process stored (noticed within `syncEvery`), even over an older activated one.
          */
         autoActivate: z.boolean().default(true),
+        /**
+         * Several `lmrec serve` processes on one storage: how long the trainer lease lasts (the
+         * process holding it schedules and starts automatic jobs; a dead holder is replaced after it).
+         */
+        trainerLease: z.union([z.number().positive(), z.string().min(1)]).default('15s'),
+        /** How often `lmrec serve` reads what other processes wrote (events, item changes, user deletions; `0` = never). */
+        followEvery: z.union([z.number().min(0), z.string().min(1)]).default('50ms'),
       })
       .strict()
       .default({}),

@@ -703,6 +703,11 @@ export class Engine {
     this.historyTexts.forget(userId);
   }
 
+  /** Drops what the engine holds in memory about every user (users deleted by another process, unnamed). */
+  forgetAllUsers(): void {
+    this.historyTexts.clear();
+  }
+
   /** The encoded verbalised history of a user (cached by text). */
   private async historyVector(history: readonly StoredEvent[], signal?: AbortSignal): Promise<Float32Array | undefined> {
     const ids = [...new Set(history.map((e) => e.itemId).filter((id): id is string => id !== undefined))];

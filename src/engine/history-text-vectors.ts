@@ -77,6 +77,11 @@ export class HistoryTextVectors {
     this.entries.delete(userId);
   }
 
+  /** Drops every vector. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   /** Users with a vector in memory. */
   get size(): number {
     return this.entries.size;

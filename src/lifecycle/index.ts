@@ -21,3 +21,5 @@ export { DEFAULT_TRAIN_PARAMS, describeParams, resolveTrainParams } from './trai
 export type { ResolvedTrainParams } from './train-defaults.js';
 export { EVALUATION_JOB, EVALUATION_PROTOCOLS, MAX_EVALUATION_MODELS, evaluationParams, evaluationProtocol, runEvaluation } from './evaluation-job.js';
 export type { EvaluationProtocol, EvaluationReportRef, EvaluationRequest, RunEvaluationOptions } from './evaluation-job.js';
+export { DEFAULT_TRAINER_LEASE_MS, TRAINER_LEASE, startTrainerLease } from './trainer-lease.js';
+export type { TrainerLease, TrainerLeaseOptions } from './trainer-lease.js';

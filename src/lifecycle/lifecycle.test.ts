@@ -213,7 +213,7 @@ describe('model lifecycle on a slice of the MovieLens demo (real SQLite file, wo
 
   it('retrains when enough new events arrived', async () => {
     expect(() => createLifecycle({ engine, storageUrl: url, retrainEvery: 'soon' })).toThrow(/lifecycle\.retrainEvery must be/);
-    const config = loadConfig({ cwd: dir, env: {}, overrides: { lifecycle: { retrainEvery: '6h', retrainAfterEvents: 5, checkEvery: '1m', syncEvery: 0, models: ['als'], autoActivate: true } } });
+    const config = loadConfig({ cwd: dir, env: {}, overrides: { lifecycle: { retrainEvery: '6h', retrainAfterEvents: 5, checkEvery: '1m', syncEvery: 0, models: ['als'], autoActivate: true, trainerLease: '15s', followEvery: 0 } } });
     const scheduled = createLifecycle({ engine, storageUrl: url, ...config.lifecycle, params: { als: ALS } });
     try {
       expect(await scheduled.checkSchedule()).toEqual([]);

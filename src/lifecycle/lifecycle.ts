@@ -68,6 +68,12 @@ export interface LifecycleOptions {
   params?: Readonly<Record<string, ModelParams>>;
   /** Put a newly trained version into service when its job succeeds (default true). */
   autoActivate?: boolean;
+  /**
+   * Whether this process runs the retrain schedule now (default: always). With several serving
+   * processes on one storage only the holder of the trainer lease does (`trainer-lease.ts`); the
+   * others follow the versions it stores.
+   */
+  schedules?: () => boolean;
   /** Training jobs at once (default 1). */
   concurrency?: number;
   /**
@@ -232,7 +238,7 @@ export function createLifecycle(options: LifecycleOptions): ManagedLifecycle {
     ...(options.retrainAfterEvents === undefined ? {} : { afterEvents: options.retrainAfterEvents }),
     checkEveryMs,
     logger,
-    busy: (model) => trainer.pending(model) !== undefined,
+    busy: (model) => options.schedules?.() === false || trainer.pending(model) !== undefined,
     trigger: async (model, reason) => {
       const job = trainer.start(model, await paramsFor(model), { reason });
       scheduled.set(model, job.id);

@@ -216,6 +216,12 @@ export interface Pipeline {
    */
   forgetUser(userId: string, options?: { signal?: AbortSignal }): Promise<void>;
   /**
+   * Drops what the pipeline holds per user — live sessions, held histories, history vectors — and
+   * rebuilds trending and popularity from storage: after another process deleted users (the erasure
+   * log does not name them). What is dropped is read again from storage when a request needs it.
+   */
+  forgetHeldUsers(options?: { signal?: AbortSignal }): Promise<void>;
+  /**
    * Drops what the pipeline holds of events older than `timestamp` after storage deleted them
    * (retention): held histories lose them, and trending and popularity are read again from storage.
    */
@@ -574,6 +580,15 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     },
     async forgetEventsBefore(timestamp: number, o: { signal?: AbortSignal } = {}): Promise<void> {
       histories.dropBefore(timestamp);
+      const fresh = new LiveItemSignals(signalOptions);
+      await fresh.load(engine.storage, { signal: o.signal });
+      signals = fresh;
+      await reload(o);
+    },
+    async forgetHeldUsers(o: { signal?: AbortSignal } = {}): Promise<void> {
+      live.clear();
+      histories.clear();
+      engine.forgetAllUsers();
       const fresh = new LiveItemSignals(signalOptions);
       await fresh.load(engine.storage, { signal: o.signal });
       signals = fresh;

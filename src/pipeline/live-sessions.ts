@@ -64,6 +64,11 @@ export class LiveSessions {
     this.users.delete(userId);
   }
 
+  /** Drops every buffer. */
+  clear(): void {
+    this.users.clear();
+  }
+
   /** Users buffered now. */
   get size(): number {
     return this.users.size;

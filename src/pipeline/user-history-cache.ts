@@ -74,6 +74,12 @@ export class UserHistoryCache {
     this.remove(userId);
   }
 
+  /** Drops every held history (users deleted by another process, which the erasure log does not name). */
+  clear(): void {
+    this.entries.clear();
+    this.held = 0;
+  }
+
   /** Drops every held event older than `timestamp` (after storage deleted them, e.g. by retention). */
   dropBefore(timestamp: number): void {
     for (const [userId, entry] of this.entries) {

@@ -10,7 +10,7 @@
  * @module
  */
 import type { FastifyInstance } from 'fastify';
-import { EVALUATION_JOB, RANKER_MODEL, createLifecycle, createPipeline, createServingRules, parseDuration, prepareDemo, rankerCoverage, startRetentionSchedule } from '../index.js';
+import { EVALUATION_JOB, RANKER_MODEL, startTrainerLease, createLifecycle, createPipeline, createServingRules, parseDuration, prepareDemo, rankerCoverage, startRetentionSchedule } from '../index.js';
 import type {
   Blocklist,
   ExposureCapOptions,
@@ -25,8 +25,13 @@ import type {
   ProgressCallback,
   RetentionSchedule,
   RetentionWindows,
+  TrainerLease,
 } from '../index.js';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { engineRecommend } from './engine-recommend.js';
+import { DEFAULT_FOLLOW_EVERY_MS, startChangeFollower } from './follow-changes.js';
+import type { ChangeFollower } from './follow-changes.js';
 import { pipelineRecommend } from './pipeline-recommend.js';
 import { startServer } from './server.js';
 import type { StartServerOptions } from './server.js';
@@ -46,6 +51,18 @@ export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | '
    * reports directory); without it that route answers 501.
    */
   reportsDir?: string;
+  /**
+   * This process's id among several serving processes on one storage (default: host, pid and a
+   * random suffix); it names the holder of the trainer lease.
+   */
+  processId?: string;
+  /** Time to live of the trainer lease, ms (default 15 s; see `startTrainerLease`). */
+  trainerLeaseMs?: number;
+  /**
+   * How often the logs of other processes' writes are read, ms (default 50; 0 turns following
+   * off): events, item writes and deletions, user deletions (`follow-changes.ts`).
+   */
+  followEvery?: number;
   /** Import the bundled demo into an empty store and train the default models before listening. */
   demo?: boolean;
   /**
@@ -82,6 +99,8 @@ export interface Service {
   pipeline: Pipeline | undefined;
   /** The retention job (runs nothing when no window is set or storage is read-only). */
   retention: RetentionSchedule;
+  /** Whether this process holds the trainer lease now (runs the schedule and the automatic jobs). */
+  trainer(): boolean;
   /** Stops the server, the retention job and the lifecycle (not the engine). */
   close(): Promise<void>;
 }
@@ -95,6 +114,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let pipeline: Pipeline | undefined;
   // While the demo is prepared, prepareDemo reports each job itself.
   let preparing = false;
+  /** The trainer lease (absent on read-only storage): only its holder schedules and starts automatic jobs. */
+  let lease: TrainerLease | undefined;
+  const isTrainer = (): boolean => lease?.held() ?? false;
   const lifecycle = createLifecycle({
     engine,
     storageUrl: options.storageUrl,
@@ -103,6 +125,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...options.lifecycle,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.reportsDir === undefined ? {} : { reportsDir: options.reportsDir }),
+    schedules: isTrainer,
     onJob: (job: JobStatus) => {
       if (job.model === EVALUATION_JOB) {
         if (job.state === 'succeeded') say(`evaluation ${job.id} finished: report ${job.result?.report?.id ?? '?'}`);
@@ -114,7 +137,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));
         // A new kind of source (e.g. the text models trained after the first start) gets its ranker
         // features; after a ranker job, a source stored while it trained is caught up.
-        if (pipeline && !preparing) retrainRankerIfStale(job.model === RANKER_MODEL ? 'a model stored while the ranker trained' : 'a new source model');
+        if (pipeline && !preparing && isTrainer()) retrainRankerIfStale(job.model === RANKER_MODEL ? 'a model stored while the ranker trained' : 'a new source model');
       } else if (job.state === 'failed') say(`training ${job.model} failed: ${job.error?.message ?? 'unknown error'}`);
     },
     // Versions trained or activated by another process (`lmrec train`), a new model kind or a new
@@ -122,7 +145,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     onStorageChange: (changes) => {
       if (!preparing) say(`serving ${changes.map((c) => `${c.name} v${c.version}`).join(', ')} (changed in storage)`);
       pipeline?.reload().catch((err: unknown) => options.logger?.log('error', 'pipeline reload failed', { error: String(err) }));
-      if (pipeline && !preparing && changes.some((c) => c.name !== RANKER_MODEL)) retrainRankerIfStale('a model trained by another process');
+      if (pipeline && !preparing && isTrainer() && changes.some((c) => c.name !== RANKER_MODEL)) retrainRankerIfStale('a model trained by another process');
     },
   });
   /**
@@ -157,18 +180,38 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const storageHealth = engine.storage.health();
   const writable = storageHealth.writes !== 'read-only';
   if (!writable) say(`storage is read-only (${storageHealth.readOnlyReason ?? 'unknown reason'}): serving what it holds; nothing is trained or recorded`);
+  let follower: ChangeFollower | undefined;
   try {
+    const processId = options.processId ?? `${hostname()}#${process.pid}-${randomUUID().slice(0, 8)}`;
+    if (writable) {
+      lease = await startTrainerLease({
+        storage: engine.storage,
+        holder: processId,
+        ...(options.trainerLeaseMs === undefined ? {} : { ttlMs: options.trainerLeaseMs }),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+        // Taking over from a trainer that died: its pending automatic work is this process's now.
+        onChange: (held) => {
+          if (held && pipeline) {
+            say(`this process (${processId}) is the trainer now`);
+            retrainRankerIfStale('took over as the trainer');
+          }
+        },
+      });
+      if (!isTrainer()) say(`another process is the trainer (${(await lease.holder()) ?? 'unknown'}): this one serves and follows the versions it stores`);
+    }
     if (options.demo && writable) {
-      preparing = true;
-      try {
-        await prepareDemo(engine, { lifecycle, say, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
-      } finally {
-        preparing = false;
-      }
+      if (isTrainer()) {
+        preparing = true;
+        try {
+          await prepareDemo(engine, { lifecycle, say, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+        } finally {
+          preparing = false;
+        }
+      } else await waitForPreparedStore(engine, say);
     }
     // A user deletion interrupted before its retraining (a crash, a stop) is completed now: versions
     // trained on the deleted user's data are deleted, and models still serving one are retrained.
-    const erasures = writable ? await lifecycle.completeErasures() : { purged: [], jobs: [] };
+    const erasures = writable && isTrainer() ? await lifecycle.completeErasures() : { purged: [], jobs: [] };
     if (erasures.purged.length > 0 || erasures.jobs.length > 0) {
       say(
         `deleted ${erasures.purged.length} model version(s) trained on data of deleted users` +
@@ -188,7 +231,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }
     const active = pipeline;
     let textJobs = 0;
-    if (writable && options.trainTextModels && engine.hasEncoder()) {
+    if (writable && isTrainer() && options.trainTextModels && engine.hasEncoder()) {
       for (const kind of ['semantic', 'hybrid']) {
         if ((await engine.storage.models.versions(kind)).length > 0) continue;
         const { jobId } = await lifecycle.train(kind);
@@ -198,7 +241,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }
     // The ranker trains in the background too, once the text models it should cover are stored
     // (their jobs' completion queues it), at once when none are coming.
-    if (writable && active && textJobs === 0) retrainRankerIfStale('start');
+    if (writable && isTrainer() && active && textJobs === 0) retrainRankerIfStale('start');
+    // What other processes on this storage write reaches this one's pipeline within `followEvery`.
+    if (active && (options.followEvery ?? DEFAULT_FOLLOW_EVERY_MS) > 0) {
+      follower = await startChangeFollower({
+        storage: engine.storage,
+        everyMs: options.followEvery ?? DEFAULT_FOLLOW_EVERY_MS,
+        onEvents: (events) => {
+          for (const e of events) active.observe(e);
+        },
+        onItems: (items) => active.observeItems(items),
+        onItemsDeleted: (ids) => active.forgetItems(ids),
+        onErasures: () => active.forgetHeldUsers(),
+        ...(options.logger === undefined ? {} : { logger: options.logger }),
+      });
+    }
     const { register, retention: retentionOptions, ...serverOptions } = options;
     // Off the request path: each batch is one short transaction between timer ticks.
     const retention = startRetentionSchedule({
@@ -227,7 +284,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         ...(active
           ? {
               onEvent: (events) => {
-                for (const e of events) active.observe(e);
+                if (follower) follower.ownEvents(events);
+                else for (const e of events) active.observe(e);
               },
               onItems: (items, signal) => active.observeItems(items, { signal }),
               onItemDeleted: (itemId) => active.forgetItems([itemId]),
@@ -242,22 +300,44 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       throw error;
     }
     const { app, url } = started;
+    const stopSharing = async (): Promise<void> => {
+      await follower?.stop();
+      await lease?.stop();
+    };
     return {
       app,
       url,
       lifecycle,
       pipeline: active,
       retention,
+      trainer: () => isTrainer(),
       async close(): Promise<void> {
         await retention.close();
         await app.close();
+        await stopSharing();
         await lifecycle.close();
       },
     };
   } catch (err) {
+    await follower?.stop();
+    await lease?.stop();
     await lifecycle.close();
     throw err;
   }
+}
+
+/**
+ * Waits until another process (the trainer) has prepared the demo: the store holds events and a
+ * trained model. At most 30 minutes, the demo's preparation on a slow machine.
+ */
+async function waitForPreparedStore(engine: Engine, say: (line: string) => void): Promise<void> {
+  say('the trainer prepares the demo; waiting for its data and models …');
+  const deadline = Date.now() + 30 * 60_000;
+  while (Date.now() < deadline) {
+    if ((await engine.storage.events.count()) > 0 && (await engine.storage.models.names()).length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  say('the demo was not prepared within 30 minutes: serving what the store holds');
 }
 
 function retentionWindows(options: RetentionWindows | undefined): RetentionWindows {

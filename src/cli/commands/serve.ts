@@ -47,6 +47,7 @@ export function registerServeCommand(program: Command): void {
         const pageScope = cfg.dashboard.pageScope;
         const sessionKey: DashboardSessionKey | undefined = dashboard && !opts.open && pageScope !== 'none' ? { key: generateApiKey(), scope: pageScope } : undefined;
         const logUserIds = logPseudonymiser(cfg, say);
+        const { trainerLease, followEvery, ...lifecycleOptions } = cfg.lifecycle;
         const progress = createProgressDisplay(progressWanted(json));
         // Without a provider every LLM feature answers with the engine's own result.
         const chat = createChatModel(cfg.llm.provider, { cache: engine.storage.llmCache, logger });
@@ -70,7 +71,9 @@ export function registerServeCommand(program: Command): void {
           storageUrl: cfg.storageUrl,
           encoder: cfg.encoder,
           feedback: engine.feedbackPolicy(),
-          lifecycle: cfg.lifecycle,
+          lifecycle: lifecycleOptions,
+          trainerLeaseMs: parseDuration(trainerLease, 'lifecycle.trainerLease'),
+          followEvery: followEvery === 0 || followEvery === '0' ? 0 : parseDuration(followEvery, 'lifecycle.followEvery'),
           reportsDir: resolve('var/reports'),
           retention: cfg.retention,
           blocklist: cfg.blocklist,
