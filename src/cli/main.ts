@@ -12,6 +12,7 @@ import { commanderHasPrinted, program } from './cli-context.js';
 import { registerAskCommands } from './commands/ask.js';
 import { registerCopyCommand } from './commands/copy.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerEnrichCommands } from './commands/enrich.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerPurgeCommand } from './commands/purge.js';
@@ -28,6 +29,7 @@ registerCopyCommand(program);
 registerDemoCommand(program);
 registerServeCommand(program);
 registerPurgeCommand(program);
+registerEnrichCommands(program);
 
 const wantsJson = process.argv.slice(2).includes('--json');
 try {
