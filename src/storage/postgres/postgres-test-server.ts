@@ -20,6 +20,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { testBackendEnabled } from '../test-backends.js';
 import { createPgClient } from './pg-driver.js';
 
 const run = promisify(execFile);
@@ -36,13 +37,6 @@ export interface TestPostgres {
   sql<Row>(text: string, values?: readonly (string | number | null)[], databaseUrl?: string): Promise<Row[]>;
   /** Stops the server (a no-op for an external one) and removes its directory. */
   stop(): Promise<void>;
-}
-
-/** Whether the storage tests should run `backend` (`LMREC_TEST_BACKENDS`, comma-separated; default all). */
-export function testBackendEnabled(backend: 'sqlite' | 'postgres'): boolean {
-  const list = process.env.LMREC_TEST_BACKENDS;
-  if (list === undefined || list.trim() === '') return true;
-  return list.split(',').map((entry) => entry.trim().toLowerCase()).includes(backend);
 }
 
 /** The directory holding `initdb`, `pg_ctl` and `postgres`, or undefined. */
