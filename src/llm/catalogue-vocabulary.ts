@@ -32,6 +32,9 @@ const GENRE_SYNONYMS: Readonly<Record<string, readonly string[]>> = Object.freez
   'film-noir': ['film noir', 'noir'],
 });
 
+/** Words after "like" that refer back rather than name a title. */
+const PRONOUNS = new Set(['it', 'that', 'this', 'these', 'those', 'them', 'one', 'ones', 'him', 'her', 'me', 'you', 'something', 'anything', 'everything', 'nothing', 'more', 'some', 'any', 'same']);
+
 /** What is known of one catalogue item for answering. */
 export interface VocabularyItem {
   id: string;
@@ -107,8 +110,10 @@ export async function buildCatalogueVocabulary(storage: Storage, options: { maxI
     keywords,
     resolveTitle(phrase: string): string | undefined {
       const words = wordString(phrase);
+      if (PRONOUNS.has(words.trim())) return undefined;
       const hit = exact.get(words);
-      if (hit) return best(hit);
+      // A short title ("Up", "It") counts only as written, capitalised: "like it" is not the film It.
+      if (hit && (words.trim().length >= 4 || /^\s*["“']?\p{Lu}/u.test(phrase))) return best(hit);
       // The longest title found inside the phrase (a title may come with words around it).
       let found: { length: number; ids: string[] } | undefined;
       for (const f of forms) {

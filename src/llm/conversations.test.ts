@@ -63,9 +63,15 @@ describe('conversations on the MovieLens demo', () => {
   });
 
   describe('rule-based parser', () => {
-    it('reads liked titles and moods: "like The Matrix but funnier"', () => {
+    it('reads liked titles and moods: "like The Matrix but funnier"; "like it" is not the film It', () => {
       const { wish } = parseWishByRules('I loved The Matrix, give me something like it but funnier', vocabulary);
       expect(wish).toMatchObject({ liked: [MATRIX], disliked: [], moods: ['funnier'] });
+    });
+
+    it('reads a title without its alternative title in parentheses: "I didn\'t like Men in Black"', () => {
+      const { wish } = parseWishByRules("I didn't like Men in Black", vocabulary);
+      expect(wish.disliked.map((id) => vocabulary.items.get(id)?.title)).toEqual(['Men in Black (a.k.a. MIB) (1997)']);
+      expect(wish.liked).toEqual([]);
     });
 
     it('reads genres by synonym, decades and exclusions: "Any funny movies from the 90s? No horror please"', () => {

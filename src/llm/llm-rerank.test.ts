@@ -56,5 +56,6 @@ describe('checkExplanation', () => {
   });
   it('title forms: as catalogued, without the year, with the article moved', () => {
     expect(titleForms('American President, The (1995)')).toEqual(['american president, the (1995)', 'american president, the', 'the american president', 'american president']);
+    expect(titleForms('Men in Black (a.k.a. MIB) (1997)')).toContain('men in black');
   });
 });

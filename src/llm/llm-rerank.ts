@@ -15,6 +15,7 @@ import { createRng } from '../linalg/random.js';
 import type { ChatModel, TokenUsage } from './chat-model.js';
 import { PROMPT_VERSIONS, rerankPrompt } from './prompts.js';
 import type { PromptCandidate } from './prompts.js';
+import { OVER_BUDGET, raceBudget } from './race-budget.js';
 
 /** Options of {@link llmRerank}. */
 export interface LlmRerankOptions {
@@ -154,7 +155,7 @@ export async function llmRerank(model: ChatModel, history: string, candidates: r
     return fallback(`llm failed: ${error instanceof Error ? error.message : String(error)}`);
   };
 
-  try {
+  const work = async (): Promise<RerankOutcome> => {
     if ((options.strategy ?? 'shuffle') === 'shuffle') {
       const count = Math.max(1, options.passes ?? 3);
       const seed = options.seed ?? seedOf(ids);
@@ -184,6 +185,14 @@ export async function llmRerank(model: ChatModel, history: string, candidates: r
     }
     if (passes.ok === 0) return fallback(firstError ?? 'no usable answer');
     return { order, provenance: 'llm', repaired, latencyMs: performance.now() - t0, ...base };
+  };
+  try {
+    const outcome = await raceBudget(work(), budget);
+    if (outcome === OVER_BUDGET) {
+      if (options.signal?.aborted) throw new AbortError('operation aborted', { cause: options.signal.reason });
+      return fallback(`latency budget of ${budgetMs} ms exceeded`);
+    }
+    return outcome;
   } catch (error) {
     return failed(error);
   }

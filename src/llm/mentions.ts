@@ -20,7 +20,10 @@ export function titleForms(title: string): string[] {
   forms.add(t);
   const noYear = t.replace(/\s*\((?:\d{4})(?:[-–]\d{0,4})?\)\s*$/, '').trim();
   forms.add(noYear);
-  const article = /^(.*),\s*(The|A|An|Les|La|Le|L'|Il|Das|Der|Die|El)$/i.exec(noYear);
+  // Alternative and original titles in parentheses: `Men in Black (a.k.a. MIB)`, `Nobody Loves Me (Keiner liebt mich)`.
+  const bare = noYear.replace(/\s*\([^)]*\)/g, '').trim();
+  if (bare !== '') forms.add(bare);
+  const article = /^(.*),\s*(The|A|An|Les|La|Le|L'|Il|Das|Der|Die|El)$/i.exec(bare);
   if (article) {
     forms.add(`${article[2]}${article[2].endsWith("'") ? '' : ' '}${article[1]}`);
     forms.add(article[1]);

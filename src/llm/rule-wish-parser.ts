@@ -129,7 +129,8 @@ export function parseWishByRules(message: string, vocabulary: CatalogueVocabular
   Object.assign(wish, era(attributeText, vocabulary.latestYear));
   const price = /\b(?:under|below|less than|cheaper than|at most|max(?:imum)?|up to|no more than)\s*(?:\$|€|£|usd\s*|eur\s*)?\s*(\d+(?:\.\d+)?)/.exec(attributeText);
   if (price) wish.maxPrice = Number(price[1]);
-  wish.query = blank(text, dislikes).replace(/\s+/g, ' ').trim();
+  const words = blank(text, dislikes).replace(/\s+/g, ' ').trim();
+  wish.query = words.length >= 3 ? words : '';
   wish.liked = [...new Set(wish.liked)];
   wish.disliked = [...new Set(wish.disliked)];
   return { wish, reset };
