@@ -91,13 +91,17 @@ describe('protocol search', () => {
     ]);
     const blend = report.models.find((m) => m.kind === BLEND_KIND);
     expect(blend).toBeDefined();
-    expect(Object.keys(blend?.params ?? {})).toEqual(['pop', 'itemknn', 'ease']);
+    // The three best on validation, best first.
+    const byValid = report.models.filter((m) => m.kind !== BLEND_KIND).sort((a, b) => b.valid.metrics['ndcg@10'] - a.valid.metrics['ndcg@10']);
+    expect(Object.keys(blend?.params ?? {})).toEqual(byValid.map((m) => m.kind));
     const members = report.models.filter((m) => m.kind !== BLEND_KIND);
     const bestValid = Math.max(...members.map((m) => m.valid.metrics['ndcg@10']));
     expect(blend?.valid.metrics['ndcg@10']).toBeGreaterThanOrEqual(bestValid);
     // The best member on validation anchors the weights at 1.
     const anchor = members.find((m) => m.valid.metrics['ndcg@10'] === bestValid)?.kind ?? '';
     expect(blend?.params[anchor]).toBe(1);
+    const two = await runProtocol(log, 'synthetic', PROTOCOL, [{ kind: 'pop' }, { kind: 'itemknn', grid: { k: [10] } }, { kind: 'ease', grid: { lambda: [30] } }, { kind: 'userknn', grid: { k: [10] } }, { kind: BLEND_KIND, members: ['pop', 'ease'] }]);
+    expect(Object.keys(two.models[4].params)).toEqual(['pop', 'ease']);
     await expect(runProtocol(log, 'synthetic', PROTOCOL, [{ kind: BLEND_KIND }])).rejects.toThrow(/at least one model/);
     await expect(runProtocol(log, 'synthetic', PROTOCOL, [{ kind: 'pop' }, { kind: BLEND_KIND, members: ['ease'] }])).rejects.toThrow(/run before the blend/);
   }, 60_000);

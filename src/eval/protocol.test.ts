@@ -55,8 +55,8 @@ describe('RecBole protocol on ml-latest-small (vendored)', () => {
     expect(ndcg.ease).toBeCloseTo(0.2621, 3);
     expect(ndcg.edlae).toBeCloseTo(0.252, 3);
     expect(ndcg.multvae).toBeCloseTo(0.1949, 3);
-    // The validation-fitted blend of the four models above (and pop) against its best member, EASE.
-    expect(ndcg.blend).toBeCloseTo(0.2624, 3);
+    // The validation-fitted blend of the three best on validation (EDLAE, EASE, item-kNN) against EASE.
+    expect(ndcg.blend).toBeCloseTo(0.2632, 3);
     expect(ndcg.blend).toBeGreaterThan(ndcg.ease);
     expect(ndcg.ease).toBeGreaterThan(ndcg.itemknn);
     expect(ndcg.itemknn).toBeGreaterThan(ndcg.pop);

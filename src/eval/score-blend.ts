@@ -2,7 +2,8 @@
  * A protocol-level blend of several fitted models: each member's scores for a user are standardised
  * over the catalogue (z-scores, so members on different scales add up) and summed with weights
  * fitted on the validation task only, by coordinate ascent on the validation metric starting from
- * the best member alone (so the blend is never worse than that member on validation).
+ * the best member alone (so the blend is never worse than that member on validation); a weight
+ * moves only for a relative gain above 0.1%.
  * @module
  */
 import { throwIfAborted } from '../core/errors.js';
@@ -66,6 +67,8 @@ export class ScoreBlend {
 
 /** Relative weights tried for each member against the anchor (the best member, weight 1). */
 const WEIGHT_STEPS = [0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3];
+/** A weight moves only for a relative validation gain above this (ties and noise keep the simpler blend). */
+const MIN_GAIN = 1e-3;
 /** Passes of coordinate ascent over the members. */
 const PASSES = 2;
 /** Above this many cached floats (users × items × members) the weight search runs on a user sample. */
@@ -142,7 +145,7 @@ export function fitBlendWeights(members: readonly BlendMember[], task: RankingTa
         if (w === kept) continue;
         weights[k] = w;
         const score = measure();
-        if (score > best) {
+        if (score > best * (1 + MIN_GAIN)) {
           best = score;
           bestWeight = w;
         }
