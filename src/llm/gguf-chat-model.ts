@@ -41,7 +41,7 @@ interface LlamaSlice {
 }
 
 /** The part of `node-llama-cpp` used here. */
-interface NodeLlamaCppSlice {
+export interface NodeLlamaCppSlice {
   getLlama(): Promise<LlamaSlice>;
   LlamaChatSession: new (options: { contextSequence: unknown; systemPrompt?: string }) => LlamaChatSessionSlice;
 }
@@ -57,6 +57,14 @@ export interface GgufChatModelOptions {
 }
 
 const INSTALL_HINT = `Install it beside lmrec with \`npm install -E node-llama-cpp@${NODE_LLAMA_CPP_VERSION}\` and point LMREC_LLM=gguf:<path> (or llm.provider.path) at a .gguf chat model file, e.g. models/qwen2.5-1.5b-instruct-q4_k_m.gguf.`;
+
+/**
+ * Imports the package (`specifier`, default `node-llama-cpp`); when it is missing, a `BackendError`
+ * saying what to install and where the model file goes.
+ */
+export function loadNodeLlamaCpp(specifier = 'node-llama-cpp'): Promise<NodeLlamaCppSlice> {
+  return importRuntimeModule<NodeLlamaCppSlice>(specifier, 'the gguf chat model', [`node-llama-cpp@${NODE_LLAMA_CPP_VERSION}`], INSTALL_HINT);
+}
 
 /** Checks the file before anything is loaded, so a wrong path is named as such. */
 function checkModelFile(path: string): string {
@@ -88,7 +96,7 @@ function toSession(messages: readonly ChatMessage[]): { system: string; history:
  */
 export function createGgufChatModel(options: GgufChatModelOptions): ChatModel {
   const path = checkModelFile(options.path);
-  const load = options.importModule ?? (() => importRuntimeModule<NodeLlamaCppSlice>('node-llama-cpp', 'the gguf chat model', [`node-llama-cpp@${NODE_LLAMA_CPP_VERSION}`], INSTALL_HINT));
+  const load = options.importModule ?? (() => loadNodeLlamaCpp());
   const one = createConcurrencyLimit(1);
   let loaded: Promise<{ module: NodeLlamaCppSlice; llama: LlamaSlice; model: LlamaModelSlice; context: LlamaContextSlice }> | undefined;
   let closed = false;

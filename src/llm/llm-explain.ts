@@ -12,7 +12,7 @@ import type { ChatModel, TokenUsage } from './chat-model.js';
 import { createMentionIndex, quotedSpans, titleForms, wordString } from './mentions.js';
 import type { KnownTitle } from './mentions.js';
 import { PROMPT_VERSIONS, explainPrompt } from './prompts.js';
-import { OVER_BUDGET, raceBudget } from './race-budget.js';
+import { OVER_BUDGET, budgetDeadline, raceBudget } from './race-budget.js';
 import type { ExplainFacts } from './prompts.js';
 
 /** One item to explain: its facts and the template sentence it falls back to. */
@@ -94,10 +94,11 @@ export async function llmExplain(model: ChatModel, inputs: readonly ExplainInput
   if (inputs.length === 0) return templates('nothing to explain');
   const budgetMs = options.budgetMs ?? 1_500;
   const budget = AbortSignal.timeout(budgetMs);
+  const deadline = budgetDeadline(budget);
   const signal = options.signal === undefined ? budget : AbortSignal.any([options.signal, budget]);
   let json: unknown;
   try {
-    const answer = await raceBudget(model.complete({ messages: explainPrompt(options.domain ?? 'movie', inputs), json: true, signal, maxTokens: 60 * inputs.length + 32 }), budget);
+    const answer = await raceBudget(model.complete({ messages: explainPrompt(options.domain ?? 'movie', inputs), json: true, signal, maxTokens: 60 * inputs.length + 32 }), deadline);
     if (answer === OVER_BUDGET) {
       if (options.signal?.aborted) throw new AbortError('operation aborted', { cause: options.signal.reason });
       return templates(`latency budget of ${budgetMs} ms exceeded`);

@@ -15,7 +15,7 @@ import { createRng } from '../linalg/random.js';
 import type { ChatModel, TokenUsage } from './chat-model.js';
 import { PROMPT_VERSIONS, rerankPrompt } from './prompts.js';
 import type { PromptCandidate } from './prompts.js';
-import { OVER_BUDGET, raceBudget } from './race-budget.js';
+import { OVER_BUDGET, budgetDeadline, raceBudget } from './race-budget.js';
 
 /** Options of {@link llmRerank}. */
 export interface LlmRerankOptions {
@@ -134,6 +134,7 @@ export async function llmRerank(model: ChatModel, history: string, candidates: r
   const fallback = (reason: string): RerankOutcome => ({ order: ids, provenance: 'ranker', reason, repaired, latencyMs: performance.now() - t0, ...base });
   if (candidates.length < 2) return fallback('fewer than 2 candidates');
   const budget = AbortSignal.timeout(budgetMs);
+  const deadline = budgetDeadline(budget);
   const signal = options.signal === undefined ? budget : AbortSignal.any([options.signal, budget]);
 
   /** One model call over `list`: its repaired order, or an error string. */
@@ -187,7 +188,7 @@ export async function llmRerank(model: ChatModel, history: string, candidates: r
     return { order, provenance: 'llm', repaired, latencyMs: performance.now() - t0, ...base };
   };
   try {
-    const outcome = await raceBudget(work(), budget);
+    const outcome = await raceBudget(work(), deadline);
     if (outcome === OVER_BUDGET) {
       if (options.signal?.aborted) throw new AbortError('operation aborted', { cause: options.signal.reason });
       return fallback(`latency budget of ${budgetMs} ms exceeded`);

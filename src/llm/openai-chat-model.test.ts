@@ -6,7 +6,7 @@ import { loadConfig, redactConfig } from '../config/config.js';
 import { AbortError, BackendError, ValidationError } from '../core/errors.js';
 import { openStorage } from '../storage/open-storage.js';
 import { createChatModel } from './create-chat-model.js';
-import { createGgufChatModel } from './gguf-chat-model.js';
+import { createGgufChatModel, loadNodeLlamaCpp } from './gguf-chat-model.js';
 import { guardChatModel, promptHash } from './guarded-chat-model.js';
 import { createOpenAiChatModel } from './openai-chat-model.js';
 import { startScriptedChatServer } from './test-support/scripted-chat-server.js';
@@ -140,15 +140,17 @@ describe('configuration and providers', () => {
     expect(createChatModel(undefined)).toBeUndefined();
   });
 
-  it('gguf: a missing file is named with where to put one; a missing package says what to install', async () => {
+  it('gguf: a missing file is named with where to put one; a missing package says what to install; the installed package refuses a file that is no model', async () => {
     expect(() => createGgufChatModel({ path: '/nonexistent/model.gguf' })).toThrow(/\/nonexistent\/model\.gguf does not exist.*LMREC_LLM=gguf:<path>/);
     const dir = mkdtempSync(join(tmpdir(), 'lmrec-gguf-'));
     try {
       const file = join(dir, 'tiny.gguf');
       writeFileSync(file, 'GGUF');
-      const llm = createChatModel({ kind: 'gguf', path: file });
-      const error = await llm?.complete({ messages: ask }).catch((e: unknown) => e);
-      // node-llama-cpp is not a dependency of lmrec: where it is not installed, the error says how.
+      // The same dynamic import the provider makes, of a package that is not installed.
+      const absent = createGgufChatModel({ path: file, importModule: () => loadNodeLlamaCpp('node-llama-cpp-absent') });
+      const missing = await absent.complete({ messages: ask }).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(BackendError);
+      expect((missing as Error).message).toMatch(/needs the npm package node-llama-cpp@3\.21\.1.*npm install -E node-llama-cpp@3\.21\.1.*\.gguf/);
       let installed = true;
       try {
         const specifier: string = 'node-llama-cpp';
@@ -156,12 +158,10 @@ describe('configuration and providers', () => {
       } catch {
         installed = false;
       }
-      if (!installed) {
-        expect(error).toBeInstanceOf(BackendError);
-        expect((error as Error).message).toMatch(/npm install -E node-llama-cpp@3\.21\.1.*\.gguf/);
-      } else {
-        expect((error as Error).message).toMatch(/cannot load .*tiny\.gguf as a GGUF model/);
-      }
+      const llm = createChatModel({ kind: 'gguf', path: file });
+      const error = await llm?.complete({ messages: ask }).catch((e: unknown) => e);
+      // node-llama-cpp is an optional dependency: where it did not install, the error says how.
+      expect((error as Error).message).toMatch(installed ? /cannot load .*tiny\.gguf as a GGUF model/ : /npm install -E node-llama-cpp@3\.21\.1/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
