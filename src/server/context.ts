@@ -127,6 +127,8 @@ export interface ServerContext {
    * be recorded because storage refused the write (`impressionsNotRecorded`).
    */
   counters: { eventsAccepted: number; impressions: number; feedback: number; impressionsNotRecorded: number };
+  /** This serving process among several on one storage (see {@link ServerOptions.processInfo}). */
+  processInfo: (() => Record<string, unknown>) | undefined;
   /** Retrain affected models after a user deletion when no lifecycle is plugged in. */
   retrainOnUserDeletion: boolean;
   /** Serialises the server's own retraining runs. */

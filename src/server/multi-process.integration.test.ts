@@ -3,8 +3,10 @@
  * process is sent reaches the others' in-memory state (trending, the catalogue), exactly one of them
  * is the trainer and a version it trains is served by all, and a `kill -9` of one process under load
  * fails no request to the others, loses no acknowledged event and hands the trainer role over.
+ * `serve --workers 2` runs two such processes behind one port.
  */
 import { spawn } from 'node:child_process';
+import { get } from 'node:http';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,8 +32,8 @@ const postgres = await postgresForTests();
 const pgServer: TestPostgres | undefined = postgres.server;
 afterAll(async () => pgServer?.stop());
 
-async function serve(storageUrl: string, config: string, cwd: string): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, '--db', storageUrl, '--config', config, '--json', '--log-level', 'warn', 'serve', '--port', '0', '--no-dashboard'], {
+async function serve(storageUrl: string, config: string, cwd: string, extra: readonly string[] = []): Promise<Served> {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, '--db', storageUrl, '--config', config, '--json', '--log-level', 'warn', 'serve', '--port', '0', '--no-dashboard', ...extra], {
     cwd,
     env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin` },
   });
@@ -211,3 +213,61 @@ for (const backend of backends) {
     }, 60_000);
   });
 }
+
+describe('lmrec serve --workers 2 on SQLite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lmrec-workers-'));
+  let server: Served;
+
+  beforeAll(async () => {
+    const storageUrl = `sqlite://${join(dir, 'w.db')}`;
+    writeDemoSlice(dir, 60);
+    const engine = createEngine(await openStorage(storageUrl));
+    await engine.import({ format: 'movielens-latest', dir });
+    await engine.train('itemknn', { k: 20 });
+    await engine.close();
+    const config = join(dir, 'lmrec.config.json');
+    writeFileSync(config, JSON.stringify({ lifecycle: { syncEvery: '300ms', followEvery: '30ms' } }));
+    server = await serve(storageUrl, config, dir, ['--workers', '2']);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (server?.child.exitCode === null) {
+      const exited = new Promise((r) => server.child.once('exit', r));
+      server.child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers from two processes behind one port, one of them the trainer, sharing what either is sent', async () => {
+    const seen = new Map<number, boolean>();
+    // A connection per request: the primary hands out connections, not requests.
+    const fresh = <T>(path: string): Promise<T> =>
+      new Promise((resolve, reject) => {
+        get(`${server.url}${path}`, { agent: false, headers: { authorization: `Bearer ${KEY}` } }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve(JSON.parse(text) as T));
+        }).on('error', reject);
+      });
+    await until(async () => {
+      const m = (await fresh<{ process: { pid: number; trainer: boolean } }>('/v1/metrics')).process;
+      seen.set(m.pid, m.trainer);
+      return seen.size === 2;
+    }, 20_000);
+    expect([...seen.values()].filter(Boolean)).toHaveLength(1);
+    const item = (await call<{ items: { id: string }[] }>(server, 'GET', '/v1/items?limit=50')).body.items[37].id;
+    const now = Date.now();
+    // Posted through the one port: each batch lands on either worker; both must count all of them.
+    for (let b = 0; b < 10; b++) {
+      const events = Array.from({ length: 20 }, (_, i) => ({ userId: `w-${i}`, itemId: item, type: 'view', timestamp: now - b * 20 - i }));
+      expect((await call(server, 'POST', '/v1/events', { events })).status).toBe(200);
+    }
+    // Both processes list it first: the primary hands connections out in turn, so ten fresh ones reach both.
+    const everywhere = async (): Promise<boolean> => {
+      for (let r = 0; r < 10; r++) if ((await fresh<{ items: { id: string }[] }>('/v1/trending?k=1')).items[0]?.id !== item) return false;
+      return true;
+    };
+    await until(everywhere, 5_000);
+  });
+});

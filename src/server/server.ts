@@ -104,6 +104,11 @@ export interface ServerOptions {
    * install's secret), or `raw`. Default: a pseudonymiser under a secret of this process only.
    */
   logUserIds?: Pseudonymiser | 'raw';
+  /**
+   * This process among several serving processes on one storage (its id, whether it is the trainer,
+   * how far it follows the others' writes), reported by `GET /v1/metrics` as `process`.
+   */
+  processInfo?: () => Record<string, unknown>;
   /** After a user deletion, retrain affected models in the background when no lifecycle is given (default true). */
   retrainOnUserDeletion?: boolean;
   /** Conversations (`POST /v1/conversations`, see `createConversations`); without them those routes answer 501. */
@@ -159,6 +164,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     onItems: options.onItems,
     onItemDeleted: options.onItemDeleted,
     onUserDeleted: options.onUserDeleted,
+    processInfo: options.processInfo,
     trending: options.trending,
     lifecycle: options.lifecycle,
     variants: createVariantAssigner(options.experiment),

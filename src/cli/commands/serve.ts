@@ -13,8 +13,10 @@ import { generateApiKey, isLoopbackHostname, parseApiKeys, startService } from '
 import type { ApiKey } from '../../server/index.js';
 import { DEFAULT_DASHBOARD_DIST, registerDashboard } from '../../server-dashboard/index.js';
 import type { DashboardSessionKey } from '../../server-dashboard/index.js';
+import { availableParallelism } from 'node:os';
 import { createProgressDisplay, progressWanted, writeStderrLine } from '../progress.js';
-import { globals, intArg, withEngine } from '../cli-context.js';
+import { config, globals, intArg, withEngine } from '../cli-context.js';
+import { SESSION_KEY_ENV, isServeWorker, reportListening, runServeCluster } from '../serve-cluster.js';
 
 /** Registers `serve`. */
 export function registerServeCommand(program: Command): void {
@@ -30,7 +32,12 @@ export function registerServeCommand(program: Command): void {
     .option('--no-pipeline', 'serve lists from the default model alone instead of the ranked multi-source pipeline')
     .option('--no-text-models', 'with --demo: do not train the text-aware models (semantic, hybrid) in the background when missing')
     .option('--no-dashboard', 'do not serve the web dashboard at /')
-    .action(async (opts: { port?: number; host?: string; open?: boolean; demo?: boolean; pipeline: boolean; textModels: boolean; dashboard: boolean }) => {
+    .option('--workers <n>', 'serving processes on this machine behind one port: a number, or auto for one per core; they share the storage and its live state, and one of them trains', workersArg, 1)
+    .action(async (opts: ServeCliOptions) => {
+      if (opts.workers > 1 && !isServeWorker()) {
+        await runPrimary(opts);
+        return;
+      }
       await withEngine(async (engine, cfg) => {
         const json = Boolean(globals().json);
         const say = writeStderrLine;
@@ -45,7 +52,10 @@ export function registerServeCommand(program: Command): void {
         // memory only (never written or printed), with the configured least scope. Open access needs
         // none (a key would only lower what the page may do).
         const pageScope = cfg.dashboard.pageScope;
-        const sessionKey: DashboardSessionKey | undefined = dashboard && !opts.open && pageScope !== 'none' ? { key: generateApiKey(), scope: pageScope } : undefined;
+        // Workers behind one port share the primary's session key (a page's calls reach any of them).
+        const sharedKey = process.env[SESSION_KEY_ENV];
+        delete process.env[SESSION_KEY_ENV];
+        const sessionKey: DashboardSessionKey | undefined = dashboard && !opts.open && pageScope !== 'none' ? { key: sharedKey ?? generateApiKey(), scope: pageScope } : undefined;
         const logUserIds = logPseudonymiser(cfg, say);
         const { trainerLease, followEvery, ...lifecycleOptions } = cfg.lifecycle;
         const progress = createProgressDisplay(progressWanted(json));
@@ -115,18 +125,22 @@ export function registerServeCommand(program: Command): void {
         });
         progress.stop();
         const { url } = service;
-        if (json) process.stdout.write(JSON.stringify({ url, storage: engine.storage.url, keys: apiKeys.length, openAccess: Boolean(opts.open) }) + '\n');
+        const lines: string[] = [];
+        if (json) lines.push(JSON.stringify({ url, storage: engine.storage.url, keys: apiKeys.length, openAccess: Boolean(opts.open), ...(isServeWorker() ? { workers: opts.workers } : {}) }));
         else {
-          process.stdout.write(`lmrec listening on ${url} (storage ${engine.storage.url}; OpenAPI at ${url}/openapi.json)\n`);
+          lines.push(`lmrec listening on ${url} (storage ${engine.storage.url}; OpenAPI at ${url}/openapi.json)${isServeWorker() ? ` with ${opts.workers} serving processes` : ''}`);
           if (dashboard) {
             const access = sessionKey
               ? ` (a browser on this machine gets a ${sessionKey.scope} session key; for more, enter a key on the Settings page)`
               : opts.open
                 ? ''
                 : ' (enter an API key on the Settings page)';
-            process.stdout.write(`dashboard: ${url}/${access}\n`);
+            lines.push(`dashboard: ${url}/${access}`);
           }
         }
+        // A worker's primary prints the first worker's lines once.
+        if (isServeWorker()) reportListening({ url, lines });
+        else for (const line of lines) process.stdout.write(`${line}\n`);
         await new Promise<void>((done) => {
           const stop = (): void => {
             process.off('SIGINT', stop);
@@ -141,7 +155,54 @@ export function registerServeCommand(program: Command): void {
         await service.close();
         await chat?.close();
       }, { serving: true });
+      // A worker's channel to its primary would keep it alive after everything else closed.
+      if (isServeWorker()) process.disconnect?.();
     });
+}
+
+/** Options of `lmrec serve`. */
+interface ServeCliOptions {
+  port?: number;
+  host?: string;
+  open?: boolean;
+  demo?: boolean;
+  pipeline: boolean;
+  textModels: boolean;
+  dashboard: boolean;
+  workers: number;
+}
+
+/** `--workers`: a positive integer or `auto` (one per core). */
+function workersArg(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError(`--workers must be a number from 1 to 256 or auto, got "${value}"`);
+  return n;
+}
+
+/**
+ * The primary of `--workers N`: settles once what every worker must share — the API keys (a key
+ * generated on first start is written once), the pseudonym secret, the dashboard's session key —
+ * then runs the workers (`serve-cluster.ts`) until SIGINT / SIGTERM.
+ */
+async function runPrimary(opts: ServeCliOptions): Promise<void> {
+  const cfg = config();
+  const say = writeStderrLine;
+  const host = opts.host ?? cfg.server.host;
+  if (opts.open && !isLoopbackHostname(host)) throw new InvalidArgumentError(`--open is refused on ${host}: open access is for a loopback host only`);
+  const apiKeys = opts.open ? parseApiKeys(cfg.server.apiKeys) : serverKeys(cfg.server.apiKeys, say);
+  logPseudonymiser(cfg, say);
+  const env: Record<string, string> = {};
+  if (apiKeys.length > 0) env.LMREC_API_KEYS = apiKeys.map((k) => `${k.key}:${k.scope}`).join(',');
+  if (opts.dashboard && !opts.open && cfg.dashboard.pageScope !== 'none') env[SESSION_KEY_ENV] = generateApiKey();
+  await runServeCluster({
+    workers: opts.workers,
+    env,
+    say,
+    onListening: (message) => {
+      for (const line of message.lines) process.stdout.write(`${line}\n`);
+    },
+  });
 }
 
 /** Where `serve` keeps the admin key it generates when none is configured. */

@@ -90,6 +90,8 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext): 
         },
         // Retention windows, the last purge and what was purged since start (absent without a retention job).
         ...(ctx.retention === undefined ? {} : { retention: ctx.retention.status() }),
+        // Which serving process answered, whether it is the trainer, how far it follows the others (with `startService`).
+        ...(ctx.processInfo === undefined ? {} : { process: ctx.processInfo() }),
       };
     },
   );
