@@ -79,6 +79,11 @@ export interface PgConnectionConfig {
   readonly?: boolean;
   /** The schema tables are found and created in (`search_path`); a plain identifier. */
   schema?: string;
+  /**
+   * More session settings (`-c name=value …`, libpq's `options`), sent before lmrec's own, so a
+   * `synchronous_commit` given here cannot weaken the durability promise (the last setting wins).
+   */
+  extraOptions?: string;
 }
 
 /** Pool settings. */
@@ -118,6 +123,7 @@ function clientConfig(config: PgConnectionConfig): Record<string, unknown> {
     statement_timeout: config.statementTimeoutMs,
     // Durability: a resolved write is a committed, flushed transaction, whatever the server default.
     options: [
+      ...(config.extraOptions === undefined ? [] : [config.extraOptions]),
       '-c synchronous_commit=on',
       ...(config.readonly === true ? ['-c default_transaction_read_only=on'] : []),
       ...(config.schema === undefined ? [] : [`-c search_path=${config.schema}`]),

@@ -77,16 +77,40 @@ if (server === undefined) {
       return client;
     }
 
-    it('opens through openStorage with URL parameters and reports the URL without the password', async () => {
+    it('opens through openStorage with URL parameters (pool_size, statement_timeout) in force, and reports no password', async () => {
       const url = server.freshSchemaUrl(database);
-      const storage = await openStorage(`${url}&pool_size=3&statement_timeout=4000`);
+      // `options` cannot turn synchronous_commit off: lmrec's own setting comes after it.
+      const storage = await openStorage(`${url}&pool_size=3&statement_timeout=300&application_name=lmrec-url-test&options=${encodeURIComponent('-c synchronous_commit=off -c work_mem=8MB')}`);
       opened.push(storage);
       expect(storage.capabilities.concurrentWriters).toBe(true);
       expect(storage.health()).toEqual({ writes: 'ok', failedWrites: 0 });
-      const [setting] = await server.sql<{ setting: string }>("SELECT setting FROM pg_settings WHERE name = 'statement_timeout'");
-      expect(setting).toBeDefined();
       await storage.items.upsert([{ id: 'a', title: 'A' }]);
-      expect(await storage.items.count()).toBe(1);
+      // pool_size: twenty reads at once share at most three connections.
+      expect(await Promise.all(Array.from({ length: 20 }, () => storage.items.count()))).toEqual(Array.from({ length: 20 }, () => 1));
+      const connections = await server.sql<{ n: number }>("SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = 'lmrec-url-test'");
+      expect(connections[0].n).toBeGreaterThan(0);
+      expect(connections[0].n).toBeLessThanOrEqual(3);
+      // A connection made as the pool makes them (the same settings): the URL's options apply, except
+      // that synchronous_commit stays on.
+      const { connectionString, options } = parsePostgresUrl(`${url}&options=${encodeURIComponent('-c synchronous_commit=off -c work_mem=8MB')}`);
+      const probe = createPgClient({ connectionString, statementTimeoutMs: 300, connectTimeoutMs: 5_000, applicationName: 'lmrec-probe', extraOptions: options! });
+      probe.on('error', () => undefined);
+      await probe.connect();
+      clients.push(probe);
+      const shown = await probe.query<{ sync: string; work_mem: string; timeout: string }>({
+        text: "SELECT current_setting('synchronous_commit') AS sync, current_setting('work_mem') AS work_mem, current_setting('statement_timeout') AS timeout",
+      });
+      expect(shown.rows[0]).toEqual({ sync: 'on', work_mem: '8MB', timeout: '300ms' });
+      // statement_timeout: a write waiting on another session's lock gives up after 300 ms.
+      const holder = await rawClient(url);
+      await holder.query({ text: 'BEGIN' });
+      await holder.query({ text: "UPDATE counters SET value = value WHERE name = 'events'" });
+      const started = Date.now();
+      const timedOut = await rejection(storage.events.append([view('u', 'a', T0)]));
+      await holder.query({ text: 'ROLLBACK' });
+      expect((timedOut as BackendError).details).toMatchObject({ reason: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(3_000);
+
       await expect(openStorage(`${url}&pool_size=0`)).rejects.toBeInstanceOf(ValidationError);
       await expect(openStorage(`${url.replace(/schema=[^&]+/, 'schema=bad-name')}`)).rejects.toBeInstanceOf(ValidationError);
       const withPassword = new URL(server.adminUrl);
@@ -94,7 +118,17 @@ if (server === undefined) {
       withPassword.port = '1';
       const refused = await rejection(openStorage(withPassword.toString()));
       expect(refused).toBeInstanceOf(BackendError);
+      expect((refused as BackendError).details).toMatchObject({ retryable: true });
       expect(JSON.stringify({ m: (refused as Error).message, d: (refused as BackendError).details })).not.toContain('hunter2');
+    });
+
+    it('maps a value the server cannot store (a NUL character in text) to ValidationError, writing nothing', async () => {
+      const storage = await open(server.freshSchemaUrl(database));
+      const error = await rejection(storage.items.upsert([{ id: 'ok', title: 'OK' }, { id: 'nul', title: 'N', text: 'a\u0000b' }]));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).details).toMatchObject({ sqlState: '22021' });
+      expect(await storage.items.count()).toBe(0);
+      expect(storage.health().writes).toBe('ok');
     });
 
     it('migrates once when several processes open a new database at the same time', async () => {

@@ -152,6 +152,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     applicationName: 'lmrec',
     readonly: options.readonly ?? false,
     ...(schema === undefined ? {} : { schema }),
+    ...(fromUrl.options === undefined ? {} : { extraOptions: fromUrl.options }),
   };
   const pool = createPgPool({ ...connection, max: poolSize, idleTimeoutMs: 30_000 });
   // An idle connection the server dropped: the pool discards it and the next call opens another.

@@ -1,8 +1,9 @@
 /**
  * lmrec's own parameters of a `postgres://` URL, taken out before the rest goes to the driver:
  * `pool_size` (connections), `statement_timeout` (ms), `connect_timeout` (ms) and `schema` (where
- * the tables live; created on first open). Everything else (`sslmode`, `application_name`, host,
- * credentials, …) is passed through as libpq reads it.
+ * the tables live; created on first open). libpq's `options` (`-c name=value` settings) is taken
+ * out too and sent after lmrec's own, so it cannot drop `synchronous_commit=on`. Everything else
+ * (`sslmode`, `application_name`, host, credentials, …) is passed through as libpq reads it.
  * @module
  */
 import { ValidationError } from '../../core/errors.js';
@@ -16,10 +17,12 @@ export interface PostgresUrl {
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
   schema?: string;
+  /** libpq's `options` from the URL (server settings for the session). */
+  options?: string;
 }
 
 /** The URL parameters lmrec reads itself. */
-export const POSTGRES_URL_PARAMETERS = ['pool_size', 'statement_timeout', 'connect_timeout', 'schema'] as const;
+export const POSTGRES_URL_PARAMETERS = ['pool_size', 'statement_timeout', 'connect_timeout', 'schema', 'options'] as const;
 
 /** A schema name lmrec accepts: a plain SQL identifier, so it needs no quoting in `search_path`. */
 export const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -57,6 +60,7 @@ export function parsePostgresUrl(url: string): PostgresUrl {
     if (name === 'pool_size') result.poolSize = integer(shown, name, value, 1);
     else if (name === 'statement_timeout') result.statementTimeoutMs = integer(shown, name, value, 0);
     else if (name === 'connect_timeout') result.connectTimeoutMs = integer(shown, name, value, 1);
+    else if (name === 'options') result.options = value;
     else {
       if (!SCHEMA_NAME.test(value)) {
         throw new ValidationError(`storage URL ${shown}: schema must be a plain identifier (letters, digits, _; got "${value}")`, { details: { url: shown, parameter: name } });
