@@ -7,6 +7,7 @@
 import { ApiError, UnreachableError } from './api-error.js';
 import { engineLabel, loadSettings } from './settings.js';
 import type {
+  ConversationTurn,
   Item,
   ItemPage,
   ItemStats,
@@ -110,6 +111,10 @@ export const api = {
     request<{ accepted: number; lastSeq?: number }>('POST', '/v1/events', event),
   query: (text: string, k = 10, userId?: string, signal?: AbortSignal) =>
     request<RecommendationList>('POST', '/v1/query', userId === undefined || userId === '' ? { text, k } : { text, k, userId }, signal),
+  startConversation: (userId?: string, signal?: AbortSignal) =>
+    request<{ conversationId: string; expiresAt: number }>('POST', '/v1/conversations', userId === undefined || userId === '' ? {} : { userId }, signal),
+  converse: (conversationId: string, text: string, signal?: AbortSignal) =>
+    request<ConversationTurn>('POST', `/v1/conversations/${enc(conversationId)}/messages`, { text }, signal),
   feedback: (impressionId: string, itemId: string, type: string) => request<unknown>('POST', '/v1/feedback', { impressionId, itemId, type }),
   metrics: (signal?: AbortSignal) => request<Metrics>('GET', '/v1/metrics', undefined, signal),
   recentEvents: (after: number | undefined, limit = 50, signal?: AbortSignal) =>

@@ -101,6 +101,31 @@ export interface RecommendedItem {
   explanation?: string | Explanation;
 }
 
+/** One answered message of `POST /v1/conversations…`. */
+export interface ConversationTurn {
+  conversationId: string;
+  expiresAt: number;
+  reply: string;
+  replySource: 'llm' | 'template';
+  replyNote?: string;
+  parsedBy: 'llm' | 'rules';
+  parseNote?: string;
+  wish: {
+    liked: { id: string; title: string }[];
+    disliked: { id: string; title: string }[];
+    genres: string[];
+    excludeGenres: string[];
+    yearFrom?: number;
+    yearTo?: number;
+    maxPrice?: number;
+    moods: string[];
+    query: string;
+  };
+  items: { id: string; title: string; score: number; sources: string[]; reasons: string[] }[];
+  modelVersion: string;
+  fallback?: string;
+}
+
 /** `GET /v1/users/:id/recommendations` and `POST /v1/query`. */
 export interface RecommendationList {
   impressionId?: string;

@@ -54,7 +54,10 @@ export interface CatalogueVocabulary {
   readonly latestYear: number | undefined;
   /** Keyword search over titles, descriptions and genres. */
   readonly keywords: KeywordIndex;
-  /** The item a phrase names (`the matrix` → The Matrix (1999)), preferring exact forms, then the longest title inside the phrase; popular items win ties. */
+  /**
+   * The item a phrase names (`the matrix` → The Matrix (1999)), preferring exact forms, then a series
+   * name before a colon (`star wars`), then the longest title inside the phrase; popular items win ties.
+   */
   resolveTitle(phrase: string): string | undefined;
   /** Catalogue genres a phrase names (by value or synonym), each once. */
   genresIn(phrase: string): string[];
@@ -79,6 +82,7 @@ export async function buildCatalogueVocabulary(storage: Storage, options: { maxI
   const genreSet = new Set<string>();
   const keywords = new KeywordIndex();
   const exact = new Map<string, string[]>();
+  const prefixes = new Map<string, string[]>();
   const forms: { id: string; words: string }[] = [];
   let latestYear: number | undefined;
   scan: for await (const page of storage.items.scan({ signal: options.signal })) {
@@ -97,6 +101,12 @@ export async function buildCatalogueVocabulary(storage: Storage, options: { maxI
         exact.set(words, [...(exact.get(words) ?? []), item.id]);
         if (words.trim().length >= 3) forms.push({ id: item.id, words });
       }
+      // A series name before a colon: "Star Wars" for "Star Wars: Episode IV - A New Hope (1977)".
+      const series = /^([^:]{4,}):\s/.exec(item.title);
+      if (series) {
+        const words = wordString(series[1]);
+        prefixes.set(words, [...(prefixes.get(words) ?? []), item.id]);
+      }
     }
   }
   const popularity = options.popularity ?? (() => 0);
@@ -114,6 +124,8 @@ export async function buildCatalogueVocabulary(storage: Storage, options: { maxI
       const hit = exact.get(words);
       // A short title ("Up", "It") counts only as written, capitalised: "like it" is not the film It.
       if (hit && (words.trim().length >= 4 || /^\s*["“']?\p{Lu}/u.test(phrase))) return best(hit);
+      const series = prefixes.get(words);
+      if (series) return best(series);
       // The longest title found inside the phrase (a title may come with words around it).
       let found: { length: number; ids: string[] } | undefined;
       for (const f of forms) {

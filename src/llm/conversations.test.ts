@@ -90,6 +90,8 @@ describe('conversations on the MovieLens demo', () => {
       expect(reset).toMatchObject({ reset: true, wish: { genres: ['Sci-Fi'], yearFrom: 1995, yearTo: 2005 } });
       expect(parseWishByRules("I'd like a thriller", vocabulary).wish).toMatchObject({ liked: [], genres: ['Thriller'] });
       expect(parseWishByRules('anything under $15', vocabulary).wish.maxPrice).toBe(15);
+      const series = parseWishByRules('something like Star Wars but funnier', vocabulary).wish;
+      expect(series.liked.map((id) => vocabulary.items.get(id)?.title)).toEqual(['Star Wars: Episode IV - A New Hope (1977)']);
     });
 
     it('merges turns: examples accumulate, attributes given again replace, a genre named again moves side', () => {

@@ -1,6 +1,7 @@
 /**
  * The optional local chat model: a GGUF file run in-process by the npm package `node-llama-cpp`
- * (not a dependency of lmrec: installed by those who want it, loaded on first use). A missing
+ * (an optional dependency, pinned at 3.21.1, imported on first use: an install without it still
+ * starts, and a gguf provider then says what is missing). A missing
  * package or file is an error that says what to install or where to put the file. One request runs
  * at a time (one context sequence); JSON requests are constrained by the package's JSON grammar.
  * Only the slice of the package's API used here is typed.

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, createUseLiteEncoder, openStorage } from '../index.js';
+import { ConversationStore, cachedCatalogueVocabulary, createConversations, createEngine, createUseLiteEncoder, openStorage } from '../index.js';
 import type { Engine } from '../index.js';
 import { loadMovieLensLatest } from '../ingest/index.js';
 import { createLifecycle } from '../lifecycle/index.js';
@@ -150,7 +150,8 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
         })),
       };
     };
-    app = await createServer({ engine, lifecycle, recommend, onEvent: (events) => events.forEach((e) => pipeline.observe(e)), apiKeys: [{ key: KEY, scope: 'admin' }, SESSION] });
+    const conversations = createConversations({ engine, store: new ConversationStore(), vocabulary: cachedCatalogueVocabulary(engine.storage) });
+    app = await createServer({ engine, lifecycle, recommend, conversations, onEvent: (events) => events.forEach((e) => pipeline.observe(e)), apiKeys: [{ key: KEY, scope: 'admin' }, SESSION] });
     await registerDashboard(app, { engine, reportsDirs: [join(dir, 'reports')], sampleReportsDirs: [REPORTS], sessionKey: SESSION, feed: { intervalMs: 200 } });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
@@ -269,6 +270,23 @@ describe.skipIf(skipBrowser || !haveChromium)('dashboard in a browser', () => {
     expect(await page.locator('#ask-results .rec').count()).toBe(10);
     expect(await page.textContent('#ask-results .rec-list')).toMatch(/Star Wars/);
     await shot('06-ask');
+  });
+
+  it('holds a conversation on the Ask page: each message refines the last, answered from the catalogue', async () => {
+    await page.goto(`${base}/#/ask`);
+    await page.fill('input[name="message"]', 'something like Star Wars but funnier');
+    await page.click('form.converse button[type="submit"]');
+    await page.waitForSelector('#conversation .turn.assistant .rec');
+    expect(await page.textContent('#conversation .turn.assistant .wish')).toMatch(/read as: like Star Wars.*funnier \(by rules; reply from the template\)/);
+    expect(await page.locator('#conversation .turn.assistant .rec').count()).toBeGreaterThan(0);
+    await page.fill('input[name="message"]', 'from the 80s please');
+    await page.click('form.converse button[type="submit"]');
+    await page.waitForSelector('#conversation .turn.assistant:nth-of-type(4) .rec');
+    expect(await page.textContent('#conversation .turn.assistant:nth-of-type(4) .wish')).toMatch(/1980–1989/);
+    const titles = await page.evaluate<string[]>(`Array.from(document.querySelectorAll('#conversation .turn.assistant:nth-of-type(4) .rec'), (e) => e.textContent || '')`);
+    for (const title of titles) expect(title).toMatch(/\(198\d\)/);
+    expect(await page.locator('#conversation .error-box').count()).toBe(0);
+    await shot('06b-conversation');
   });
 
   it('streams incoming events and charts online CTR', async () => {
