@@ -36,7 +36,10 @@ export class LiveItemSignals implements ItemSignals {
   private readonly headShare: number;
   private tailThreshold = 0;
   private observedSinceCut = Infinity;
+  /** Items by birth time, oldest first; built on the first `newest` call, then kept in order item by item. */
   private births: { at: number; itemId: string }[] | undefined;
+  /** The birth time each item has in `births`. */
+  private readonly birthIndexed = new Map<string, number>();
 
   constructor(options: LiveItemSignalsOptions) {
     this.popularityCounts = new TrendingTracker({ policy: options.policy, halfLifeMs: Infinity });
@@ -63,7 +66,7 @@ export class LiveItemSignals implements ItemSignals {
     const first = this.firstSeen.get(id);
     if (first === undefined || event.timestamp < first) {
       this.firstSeen.set(id, event.timestamp);
-      if (!this.createdAt.has(id)) this.births = undefined;
+      if (!this.createdAt.has(id)) this.rebirth(id);
     }
   }
 
@@ -73,8 +76,9 @@ export class LiveItemSignals implements ItemSignals {
     for (const item of items) {
       if (item.createdAt !== undefined) this.createdAt.set(item.id, item.createdAt);
       else if (now !== undefined && !this.firstSeen.has(item.id) && !this.createdAt.has(item.id)) this.createdAt.set(item.id, now);
+      else continue;
+      this.rebirth(item.id);
     }
-    this.births = undefined;
   }
 
   popularity(itemId: string): number {
@@ -101,6 +105,8 @@ export class LiveItemSignals implements ItemSignals {
     if (!this.births) {
       const ids = new Set([...this.createdAt.keys(), ...this.firstSeen.keys()]);
       this.births = [...ids].map((itemId) => ({ itemId, at: this.bornAt(itemId) ?? 0 })).sort((a, b) => a.at - b.at);
+      this.birthIndexed.clear();
+      for (const { itemId, at } of this.births) this.birthIndexed.set(itemId, at);
     }
     const b = this.births;
     // Last position born at or before now.
@@ -116,6 +122,27 @@ export class LiveItemSignals implements ItemSignals {
     return out;
   }
 
+  /**
+   * Moves an item whose birth time changed (or that was just born) to its place in `births`: two
+   * binary searches and one splice each, where re-sorting the catalogue after every new item would
+   * cost n log n on the request path.
+   */
+  private rebirth(itemId: string): void {
+    const b = this.births;
+    if (!b) return;
+    const at = this.bornAt(itemId) ?? 0;
+    const old = this.birthIndexed.get(itemId);
+    if (old === at) return;
+    if (old !== undefined) {
+      // First entry born at `old`, then along the equal times to the item.
+      let p = lowerBound(b, old);
+      while (p < b.length && b[p].at === old && b[p].itemId !== itemId) p++;
+      if (p < b.length && b[p].itemId === itemId) b.splice(p, 1);
+    }
+    b.splice(upperBound(b, at), 0, { at, itemId });
+    this.birthIndexed.set(itemId, at);
+  }
+
   private recomputeCut(): void {
     const ids = this.popularityCounts.items();
     const counts = Float64Array.from(ids, (id) => this.popularity(id)).sort().reverse();
@@ -124,4 +151,28 @@ export class LiveItemSignals implements ItemSignals {
     this.tailThreshold = headCount > 0 && headCount <= counts.length ? counts[headCount - 1] : 0;
     this.observedSinceCut = 0;
   }
+}
+
+/** First position whose birth time is at least `at`. */
+function lowerBound(b: readonly { at: number }[], at: number): number {
+  let lo = 0;
+  let hi = b.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (b[mid].at < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First position whose birth time is after `at`. */
+function upperBound(b: readonly { at: number }[], at: number): number {
+  let lo = 0;
+  let hi = b.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (b[mid].at <= at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
