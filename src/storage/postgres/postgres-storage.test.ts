@@ -244,6 +244,31 @@ if (server === undefined) {
       expect((refused as { code?: string }).code).toBe('unsupported');
     });
 
+    it('writes concurrent appends of one process together (group commit): own seqs per caller, a bad batch fails alone', async () => {
+      const url = server.freshSchemaUrl(database);
+      const storage = await open(url, { poolSize: 4 });
+      const transactions = async (): Promise<number> =>
+        (await server.sql<{ n: number }>(`SELECT COUNT(DISTINCT xmin::text)::int AS n FROM ${parsePostgresUrl(url).schema!}.events`, [], url))[0].n;
+      const calls = Array.from({ length: 40 }, (_, i) => [view(`u${i}`, 'a', T0 + i), view(`u${i}`, 'b', T0 + i)]);
+      const results = await Promise.all(calls.map((batch) => storage.events.append(batch)));
+      for (const [i, seqs] of results.entries()) {
+        expect(seqs).toHaveLength(2);
+        expect(seqs[1]).toBe(seqs[0] + 1);
+        const stored = new Map((await storage.events.forUser(`u${i}`)).map((e) => [e.seq, e.itemId]));
+        expect([stored.get(seqs[0]), stored.get(seqs[1])]).toEqual(['a', 'b']);
+      }
+      // Fewer transactions than calls: the appends that queued behind the first went together.
+      expect(await transactions()).toBeLessThan(20);
+
+      // A batch the server refuses (a NUL in text) fails alone; the others of its group are written.
+      const bad = [{ ...view('bad', 'a', T0), text: 'nul \u0000 inside' }];
+      const mixed = await Promise.allSettled([...calls.slice(0, 10).map((batch) => storage.events.append(batch)), storage.events.append(bad)]);
+      expect(mixed.slice(0, 10).every((r) => r.status === 'fulfilled')).toBe(true);
+      expect((mixed[10] as PromiseRejectedResult).reason).toBeInstanceOf(ValidationError);
+      expect(await storage.events.count()).toBe(100);
+      expect(await storage.events.count({ userId: 'bad' })).toBe(0);
+    });
+
     it('maps a unique violation to ConflictError', async () => {
       const storage = await open(server.freshSchemaUrl(database));
       await storage.transfer.write({ events: [{ seq: 5, userId: 'u', itemId: 'i', type: 'view', timestamp: T0 }] });

@@ -56,6 +56,7 @@ import { createPostgresCalls } from './postgres-calls.js';
 import { createPostgresErasureStore, recordErasure } from './postgres-erasure-store.js';
 import { postgresError } from './postgres-errors.js';
 import { createPostgresGeneratedTextStore, createPostgresLlmCacheStore } from './postgres-llm-stores.js';
+import { createAppendQueue } from './postgres-append-queue.js';
 import { EVENT_COLUMNS, appendEvents } from './postgres-event-log.js';
 import { checkImport, createPostgresImportStore, lockImports, recordImport } from './postgres-import-store.js';
 import { checkPostgresChunkBytes, createPostgresModelStore } from './postgres-model-store.js';
@@ -63,6 +64,7 @@ import { deleteEventsBefore, deleteImpressionsBefore } from './postgres-retentio
 import { migratePostgresSchema } from './postgres-schema.js';
 import { createPostgresSettingsStore } from './postgres-settings-store.js';
 import { createPostgresChangeStore } from './postgres-change-store.js';
+import { createPostgresWatch } from './postgres-watch.js';
 import { createPostgresLeaseStore } from './postgres-lease-store.js';
 import type { EventRow, ImpressionRow, ItemRow, UserRow } from './postgres-rows.js';
 import { ITEM_COLUMNS, eventFromRow, impressionFromRow, itemFromRow, upsertEmbeddings, upsertItems, upsertUsers, userFromRow, vectorFromBytes } from './postgres-rows.js';
@@ -183,6 +185,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   }
 
   const calls = createPostgresCalls({ pool, connection, url: shown, ...(readOnlyReason === undefined ? {} : { readOnlyReason }) });
+  const changesWatch = createPostgresWatch(connection);
   const { enter, read, write } = calls;
 
   function listLimit(limit: number | undefined): number {
@@ -302,12 +305,15 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     },
   };
 
+  // Appends waiting for the one in flight are written together in the next transaction (group commit).
+  const appendQueue = createAppendQueue((batch, signal) => write('events.append', signal, (query) => appendEvents(query, batch)));
+
   const events: EventStore = {
     async append(batch, options?: CallOptions) {
       enter(options?.signal);
       validateEvents(batch);
       if (batch.length === 0) return [];
-      return write('events.append', options?.signal, (query) => appendEvents(query, batch));
+      return appendQueue.append(batch, options?.signal);
     },
     async *scan(eventQuery: EventQuery = {}) {
       enter(eventQuery.signal);
@@ -596,7 +602,11 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       return chunkedBulkWrite({ items: batchItems, users: batchUsers, events: batchEvents }, mark, chunkRows, options?.signal);
     },
     health: () => calls.health(),
-    close: () => calls.close(),
+    watch: changesWatch.watch,
+    close: async () => {
+      await changesWatch.close();
+      await calls.close();
+    },
   };
 }
 
