@@ -146,11 +146,29 @@ export async function startChangeFollower(options: ChangeFollowerOptions): Promi
     }
   }
 
+  /** Asked for while a look ran (which may have read before the commit that asked): look once more. */
+  let again = false;
   function poll(): Promise<void> {
-    running ??= look().finally(() => (running = undefined));
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = look().finally(() => {
+      running = undefined;
+      if (again && !stopped) {
+        again = false;
+        void poll();
+      }
+    });
     return running;
   }
 
+  // Where the backend pushes (PostgreSQL's LISTEN/NOTIFY), a commit elsewhere triggers a look at
+  // once; polling stays as the safety net for a notification lost with a connection.
+  const subscription = storage.watch ? await storage.watch(() => void poll()).catch((error: unknown) => {
+    options.logger?.log('warn', 'subscribing to storage changes failed; polling only', { error: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }) : undefined;
   let timer: NodeJS.Timeout | undefined;
   const schedule = (): void => {
     if (stopped || everyMs <= 0) return;
@@ -171,6 +189,7 @@ export async function startChangeFollower(options: ChangeFollowerOptions): Promi
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await subscription?.close();
       await running;
     },
   };

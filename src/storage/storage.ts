@@ -577,6 +577,13 @@ export interface LeaseStore {
   holder(name: string, options?: CallOptions): Promise<{ holder: string; expiresAt: number } | undefined>;
 }
 
+/**
+ * Subscribes to "a log grew" (events, the change log, the erasure log), so a follower reads at once
+ * instead of at its next poll; resolves when the subscription is live. A backend without push has
+ * no `watch`, and followers poll only.
+ */
+export type StorageWatch = (onChange: () => void) => Promise<{ close(): Promise<void> }>;
+
 /** A storage backend. */
 export interface Storage {
   /** The URL it was opened with, with any password redacted. */
@@ -605,6 +612,8 @@ export interface Storage {
   readonly changes: ChangeStore;
   /** Leases for jobs exactly one process runs (see {@link LeaseStore}). */
   readonly leases: LeaseStore;
+  /** Push when a log grows (PostgreSQL: LISTEN/NOTIFY); absent where followers only poll (see {@link StorageWatch}). */
+  readonly watch?: StorageWatch;
   /**
    * Writes items, users and events in one transaction; on any error nothing is written. With
    * `transactionRows`, in bounded transactions (see {@link BulkWriteOptions}).

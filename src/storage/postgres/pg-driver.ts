@@ -57,12 +57,20 @@ export interface PgPool {
   readonly waitingCount: number;
 }
 
-/** A single connection outside the pool (used to cancel a pooled connection's query). */
+/** A notification delivered to a connection that ran `LISTEN channel`. */
+export interface PgNotification {
+  channel: string;
+  payload?: string;
+}
+
+/** A single connection outside the pool (used to cancel a pooled connection's query, and to LISTEN). */
 export interface PgStandaloneClient {
   connect(): Promise<void>;
   query<Row>(query: PgQuery): Promise<PgResult<Row>>;
   end(): Promise<void>;
   on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'end', listener: () => void): void;
+  on(event: 'notification', listener: (message: PgNotification) => void): void;
 }
 
 /** Connection settings passed to the driver. */

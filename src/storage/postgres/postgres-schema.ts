@@ -193,6 +193,20 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         expires_at double precision NOT NULL
       );
     `,
+  },  {
+    version: 4,
+    description: 'NOTIFY lmrec_changes when events, catalogue changes or erasures are appended, so other processes read at once',
+    sql: `
+      CREATE FUNCTION lmrec_notify_changes() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('lmrec_changes', TG_TABLE_NAME);
+        RETURN NULL;
+      END
+      $$;
+      CREATE TRIGGER events_notify AFTER INSERT ON events FOR EACH STATEMENT EXECUTE FUNCTION lmrec_notify_changes();
+      CREATE TRIGGER changes_notify AFTER INSERT ON changes FOR EACH STATEMENT EXECUTE FUNCTION lmrec_notify_changes();
+      CREATE TRIGGER erasures_notify AFTER INSERT ON erasures FOR EACH STATEMENT EXECUTE FUNCTION lmrec_notify_changes();
+    `,
   },
 ];
 
