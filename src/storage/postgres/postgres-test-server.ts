@@ -13,8 +13,8 @@
  * - `LMREC_TEST_BACKENDS=sqlite,postgres` narrows which backends the storage tests run.
  * @module
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -160,9 +160,21 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     throw new Error(`could not start PostgreSQL from ${bin}: ${typeof detail === 'string' && detail !== '' ? detail.trim() : String(error)}`);
   }
   let stopped = false;
+  // pg_ctl daemonises the server: should this process end without stop() (a failed test run, an
+  // interrupted benchmark), stop the server on the way out rather than leave it running.
+  const onExit = (): void => {
+    if (stopped) return;
+    const file = join(bin, 'pg_ctl');
+    const args = ['-D', data, '-m', 'immediate', 'stop'];
+    if (owner === undefined) spawnSync(file, args, { stdio: 'ignore' });
+    else spawnSync('runuser', ['-u', 'postgres', '--', file, ...args], { stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   return helpers(`postgres://postgres@127.0.0.1:${port}/postgres`, async () => {
     if (stopped) return;
     stopped = true;
+    process.removeListener('exit', onExit);
     try {
       await exec('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
     } finally {
