@@ -64,6 +64,7 @@ import { deleteEventsBefore, deleteImpressionsBefore } from './postgres-retentio
 import { migratePostgresSchema } from './postgres-schema.js';
 import { createPostgresSettingsStore } from './postgres-settings-store.js';
 import { createPostgresChangeStore } from './postgres-change-store.js';
+import { createPostgresWatch } from './postgres-watch.js';
 import { createPostgresLeaseStore } from './postgres-lease-store.js';
 import type { EventRow, ImpressionRow, ItemRow, UserRow } from './postgres-rows.js';
 import { ITEM_COLUMNS, eventFromRow, impressionFromRow, itemFromRow, upsertEmbeddings, upsertItems, upsertUsers, userFromRow, vectorFromBytes } from './postgres-rows.js';
@@ -184,6 +185,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
   }
 
   const calls = createPostgresCalls({ pool, connection, url: shown, ...(readOnlyReason === undefined ? {} : { readOnlyReason }) });
+  const changesWatch = createPostgresWatch(connection);
   const { enter, read, write } = calls;
 
   function listLimit(limit: number | undefined): number {
@@ -600,7 +602,11 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       return chunkedBulkWrite({ items: batchItems, users: batchUsers, events: batchEvents }, mark, chunkRows, options?.signal);
     },
     health: () => calls.health(),
-    close: () => calls.close(),
+    watch: changesWatch.watch,
+    close: async () => {
+      await changesWatch.close();
+      await calls.close();
+    },
   };
 }
 
