@@ -269,6 +269,28 @@ if (server === undefined) {
       expect(await storage.events.count({ userId: 'bad' })).toBe(0);
     });
 
+    it('an impression for a known user waits for a deletion of that user in progress, then is not recorded', async () => {
+      const url = server.freshSchemaUrl(database);
+      const storage = await open(url);
+      await storage.events.append([view('alice', 'i1', T0)]);
+      // Another process deletes alice: it holds her lock (as users.delete does) and removes her events.
+      const deleter = await rawClient(url);
+      await deleter.query({ text: 'BEGIN' });
+      await deleter.query({ text: 'SELECT pg_advisory_xact_lock($1, hashtext($2))', values: [0x6c6d72, 'alice'] });
+      await deleter.query({ text: "DELETE FROM events WHERE user_id = 'alice'" });
+      let settled = false;
+      const recording = storage.impressions
+        .record({ id: 'imp', userId: 'alice', modelVersion: 'ease@1', variant: 'A', itemIds: ['i1'], createdAt: T0 }, { onlyKnownUser: true })
+        .finally(() => {
+          settled = true;
+        });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+      await deleter.query({ text: 'COMMIT' });
+      expect(await recording).toBe(false);
+      expect(await storage.impressions.get('imp')).toBeUndefined();
+    });
+
     it('maps a unique violation to ConflictError', async () => {
       const storage = await open(server.freshSchemaUrl(database));
       await storage.transfer.write({ events: [{ seq: 5, userId: 'u', itemId: 'i', type: 'view', timestamp: T0 }] });
