@@ -1046,6 +1046,70 @@ export function runStorageContract(name: string, factory: StorageContractFactory
       });
     });
 
+    describe('transfer', () => {
+      async function* chunksOf(...parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
+        for (const part of parts) yield part;
+      }
+
+      it('write keeps event seqs and raises lastSeq; a taken seq fails the whole batch with ConflictError', async () => {
+        await storage.transfer.write({ events: [{ ...view('u1', 'i1', T0), seq: 3 }, { ...view('u2', 'i2', T0 + 1), seq: 7, context: { via: 'copy' } }] });
+        expect(await drain(storage.events.scan())).toStrictEqual([
+          { ...view('u1', 'i1', T0), seq: 3 },
+          { ...view('u2', 'i2', T0 + 1), seq: 7, context: { via: 'copy' } },
+        ]);
+        expect(await storage.events.lastSeq()).toBe(7);
+        expect(await storage.events.append([view('u3', 'i1', T0)])).toEqual([8]);
+        const taken = await rejection(storage.transfer.write({ events: [{ ...view('u4', 'i1', T0), seq: 9 }, { ...view('u4', 'i2', T0), seq: 7 }] }));
+        expect(taken).toBeInstanceOf(ConflictError);
+        expect(await storage.events.count()).toBe(3);
+        await expectValidation(storage.transfer.write({ events: [{ ...view('u4', 'i1', T0), seq: 0 }] }), { field: 'events[0].seq' });
+      });
+
+      it('impressions with clicks, embeddings, settings, logs, activations and counters round-trip with their identities', async () => {
+        const served = { id: 'imp-1', userId: 'alice', modelVersion: 'als@4', variant: 'B', itemIds: ['i1', 'i2'], createdAt: T0, clicks: [{ itemId: 'i2', at: T0 + 5 }] };
+        await storage.transfer.writeModel({ name: 'als', version: 4, createdAt: T0 + 9, meta: { k: 1 } }, chunksOf(seededBytes(700, 1), seededBytes(900, 2)));
+        await storage.transfer.write({
+          impressions: [served],
+          embeddings: [{ encoder: 'enc', hash: 'h', vector: Float32Array.from([0.5, -2]) }],
+          settings: [{ key: 'blocklist', value: { items: ['x'] }, version: 5, updatedAt: T0 + 3 }],
+          erasures: [{ id: 3, firstSeq: 11, at: T0 + 4 }],
+          imports: [{ id: 2, hash: 'h2', source: 'a.csv', format: 'csv', at: T0 + 6, items: 1, users: 0, events: 2 }],
+          activations: [{ name: 'als', version: 4, activatedAt: T0 + 10 }],
+          counters: { lastSeq: 20, lastErasureId: 5, lastImportId: 6, modelVersions: [{ name: 'als', lastVersion: 9 }] },
+        });
+        expect(await drain(storage.transfer.impressions())).toStrictEqual([served]);
+        expect(await storage.impressions.stats()).toEqual([{ modelVersion: 'als@4', variant: 'B', impressions: 1, clicks: 1 }]);
+        const vectors = await drain(storage.transfer.embeddings());
+        expect(vectors.map((e) => ({ ...e, vector: Array.from(e.vector) }))).toEqual([{ encoder: 'enc', hash: 'h', vector: [0.5, -2] }]);
+        expect(await storage.settings.get('blocklist')).toEqual({ key: 'blocklist', value: { items: ['x'] }, version: 5, updatedAt: T0 + 3 });
+        expect((await storage.settings.put('blocklist', { items: [] })).version).toBe(6);
+        expect(await storage.erasures.list()).toEqual([{ id: 3, firstSeq: 11, at: T0 + 4 }]);
+        expect(await storage.imports.list()).toEqual([{ id: 2, hash: 'h2', source: 'a.csv', format: 'csv', at: T0 + 6, items: 1, users: 0, events: 2 }]);
+        const model = await storage.models.load('als', 4);
+        expect(model).toMatchObject({ version: 4, createdAt: T0 + 9, meta: { k: 1 } });
+        expectSameBytes(model?.payload, new Uint8Array(Buffer.concat([seededBytes(700, 1), seededBytes(900, 2)])));
+        expect(await storage.models.active('als')).toBe(4);
+        expect(await storage.transfer.activations()).toEqual([{ name: 'als', version: 4, activatedAt: T0 + 10 }]);
+        expect(await storage.transfer.counters()).toEqual({ lastSeq: 20, lastErasureId: 5, lastImportId: 6, modelVersions: [{ name: 'als', lastVersion: 9 }] });
+        // Numbers go on after the raised counters.
+        expect(await storage.events.append([view('u1', 'i1', T0)])).toEqual([21]);
+        expect((await storage.models.save('als', {}, new Uint8Array([1]))).version).toBe(10);
+        const [firstSeq] = await storage.events.append([view('gone', 'i1', T0)]);
+        await storage.users.delete('gone');
+        expect((await storage.erasures.list({ afterId: 3 })).map((e) => [e.id, e.firstSeq])).toEqual([[6, firstSeq]]);
+        await storage.bulkWrite({ events: [view('u9', 'i1', T0)], importMark: { hash: 'h3', source: 'b.csv', format: 'csv' } });
+        expect((await storage.imports.list({ hash: 'h3' }))[0].id).toBe(7);
+      });
+
+      it('writeModel refuses a version already stored; an activation of a missing version is refused', async () => {
+        await storage.models.save('ease', {}, new Uint8Array([1]));
+        expect(await rejection(storage.transfer.writeModel({ name: 'ease', version: 1, createdAt: T0, meta: {} }, chunksOf(new Uint8Array([2]))))).toBeInstanceOf(ConflictError);
+        expectSameBytes((await storage.models.load('ease', 1))?.payload, new Uint8Array([1]));
+        expect(await rejection(storage.transfer.write({ activations: [{ name: 'ease', version: 5, activatedAt: T0 }] }))).toBeInstanceOf(ValidationError);
+        expect(await storage.models.active('ease')).toBeUndefined();
+      });
+    });
+
     /** One call per port method, for the abort and close checks. */
     const calls: [string, (target: Storage, options: CallOptions) => Promise<unknown>][] = [
       ['items.upsert', (s, o) => s.items.upsert([item('x')], o)],
