@@ -91,8 +91,7 @@ export function registerEvaluateCommand(program: Command): void {
       if (needsText.length > 0 && !opts.text) throw new InvalidArgumentError(`models ${needsText.join(', ')} read item texts: pass --text <dataset dir>`);
       const runs: ModelRun[] = models.map((kind) => ({ kind, grid: gridFor(kind, opts) }));
       const logger = createLevelLogger((globals().logLevel as Config['logLevel'] | undefined) ?? 'warn', writeStderrLine);
-      const itemVectors = opts.text ? await datasetVectors(resolve(opts.text), progress.onProgress) : undefined;
-      progress.stop();
+      // Before the text vectors: this protocol reads titles and descriptions, not vectors.
       if (opts.protocol === 'llm-rerank') {
         // Titles and descriptions come from the dataset directory (--text, else the ratings path itself).
         const source = await detectFormat(resolve(opts.text ?? path));
@@ -126,6 +125,8 @@ export function registerEvaluateCommand(program: Command): void {
         });
         return;
       }
+      const itemVectors = opts.text ? await datasetVectors(resolve(opts.text), progress.onProgress) : undefined;
+      progress.stop();
       if (opts.protocol === 'cold-start') {
         const config = { ...ITEM_COLD_START, ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.ks ? { ks: opts.ks } : {}) };
         if (opts.minRating === 'none') delete config.minValue;
