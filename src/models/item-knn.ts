@@ -3,8 +3,9 @@
  * with shrinkage over binary interactions, each item j keeps its `k` most similar items N(j), and a
  * user's score for j sums sim(i, j) over the history items i that are among j's neighbours,
  * score(u, j) = Σ_{i ∈ H(u) ∩ N(j)} sim(i, j), i.e. RecBole's `X · W` with W's column j holding N(j).
- * The model stores W by rows (row i lists the items j with i ∈ N(j)), so a query costs the history's
- * rows only. Versions stored before this definition hold row i = N(i) and keep scoring as they were fitted.
+ * A version stores the lists N (row j = N(j), which similar items and pairwise similarity read); W's
+ * rows (row i lists the items j with i ∈ N(j)) are their transpose, built when the model is fitted or
+ * restored, so a query costs the history's rows only (the price: the lists are held twice in memory).
  * @module
  */
 import { binarize, transposeCsr } from '../core/csr-matrix.js';
@@ -143,7 +144,9 @@ const DENSE_ROW_SHARE = 8;
 export class ItemKnnModel implements Recommender {
   readonly kind = 'itemknn';
   readonly params: ModelParams;
-  /** W by rows: row i holds sim(i, j) for every item j that keeps i among its `k` neighbours, in ascending j. */
+  /** W by rows, Nᵀ: row i holds sim(i, j) for every item j that keeps i among its `k` neighbours, in ascending j. */
+  private scoring: CsrMatrix = { numRows: 0, numCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };
+  /** The lists N: row j holds j's `k` most similar items. */
   private neighbours: CsrMatrix = { numRows: 0, numCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };
   /** Rows list their neighbours in ascending item order (versions fitted before that may not). */
   private sortedRows = true;
@@ -159,19 +162,17 @@ export class ItemKnnModel implements Recommender {
   async fit(train: CsrMatrix, context: FitContext = {}): Promise<FitReport> {
     const t0 = performance.now();
     const n = train.numCols;
-    // Row j of the lists is N(j); transposed, row i lists the targets j with i ∈ N(j) (ascending j).
-    this.neighbours = transposeCsr(
-      itemNeighbours(binarize(train), this.options.k, this.options.shrink, context.signal, (done) => context.onProgress?.('itemknn similarities', done, n)),
-    );
+    this.neighbours = itemNeighbours(binarize(train), this.options.k, this.options.shrink, context.signal, (done) => context.onProgress?.('itemknn similarities', done, n));
+    this.scoring = transposeCsr(this.neighbours);
     context.onProgress?.('itemknn similarities', n, n);
     return { seconds: (performance.now() - t0) / 1000, epochs: 1 };
   }
 
   score(query: UserQuery, out: Float32Array): void {
     out.fill(0);
-    const { indptr, indices, values } = this.neighbours;
+    const { indptr, indices, values } = this.scoring;
     for (const i of query.items) {
-      if (i < 0 || i >= this.neighbours.numRows) continue;
+      if (i < 0 || i >= this.scoring.numRows) continue;
       for (let p = indptr[i]; p < indptr[i + 1]; p++) out[indices[p]] += values[p];
     }
   }
@@ -191,7 +192,7 @@ export class ItemKnnModel implements Recommender {
     return 0;
   }
 
-  /** The scores a history of this one item gets: sim(itemIdx, j) for every j that keeps it among its neighbours. */
+  /** The item's own `k` most similar items: sim(itemIdx, j) for j ∈ N(itemIdx), 0 elsewhere. */
   similarItems(itemIdx: number, out: Float32Array): void {
     out.fill(0);
     const { indptr, indices, values } = this.neighbours;
@@ -220,6 +221,7 @@ export class ItemKnnModel implements Recommender {
       values: s.arrays.values as Float32Array,
     };
     m.sortedRows = rowsAscending(m.neighbours);
+    m.scoring = transposeCsr(m.neighbours);
     return m;
   }
 }
