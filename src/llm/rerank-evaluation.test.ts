@@ -49,5 +49,8 @@ describe('llm-rerank evaluation protocol (MovieLens demo, scripted server)', () 
     expect(server.requests[0].prompt).toMatch(/I rated \*.+\* \d(\.\d)?\/5/);
     expect(candidateIds(server.requests[0])).toHaveLength(20);
     expect(renderLlmRerankMarkdown(report)).toContain('| LLM re-ranked |');
+    // Chance over 20 candidates that always hold the held-out item: about half land in the top 10.
+    expect(report.random['recall@10']).toBeGreaterThan(0.25);
+    expect(report.random['recall@10']).toBeLessThan(0.75);
   }, 60_000);
 });

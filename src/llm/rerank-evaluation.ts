@@ -4,8 +4,9 @@
  * interaction; for a seeded sample of users its top N candidates — the held-out item put in last
  * place when the ranker missed it, so every list can be re-ranked to a hit — go to the chat model
  * with the user's verbalised recent history, and NDCG@10 / Recall@10 of the model's order are
- * reported against the ranker's own order over the same candidates, with the latency of each
- * re-rank request and why any list kept the ranker's order. Runs against any configured endpoint;
+ * reported against the ranker's own order over the same candidates and against a seeded random order
+ * of them (the chance line: the added held-out item makes any reordering look better than the
+ * ranker's), with the latency of each re-rank request and why any list kept the ranker's order. Runs against any configured endpoint;
  * without one the LLM column is the ranker's order, labelled so.
  * @module
  */
@@ -66,6 +67,12 @@ export interface LlmRerankEvaluationReport {
   heldOutInjected: number;
   ranker: RerankMetrics;
   reranked: RerankMetrics;
+  /**
+   * The same candidates in a seeded random order: what chance gives. With the held-out item added to
+   * every list, any order that is not the ranker's lifts the items it missed off the bottom, so a
+   * re-ranker is worth its cost only above this line.
+   */
+  random: RerankMetrics;
   /** Per re-rank request, ms. */
   latencyMs: { mean: number; p50: number; p95: number; max: number };
   /** Lists the LLM ordered, lists that kept the ranker's order, and why. */
@@ -109,7 +116,8 @@ export async function runLlmRerankEvaluation(log: InteractionLog, options: LlmRe
   }
   const sample = eligible.slice(0, options.users ?? 100);
   const scores = new Float32Array(log.items.size);
-  const sums = { ranker: { 'ndcg@10': 0, 'recall@10': 0 }, reranked: { 'ndcg@10': 0, 'recall@10': 0 } };
+  const sums = { ranker: { 'ndcg@10': 0, 'recall@10': 0 }, reranked: { 'ndcg@10': 0, 'recall@10': 0 }, random: { 'ndcg@10': 0, 'recall@10': 0 } };
+  const chance = createRng(seed + 1);
   const latencies: number[] = [];
   const provenance = { llm: 0, ranker: 0, reasons: {} as Record<string, number> };
   const tokens = { prompt: 0, completion: 0 };
@@ -162,7 +170,12 @@ export async function runLlmRerankEvaluation(log: InteractionLog, options: LlmRe
       provenance.ranker++;
       provenance.reasons['no LLM configured'] = (provenance.reasons['no LLM configured'] ?? 0) + 1;
     }
-    for (const [key, list] of [['ranker', ids], ['reranked', reordered]] as const) {
+    const shuffled = [...ids];
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = chance.int(i + 1);
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    for (const [key, list] of [['ranker', ids], ['reranked', reordered], ['random', shuffled]] as const) {
       const m = metricsAt(list.indexOf(targetId));
       sums[key]['ndcg@10'] += m['ndcg@10'];
       sums[key]['recall@10'] += m['recall@10'];
@@ -181,6 +194,7 @@ export async function runLlmRerankEvaluation(log: InteractionLog, options: LlmRe
     heldOutInjected: injected,
     ranker: mean(sums.ranker),
     reranked: mean(sums.reranked),
+    random: mean(sums.random),
     latencyMs: { mean: sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length), p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), max: sorted.at(-1) ?? 0 },
     provenance,
     tokens,
@@ -201,6 +215,7 @@ export function renderLlmRerankMarkdown(report: LlmRerankEvaluationReport): stri
     '|---|---|---|',
     `| ${report.baseModel} (ranker) | ${f(report.ranker['ndcg@10'])} | ${f(report.ranker['recall@10'])} |`,
     `| LLM re-ranked | ${f(report.reranked['ndcg@10'])} | ${f(report.reranked['recall@10'])} |`,
+    `| random order (chance) | ${f(report.random['ndcg@10'])} | ${f(report.random['recall@10'])} |`,
     '',
     `Latency per re-rank request: mean ${report.latencyMs.mean.toFixed(1)} ms, p50 ${report.latencyMs.p50.toFixed(1)} ms, p95 ${report.latencyMs.p95.toFixed(1)} ms, max ${report.latencyMs.max.toFixed(1)} ms. Lists ordered by the LLM: ${report.provenance.llm}; kept the ranker's order: ${report.provenance.ranker}${reasons === '' ? '' : ` (${reasons})`}. Tokens: ${report.tokens.prompt} prompt, ${report.tokens.completion} completion.`,
     '',
