@@ -20,9 +20,11 @@ describe('edgeSteps', () => {
     expect(edgeSteps('semantic', { centre: [true, false], historyNorm: [0, 1] }, { centre: true, historyNorm: 1 })).toEqual([{ key: 'historyNorm', edge: 1, value: 2, side: 'high' }]);
   });
 
-  it('moves a rate in [0, 1) towards 1 geometrically in 1 − p', () => {
+  it('moves a rate the schema keeps below 1 towards 1 geometrically in 1 − p', () => {
     expect(edgeSteps('edlae', { dropout: [0.25, 0.5] }, { dropout: 0.5 })).toEqual([{ key: 'dropout', edge: 0.5, value: 0.666667, side: 'high' }]);
     expect(edgeSteps('edlae', { dropout: [0.5, 0.75] }, { dropout: 0.75 })).toEqual([{ key: 'dropout', edge: 0.75, value: 0.875, side: 'high' }]);
+    // β is not a rate (its schema takes any non-negative value): 0.4, 0.8 → 1.6.
+    expect(edgeSteps('multvae', { beta: [0.4, 0.8] }, { beta: 0.8 })).toEqual([{ key: 'beta', edge: 0.8, value: 1.6, side: 'high' }]);
   });
 
   it('does not step to a value the model\'s schema refuses', () => {

@@ -2,8 +2,8 @@
  * Grids that stop at their own edges: when the best point of a search sits on the lowest or highest
  * value a numeric key was searched over, the next value one step beyond that edge is worth a trial.
  * A step continues the grid's own spacing at that edge: geometric when the values are positive
- * (250, 500, 1000 → 2000), arithmetic otherwise (0, 0.1, 0.2 → 0.3); rates in [0, 1) approach 1
- * geometrically in 1 − p (0.25, 0.5 → 0.75) rather than step past it; integers stay integers; a
+ * (250, 500, 1000 → 2000), arithmetic otherwise (0, 0.1, 0.2 → 0.3); rates the schema keeps below 1
+ * approach 1 geometrically in 1 − p (0.5, 0.75 → 0.875) rather than step past it; integers stay integers; a
  * lower edge at 0 or a value the model's schema refuses is not extended.
  * @module
  */
@@ -42,8 +42,8 @@ export function edgeSteps(kind: string, grid: Grid, best: ModelParams): EdgeStep
     if (at === values[values.length - 1]) {
       const prev = values[values.length - 2];
       let next = positive ? (at * at) / prev : at + (at - prev);
-      // Rates in [0, 1) (dropout) approach 1 geometrically in 1 − p instead of stepping past it.
-      if (next >= 1 && at < 1 && values[0] >= 0) next = 1 - ((1 - at) * (1 - at)) / (1 - prev);
+      // Rates the schema keeps below 1 (dropout) approach 1 geometrically in 1 − p instead of stepping past it.
+      if (next >= 1 && at < 1 && values[0] >= 0 && !accepts(kind, { ...best, [key]: next })) next = 1 - ((1 - at) * (1 - at)) / (1 - prev);
       step = { key, edge: at, value: next, side: 'high' };
     } else if (at === values[0]) {
       const prev = values[1];
