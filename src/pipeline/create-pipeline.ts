@@ -54,7 +54,7 @@ import { sortByScore } from './scored-item.js';
 import { SEQUENTIAL_SOURCE_MODELS, createSequentialSource } from './sequential-source.js';
 import type { ServingRules } from './serving-rules.js';
 import { createSessionSource } from './session-source.js';
-import { TextVectors, cosine } from './text-vectors.js';
+import { TextVectors, cosine, interestKey } from './text-vectors.js';
 import { engineModelSpecs } from './train-ranker.js';
 import { createTrendingSource } from './trending-source.js';
 import type { TrendingTopic, TrendingTopicsOptions } from './trending-topics.js';
@@ -466,7 +466,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
   async function placeFreshByText(list: ScoredItem[], state: ReturnType<typeof buildUserState>, signal?: AbortSignal): Promise<ScoredItem[]> {
     const isFresh = (c: ScoredItem): boolean => c.sources.length === 1 && c.sources[0] === 'fresh' && (signals.ageMs(c.itemId, clock()) ?? Infinity) < FRESH_PLACEMENT_MS;
     if (!textVectors || state.positives.length === 0 || !list.some(isFresh)) return list;
-    const interest = await textVectors.interest(state.positives, state.negatives, signal, state.recencyWeights);
+    const interest = await textVectors.interest(state.positives, state.negatives, signal, state.recencyWeights, interestKey(state));
     if (!interest) return list;
     const window = [...list].sort((a, b) => b.score - a.score).slice(0, 50);
     const vectors = await textVectors.get([...new Set([...window, ...list.filter(isFresh)].map((c) => c.itemId))], signal);
@@ -580,6 +580,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     },
     async forgetEventsBefore(timestamp: number, o: { signal?: AbortSignal } = {}): Promise<void> {
       histories.dropBefore(timestamp);
+      textVectors?.forgetUsers();
       const fresh = new LiveItemSignals(signalOptions);
       await fresh.load(engine.storage, { signal: o.signal });
       signals = fresh;
@@ -588,6 +589,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     async forgetHeldUsers(o: { signal?: AbortSignal } = {}): Promise<void> {
       live.clear();
       histories.clear();
+      textVectors?.forgetUsers();
       engine.forgetAllUsers();
       const fresh = new LiveItemSignals(signalOptions);
       await fresh.load(engine.storage, { signal: o.signal });
@@ -597,6 +599,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     async forgetUser(userId: string, o: { signal?: AbortSignal } = {}): Promise<void> {
       live.delete(userId);
       histories.forget(userId);
+      textVectors?.forgetUser(userId);
       engine.forgetUser(userId);
       // Trending and popularity counts included the user's events: rebuild them from what storage holds now.
       const fresh = new LiveItemSignals(signalOptions);

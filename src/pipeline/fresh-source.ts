@@ -7,7 +7,7 @@
  */
 import type { CandidateSource, SourceOutput, SourceRequest } from './candidate-source.js';
 import type { LiveItemSignals } from './live-item-signals.js';
-import { cosine } from './text-vectors.js';
+import { cosine, interestKey } from './text-vectors.js';
 import type { TextVectors } from './text-vectors.js';
 
 /** Options of {@link createFreshSource}. */
@@ -37,7 +37,7 @@ export function createFreshSource(options: FreshSourceOptions): CandidateSource 
       const newest = options.signals.newest(pool, now, state.seen);
       const tv = options.textVectors;
       if (tv && state.positives.length > 0) {
-        const interest = await tv.interest(state.positives, state.negatives, signal, state.recencyWeights);
+        const interest = await tv.interest(state.positives, state.negatives, signal, state.recencyWeights, interestKey(state));
         if (interest) {
           const head = newest.slice(0, textPool);
           const vectors = await tv.get(head.map((n) => n.itemId), signal);

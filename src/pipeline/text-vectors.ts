@@ -81,7 +81,45 @@ export class TextVectors {
    * disliked ones', unit length; undefined when none has a vector. `weights` (e.g. the user state's
    * time-decayed `recencyWeights`) replace the default decay of 0.97 per position back.
    */
-  async interest(positives: readonly string[], negatives: Iterable<string>, signal?: AbortSignal, weights?: ReadonlyMap<string, number>): Promise<Float32Array | undefined> {
+  interest(
+    positives: readonly string[],
+    negatives: Iterable<string>,
+    signal?: AbortSignal,
+    weights?: ReadonlyMap<string, number>,
+    cache?: InterestCacheKey,
+  ): Promise<Float32Array | undefined> {
+    if (cache === undefined) return this.computeInterest(positives, negatives, signal, weights);
+    // A user's vector is computed once per history, not once per request.
+    const held = this.interests.get(cache.userId);
+    if (held !== undefined && held.version === cache.version) {
+      this.interests.delete(cache.userId);
+      this.interests.set(cache.userId, held);
+      return held.vector;
+    }
+    const vector = this.computeInterest(positives, negatives, signal, weights);
+    this.interests.set(cache.userId, { version: cache.version, vector });
+    while (this.interests.size > MAX_HELD_INTERESTS) this.interests.delete(this.interests.keys().next().value as string);
+    // A failed read (an abort) is not remembered.
+    vector.catch(() => {
+      if (this.interests.get(cache.userId)?.vector === vector) this.interests.delete(cache.userId);
+    });
+    return vector;
+  }
+
+  /** Drops a user's interest vector (after deletion). */
+  forgetUser(userId: string): void {
+    this.interests.delete(userId);
+  }
+
+  /** Drops every user's interest vector (users deleted elsewhere, events expired). */
+  forgetUsers(): void {
+    this.interests.clear();
+  }
+
+  /** Interest vectors by user, least recently used first; each valid for one history version. */
+  private readonly interests = new Map<string, { version: string; vector: Promise<Float32Array | undefined> }>();
+
+  private async computeInterest(positives: readonly string[], negatives: Iterable<string>, signal?: AbortSignal, weights?: ReadonlyMap<string, number>): Promise<Float32Array | undefined> {
     const recent = positives.slice(weights ? -200 : -30);
     const neg = [...negatives].slice(-30);
     const vectors = await this.get([...recent, ...neg], signal);
@@ -96,6 +134,21 @@ export class TextVectors {
     for (const id of neg) addScaled(id, -0.5);
     return u ? unit(u) : undefined;
   }
+}
+
+/** Users whose interest vector {@link TextVectors.interest} keeps (a 512-d vector is 2 kB). */
+export const MAX_HELD_INTERESTS = 10_000;
+
+/** Which user and which version of their history an interest vector is for. */
+export interface InterestCacheKey {
+  userId: string;
+  /** Changes whenever the history does (e.g. its length and latest event time). */
+  version: string;
+}
+
+/** The cache key of a user state's interest vector. */
+export function interestKey(state: { userId: string; events: readonly unknown[]; lastEventAt: number | undefined }): InterestCacheKey {
+  return { userId: state.userId, version: `${state.events.length}:${state.lastEventAt ?? 0}` };
 }
 
 /** Cosine of two unit vectors. */
