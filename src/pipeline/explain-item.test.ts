@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../core/types.js';
+import { createRng } from '../linalg/random.js';
 import { explainItem, explainItems, facetProfile } from './explain-item.js';
 
 const items = new Map<string, Item>([
@@ -15,6 +16,33 @@ const items = new Map<string, Item>([
 const none = (): number => 0;
 
 describe('explainItem', () => {
+  it('names the history items a full sort by weight, then similarity, then history order would', () => {
+    const rng = createRng(11);
+    for (let round = 0; round < 50; round++) {
+      const positives = Array.from({ length: 1 + rng.int(60) }, () => String(rng.int(30)));
+      // Coarse similarities, so ties (and zeros) are common.
+      const table = new Map<string, number>();
+      const similarity = (a: string, b: string): number => {
+        const key = a < b ? `${a}|${b}` : `${b}|${a}`;
+        if (!table.has(key)) table.set(key, rng.int(5) / 4);
+        return table.get(key)!;
+      };
+      const named = new Map([...new Set(positives)].filter(() => rng.next() < 0.3).map((id) => [id, 1 + rng.int(2)] as [string, number]));
+      const ctx = { positives, items, similarity, profile: facetProfile(positives, items) };
+      const target = String(rng.int(30));
+      const maxBecause = 1 + rng.int(3);
+      const want = [...new Set(positives.slice(-100))]
+        .filter((h) => h !== target)
+        .map((h) => ({ h, s: similarity(target, h) }))
+        .filter((x) => x.s > 0)
+        .map((x) => ({ ...x, w: x.s * Math.pow(0.5, named.get(x.h) ?? 0) }))
+        .sort((a, b) => b.w - a.w || b.s - a.s)
+        .slice(0, maxBecause)
+        .map((x) => x.h);
+      expect(explainItem(target, { itemknn: 1 }, ctx, maxBecause, named).because.map((b) => b.itemId)).toEqual(want);
+    }
+  });
+
   it('gives a user without history no "like your recent picks" and no "because you liked"', () => {
     const ctx = { positives: [], items, similarity: none, profile: facetProfile([], items) };
     const popular = explainItem('1', { popularity: 0.9, trending: 0.4 }, { ...ctx, isTrendingNow: () => false });

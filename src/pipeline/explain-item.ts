@@ -98,8 +98,10 @@ function basisOf(sources: readonly string[], ctx: ExplanationContext): { similar
  */
 export function explainItems(list: readonly { itemId: string; sourceScores: Record<string, number> }[], ctx: ExplanationContext, maxBecause = 2): Explanation[] {
   const named = new Map<string, number>();
+  // The history's distinct items, once for the whole list.
+  const history = [...new Set(ctx.positives.slice(-100))];
   return list.map((c) => {
-    const e = explainItem(c.itemId, c.sourceScores, ctx, maxBecause, named);
+    const e = explainItem(c.itemId, c.sourceScores, ctx, maxBecause, named, history);
     for (const b of e.because) named.set(b.itemId, (named.get(b.itemId) ?? 0) + 1);
     return e;
   });
@@ -109,20 +111,19 @@ export function explainItems(list: readonly { itemId: string; sourceScores: Reco
  * Explains `itemId`, proposed by `sourceScores`' sources. `named` counts how often each history item
  * was already named in the list (see {@link explainItems}).
  */
-export function explainItem(itemId: string, sourceScores: Record<string, number>, ctx: ExplanationContext, maxBecause = 2, named?: ReadonlyMap<string, number>): Explanation {
+export function explainItem(
+  itemId: string,
+  sourceScores: Record<string, number>,
+  ctx: ExplanationContext,
+  maxBecause = 2,
+  named?: ReadonlyMap<string, number>,
+  distinctHistory?: readonly string[],
+): Explanation {
   const history = ctx.positives.slice(-100);
   const sources = Object.keys(sourceScores);
   const basis = basisOf(sources, ctx);
   const penalty = ctx.repeatPenalty ?? 0.5;
-  const scored = basis
-    ? [...new Set(history)]
-        .filter((h) => h !== itemId)
-        .map((h) => ({ itemId: h, similarity: basis.similarity(itemId, h) }))
-        .filter((b) => b.similarity > 0)
-        .map((b) => ({ ...b, weight: b.similarity * Math.pow(penalty, named?.get(b.itemId) ?? 0) }))
-        .sort((a, b) => b.weight - a.weight || b.similarity - a.similarity)
-        .slice(0, maxBecause)
-    : [];
+  const scored = basis ? bestHistoryItems(itemId, distinctHistory ?? [...new Set(history)], basis.similarity, penalty, named, maxBecause) : [];
   const because: BecauseItem[] = scored.map((b) => ({ itemId: b.itemId, title: ctx.items.get(b.itemId)?.title ?? b.itemId, similarity: round(b.similarity) }));
   // Aspects: the item's facets that the user's history shares, most frequent in the history first.
   // With no history there is nothing to share: every facet would pass a threshold of zero.
@@ -143,6 +144,39 @@ export function explainItem(itemId: string, sourceScores: Record<string, number>
 }
 
 /** The "because" reason in the words of what the similarity measures. */
+/**
+ * The `n` history items most similar to `itemId` by weight (similarity, lowered for items already
+ * named in the list), ties by similarity, then by history order: one pass keeping the best `n`,
+ * where sorting every history item per explained item cost a sort and three arrays each.
+ */
+function bestHistoryItems(
+  itemId: string,
+  history: readonly string[],
+  similarity: ItemSimilarity,
+  penalty: number,
+  named: ReadonlyMap<string, number> | undefined,
+  n: number,
+): { itemId: string; similarity: number; weight: number }[] {
+  const best: { itemId: string; similarity: number; weight: number }[] = [];
+  if (n <= 0) return best;
+  for (const h of history) {
+    if (h === itemId) continue;
+    const sim = similarity(itemId, h);
+    if (!(sim > 0)) continue;
+    const uses = named?.get(h) ?? 0;
+    const weight = uses === 0 ? sim : sim * Math.pow(penalty, uses);
+    if (best.length === n) {
+      const last = best[n - 1];
+      if (weight < last.weight || (weight === last.weight && sim <= last.similarity)) continue;
+    }
+    let at = best.length;
+    while (at > 0 && (best[at - 1].weight < weight || (best[at - 1].weight === weight && best[at - 1].similarity < sim))) at--;
+    best.splice(at, 0, { itemId: h, similarity: sim, weight });
+    if (best.length > n) best.pop();
+  }
+  return best;
+}
+
 function becausePhrase(titles: string, kind: SimilarityKind): string {
   if (kind === 'text') return `close in content to ${titles}, which you liked`;
   if (kind === 'attributes') return `shares genres or tags with ${titles}, which you liked`;
