@@ -51,11 +51,14 @@ export class TrendingTracker {
   /** log2 of the count at `lastAt`. */
   private log2Count = new Float64Array(64);
   private lastAt = new Float64Array(64);
-  /** Bumped by every change of a count; the kept ranking is valid while it matches. */
-  private version = 0;
-  private rankedVersion = -1;
-  /** Item indices by decreasing count (the head of the order), as of `rankedVersion`. */
-  private ranking: Int32Array | undefined;
+  /**
+   * Item indices by decreasing count, the head of the order (at most `rankedDepth` of them, or every
+   * item when `rankedAll`). Every count decays at the same rate, so an event changes one item's place
+   * only: `add` moves it (a binary search and a splice), and a request reads the head.
+   */
+  private ranking: number[] | undefined;
+  private rankedDepth = 0;
+  private rankedAll = false;
   /** Latest time any count was stamped with. */
   private latestAt = -Infinity;
 
@@ -80,7 +83,6 @@ export class TrendingTracker {
 
   /** Adds `weight` to `itemId`'s count at time `at`. */
   add(itemId: string, weight: number, at: number): void {
-    this.version++;
     if (at > this.latestAt) this.latestAt = at;
     let i = this.index.get(itemId);
     if (i === undefined) {
@@ -90,6 +92,7 @@ export class TrendingTracker {
       if (i >= this.log2Count.length) this.grow();
       this.log2Count[i] = Math.log2(weight);
       this.lastAt[i] = at;
+      this.rerank(i, false);
       return;
     }
     // Bring both terms to the later of the two times, then add in the log domain.
@@ -99,6 +102,43 @@ export class TrendingTracker {
     const hi = Math.max(a, b);
     this.log2Count[i] = hi + Math.log2(Math.pow(2, a - hi) + Math.pow(2, b - hi));
     this.lastAt[i] = t;
+    this.rerank(i, true);
+  }
+
+  /**
+   * The count's order key, the same at every time after all stamps: log2 of the count moved to a
+   * common clock (decay is linear in the log domain, so later comparisons agree with it).
+   */
+  private key(i: number): number {
+    return this.halfLifeMs === Infinity ? this.log2Count[i] : this.log2Count[i] + this.lastAt[i] / this.halfLifeMs;
+  }
+
+  /** Before `j` in the order: a higher key, or an equal one and observed first. */
+  private before(i: number, j: number): boolean {
+    const ki = this.key(i);
+    const kj = this.key(j);
+    return ki > kj || (ki === kj && i < j);
+  }
+
+  /** Puts item `i`, whose count just grew (or who is new), at its place in the kept ranking. */
+  private rerank(i: number, known: boolean): void {
+    const r = this.ranking;
+    if (r === undefined) return;
+    if (known) {
+      const p = r.indexOf(i);
+      if (p >= 0) r.splice(p, 1);
+    }
+    // First position whose item comes after `i`.
+    let lo = 0;
+    let hi = r.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.before(r[mid], i)) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= this.rankedDepth && !this.rankedAll) return;
+    r.splice(lo, 0, i);
+    if (!this.rankedAll && r.length > this.rankedDepth) r.pop();
   }
 
   /** log2 of `itemId`'s decayed count at `now` (−Infinity when never observed). */
@@ -117,19 +157,29 @@ export class TrendingTracker {
     const n = this.ids.length;
     const want = Math.max(0, Math.min(k, n));
     if (want === 0) return [];
-    // Every count decays at the same rate, so the order only changes when an event arrives: the
-    // ranking is kept until then, and a request reads its head instead of scanning every item.
     const depth = Math.min(n, Math.max(RANKING_DEPTH, want + (exclude?.size ?? 0)));
-    // (A count stamped after `now` does not decay yet, which breaks the common rate: rank afresh then.)
-    if (this.ranking === undefined || this.rankedVersion !== this.version || this.ranking.length < depth || now < this.latestAt) {
-      const logs = new Float64Array(n);
-      for (let i = 0; i < n; i++) logs[i] = this.log2At(i, now);
-      // A heap top-k (ties: lower index first) instead of sorting every item.
-      this.ranking = topK(logs, depth).indices;
-      this.rankedVersion = this.version;
+    // A count stamped after `now` does not decay yet, which breaks the common rate: rank afresh then
+    // (and keep nothing). Otherwise the kept ranking serves while it is deep enough.
+    if (now < this.latestAt) return this.entries(this.rankAll(now, depth), want, now, exclude);
+    if (this.ranking === undefined || (!this.rankedAll && this.ranking.length < depth)) {
+      this.ranking = this.rankAll(now, depth);
+      this.rankedDepth = depth;
+      this.rankedAll = depth >= n;
     }
+    return this.entries(this.ranking, want, now, exclude);
+  }
+
+  /** The top `depth` item indices at `now` by a heap over every count (ties: lower index first). */
+  private rankAll(now: number, depth: number): number[] {
+    const n = this.ids.length;
+    const logs = new Float64Array(n);
+    for (let i = 0; i < n; i++) logs[i] = this.log2At(i, now);
+    return Array.from(topK(logs, depth).indices);
+  }
+
+  private entries(ranking: readonly number[], want: number, now: number, exclude: ReadonlySet<string> | undefined): TrendingEntry[] {
     const out: TrendingEntry[] = [];
-    for (const i of this.ranking) {
+    for (const i of ranking) {
       if (exclude?.has(this.ids[i])) continue;
       out.push({ itemId: this.ids[i], score: Math.pow(2, this.log2At(i, now)) });
       if (out.length === want) break;
