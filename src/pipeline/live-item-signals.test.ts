@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openStorage } from '../storage/index.js';
 import { DEFAULT_FEEDBACK_POLICY } from '../engine/feedback-policy.js';
 import { createRng } from '../linalg/random.js';
 import { LiveItemSignals } from './live-item-signals.js';
@@ -31,5 +35,30 @@ describe('LiveItemSignals.newest', () => {
       expect(new Set(got.map((g) => g.itemId))).toEqual(new Set(want.map((w) => w.itemId)));
     }
     expect(live.newest(1000, 2_000_000)).toHaveLength(400);
+  });
+});
+
+describe('LiveItemSignals.load', () => {
+  it('yields to the event loop between pages, so a rebuild over many events never holds requests up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lmrec-signals-'));
+    const storage = await openStorage(`sqlite://${join(dir, 's.db')}`);
+    try {
+      const t0 = Date.UTC(2024, 0, 1);
+      await storage.events.append(Array.from({ length: 30_000 }, (_, i) => ({ userId: `u${i % 500}`, itemId: `i${i % 700}`, type: 'view' as const, timestamp: t0 + i })));
+      const live = new LiveItemSignals({ policy: DEFAULT_FEEDBACK_POLICY });
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 0);
+      try {
+        await live.load(storage);
+      } finally {
+        clearInterval(timer);
+      }
+      // Six pages of 5,000 events: timers ran between them.
+      expect(ticks).toBeGreaterThanOrEqual(3);
+      expect(live.popularity('i0')).toBeGreaterThan(0);
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -50,10 +50,20 @@ export class LiveItemSignals implements ItemSignals {
     this.topics = topics ? new TrendingTopics({ policy: options.policy, ...(topics === true ? {} : topics) }) : undefined;
   }
 
-  /** Reads the catalogue's creation times and every stored event. */
+  /**
+   * Reads the catalogue's creation times and every stored event. Between pages it yields to the
+   * event loop, so a rebuild after a user deletion or a retention purge (millions of events) never
+   * holds up requests, which keep the previous signals until this one is complete.
+   */
   async load(storage: Storage, options: CallOptions = {}): Promise<void> {
-    for await (const page of storage.items.scan({ signal: options.signal })) this.observeItems(page, undefined);
-    for await (const page of storage.events.scan({ signal: options.signal, batchSize: 20_000 })) for (const e of page) this.observe(e);
+    for await (const page of storage.items.scan({ signal: options.signal })) {
+      this.observeItems(page, undefined);
+      await yieldToEventLoop();
+    }
+    for await (const page of storage.events.scan({ signal: options.signal, batchSize: 5_000 })) {
+      for (const e of page) this.observe(e);
+      await yieldToEventLoop();
+    }
   }
 
   /** One event (any order of arrival). */
@@ -177,4 +187,9 @@ function upperBound(b: readonly { at: number }[], at: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Lets timers and I/O run (a resolved promise would not: its continuation is a microtask). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
