@@ -35,7 +35,7 @@ import type { Config, ItemVectorSource, MarkdownOptions, ModelRun, ProtocolConfi
 import { createProgressDisplay, progressWanted, writeStderrLine } from '../progress.js';
 import { globals, intArg, numberArg, parseModels, print, withEngine, writeReports } from '../cli-context.js';
 
-/** `--models` of evaluate: registered kinds, and `blend` (a validation-fitted blend of the models listed before it). */
+/** `--models` of evaluate: registered kinds, and `blend` (a validation-fitted blend of models listed before it). */
 function parseEvaluateModels(v: string): string[] {
   const list = v.split(',').map((s) => s.trim()).filter(Boolean);
   const kinds = list.filter((m) => m !== BLEND_KIND);
@@ -51,7 +51,7 @@ export function registerEvaluateCommand(program: Command): void {
     .description('run an offline protocol on a ratings file (user,item,rating[,timestamp] CSV, u.data, ratings.dat, MovieLens dir, S3-Rec file)')
     .argument('<path>', 'ratings file or directory')
     .option('--protocol <name>', 'llm-rerank (the first model\'s top N plus the held-out item, re-ranked by the configured LLM: NDCG/Recall@10 against the ranker\'s order, latency per request) | recbole (ratings ≥ 3, 10-core, random 8:1:1, full ranking) | loo (leave-one-out by time) | temporal (global 8:1:1 by time) | cold-start (20% of items held out, ranked among themselves) | loo-seq (S3-Rec/SASRec: leave-one-out, sequences ≤ 50, HR/NDCG@5/10/20) | loo-seq-5core (LRURec/LlamaRec MovieLens: all ratings, 5-core, leave-one-out by time then item id, sequences ≤ 200, NDCG/Recall@10)', 'recbole')
-    .option('-m, --models <list>', `comma-separated models (default: ${CF_MODEL_KINDS.join(',')}, plus ${TEXT_MODEL_KINDS.join(',')} with --text); "${BLEND_KIND}" adds a blend of the models listed before it, its weights fitted on validation`, parseEvaluateModels)
+    .option('-m, --models <list>', `comma-separated models (default: ${CF_MODEL_KINDS.join(',')}, plus ${TEXT_MODEL_KINDS.join(',')} with --text); "${BLEND_KIND}" adds a blend of the three best on validation of the models listed before it, its weights fitted on validation`, parseEvaluateModels)
     .option('--text <dir>', 'dataset directory with item texts (e.g. a MovieLens dir): enables the text-aware models, encoding items through the cache in --db')
     .option('--min-rating <n>', 'positive-feedback threshold (protocol default; "none" keeps all)')
     .option('--kcore <n>', 'k-core threshold for users and items (0 = none)', intArg('--kcore', 0))
