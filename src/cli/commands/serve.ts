@@ -64,10 +64,13 @@ export function registerServeCommand(program: Command): void {
         if (chat) say(`llm ${chat.id}: re-ranking ${cfg.llm.rerank.enabled ? 'on' : 'off unless asked (?llm=rerank)'}, written explanations ${cfg.llm.explanations.enabled ? 'on' : 'off unless asked (?llm=explain)'}`);
         // Conversations are answered by the engine's own models; the model (when configured) reads and replies.
         const conversationSettings = cfg.llm.conversations;
+        // Built at start, in the background (page by page), so no conversation's first message waits for it.
+        const vocabulary = cachedCatalogueVocabulary(engine.storage);
+        vocabulary().catch((error: unknown) => logger.log('warn', 'building the conversation vocabulary failed; the first message retries', { error: String(error) }));
         const conversations = createConversations({
           engine,
           store: new ConversationStore({ maxConversations: conversationSettings.maxConversations, ttlMs: parseDuration(conversationSettings.ttl, 'llm.conversations.ttl'), maxTurns: conversationSettings.maxTurns }),
-          vocabulary: cachedCatalogueVocabulary(engine.storage),
+          vocabulary,
           budgetMs: conversationSettings.budgetMs,
           ...(chat === undefined ? {} : { model: chat }),
         });
