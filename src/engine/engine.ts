@@ -343,7 +343,7 @@ export class Engine {
   }
 
   /** Positive feedback from all stored events, as an interaction log (value = weight). */
-  async trainingData(options: { signal?: AbortSignal; onProgress?: ProgressCallback; includeCatalogue?: boolean } = {}): Promise<TrainingData> {
+  async trainingData(options: { signal?: AbortSignal; onProgress?: ProgressCallback; includeCatalogue?: boolean; yieldBetweenPages?: boolean } = {}): Promise<TrainingData> {
     const builder = new InteractionLogBuilder();
     if (options.includeCatalogue) {
       // Every catalogue item gets an index, so text-aware models can score items nobody touched yet.
@@ -360,6 +360,8 @@ export class Engine {
       }
       seen += page.length;
       options.onProgress?.('read events', seen, total);
+      // On a serving thread: let requests run between pages.
+      if (options.yieldBetweenPages) await new Promise((resolve) => setImmediate(resolve));
     }
     return { log: builder.build(), lastSeq };
   }
@@ -811,14 +813,34 @@ export class Engine {
     return out;
   }
 
+  /**
+   * Popularity over the stored events, for when no model is trained. Counted once per state of the
+   * event log, not per request: a request reads the counts of the latest finished count, and a newer
+   * event log starts one count in the background (one at a time); only the very first request waits.
+   */
   private async livePopularity(k: number, exclude: ReadonlySet<string>, signal?: AbortSignal): Promise<RecommendedItem[]> {
-    const { log } = await this.trainingData({ signal });
+    const lastSeq = await this.storage.events.lastSeq({ signal });
+    if (this.livePop?.lastSeq !== lastSeq) {
+      const counting = (this.livePopCounting ??= this.countPopularity(lastSeq).finally(() => (this.livePopCounting = undefined)));
+      if (this.livePop === undefined) await counting;
+      else counting.catch((error: unknown) => this.options.logger?.log('warn', 'counting live popularity failed', { error: String(error) }));
+    }
+    const held = this.livePop;
+    if (held === undefined) return [];
+    const ranked = await this.rankAndFilter(held.scores, held.items, k, exclude, signal);
+    return ranked.map((r) => ({ ...r, sources: ['popularity'] }));
+  }
+
+  private livePop: { lastSeq: number; scores: Float32Array; items: TrainedModel['items'] } | undefined;
+  private livePopCounting: Promise<void> | undefined;
+
+  private async countPopularity(lastSeq: number): Promise<void> {
+    const { log } = await this.trainingData({ yieldBetweenPages: true });
     const pop = new PopularityModel();
     await pop.fit(csrFromCoo(log.users.size, log.items.size, log.userIdx, log.itemIdx, null, 'max'));
     const scores = new Float32Array(log.items.size);
     pop.score({ userIdx: -1, items: new Int32Array(0), values: new Float32Array(0) }, scores);
-    const ranked = await this.rankAndFilter(scores, log.items, k, exclude, signal);
-    return ranked.map((r) => ({ ...r, sources: ['popularity'] }));
+    if (this.livePop === undefined || this.livePop.lastSeq < lastSeq) this.livePop = { lastSeq, scores, items: log.items };
   }
 
   /** Closes the storage. */
