@@ -16,7 +16,8 @@ import { evaluateRanking } from './evaluate-ranking.js';
 import type { EvaluationResult, RankingTask } from './evaluate-ranking.js';
 import { filterByValue, logStats } from './filter.js';
 import type { LogStats } from './filter.js';
-import { alignItemVectors, matrixOfRows } from './protocol.js';
+import { searchGrid } from './grid-widening.js';
+import { alignItemVectors, matrixOfRows, withIterationBound } from './protocol.js';
 import type { ModelRun, ProtocolHooks } from './protocol.js';
 
 /** Settings of an item cold-start run. */
@@ -82,9 +83,10 @@ export async function runColdStartProtocol(
   for (const run of models) {
     let best: ColdStartModelResult | undefined;
     let bestScore = -Infinity;
-    for (const params of expandGrid(run.grid ?? defaultGrid(run.kind))) {
+    // The same search as the main protocol: iterative models bounded far away, grid edges widened.
+    await searchGrid(run.kind, run.grid ?? defaultGrid(run.kind), async (point) => {
       throwIfAborted(hooks.signal);
-      const model = createModel(run.kind, params);
+      const model = createModel(run.kind, withIterationBound(run.kind, point));
       const fit = await model.fit(train, {
         itemEmbeddings,
         signal: hooks.signal,
@@ -99,7 +101,8 @@ export async function runColdStartProtocol(
         bestScore = score;
         best = { kind: run.kind, params: { ...model.params }, valid: v, test: evaluateRanking(model, testTask, evalTest), fit };
       }
-    }
+      return { score, params: model.params };
+    }, expandGrid);
     if (best) {
       results.push(best);
       hooks.onModel?.({ kind: best.kind, params: best.params, valid: best.valid, test: best.test, fit: best.fit, trials: [] });

@@ -74,3 +74,39 @@ export function widenGrid<G extends Grid>(grid: G, step: EdgeStep): G {
   const values = [...(grid[step.key] as number[]), step.value].sort((a, b) => a - b);
   return { ...grid, [step.key]: values };
 }
+
+/** What {@link searchGrid} asks of a runner for one point: fit, validate, keep what it needs, and say how it scored. */
+export type EvaluatePoint = (point: ModelParams, phase: string) => Promise<{ score: number; params: ModelParams }>;
+
+/** Rounds of one step beyond the edges a best point sits on (each round tries every such edge once). */
+export const MAX_GRID_WIDENINGS = 3;
+
+/**
+ * Tries every point of `grid`, then, while the best point sits on an edge of a searched numeric key,
+ * the point one step beyond it (the best point's other searched values kept), at most
+ * {@link MAX_GRID_WIDENINGS} rounds. Returns the values added by key (empty when none were).
+ */
+export async function searchGrid(kind: string, grid: Grid, evaluate: EvaluatePoint, expand: (g: Grid) => ModelParams[]): Promise<Record<string, number[]>> {
+  let searched = grid;
+  const widened: Record<string, number[]> = {};
+  let best: { score: number; params: ModelParams } | undefined;
+  const run = async (point: ModelParams, phase: string): Promise<void> => {
+    const r = await evaluate(point, phase);
+    if (!best || r.score > best.score) best = r;
+  };
+  const points = expand(searched);
+  for (let g = 0; g < points.length; g++) await run(points[g], `${kind} ${g + 1}/${points.length}`);
+  for (let round = 1; round <= MAX_GRID_WIDENINGS && best; round++) {
+    const from: ModelParams = best.params;
+    const steps = edgeSteps(kind, searched, from);
+    if (steps.length === 0) break;
+    for (const step of steps) {
+      searched = widenGrid(searched, step);
+      (widened[step.key] ??= []).push(step.value);
+      const point: ModelParams = {};
+      for (const key of Object.keys(searched)) if (key in from) point[key] = from[key];
+      await run({ ...point, [step.key]: step.value }, `${kind} widening ${step.key}=${step.value}`);
+    }
+  }
+  return widened;
+}

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { InteractionLogBuilder } from '../core/interaction-log.js';
 import type { InteractionLog } from '../core/interaction-log.js';
 import { createRng } from '../linalg/index.js';
+import { ITEM_COLD_START, runColdStartProtocol } from './cold-start-protocol.js';
 import { BLEND_KIND, MAX_GRID_WIDENINGS, runProtocol } from './protocol.js';
 import type { ProtocolConfig, ProtocolReport } from './protocol.js';
 
@@ -55,6 +56,17 @@ describe('protocol search', () => {
     expect(trial.fit.epochs).toBeLessThan(2000);
     expect(trial.fit.bestEpoch).toBeDefined();
     expect(trial.fit.epochs).toBe((trial.fit.bestEpoch ?? 0) + 3);
+  }, 60_000);
+
+  it('searches the same way under the item cold-start protocol', async () => {
+    const seen: number[] = [];
+    const report = await runColdStartProtocol(log, 'synthetic', { ...ITEM_COLD_START, minValue: 1 }, [{ kind: 'bpr', grid: { factors: [8], evalEvery: [1], patience: [3], regularization: [0.01, 0.02] } }], {
+      onModel: (m) => seen.push(m.fit.epochs),
+    });
+    const m = report.models[0];
+    expect(m.params.epochs).toBe(2000);
+    expect(m.fit.epochs).toBeLessThan(2000);
+    expect(seen).toHaveLength(1);
   }, 60_000);
 
   it('hands out the report after each model, so a run stopped between models keeps the finished ones', async () => {

@@ -17,8 +17,8 @@ import type { EvaluateOptions, EvaluationResult, RankingTask } from './evaluate-
 import { ScoreBlend, fitBlendWeights } from './score-blend.js';
 import type { BlendMember } from './score-blend.js';
 import { filterByValue, kCoreFilter, logStats } from './filter.js';
-import { edgeSteps, widenGrid } from './grid-widening.js';
-import type { Grid } from './grid-widening.js';
+import { searchGrid } from './grid-widening.js';
+export { MAX_GRID_WIDENINGS } from './grid-widening.js';
 import type { KCoreOptions, LogStats } from './filter.js';
 import { leaveOneOutSplit, randomRatioSplit, temporalSplit, userSequences } from './split.js';
 import type { Split, TieBreak } from './split.js';
@@ -351,15 +351,13 @@ export async function runProtocol(
       hooks.onReport?.(reportSoFar(results.length === models.length));
       continue;
     }
-    let searched: Grid = run.grid ?? defaultGrid(run.kind);
     const trials: Trial[] = [];
-    const widened: Record<string, number[]> = {};
     const iterations = iterationBound(run.kind);
     let best: { params: ModelParams; score: number; valid: EvaluationResult; test: EvaluationResult; fit: FitReport } | undefined;
-    const tryPoint = async (point: ModelParams, phase: string): Promise<void> => {
+    const tryPoint = async (point: ModelParams, phase: string): Promise<{ score: number; params: ModelParams }> => {
       throwIfAborted(hooks.signal);
       // Iterative models run until validation stops improving: the cap is only a bound.
-      const params = iterations && !(iterations.key in point) ? { ...point, [iterations.key]: iterations.bound } : point;
+      const params = withIterationBound(run.kind, point);
       const model = createModel(run.kind, withSequenceLength(run.kind, params, config));
       const fit = await model.fit(train, {
         itemEmbeddings,
@@ -382,21 +380,10 @@ export async function runProtocol(
         best = { params: { ...model.params }, score, valid, test, fit };
         if (keepFitted(runIndex)) fitted.set(run.kind, model);
       }
+      return { score, params: model.params };
     };
-    const grid = expandGrid(searched);
-    for (let g = 0; g < grid.length; g++) await tryPoint(grid[g], `${run.kind} ${g + 1}/${grid.length}`);
+    const widened = await searchGrid(run.kind, run.grid ?? defaultGrid(run.kind), tryPoint, expandGrid);
     if (!best) throw new RangeError(`model ${run.kind} has an empty hyper-parameter grid`);
-    // A best point on an edge of the grid: one step beyond it along that key, a bounded number of times.
-    for (let round = 1; round <= MAX_GRID_WIDENINGS; round++) {
-      const steps = edgeSteps(run.kind, searched, best.params);
-      if (steps.length === 0) break;
-      const from = best.params;
-      for (const step of steps) {
-        searched = widenGrid(searched, step);
-        (widened[step.key] ??= []).push(step.value);
-        await tryPoint({ ...pointOf(from, searched), [step.key]: step.value }, `${run.kind} widening ${step.key}=${step.value}`);
-      }
-    }
     const result: ModelResult = { kind: run.kind, params: best.params, valid: best.valid, test: best.test, fit: best.fit, trials };
     if (Object.keys(widened).length > 0) result.widened = widened;
     results.push(result);
@@ -449,15 +436,12 @@ function blendResult(run: ModelRun, fitted: ReadonlyMap<string, Recommender>, re
   return { kind: BLEND_KIND, params: blend.params, valid, test, fit: { seconds, epochs: 1 }, trials: [{ params: blend.params, validScore: pick(valid, metric), fit: { seconds, epochs: 1 } }] };
 }
 
-/** The best point's values of the keys `grid` searches (the model's defaults fill the others, as in the grid's own points). */
-function pointOf(best: ModelParams, grid: Grid): ModelParams {
-  const point: ModelParams = {};
-  for (const key of Object.keys(grid)) if (key in best) point[key] = best[key];
-  return point;
-}
 
-/** Rounds of one step beyond the edges a best point sits on (each round tries every such edge once). */
-export const MAX_GRID_WIDENINGS = 3;
+/** `point` with the far iteration bound of an iterative model, unless the point sets its cap itself. */
+export function withIterationBound(kind: string, point: ModelParams): ModelParams {
+  const iterations = iterationBound(kind);
+  return iterations && !(iterations.key in point) ? { ...point, [iterations.key]: iterations.bound } : point;
+}
 
 /** `params` with the protocol's sequence length as `maxLen` for sequence models that do not set it. */
 function withSequenceLength(kind: string, params: ModelParams, config: ProtocolConfig): ModelParams {
