@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { binarize, csrFromCoo } from '../core/csr-matrix.js';
+import type { CsrMatrix } from '../core/csr-matrix.js';
 import { createRng } from '../linalg/index.js';
 import { ItemKnnModel, itemNeighbours } from './item-knn.js';
 
@@ -22,27 +23,30 @@ function naiveNeighbours(rows: number[][], nItems: number, k: number, shrink: nu
   });
 }
 
+/** Seeded users with `minSize` to `minSize + spread − 1` distinct items, skewed so some items co-occur often and some never. */
+function skewedRows(seed: number, nUsers: number, nItems: number, minSize: number, spread: number): { rows: number[][]; matrix: CsrMatrix } {
+  const rng = createRng(seed);
+  const rows: number[][] = [];
+  const u: number[] = [];
+  const it: number[] = [];
+  for (let user = 0; user < nUsers; user++) {
+    const set = new Set<number>();
+    const size = minSize + Math.floor(rng.next() * spread);
+    while (set.size < size) set.add(Math.floor(nItems * rng.next() ** 2));
+    rows.push([...set]);
+    for (const item of set) {
+      u.push(user);
+      it.push(item);
+    }
+  }
+  return { rows, matrix: binarize(csrFromCoo(nUsers, nItems, Int32Array.from(u), Int32Array.from(it), new Float32Array(u.length).fill(1))) };
+}
+
 describe('item-kNN neighbours', () => {
   it('match the dense definition on seeded random data, ties included', () => {
     for (const seed of [1, 2, 3]) {
-      const rng = createRng(seed);
-      const nUsers = 60;
       const nItems = 80;
-      const rows: number[][] = [];
-      const u: number[] = [];
-      const it: number[] = [];
-      for (let user = 0; user < nUsers; user++) {
-        const set = new Set<number>();
-        const size = 1 + Math.floor(rng.next() * 12);
-        // Skewed item choice, so some items co-occur often and some never.
-        while (set.size < size) set.add(Math.floor(nItems * rng.next() ** 2));
-        rows.push([...set]);
-        for (const item of set) {
-          u.push(user);
-          it.push(item);
-        }
-      }
-      const matrix = binarize(csrFromCoo(nUsers, nItems, Int32Array.from(u), Int32Array.from(it), new Float32Array(u.length).fill(1)));
+      const { rows, matrix } = skewedRows(seed, 60, nItems, 1, 12);
       for (const [k, shrink] of [
         [5, 0],
         [20, 3],
@@ -62,23 +66,8 @@ describe('item-kNN neighbours', () => {
   });
 
   it('score as RecBole\'s X · W: item j sums sim(i, j) over the history items i among j\'s k neighbours', async () => {
-    const rng = createRng(9);
-    const nUsers = 50;
     const nItems = 40;
-    const rows: number[][] = [];
-    const u: number[] = [];
-    const it: number[] = [];
-    for (let user = 0; user < nUsers; user++) {
-      const set = new Set<number>();
-      const size = 2 + Math.floor(rng.next() * 10);
-      while (set.size < size) set.add(Math.floor(nItems * rng.next() ** 2));
-      rows.push([...set]);
-      for (const item of set) {
-        u.push(user);
-        it.push(item);
-      }
-    }
-    const matrix = binarize(csrFromCoo(nUsers, nItems, Int32Array.from(u), Int32Array.from(it), new Float32Array(u.length).fill(1)));
+    const { rows, matrix } = skewedRows(9, 50, nItems, 2, 10);
     const k = 4;
     const shrink = 2;
     // W[i][j] = sim(i, j) when i is among j's top-k (a column's neighbours), else 0.
