@@ -27,7 +27,7 @@ describe('lmrec --json on failure', () => {
     [['--json', '--db', db, 'train', 'nosuchmodel'], 'invalid_argument', /unknown model "nosuchmodel"/],
     [['--json', '--db', db, 'similar', 'nope'], 'not_found', /nope/],
     [['--json', '--db', db, 'train', 'itemknn', '-p', 'k=0'], 'validation_failed', /itemknn: parameter "k" must be ≥ 1, got 0/],
-    [['--json', '--db', db, 'train', 'itemknn', 'ease', '-p', 'lambda=500'], 'validation_failed', /itemknn: unknown parameter "lambda"; known parameters: k, shrink/],
+    [['--json', '--db', db, 'train', 'itemknn', 'ease', '-p', 'lambda=500'], 'validation_failed', /itemknn: unknown parameter "lambda"; known parameters: k, shrink, aggregate/],
   ])('%j prints one error document and exits 1', async (args, code, message) => {
     const r = await run(args);
     expect(r.code).toBe(1);

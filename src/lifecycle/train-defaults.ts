@@ -15,7 +15,8 @@ import type { Storage } from '../storage/storage.js';
  * demo's (EASE on items with at least 5 interactions trains in seconds where every item takes a minute).
  */
 export const DEFAULT_TRAIN_PARAMS: Readonly<Record<string, Readonly<ModelParams>>> = Object.freeze({
-  itemknn: Object.freeze({ k: 100, shrink: 10 }),
+  // Each like lifts the liked item's own neighbours at once (see ItemKnnOptions.aggregate).
+  itemknn: Object.freeze({ k: 100, shrink: 10, aggregate: 'history' }),
   ease: Object.freeze({ lambda: 500, minSupport: 5 }),
 });
 

@@ -65,6 +65,26 @@ describe('item-kNN neighbours', () => {
     }
   });
 
+  it('with aggregate history, each history item lifts its own k neighbours (the serving default)', async () => {
+    const nItems = 40;
+    const { rows, matrix } = skewedRows(11, 50, nItems, 2, 10);
+    const lists = naiveNeighbours(rows, nItems, 4, 2);
+    const model = new ItemKnnModel({ k: 4, shrink: 2, aggregate: 'history' });
+    await model.fit(matrix);
+    const out = new Float32Array(nItems);
+    for (const history of [rows[0], rows[5], [2, 9, 30]]) {
+      model.score({ userIdx: -1, items: Int32Array.from(history), values: new Float32Array(history.length).fill(1) }, out);
+      const want = new Float64Array(nItems);
+      for (const i of history) lists[i].idx.forEach((j, r) => (want[j] += lists[i].val[r]));
+      for (let j = 0; j < nItems; j++) expect(out[j]).toBeCloseTo(want[j], 5);
+    }
+    // The choice is kept in the version.
+    const restored = ItemKnnModel.fromSnapshot(model.snapshot());
+    const again = new Float32Array(nItems);
+    restored.score({ userIdx: -1, items: Int32Array.from([2, 9, 30]), values: new Float32Array(3).fill(1) }, again);
+    expect(Array.from(again)).toEqual(Array.from(out));
+  });
+
   it('score as RecBole\'s X · W: item j sums sim(i, j) over the history items i among j\'s k neighbours', async () => {
     const nItems = 40;
     const { rows, matrix } = skewedRows(9, 50, nItems, 2, 10);
@@ -74,7 +94,7 @@ describe('item-kNN neighbours', () => {
     const lists = naiveNeighbours(rows, nItems, k, shrink);
     const w = Array.from({ length: nItems }, () => new Float64Array(nItems));
     lists.forEach((list, j) => list.idx.forEach((i, r) => (w[i][j] = list.val[r])));
-    const model = new ItemKnnModel({ k, shrink });
+    const model = new ItemKnnModel({ k, shrink, aggregate: 'candidate' });
     await model.fit(matrix);
     const out = new Float32Array(nItems);
     for (const history of [rows[0], rows[7], [3, 11, 25]]) {
@@ -109,7 +129,7 @@ describe('item-kNN neighbours', () => {
 
   it('answers pairwise similarity from the neighbour lists', async () => {
     const matrix = binarize(csrFromCoo(3, 4, Int32Array.from([0, 0, 1, 1, 2]), Int32Array.from([0, 1, 0, 1, 2]), new Float32Array(5).fill(1)));
-    const model = new ItemKnnModel({ k: 10, shrink: 0 });
+    const model = new ItemKnnModel({ k: 10, shrink: 0, aggregate: 'candidate' });
     await model.fit(matrix);
     const dense = new Float32Array(4);
     model.similarItems(0, dense);
@@ -128,7 +148,7 @@ describe('item-kNN neighbours', () => {
       it.push(Math.floor(50 * rng.next() ** 2));
     }
     const matrix = binarize(csrFromCoo(80, 50, Int32Array.from(u), Int32Array.from(it), new Float32Array(u.length).fill(1)));
-    const model = new ItemKnnModel({ k: 8, shrink: 0 });
+    const model = new ItemKnnModel({ k: 8, shrink: 0, aggregate: 'candidate' });
     await model.fit(matrix);
     const snap = model.snapshot();
     // The same lists with each row reversed: not ascending, as versions fitted before sorting stored them.

@@ -6,6 +6,12 @@
  * A version stores the lists N (row j = N(j), which similar items and pairwise similarity read); W's
  * rows (row i lists the items j with i ∈ N(j)) are their transpose, built when the model is fitted or
  * restored, so a query costs the history's rows only (the price: the lists are held twice in memory).
+ *
+ * `aggregate: 'history'` scores the other way round, summing each history item's own neighbours
+ * (score(u, j) = Σ_{i ∈ H(u), j ∈ N(i)} sim(i, j)): a like of a mid-popular item then lifts its own
+ * neighbours at once, where under RecBole's definition it counts only for the items that keep it
+ * among their k. The serving default (`DEFAULT_TRAIN_PARAMS`) uses it for that reaction; the
+ * evaluation grid keeps RecBole's, which ranks better offline.
  * @module
  */
 import { binarize, transposeCsr } from '../core/csr-matrix.js';
@@ -21,9 +27,17 @@ export interface ItemKnnOptions {
   k: number;
   /** Added to the cosine denominator, damping similarities built on few co-occurrences. */
   shrink: number;
+  /**
+   * `candidate` (RecBole's ItemKNN, default): a candidate's score sums its own neighbours found in
+   * the history; `history`: each history item lifts its own neighbours.
+   */
+  aggregate: ItemKnnAggregate;
 }
 
-const DEFAULTS: ItemKnnOptions = { k: 100, shrink: 0 };
+/** How item-kNN sums similarities into a score (see {@link ItemKnnOptions.aggregate}). */
+export type ItemKnnAggregate = 'candidate' | 'history';
+
+const DEFAULTS: ItemKnnOptions = { k: 100, shrink: 0, aggregate: 'candidate' };
 
 /** Creates an item-kNN recommender. */
 export function createItemKnn(options: Partial<ItemKnnOptions> = {}): ItemKnnModel {
@@ -163,7 +177,7 @@ export class ItemKnnModel implements Recommender {
     const t0 = performance.now();
     const n = train.numCols;
     this.neighbours = itemNeighbours(binarize(train), this.options.k, this.options.shrink, context.signal, (done) => context.onProgress?.('itemknn similarities', done, n));
-    this.scoring = transposeCsr(this.neighbours);
+    this.scoring = this.options.aggregate === 'history' ? this.neighbours : transposeCsr(this.neighbours);
     context.onProgress?.('itemknn similarities', n, n);
     return { seconds: (performance.now() - t0) / 1000, epochs: 1 };
   }
@@ -221,7 +235,7 @@ export class ItemKnnModel implements Recommender {
       values: s.arrays.values as Float32Array,
     };
     m.sortedRows = rowsAscending(m.neighbours);
-    m.scoring = transposeCsr(m.neighbours);
+    m.scoring = m.options.aggregate === 'history' ? m.neighbours : transposeCsr(m.neighbours);
     return m;
   }
 }

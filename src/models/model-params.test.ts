@@ -52,8 +52,8 @@ describe('model parameter schemas', () => {
 
   it('names an unknown key and the known ones', () => {
     const error = refusal('itemknn', { kk: 10 });
-    expect(error.message).toBe('itemknn: unknown parameter "kk"; known parameters: k, shrink');
-    expect(error.details).toMatchObject({ field: 'params.kk', known: ['k', 'shrink'] });
+    expect(error.message).toBe('itemknn: unknown parameter "kk"; known parameters: k, shrink, aggregate');
+    expect(error.details).toMatchObject({ field: 'params.kk', known: ['k', 'shrink', 'aggregate'] });
     expect(refusal('pop', { k: 1 }).message).toMatch(/pop takes no parameters/);
   });
 
@@ -76,7 +76,7 @@ describe('engine.train checks parameters against the schema', () => {
         { userId: 'u2', itemId: 'a', type: 'like', timestamp: 3 },
       ]);
       await expect(engine.train('itemknn', { k: 0 })).rejects.toThrow(/itemknn: parameter "k" must be ≥ 1, got 0/);
-      await expect(engine.train('itemknn', { neighbours: 5 })).rejects.toThrow(/unknown parameter "neighbours"; known parameters: k, shrink/);
+      await expect(engine.train('itemknn', { neighbours: 5 })).rejects.toThrow(/unknown parameter "neighbours"; known parameters: k, shrink, aggregate/);
       expect(await engine.storage.models.names()).toEqual([]);
       expect((await engine.train('itemknn', { k: 1 })).version).toBe(1);
     } finally {

@@ -47,7 +47,7 @@ function fields<T>(shape: { [K in keyof T]-?: z.ZodTypeAny } & Record<string, z.
 export const MODEL_PARAM_SCHEMAS: Readonly<Record<string, ModelParamSchema>> = Object.freeze({
   random: { fields: fields<RandomOptions>({ seed: seed() }) },
   pop: { fields: Object.freeze({}) },
-  itemknn: { fields: fields<ItemKnnOptions>({ k: integer(1), shrink: nonNegative() }) },
+  itemknn: { fields: fields<ItemKnnOptions>({ k: integer(1), shrink: nonNegative(), aggregate: z.enum(['candidate', 'history']) }) },
   userknn: { fields: fields<UserKnnOptions>({ k: integer(1), shrink: nonNegative() }) },
   als: {
     fields: fields<AlsOptions>({

@@ -93,8 +93,9 @@ describe('HTTP server process (lmrec serve) on a MovieLens slice', () => {
     const counts = new Map<string, number>();
     for await (const page of engine.storage.events.scan()) for (const e of page) counts.set(e.itemId!, (counts.get(e.itemId!) ?? 0) + 1);
     byPopularity = [...counts].sort((a, b) => b[1] - a[1]).map(([id]) => id);
-    // Version 1 never saw the ghost: the reference for "no influence" after deletion.
-    await engine.train('itemknn', { k: 50, shrink: 10 });
+    // Version 1 never saw the ghost: the reference for "no influence" after deletion. Each like lifts
+    // the liked item's own neighbours, as in the server's default training parameters.
+    await engine.train('itemknn', { k: 50, shrink: 10, aggregate: 'history' });
     baseline = (await engine.recommend(OTHER, { k: 10, model: 'itemknn' })).items.map(({ id, score }) => ({ id, score }));
     // The ghost shares the other user's history and adds items nobody else touched.
     const history = (await engine.storage.events.forUser(OTHER)).map((e) => e.itemId!);
@@ -106,7 +107,7 @@ describe('HTTP server process (lmrec serve) on a MovieLens slice', () => {
       events: [...history, ...ghostItems].map((itemId, i) => ({ userId: GHOST, itemId, type: 'like' as const, timestamp: t0 + i })),
     });
     // Version 2 and the popularity model include the ghost: the served models at start.
-    await engine.train('itemknn', { k: 50, shrink: 10 });
+    await engine.train('itemknn', { k: 50, shrink: 10, aggregate: 'history' });
     await engine.train('pop');
     await engine.close();
 

@@ -76,7 +76,7 @@ describe('startService with a second process training on the same SQLite file', 
     expect(refused.body.error).toMatchObject({ code: 'validation_failed', message: 'itemknn: parameter "k" must be ≥ 1, got 0', details: { field: 'params.k' } });
     const unknown = await call('POST', '/v1/models/itemknn/train', { params: { neighbours: 10 } });
     expect(unknown.status).toBe(400);
-    expect((unknown.body.error as { message: string }).message).toMatch(/unknown parameter "neighbours"; known parameters: k, shrink/);
+    expect((unknown.body.error as { message: string }).message).toMatch(/unknown parameter "neighbours"; known parameters: k, shrink, aggregate/);
     // Parameters belong under `params`.
     expect((await call('POST', '/v1/models/itemknn/train', { k: 0 })).status).toBe(400);
     // (The only job is the learned ranker's, queued at start since none was stored.)
