@@ -44,6 +44,23 @@ export function reportListening(message: Omit<WorkerListening, 'type'>): void {
   if (cluster.isWorker && process.send) process.send({ type: 'lmrec-listening', ...message } satisfies WorkerListening);
 }
 
+/**
+ * Resolves at the first SIGINT or SIGTERM (or when `also` calls its `stop`), removing its listeners,
+ * so a second signal is handled by Node's default again.
+ */
+export function untilStopSignal(also?: (stop: () => void) => void): Promise<void> {
+  return new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    also?.(stop);
+  });
+}
+
 /** Runs the primary until SIGINT / SIGTERM, then stops every worker and resolves. */
 export async function runServeCluster(options: ServeClusterOptions): Promise<void> {
   const minUptimeMs = options.minUptimeMs ?? 10_000;
@@ -80,15 +97,8 @@ export async function runServeCluster(options: ServeClusterOptions): Promise<voi
   for (let i = 0; i < options.workers; i++) fork();
   options.say(`started ${options.workers} serving processes behind one port (trainer: whichever holds the trainer lease)`);
 
-  await new Promise<void>((done) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    // All workers gone for good (a crash loop): nothing left to serve.
+  // Until SIGINT / SIGTERM, or all workers are gone for good (a crash loop): nothing left to serve.
+  await untilStopSignal((stop) => {
     cluster.on('exit', () => {
       if (!stopping && startedAt.size === 0) stop();
     });

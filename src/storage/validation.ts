@@ -205,6 +205,34 @@ export function validateInteger(field: string, value: unknown, min: number, fall
   return value;
 }
 
+/** Most change-log entries one `changes.since` call returns. */
+export const MAX_CHANGES_PAGE = 100_000;
+
+/** Checks `changes.since` arguments: a non-negative seq and a page size; returns the page size. */
+export function validateChangesSince(afterSeq: number, limit: number | undefined): number {
+  if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new ValidationError(`afterSeq must be a non-negative integer, got ${afterSeq}`, { details: { field: 'afterSeq', value: afterSeq } });
+  const page = limit ?? 1000;
+  if (!Number.isInteger(page) || page < 1 || page > MAX_CHANGES_PAGE) throw new ValidationError(`limit must be an integer between 1 and ${MAX_CHANGES_PAGE}, got ${page}`, { details: { field: 'limit', value: page } });
+  return page;
+}
+
+/** Checks a time in ms since epoch given as a cut-off (`before`). */
+export function validateBefore(before: number): void {
+  if (!Number.isFinite(before)) throw new ValidationError(`before must be a time in ms, got ${before}`, { details: { field: 'before', value: before } });
+}
+
+/** Longest lease: one day (a holder renews long before). */
+export const MAX_LEASE_MS = 86_400_000;
+
+/** Checks `leases.acquire` arguments: name, holder and a time to live in ms. */
+export function validateLease(name: string, holder: string, ttlMs?: number): void {
+  validateKey('name', name);
+  validateKey('holder', holder);
+  if (ttlMs !== undefined && (!Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_LEASE_MS)) {
+    throw new ValidationError(`ttlMs must be an integer between 1 and ${MAX_LEASE_MS}, got ${ttlMs}`, { details: { field: 'ttlMs', value: ttlMs } });
+  }
+}
+
 /** Checks model metadata: a plain JSON object. */
 export function validateMeta(meta: unknown): Record<string, unknown> {
   if (!isPlainObject(meta)) throw new ValidationError('meta must be a plain JSON object', { details: { field: 'meta' } });

@@ -3,27 +3,18 @@
  * server's clock (processes on several machines need not agree on the time).
  * @module
  */
-import { ValidationError } from '../../core/errors.js';
 import type { CallOptions, LeaseStore } from '../storage.js';
-import { validateKey } from '../validation.js';
+import { validateKey, validateLease } from '../validation.js';
 import type { PostgresCalls } from './postgres-calls.js';
 
-/** Longest lease: one day (a holder renews long before). */
-const MAX_TTL_MS = 86_400_000;
 const NOW_MS = 'extract(epoch FROM clock_timestamp()) * 1000';
-
-function checkTtl(ttlMs: number): void {
-  if (!Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_TTL_MS) throw new ValidationError(`ttlMs must be an integer between 1 and ${MAX_TTL_MS}, got ${ttlMs}`, { details: { field: 'ttlMs', value: ttlMs } });
-}
 
 /** The {@link LeaseStore} of one PostgreSQL storage. */
 export function createPostgresLeaseStore({ enter, read, write }: PostgresCalls): LeaseStore {
   return {
     async acquire(name: string, holder: string, ttlMs: number, options?: CallOptions) {
       enter(options?.signal);
-      validateKey('name', name);
-      validateKey('holder', holder);
-      checkTtl(ttlMs);
+      validateLease(name, holder, ttlMs);
       return write('leases.acquire', options?.signal, async (query) => {
         const result = await query(
           `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, ${NOW_MS} + $3)
@@ -36,8 +27,7 @@ export function createPostgresLeaseStore({ enter, read, write }: PostgresCalls):
     },
     async release(name: string, holder: string, options?: CallOptions) {
       enter(options?.signal);
-      validateKey('name', name);
-      validateKey('holder', holder);
+      validateLease(name, holder);
       await write('leases.release', options?.signal, async (query) => query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]));
     },
     async holder(name: string, options?: CallOptions) {

@@ -3,26 +3,16 @@
  * asking at once exactly one gets an unexpired lease.
  * @module
  */
-import { ValidationError } from '../../core/errors.js';
 import type { CallOptions, LeaseStore } from '../storage.js';
-import { validateKey } from '../validation.js';
+import { validateKey, validateLease } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
-
-/** Longest lease: one day (a holder renews long before). */
-const MAX_TTL_MS = 86_400_000;
-
-function checkTtl(ttlMs: number): void {
-  if (!Number.isInteger(ttlMs) || ttlMs < 1 || ttlMs > MAX_TTL_MS) throw new ValidationError(`ttlMs must be an integer between 1 and ${MAX_TTL_MS}, got ${ttlMs}`, { details: { field: 'ttlMs', value: ttlMs } });
-}
 
 /** The {@link LeaseStore} of one SQLite storage. */
 export function createSqliteLeaseStore({ sql, enter, run, write }: SqliteCalls): LeaseStore {
   return {
     async acquire(name: string, holder: string, ttlMs: number, options?: CallOptions) {
       enter(options?.signal);
-      validateKey('name', name);
-      validateKey('holder', holder);
-      checkTtl(ttlMs);
+      validateLease(name, holder, ttlMs);
       return write('leases.acquire', options?.signal, () => {
         const now = Date.now();
         const changed = sql(
@@ -33,8 +23,7 @@ export function createSqliteLeaseStore({ sql, enter, run, write }: SqliteCalls):
     },
     async release(name: string, holder: string, options?: CallOptions) {
       enter(options?.signal);
-      validateKey('name', name);
-      validateKey('holder', holder);
+      validateLease(name, holder);
       await write('leases.release', options?.signal, () => sql('DELETE FROM leases WHERE name = ? AND holder = ?').run([name, holder]));
     },
     async holder(name: string, options?: CallOptions) {
