@@ -244,8 +244,12 @@ export const configSchema = z
          * process holding it schedules and starts automatic jobs; a dead holder is replaced after it).
          */
         trainerLease: z.union([z.number().positive(), z.string().min(1)]).default('15s'),
-        /** How often `lmrec serve` reads what other processes wrote (events, item changes, user deletions; `0` = never). */
-        followEvery: z.union([z.number().min(0), z.string().min(1)]).default('50ms'),
+        /**
+         * How often `lmrec serve` reads what other processes wrote (events, item changes, user
+         * deletions; `0` = never). Default 20 ms; on PostgreSQL, which wakes the reader at each
+         * commit (LISTEN/NOTIFY), 1 s as a safety net.
+         */
+        followEvery: z.union([z.number().min(0), z.string().min(1)]).optional(),
       })
       .strict()
       .default({}),

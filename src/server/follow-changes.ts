@@ -29,7 +29,10 @@ export interface ChangeFollowerOptions {
    * per user (histories, history vectors) is dropped and read again from storage when asked.
    */
   onErasures: () => Promise<void>;
-  /** Time between two looks at the logs, ms (default {@link DEFAULT_FOLLOW_EVERY_MS}). */
+  /**
+   * Time between two looks at the logs, ms: default {@link DEFAULT_FOLLOW_EVERY_MS}, or
+   * {@link DEFAULT_WATCHED_FOLLOW_EVERY_MS} where the storage pushes (`storage.watch`).
+   */
   everyMs?: number;
   /** Log entries read per look at most (default 10,000 events and 10,000 changes). */
   maxPerTick?: number;
@@ -52,8 +55,11 @@ export interface ChangeFollower {
   stop(): Promise<void>;
 }
 
-/** Default of {@link ChangeFollowerOptions.everyMs}: 50 ms, so another process's event changes this one's lists within a few tens of ms. */
-export const DEFAULT_FOLLOW_EVERY_MS = 50;
+/** Default of {@link ChangeFollowerOptions.everyMs} without push: 20 ms, three indexed reads each (a few µs on SQLite). */
+export const DEFAULT_FOLLOW_EVERY_MS = 20;
+
+/** Default of {@link ChangeFollowerOptions.everyMs} where the storage pushes: a safety net for a lost notification. */
+export const DEFAULT_WATCHED_FOLLOW_EVERY_MS = 1000;
 
 const PAGE = 1000;
 
@@ -65,7 +71,7 @@ const PAGE = 1000;
  */
 export async function startChangeFollower(options: ChangeFollowerOptions): Promise<ChangeFollower> {
   const { storage } = options;
-  const everyMs = options.everyMs ?? DEFAULT_FOLLOW_EVERY_MS;
+  const everyMs = options.everyMs ?? (storage.watch ? DEFAULT_WATCHED_FOLLOW_EVERY_MS : DEFAULT_FOLLOW_EVERY_MS);
   const maxPerTick = options.maxPerTick ?? 10_000;
   let eventSeq = await storage.events.lastSeq();
   let changeSeq = await storage.changes.lastSeq();

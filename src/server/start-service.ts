@@ -30,7 +30,7 @@ import type {
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { engineRecommend } from './engine-recommend.js';
-import { DEFAULT_FOLLOW_EVERY_MS, startChangeFollower } from './follow-changes.js';
+import { startChangeFollower } from './follow-changes.js';
 import type { ChangeFollower } from './follow-changes.js';
 import { pipelineRecommend } from './pipeline-recommend.js';
 import { startServer } from './server.js';
@@ -59,8 +59,8 @@ export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | '
   /** Time to live of the trainer lease, ms (default 15 s; see `startTrainerLease`). */
   trainerLeaseMs?: number;
   /**
-   * How often the logs of other processes' writes are read, ms (default 50; 0 turns following
-   * off): events, item writes and deletions, user deletions (`follow-changes.ts`).
+   * How often the logs of other processes' writes are read, ms (0 turns following off): events,
+   * item writes and deletions, user deletions (default: see `startChangeFollower`).
    */
   followEvery?: number;
   /** Import the bundled demo into an empty store and train the default models before listening. */
@@ -243,10 +243,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // (their jobs' completion queues it), at once when none are coming.
     if (writable && isTrainer() && active && textJobs === 0) retrainRankerIfStale('start');
     // What other processes on this storage write reaches this one's pipeline within `followEvery`.
-    if (active && (options.followEvery ?? DEFAULT_FOLLOW_EVERY_MS) > 0) {
+    if (active && options.followEvery !== 0) {
       follower = await startChangeFollower({
         storage: engine.storage,
-        everyMs: options.followEvery ?? DEFAULT_FOLLOW_EVERY_MS,
+        ...(options.followEvery === undefined ? {} : { everyMs: options.followEvery }),
         onEvents: (events) => {
           for (const e of events) active.observe(e);
         },

@@ -16,7 +16,7 @@ import type { DashboardSessionKey } from '../../server-dashboard/index.js';
 import { availableParallelism } from 'node:os';
 import { createProgressDisplay, progressWanted, writeStderrLine } from '../progress.js';
 import { config, globals, intArg, withEngine } from '../cli-context.js';
-import { SESSION_KEY_ENV, isServeWorker, reportListening, runServeCluster } from '../serve-cluster.js';
+import { SESSION_KEY_ENV, isServeWorker, reportListening, runServeCluster, untilStopSignal } from '../serve-cluster.js';
 
 /** Registers `serve`. */
 export function registerServeCommand(program: Command): void {
@@ -86,7 +86,7 @@ export function registerServeCommand(program: Command): void {
           feedback: engine.feedbackPolicy(),
           lifecycle: lifecycleOptions,
           trainerLeaseMs: parseDuration(trainerLease, 'lifecycle.trainerLease'),
-          followEvery: followEvery === 0 || followEvery === '0' ? 0 : parseDuration(followEvery, 'lifecycle.followEvery'),
+          ...(followEvery === undefined ? {} : { followEvery: followEvery === 0 || followEvery === '0' ? 0 : parseDuration(followEvery, 'lifecycle.followEvery') }),
           reportsDir: resolve('var/reports'),
           retention: cfg.retention,
           blocklist: cfg.blocklist,
@@ -144,15 +144,7 @@ export function registerServeCommand(program: Command): void {
         // A worker's primary prints the first worker's lines once.
         if (isServeWorker()) reportListening({ url, lines });
         else for (const line of lines) process.stdout.write(`${line}\n`);
-        await new Promise<void>((done) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            done();
-          };
-          process.on('SIGINT', stop);
-          process.on('SIGTERM', stop);
-        });
+        await untilStopSignal();
         say('shutting down …');
         await enrichment?.close();
         await service.close();
