@@ -225,7 +225,8 @@ export class ItemKnnModel implements Recommender {
 
   /** Restores from {@link ItemKnnModel.snapshot}. */
   static fromSnapshot(s: ModelSnapshot): ItemKnnModel {
-    const m = new ItemKnnModel({ ...DEFAULTS, ...(s.params as Partial<ItemKnnOptions>) });
+    // A version saved before `aggregate` existed was scored by its history items' own lists.
+    const m = new ItemKnnModel({ ...DEFAULTS, aggregate: 'history', ...(s.params as Partial<ItemKnnOptions>) });
     const n = s.meta.numItems as number;
     m.neighbours = {
       numRows: n,

@@ -85,6 +85,8 @@ export async function startChangeFollower(options: ChangeFollowerOptions): Promi
   let stopped = false;
 
   async function followEvents(): Promise<void> {
+    // One indexed read when nothing was appended (the common case between events).
+    if ((await storage.events.lastSeq()) <= eventSeq) return;
     let read = 0;
     while (read < maxPerTick) {
       let page: StoredEvent[] = [];
@@ -102,6 +104,7 @@ export async function startChangeFollower(options: ChangeFollowerOptions): Promi
   }
 
   async function followChanges(): Promise<void> {
+    if ((await storage.changes.lastSeq()) <= changeSeq) return;
     let read = 0;
     while (read < maxPerTick) {
       const page = await storage.changes.since(changeSeq, { limit: PAGE });
