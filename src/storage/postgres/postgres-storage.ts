@@ -14,6 +14,7 @@
  * @module
  */
 import { BackendError, ConflictError, EngineError, NotFoundError, ValidationError } from '../../core/errors.js';
+import { undoChunkedWrite } from '../undo-chunked-write.js';
 import type { Event, Item, User } from '../../core/types.js';
 import type {
   BulkWrite,
@@ -540,26 +541,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       }
       return written;
     } catch (error) {
-      let undone = 0;
-      let undoError: unknown;
-      for (const [first, lastSeq] of eventRanges) {
-        try {
-          undone += await write('bulkWrite.undo', undefined, async (query) => (await query('DELETE FROM events WHERE seq BETWEEN $1 AND $2', [first, lastSeq])).rowCount ?? 0);
-        } catch (e) {
-          undoError = e;
-          break;
-        }
-      }
-      if (written.items + written.users + written.events === 0 || !(error instanceof EngineError) || error instanceof ConflictError) throw error;
-      const kept = `${written.items} item and ${written.users} user upserts stay (writing them again writes the same rows)`;
-      const eventsNote =
-        undoError === undefined
-          ? `the ${undone} events written before it were deleted again`
-          : `${written.events - undone} of the ${written.events} events written before it could not be deleted (${message(undoError)})`;
-      throw new BackendError(`${error.message} (bulk write in chunks of ${chunkRows} rows: ${eventsNote}; ${kept})`, {
-        cause: error,
-        details: { ...error.details, written, undoneEvents: undone },
-      });
+      return undoChunkedWrite(error, written, eventRanges, chunkRows, (first, last) => write('bulkWrite.undo', undefined, async (query) => (await query('DELETE FROM events WHERE seq BETWEEN $1 AND $2', [first, last])).rowCount ?? 0));
     }
   }
 

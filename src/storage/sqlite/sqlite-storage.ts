@@ -14,6 +14,7 @@
  * @module
  */
 import { BackendError, ConflictError, EngineError, NotFoundError, UnsupportedError, ValidationError, throwIfAborted } from '../../core/errors.js';
+import { undoChunkedWrite } from '../undo-chunked-write.js';
 import type { Attributes, Event, Item, StoredEvent, User } from '../../core/types.js';
 import type {
   BulkWrite,
@@ -783,26 +784,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       }
       return written;
     } catch (error) {
-      let undone = 0;
-      let undoError: unknown;
-      for (const [first, last] of eventRanges) {
-        try {
-          undone += await write('bulkWrite.undo', undefined, () => sql('DELETE FROM events WHERE seq BETWEEN ? AND ?').run([first, last]).changes);
-        } catch (e) {
-          undoError = e;
-          break;
-        }
-      }
-      if (written.items + written.users + written.events === 0 || !(error instanceof EngineError) || error instanceof ConflictError) throw error;
-      const kept = `${written.items} item and ${written.users} user upserts stay (writing them again writes the same rows)`;
-      const events =
-        undoError === undefined
-          ? `the ${undone} events written before it were deleted again`
-          : `${written.events - undone} of the ${written.events} events written before it could not be deleted (${message(undoError)})`;
-      throw new BackendError(`${error.message} (bulk write in chunks of ${chunkRows} rows: ${events}; ${kept})`, {
-        cause: error,
-        details: { ...error.details, written, undoneEvents: undone },
-      });
+      return undoChunkedWrite(error, written, eventRanges, chunkRows, (first, last) => write('bulkWrite.undo', undefined, () => sql('DELETE FROM events WHERE seq BETWEEN ? AND ?').run([first, last]).changes));
     }
   }
 
