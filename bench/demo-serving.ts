@@ -4,7 +4,9 @@
  * (USE-lite vectors from the demo's embedding pack) — and the learned ranker, served by `lmrec serve`
  * as a child process with autocannon in this process on the same 2-core machine. Reported:
  * recommendation latency p50/p99 and throughput at 1, 16 and 64 connections, event-to-changed-list
- * latency, and as the reference in the same run the single-model path (`--no-pipeline`, EASE).
+ * latency, and as references in the same run the single-model path (`--no-pipeline`, EASE) and the
+ * pipeline with list reuse off (`LMREC_LIST_CACHE_TTL=0`: every request computes its list). Requests
+ * cycle through the demo's 610 users, so with the default reuse most lists are repeats within 10 s.
  *
  * Run with `npx tsx bench/demo-serving.ts` (`--quick`: 3 s per load level instead of 10 s;
  * `--db <file>`: prepare the database there and keep it, or reuse it when it exists).
@@ -22,6 +24,7 @@ const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 3 : 10;
 const CONNECTIONS = [1, 16, 64];
 const dbArg = process.argv.indexOf('--db');
+const PIPELINE = 'pipeline, all default sources (pop, itemknn, ease, semantic, hybrid, trending, session, fresh), ranker, MMR, explanations';
 const keptDb = dbArg > 0 ? process.argv[dbArg + 1] : undefined;
 
 /** Imports the demo, seeds the embedding cache from its pack and trains every default model. */
@@ -67,15 +70,24 @@ async function main(): Promise<void> {
     notes.push(`served by ${sample.modelVersion}`);
     // Warm-up: decode, JIT, and the background encoding of the users' history texts.
     for (let r = 0; r < 300; r++) await api(server, 'GET', `/v1/users/${users[(r * 7919) % users.length]}/recommendations?k=10`);
-    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, 'pipeline, all default sources (pop, itemknn, ease, semantic, hybrid, trending, session, fresh), ranker, MMR, explanations', users, c, SECONDS));
+    for (const c of CONNECTIONS) loads.push(await recommendLoad(server, PIPELINE, users, c, SECONDS));
     const changed = await eventToList(server, users, quick ? 20 : 100);
+    const cache = (await api<{ process?: { listCache?: { users: number; hits: number; misses: number } } }>(server, 'GET', '/v1/metrics')).process?.listCache;
+    if (cache) notes.push(`list cache (default: reused up to 10 s while nothing the list depends on changed): ${cache.hits} hits, ${cache.misses} misses (${((100 * cache.hits) / Math.max(1, cache.hits + cache.misses)).toFixed(1)}% hits), ${cache.users} users held`);
+    await stopServer(server);
+
+    // The same pipeline computing every list (no reuse): what a request costs when it is not a repeat.
+    server = await startServer(db, [], { LMREC_LIST_CACHE_TTL: '0' });
+    await jobsIdle(server, 30 * 60_000);
+    for (let r = 0; r < 300; r++) await api(server, 'GET', `/v1/users/${users[(r * 7919) % users.length]}/recommendations?k=10`);
+    for (const c of [1, 16]) loads.push(await recommendLoad(server, `${PIPELINE}, every list computed (LMREC_LIST_CACHE_TTL=0)`, users, c, SECONDS));
     await stopServer(server);
 
     const cpu = cpus();
     console.log(`\n## Demo serving (${cpu[0]?.model.trim() ?? 'CPU'} × ${cpu.length}, Node ${process.version}; ${SECONDS} s per level; server and load generator share the machine)\n`);
     console.log(table(['path', 'connections', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'errors'], loads.map((r) => [r.catalogue, r.connections, r.requests, r.rps, r.p50, r.p99, r.errors])));
     const ref16 = loads.find((r) => r.connections === 16 && r.catalogue.startsWith('single'));
-    const pipe16 = loads.find((r) => r.connections === 16 && r.catalogue.startsWith('pipeline'));
+    const pipe16 = loads.find((r) => r.connections === 16 && r.catalogue === PIPELINE);
     if (ref16 && pipe16) console.log(`\nAt 16 connections the pipeline serves ${(pipe16.rps / ref16.rps).toFixed(2)}× the single model's throughput, p99 ${pipe16.p99} ms vs ${ref16.p99} ms.`);
     console.log(`\nEvent → changed list: p50 ${changed.p50.toFixed(1)} ms, p99 ${changed.p99.toFixed(1)} ms over ${changed.rounds} rounds.`);
     console.log('\n' + notes.map((n) => `- ${n}`).join('\n'));

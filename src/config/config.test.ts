@@ -61,6 +61,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dir, env: { LMREC_RETENTION_IMPRESSIONS_DAYS: '0' } })).toThrow(/retention\.impressionsDays/);
   });
 
+  it('reads the list cache of the pipeline from file or environment', () => {
+    expect(loadConfig({ cwd: dir, env: {} }).pipeline.listCache).toEqual({ ttl: '10s', users: 10_000 });
+    const file = join(dir, 'pipeline.json');
+    writeFileSync(file, JSON.stringify({ pipeline: { listCache: { ttl: '30s', users: 500 } } }));
+    expect(loadConfig({ cwd: dir, file, env: {} }).pipeline.listCache).toEqual({ ttl: '30s', users: 500 });
+    expect(loadConfig({ cwd: dir, file, env: { LMREC_LIST_CACHE_TTL: '0' } }).pipeline.listCache).toEqual({ ttl: '0', users: 500 });
+    writeFileSync(file, JSON.stringify({ pipeline: { listCache: { users: -1 } } }));
+    expect(() => loadConfig({ cwd: dir, file, env: {} })).toThrow(/pipeline\.listCache\.users/);
+  });
+
   it('reads a blocklist and exposure caps', () => {
     expect(loadConfig({ cwd: dir, env: {} })).toMatchObject({ blocklist: { items: [], attributes: {} }, exposure: { providerAttribute: 'provider' } });
     const file = join(dir, 'rules.json');

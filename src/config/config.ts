@@ -150,6 +150,24 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** The request pipeline of `lmrec serve`. */
+    pipeline: z
+      .object({
+        /**
+         * A user's list is reused while nothing it depends on changed (the user's events, the served
+         * versions, the catalogue, the blocklist), for at most `ttl` (ms or a duration; `0` = every
+         * request computes its list; env `LMREC_LIST_CACHE_TTL`), for the `users` most recently served.
+         */
+        listCache: z
+          .object({
+            ttl: z.union([z.number().min(0), z.string().min(1)]).default('10s'),
+            users: z.number().int().min(0).default(10_000),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
     /** Privacy of user ids (C22). */
     privacy: z
       .object({
@@ -339,6 +357,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     // A value that is not a number stays a string, so the schema's error names the key.
     const days = Number(v);
     merged.retention = { ...(merged.retention as Record<string, unknown> | undefined), [key]: Number.isFinite(days) ? days : v };
+  }
+  if (env.LMREC_LIST_CACHE_TTL !== undefined && env.LMREC_LIST_CACHE_TTL !== '') {
+    const pipeline = (merged.pipeline as Record<string, unknown> | undefined) ?? {};
+    merged.pipeline = { ...pipeline, listCache: { ...(pipeline.listCache as Record<string, unknown> | undefined), ttl: env.LMREC_LIST_CACHE_TTL } };
   }
   if (env.LMREC_PSEUDONYM_SECRET !== undefined && env.LMREC_PSEUDONYM_SECRET !== '') {
     merged.privacy = { ...(merged.privacy as Record<string, unknown> | undefined), pseudonymSecret: env.LMREC_PSEUDONYM_SECRET };

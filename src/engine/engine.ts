@@ -203,6 +203,8 @@ export class Engine {
   private readonly cache = new Map<string, TrainedModel>();
   /** The version each model name serves now; requests read it without touching storage. */
   private readonly serving = new Map<string, LoadedModel>();
+  /** Changes of `serving` (see {@link Engine.servingEpoch}). */
+  private servingChanges = 0;
   /** Scratch buffers per decoded version (see `scratchOf`); dropped with the version. */
   private readonly scratch = new WeakMap<TrainedModel, { scores: Float32Array; mask: Uint8Array }>();
   /** Decodes in flight, so concurrent first requests decode a version once. */
@@ -423,7 +425,10 @@ export class Engine {
       if (wanted === undefined) return undefined;
       const loaded = await this.loadModel(kind, wanted, signal);
       // A swap that landed while this request was decoding wins.
-      if (loaded && !this.serving.has(kind)) this.serving.set(kind, loaded);
+      if (loaded && !this.serving.has(kind)) {
+        this.serving.set(kind, loaded);
+        this.servingChanges++;
+      }
       return this.serving.get(kind) ?? loaded;
     }
     const key = `${kind}@${version}`;
@@ -477,6 +482,7 @@ export class Engine {
   private serveLoaded(kind: string, loaded: LoadedModel): void {
     const previous = this.serving.get(kind)?.version;
     this.serving.set(kind, loaded);
+    this.servingChanges++;
     const keep = new Set([`${kind}@${loaded.version}`, `${kind}@${previous}`]);
     for (const key of this.cache.keys()) if (key.startsWith(`${kind}@`) && !keep.has(key)) this.cache.delete(key);
   }
@@ -488,7 +494,10 @@ export class Engine {
    */
   forgetVersion(kind: string, version: number): void {
     this.cache.delete(`${kind}@${version}`);
-    if (this.serving.get(kind)?.version === version) this.serving.delete(kind);
+    if (this.serving.get(kind)?.version === version) {
+      this.serving.delete(kind);
+      this.servingChanges++;
+    }
   }
 
   /**
@@ -499,6 +508,15 @@ export class Engine {
   invalidate(kind?: string): void {
     if (kind === undefined) this.serving.clear();
     else this.serving.delete(kind);
+    this.servingChanges++;
+  }
+
+  /**
+   * A number that changes whenever the set of versions requests are answered with may have changed
+   * (a version resolved, swapped, forgotten or invalidated): caches of answers key on it.
+   */
+  get servingEpoch(): number {
+    return this.servingChanges;
   }
 
   /** The model used when a request names none. */

@@ -6,6 +6,7 @@ import type { Event, Item } from '../core/types.js';
 import type { Encoder } from '../encoders/encoder.js';
 import { bagOfWordsEncoder } from '../encoders/test-support.js';
 import { openStorage } from '../storage/index.js';
+import { createPipeline } from '../pipeline/create-pipeline.js';
 import { createEngine } from './engine.js';
 import type { Engine } from './engine.js';
 
@@ -83,5 +84,15 @@ describe('history text on the request path (background mode)', () => {
     const inline = createEngine(engine.storage, { encoder: bagOfWordsEncoder() });
     const reference = await inline.recommend('u2', { model: 'semantic', k: 30 });
     expect(withText.items.map((i) => i.id)).toEqual(reference.items.map((i) => i.id));
+  });
+  it('a pipeline list built before the text vector was ready is not reused', async () => {
+    const pipeline = await createPipeline(engine, { ranker: 'none', listCache: { ttlMs: 60_000 } });
+    gated.close();
+    const early = await pipeline.recommend('u3', { k: 5 });
+    expect(await pipeline.recommend('u3', { k: 5 })).not.toBe(early);
+    gated.open();
+    await engine.historyTextsIdle();
+    const ready = await pipeline.recommend('u3', { k: 5 });
+    expect(await pipeline.recommend('u3', { k: 5 })).toBe(ready);
   });
 });

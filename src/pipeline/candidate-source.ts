@@ -34,6 +34,11 @@ export interface SourceOutput {
   candidates: Candidate[];
   /** Version label shown in `modelVersion`, e.g. `ease@3` or `live`. */
   version: string;
+  /**
+   * True when the answer is provisional and will change without any new input (e.g. built before
+   * the user's text interest was computed): a list built from it is not reused.
+   */
+  partial?: boolean;
 }
 
 /**

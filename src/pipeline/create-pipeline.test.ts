@@ -161,4 +161,60 @@ describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => 
       }
     }
   });
+
+  it('reuses a user\'s list until the user, the served versions, the catalogue or the TTL change it', async () => {
+    let now = Date.now();
+    const kept = await createPipeline(engine, { clock: () => now, listCache: { ttlMs: 10_000 } });
+    const first = await kept.recommend('68', { k: 10 });
+    // The same request again: the same answer, from the cache.
+    expect(await kept.recommend('68', { k: 10 })).toBe(first);
+    expect(kept.listCache.hits).toBe(1);
+    // Another request shape is computed on its own.
+    expect(await kept.recommend('68', { k: 5 })).not.toBe(first);
+    // The user's own event (stored, as the server passes it) is in the next list.
+    const top = first.items[0].id;
+    const e = { userId: '68', itemId: top, type: 'like' as const, timestamp: now };
+    const [seq] = await engine.storage.events.append([e]);
+    kept.observe({ seq, ...e });
+    const after = await kept.recommend('68', { k: 10 });
+    expect(after.items.map((i) => i.id)).not.toContain(top);
+    // So is a live event storage does not hold.
+    const second = after.items[0].id;
+    kept.observe({ userId: '68', itemId: second, type: 'like', timestamp: now + 1 });
+    expect((await kept.recommend('68', { k: 10 })).items.map((i) => i.id)).not.toContain(second);
+    const settled = await kept.recommend('68', { k: 10 });
+    expect(await kept.recommend('68', { k: 10 })).toBe(settled);
+    // A catalogue write: the list is computed again (the changed item leaves it when unavailable).
+    const shown = settled.items[0].id;
+    const record = catalogue.get(shown)!;
+    await engine.storage.items.upsert([{ ...record, available: false }]);
+    await kept.observeItems([{ ...record, available: false }]);
+    const refreshed = await kept.recommend('68', { k: 10 });
+    expect(refreshed).not.toBe(settled);
+    await engine.storage.items.upsert([record]);
+    await kept.observeItems([record]);
+    // A version swap.
+    const swapped = await kept.recommend('68', { k: 10 });
+    expect(await kept.recommend('68', { k: 10 })).toBe(swapped);
+    const ease = engine.servingVersion('ease')!;
+    await engine.serveVersion('ease', ease);
+    expect(await kept.recommend('68', { k: 10 })).not.toBe(swapped);
+    // Past the TTL.
+    const aged = await kept.recommend('68', { k: 10 });
+    now += 10_000;
+    expect(await kept.recommend('68', { k: 10 })).not.toBe(aged);
+    // Off: every request computes its list, to the same result.
+    const off = await createPipeline(engine, { clock: () => now, listCache: { ttlMs: 0 } });
+    const a = await off.recommend('414', { k: 10 });
+    const b = await off.recommend('414', { k: 10 });
+    expect(b).not.toBe(a);
+    expect(b.items.map((i) => i.id)).toEqual(a.items.map((i) => i.id));
+    // A kept list is the list computed afresh.
+    await kept.recommend('414', { k: 10 });
+    expect((await kept.recommend('414', { k: 10 })).items.map((i) => i.id)).toEqual(a.items.map((i) => i.id));
+    // Under exposure caps every list is arranged afresh.
+    const capped = await createPipeline(engine, { clock: () => now, servingRules: { apply: (list) => [...list], reuseKey: () => undefined } });
+    const c1 = await capped.recommend('68', { k: 10 });
+    expect(await capped.recommend('68', { k: 10 })).not.toBe(c1);
+  });
 });

@@ -48,6 +48,8 @@ import { mmrDiversify } from './mmr-diversify.js';
 import type { ItemSimilarity } from './mmr-diversify.js';
 import { createModelSource } from './model-source.js';
 import { buildFeatureRows } from './ranker-features.js';
+import { ServedListCache } from './served-list-cache.js';
+import type { ServedListCacheOptions } from './served-list-cache.js';
 import { servedScores } from './served-scores.js';
 import type { ScoredItem } from './scored-item.js';
 import { sortByScore } from './scored-item.js';
@@ -58,7 +60,7 @@ import { TextVectors, cosine, interestKey } from './text-vectors.js';
 import { engineModelSpecs } from './train-ranker.js';
 import { createTrendingSource } from './trending-source.js';
 import type { TrendingTopic, TrendingTopicsOptions } from './trending-topics.js';
-import { buildUserState, mergeLiveEvents } from './user-state.js';
+import { buildUserState, historyStamp, mergeLiveEvents } from './user-state.js';
 
 /** Options of {@link createPipeline}. */
 export interface PipelineOptions {
@@ -103,10 +105,16 @@ export interface PipelineOptions {
   encodeWaitMs?: number;
   /** Users whose stored history is kept in memory (default 10,000); see `UserHistoryCache`. */
   historyCache?: { capacity?: number; maxCatchUp?: number };
+  /**
+   * Answers kept per user and reused while nothing they depend on changed, for at most `ttlMs`
+   * (default 10 s, 10,000 users; `{ ttlMs: 0 }` = every request computes its list); see `ServedListCache`.
+   * Lists with exposure caps in force or with an LLM stage are always computed.
+   */
+  listCache?: ServedListCacheOptions;
   /** Bounds of the live per-user event buffers (capacity, idle time); see `LiveSessions`. */
   liveSessions?: Omit<LiveSessionsOptions, 'clock' | 'perUser'>;
   /** Blocklists and exposure caps, applied after the business rules (see `serving-rules.ts`). */
-  servingRules?: Pick<ServingRules, 'apply'>;
+  servingRules?: Pick<ServingRules, 'apply'> & Partial<Pick<ServingRules, 'reuseKey'>>;
   /** Generative-model stages (C19): without them, or with them off, lists are the engine's own. */
   llm?: PipelineLlmOptions;
   /** Receives warnings of background work (default silent). */
@@ -193,7 +201,10 @@ export interface PipelineRecommendations {
 
 /** The per-request pipeline. */
 export interface Pipeline {
-  /** Top-k items for a user, with explanations. */
+  /**
+   * Top-k items for a user, with explanations. A repeated request may get the very object an earlier
+   * one got (see `PipelineOptions.listCache`): treat it as read-only.
+   */
   recommend(userId: string, options?: PipelineRecommendOptions): Promise<PipelineRecommendations>;
   /**
    * Feeds a live event into trending, popularity and the user's session (append it to storage too).
@@ -238,6 +249,8 @@ export interface Pipeline {
   readonly sourceNames: readonly string[];
   /** Label of the ranker in use (`ranker-<version>`, `custom`, or `fusion`). */
   readonly rankerLabel: string;
+  /** Answers kept for reuse now, and look-ups answered from them or not since the start. */
+  readonly listCache: { users: number; hits: number; misses: number };
 }
 
 /** A trending item with its title. */
@@ -275,6 +288,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
   const histories = new UserHistoryCache(engine.storage, { historyLimit: engine.historyLimit(), read: (id, signal) => engine.userHistory(id, signal), ...options.historyCache });
   const live = new LiveSessions({ perUser: LIVE_PER_USER, clock, ...options.liveSessions });
   const perSource = options.candidatesPerSource ?? 100;
+  const answers = new ServedListCache<PipelineRecommendations>(options.listCache);
   let sources: CandidateSource[] = [];
   let ranker: LearnedRanker | undefined;
   let rankerLabel = 'fusion';
@@ -304,8 +318,21 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       ranker = undefined;
       rankerLabel = 'fusion';
     }
+    answers.clear();
   }
   await reload({ signal: options.signal });
+
+  /**
+   * What a request's answer depends on besides the user's history and time: the request itself, the
+   * versions served and the blocklist. Undefined when the answer must be computed every time.
+   */
+  function reuseKey(k: number, o: PipelineRecommendOptions, llmOn: boolean): string | undefined {
+    if (!answers.enabled || llmOn) return undefined;
+    const rules = options.servingRules === undefined ? '' : options.servingRules.reuseKey?.();
+    if (rules === undefined) return undefined;
+    const request = JSON.stringify([k, o.filters ?? null, o.boosts ?? null, o.exclude ?? null, o.context ?? null, o.includeExplanations ?? true, o.diversity ?? null]);
+    return `${engine.servingEpoch}|${rules}|${request}`;
+  }
 
   async function recommend(userId: string, o: PipelineRecommendOptions = {}): Promise<PipelineRecommendations> {
     const k = o.k ?? 10;
@@ -313,8 +340,19 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     if (typeof userId !== 'string' || userId === '') throw new ValidationError('userId must be a non-empty string', { details: { field: 'userId' } });
     const { signal } = o;
     const now = clock();
+    const llm = options.llm;
+    const rerankOn = llm !== undefined && (o.llm?.rerank ?? llm.rerank?.enabled ?? false);
+    const explainWanted = llm !== undefined && o.includeExplanations !== false && (o.llm?.explain ?? llm.explanations?.enabled ?? false);
     const stored = await histories.get(userId, signal);
-    const state = buildUserState(userId, mergeLiveEvents(stored, live.get(userId)), {
+    const events = mergeLiveEvents(stored, live.get(userId));
+    const requestKey = reuseKey(k, o, rerankOn || explainWanted);
+    const key = requestKey === undefined ? undefined : `${requestKey}|${historyStamp(events)}`;
+    if (key !== undefined) {
+      const kept = answers.get(userId, key, now);
+      if (kept !== undefined) return kept;
+    }
+    const epoch = answers.currentEpoch;
+    const state = buildUserState(userId, events, {
       policy,
       now,
       sessionWindowMs: options.sessionWindowMs,
@@ -357,8 +395,6 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     list = boostFreshness(list, (id) => signals.ageMs(id, now), options.freshness ?? { weight: 0.1 });
     list = longTailExposure(list, k, (id) => signals.isTail(id), { boost: options.longTail?.boost ?? 0 });
     const lambda = o.diversity ?? options.diversity ?? 0.8;
-    const llm = options.llm;
-    const rerankOn = llm !== undefined && (o.llm?.rerank ?? llm.rerank?.enabled ?? false);
     const topN = llm?.rerank?.topN ?? 20;
     // With LLM re-ranking the stages pick the ranker's top N (greedy MMR: its first k are the same).
     const pick = rerankOn ? Math.max(k, topN) : k;
@@ -409,6 +445,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     const answer: PipelineRecommendations = { userId, modelVersion: `pipeline@${rankerLabel}[${versions.join(',')}]${llmOrdered}`, items: out };
     if (state.events.length === 0) answer.fallback = 'unknown user';
     if (report.rerank !== undefined || report.explanations !== undefined) answer.llm = report;
+    if (key !== undefined && !outputs.some((out) => out.partial === true)) answers.set(userId, key, answer, now, epoch);
     return answer;
   }
 
@@ -562,12 +599,18 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     async observeItems(items: readonly Item[], o: { signal?: AbortSignal } = {}): Promise<void> {
       itemCache.put(items);
       signals.observeItems(items, clock());
+      // A changed or new item can enter (or leave) anyone's list.
+      answers.clear();
       if (!textVectors) return;
       // Encoding is background work: the caller waits at most the budget (so one new item is
       // placed by its text in the very next list), never for a large batch.
-      const encoding = textVectors.put(items).catch((error: unknown) => {
-        (options.logger ?? silentLogger).log('warn', 'encoding new items failed; they are placed by text after the next semantic training', { items: items.length, error: String(error) });
-      });
+      const encoding = textVectors
+        .put(items)
+        // Once encoded, new items are placed by their text: lists kept before are out of date.
+        .then(() => answers.clear())
+        .catch((error: unknown) => {
+          (options.logger ?? silentLogger).log('warn', 'encoding new items failed; they are placed by text after the next semantic training', { items: items.length, error: String(error) });
+        });
       const budget = options.encodeWaitMs ?? DEFAULT_ENCODE_WAIT_MS;
       if (budget > 0) await waitAtMost(encoding, budget, o.signal);
     },
@@ -577,9 +620,11 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     reload,
     forgetItems(itemIds: readonly string[]): void {
       itemCache.forget(itemIds);
+      answers.clear();
     },
     async forgetEventsBefore(timestamp: number, o: { signal?: AbortSignal } = {}): Promise<void> {
       histories.dropBefore(timestamp);
+      answers.clear();
       textVectors?.forgetUsers();
       const fresh = new LiveItemSignals(signalOptions);
       await fresh.load(engine.storage, { signal: o.signal });
@@ -588,6 +633,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     },
     async forgetHeldUsers(o: { signal?: AbortSignal } = {}): Promise<void> {
       live.clear();
+      answers.clear();
       histories.clear();
       textVectors?.forgetUsers();
       engine.forgetAllUsers();
@@ -598,6 +644,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     },
     async forgetUser(userId: string, o: { signal?: AbortSignal } = {}): Promise<void> {
       live.delete(userId);
+      answers.forget(userId);
       histories.forget(userId);
       textVectors?.forgetUser(userId);
       engine.forgetUser(userId);
@@ -612,6 +659,9 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     },
     get rankerLabel(): string {
       return rankerLabel;
+    },
+    get listCache(): { users: number; hits: number; misses: number } {
+      return { users: answers.size, hits: answers.hits, misses: answers.misses };
     },
   };
 }

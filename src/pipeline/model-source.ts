@@ -7,6 +7,7 @@
 import type { StoredEvent } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import type { CandidateSource, SourceOutput, SourceRequest } from './candidate-source.js';
+import { historyStamp } from './user-state.js';
 
 /** Sequence number given to live events that have not reached storage (newer than any training). */
 const LIVE_SEQ = Number.MAX_SAFE_INTEGER;
@@ -31,16 +32,9 @@ interface CachedList {
   scores: Float32Array;
 }
 
-/** Identity of a request's inputs to a model: k and the history (length, latest seq and time). */
+/** Identity of a request's inputs to a model: k and the history (see `historyStamp`). */
 function inputKey(request: SourceRequest): string {
-  let seq = 0;
-  let ts = 0;
-  for (const e of request.state.events) {
-    const s = 'seq' in e && typeof e.seq === 'number' ? e.seq : LIVE_SEQ;
-    if (s > seq) seq = s;
-    if (e.timestamp > ts) ts = e.timestamp;
-  }
-  return `${request.k}|${request.state.events.length}|${seq}|${ts}`;
+  return `${request.k}|${historyStamp(request.state.events)}`;
 }
 
 /** A source proposing the top items of engine model `kind`; the source is named after the model. */
@@ -80,7 +74,8 @@ export function createModelSource(engine: Engine, kind: string, options: ModelSo
         });
         while (cache.size > capacity) cache.delete(cache.keys().next().value as string);
       }
-      return { candidates: output.candidates, version: output.version };
+      // An answer built without the user's text interest (still being computed) is provisional.
+      return { candidates: output.candidates, version: output.version, ...(output.complete || output.version === 'untrained' ? {} : { partial: true }) };
     },
   };
 }

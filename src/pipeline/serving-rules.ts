@@ -76,6 +76,12 @@ export interface ServingRules {
    * kept to fill the list are scored below every other candidate.
    */
   apply(list: readonly ScoredItem[], k: number): ScoredItem[];
+  /**
+   * Identity of the rules for caches of answers built under them: it changes when the blocklist
+   * does. Undefined while exposure caps are in force, whose counts move with every served list, so
+   * lists must be arranged afresh each time.
+   */
+  reuseKey(): string | undefined;
   /** Counts a served list against the exposure caps. */
   served(itemIds: readonly string[], itemOf: (id: string) => Item | undefined): void;
 }
@@ -92,6 +98,8 @@ export async function createServingRules(options: ServingRulesOptions): Promise<
   let updatedAt: number | undefined;
   let matcher: BlocklistMatcher = compileBlocklist(configured);
   let readAt = 0;
+  /** Blocklists adopted since the start (the identity {@link ServingRules.reuseKey} gives). */
+  let adoptions = 0;
   let refreshing: Promise<void> | undefined;
 
   function adopt(value: unknown, v: number, at: number | undefined): void {
@@ -99,6 +107,7 @@ export async function createServingRules(options: ServingRulesOptions): Promise<
     version = v;
     updatedAt = at;
     matcher = compileBlocklist(mergeBlocklists(configured, runtime));
+    adoptions++;
   }
 
   async function refresh(o: CallOptions = {}): Promise<void> {
@@ -159,6 +168,10 @@ export async function createServingRules(options: ServingRulesOptions): Promise<
       return matcher.blocks(itemId, item);
     },
     arrange,
+    reuseKey() {
+      maybeRefresh();
+      return exposure.active ? undefined : `blocklist-${adoptions}`;
+    },
     apply(list, k) {
       const byId = new Map(list.map((c) => [c.itemId, c.item]));
       const arranged = arrange(list, (c) => c.itemId, (id) => byId.get(id), k);

@@ -129,3 +129,22 @@ export function mergeLiveEvents(stored: readonly StoredEvent[], live: readonly E
   for (const e of live) if (!known.has(key(e))) out.push(e);
   return out;
 }
+
+/**
+ * A short identity of a history, for caches of what is computed from it: the number of events, the
+ * latest sequence number and time, how many events storage does not hold yet (live ones, which have
+ * no sequence number) and the latest event's type and item. A new event, read back or live, changes it.
+ */
+export function historyStamp(events: readonly Event[]): string {
+  let seq = 0;
+  let ts = 0;
+  let live = 0;
+  for (const e of events) {
+    if ('seq' in e && typeof e.seq === 'number') {
+      if (e.seq > seq) seq = e.seq;
+    } else live++;
+    if (e.timestamp > ts) ts = e.timestamp;
+  }
+  const last = events.length > 0 ? events[events.length - 1] : undefined;
+  return `${events.length}|${seq}|${ts}|${live}|${last?.type ?? ''}|${last?.itemId ?? ''}`;
+}

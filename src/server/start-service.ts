@@ -280,7 +280,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         servingRules,
         retention,
         lifecycle,
-        processInfo: () => ({ id: processId, pid: process.pid, trainer: isTrainer(), ...(follower === undefined ? {} : { following: follower.status() }) }),
+        processInfo: () => ({ id: processId, pid: process.pid, trainer: isTrainer(), ...(follower === undefined ? {} : { following: follower.status() }), ...(pipeline === undefined ? {} : { listCache: pipeline.listCache }) }),
         recommend: active ? pipelineRecommend(active, fallback) : fallback,
         ...(active
           ? {

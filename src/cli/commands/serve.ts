@@ -93,7 +93,10 @@ export function registerServeCommand(program: Command): void {
           exposure: cfg.exposure,
           demo: Boolean(opts.demo),
           pipeline: opts.pipeline,
-          ...(chat === undefined ? {} : { pipelineOptions: { llm: { model: chat, rerank: cfg.llm.rerank, explanations: cfg.llm.explanations } } }),
+          pipelineOptions: {
+            listCache: { ttlMs: listCacheTtl(cfg.pipeline.listCache.ttl), users: cfg.pipeline.listCache.users },
+            ...(chat === undefined ? {} : { llm: { model: chat, rerank: cfg.llm.rerank, explanations: cfg.llm.explanations } }),
+          },
           trainTextModels: Boolean(opts.demo) && opts.textModels,
           onProgress: progress.onProgress,
           say: (line) => {
@@ -237,4 +240,9 @@ function logPseudonymiser(cfg: Config, say: (line: string) => void): Pseudonymis
   const { secret, created } = loadPseudonymSecret(file);
   if (created) say(`user ids in logs are pseudonymised: generated the pseudonym secret into ${file} (readable by this user only)`);
   return createPseudonymiser(secret);
+}
+
+/** `pipeline.listCache.ttl` in ms: `0` (or `"0"`) turns list reuse off, anything else is a duration. */
+function listCacheTtl(value: number | string): number {
+  return value === 0 || value === '0' ? 0 : parseDuration(value, 'pipeline.listCache.ttl');
 }
