@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { DEMO_DATA_DIR, DEMO_MODELS, createEngine, createUseLiteEncoder, hasEmbeddingPack, openStorage } from '../src/index.js';
 import type { Engine } from '../src/index.js';
 import { api, eventToList, jobsIdle, recommendLoad, startServer, stopServer, table } from './serve-util.js';
-import type { LoadRow } from './serve-util.js';
+import type { LoadRow, Server } from './serve-util.js';
 
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 3 : 10;
@@ -40,6 +40,21 @@ async function prepare(engine: Engine, notes: string[]): Promise<void> {
     await engine.train(kind, params ?? {});
     notes.push(`trained ${kind} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
+}
+
+/**
+ * One list per user, a wait until no history text is being encoded (at most 10 minutes), and one
+ * more list per user (the first ones, built without the text interest, are not kept); what it took.
+ */
+async function warmUp(server: Server, users: readonly string[]): Promise<string> {
+  const t0 = performance.now();
+  for (const user of users) await api(server, 'GET', `/v1/users/${user}/recommendations?k=10`);
+  const listed = (performance.now() - t0) / 1000;
+  const pending = async (): Promise<number> => (await api<{ process?: { historyTextsPending?: number } }>(server, 'GET', '/v1/metrics')).process?.historyTextsPending ?? 0;
+  while ((await pending()) > 0 && performance.now() - t0 < 10 * 60_000) await new Promise((r) => setTimeout(r, 500));
+  const encoded = (performance.now() - t0) / 1000;
+  for (const user of users) await api(server, 'GET', `/v1/users/${user}/recommendations?k=10`);
+  return `${users.length} first lists in ${listed.toFixed(1)} s, every history text encoded after ${encoded.toFixed(1)} s, second lists done after ${((performance.now() - t0) / 1000).toFixed(1)} s`;
 }
 
 async function main(): Promise<void> {
@@ -68,8 +83,9 @@ async function main(): Promise<void> {
     notes.push(`background jobs at start: ${idle.jobs.length === 0 ? 'none' : idle.jobs.map((j) => `${j.model} (${j.reason}, ${j.state})`).join(', ')}; idle after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const sample = await api<{ modelVersion: string; items: { id: string; sources: string[] }[] }>(server, 'GET', `/v1/users/${users[0]}/recommendations?k=10`);
     notes.push(`served by ${sample.modelVersion}`);
-    // Warm-up: decode, JIT, and the background encoding of the users' history texts.
-    for (let r = 0; r < 300; r++) await api(server, 'GET', `/v1/users/${users[(r * 7919) % users.length]}/recommendations?k=10`);
+    // Warm-up: decode, JIT, and the background encoding of every user's history text (a list built
+    // before it is ready is not reused), timed: a server that just started goes through it too.
+    notes.push(`warm-up of the pipeline server: ${await warmUp(server, users)}`);
     for (const c of CONNECTIONS) loads.push(await recommendLoad(server, PIPELINE, users, c, SECONDS));
     const changed = await eventToList(server, users, quick ? 20 : 100);
     const cache = (await api<{ process?: { listCache?: { users: number; hits: number; misses: number } } }>(server, 'GET', '/v1/metrics')).process?.listCache;
@@ -79,7 +95,7 @@ async function main(): Promise<void> {
     // The same pipeline computing every list (no reuse): what a request costs when it is not a repeat.
     server = await startServer(db, [], { LMREC_LIST_CACHE_TTL: '0' });
     await jobsIdle(server, 30 * 60_000);
-    for (let r = 0; r < 300; r++) await api(server, 'GET', `/v1/users/${users[(r * 7919) % users.length]}/recommendations?k=10`);
+    notes.push(`warm-up of the server without list reuse: ${await warmUp(server, users)}`);
     for (const c of [1, 16]) loads.push(await recommendLoad(server, `${PIPELINE}, every list computed (LMREC_LIST_CACHE_TTL=0)`, users, c, SECONDS));
     await stopServer(server);
 

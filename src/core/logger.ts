@@ -11,10 +11,12 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface Logger {
   /** Emits one record when `level` is enabled. */
   log(level: LogLevel, message: string, fields?: Record<string, unknown>): void;
+  /** Whether records at `level` are emitted (absent = assume they are), so a caller can skip building one. */
+  enabled?(level: LogLevel): boolean;
 }
 
 /** A logger that drops everything: the library default. */
-export const silentLogger: Logger = { log: () => undefined };
+export const silentLogger: Logger = { log: () => undefined, enabled: () => false };
 
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
@@ -26,6 +28,7 @@ export function createLevelLogger(minLevel: LogLevel, write: (line: string) => v
       const suffix = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
       write(`[${level}] ${message}${suffix}`);
     },
+    enabled: (level) => ORDER[level] >= ORDER[minLevel],
   };
 }
 

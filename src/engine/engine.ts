@@ -713,6 +713,11 @@ export class Engine {
     return this.storage.events.forUser(userId, { signal, limit: this.options.historyLimit ?? DEFAULT_HISTORY_LIMIT });
   }
 
+  /** History texts queued or being encoded now (see `historyText: 'background'`). */
+  get historyTextsPending(): number {
+    return this.historyTexts.pending;
+  }
+
   /** Resolves when queued history-text encodings have finished (tests and benchmarks). */
   async historyTextsIdle(): Promise<void> {
     await this.historyTexts.idle();

@@ -82,6 +82,11 @@ export class HistoryTextVectors {
     this.entries.clear();
   }
 
+  /** Encodings queued or running. */
+  get pending(): number {
+    return this.running.size;
+  }
+
   /** Users with a vector in memory. */
   get size(): number {
     return this.entries.size;

@@ -290,7 +290,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     const ms = reply.elapsedTime;
     ctx.metrics.observe(routeKey(request), reply.statusCode, ms);
-    logger.log('debug', `${request.method} ${loggedUrl(request, pseudonymiser)} ${reply.statusCode}`, { ms: Math.round(ms * 100) / 100 });
+    // The line (and the pseudonyms in it) is built only when debug records are written.
+    if (logger.enabled?.('debug') ?? true) logger.log('debug', `${request.method} ${loggedUrl(request, pseudonymiser)} ${reply.statusCode}`, { ms: Math.round(ms * 100) / 100 });
   });
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {

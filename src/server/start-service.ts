@@ -280,7 +280,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         servingRules,
         retention,
         lifecycle,
-        processInfo: () => ({ id: processId, pid: process.pid, trainer: isTrainer(), ...(follower === undefined ? {} : { following: follower.status() }), ...(pipeline === undefined ? {} : { listCache: pipeline.listCache }) }),
+        processInfo: () => ({ id: processId, pid: process.pid, trainer: isTrainer(), ...(follower === undefined ? {} : { following: follower.status() }), ...(pipeline === undefined ? {} : { listCache: pipeline.listCache }), historyTextsPending: engine.historyTextsPending }),
         recommend: active ? pipelineRecommend(active, fallback) : fallback,
         ...(active
           ? {

@@ -13,7 +13,7 @@
  * with `UnsupportedError`, and {@link Storage.health} says why (`sqlite-access.ts`).
  * @module
  */
-import { BackendError, ConflictError, EngineError, NotFoundError, UnsupportedError, ValidationError, throwIfAborted } from '../../core/errors.js';
+import { BackendError, EngineError, UnsupportedError, ValidationError, throwIfAborted } from '../../core/errors.js';
 import { undoChunkedWrite } from '../undo-chunked-write.js';
 import type { Attributes, Event, Item, StoredEvent, User } from '../../core/types.js';
 import type {
@@ -27,13 +27,9 @@ import type {
   ErasureStore,
   EventQuery,
   EventStore,
-  Impression,
-  ImpressionStats,
-  ImpressionStore,
   ImportStore,
   ListOptions,
   ModelStore,
-  RecordImpressionOptions,
   SettingsStore,
   Storage,
   StorageCapabilities,
@@ -49,7 +45,6 @@ import {
   validateEmbeddingEntries,
   validateEventTypes,
   validateEvents,
-  validateImpression,
   validateInteger,
   validateItems,
   validateKey,
@@ -62,9 +57,10 @@ import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-driv
 import { createSqliteErasureStore, recordErasure } from './sqlite-erasure-store.js';
 import { checkImport, createSqliteImportStore, recordImport } from './sqlite-import-store.js';
 import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelStore } from './sqlite-model-store.js';
-import { deleteEventsBefore, deleteImpressionsBefore, retentionArguments } from './sqlite-retention.js';
+import { deleteEventsBefore, retentionArguments } from './sqlite-retention.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
 import { createSqliteChangeStore } from './sqlite-change-store.js';
+import { createSqliteImpressionStore } from './sqlite-impression-store.js';
 import { createSqliteLeaseStore } from './sqlite-lease-store.js';
 import { createSqliteGeneratedTextStore, createSqliteLlmCacheStore } from './sqlite-llm-stores.js';
 import { SQLITE_SCHEMA_VERSION, migrateSqliteSchema, readSqliteSchemaVersion } from './sqlite-schema.js';
@@ -126,15 +122,6 @@ interface EventRow {
   text: string | null;
   ts: number;
   context: string | null;
-}
-
-interface ImpressionRow {
-  id: string;
-  user_id: string;
-  model_version: string;
-  variant: string;
-  item_ids: string;
-  created_at: number;
 }
 
 const ITEM_COLUMNS = 'id, title, text, attributes, created_at, available';
@@ -603,106 +590,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   const changes = createSqliteChangeStore(calls);
   const leases = createSqliteLeaseStore(calls);
 
-  const impressions: ImpressionStore = {
-    async record(impression: Impression, options?: RecordImpressionOptions) {
-      enter(options?.signal);
-      validateImpression(impression);
-      return write('impressions.record', options?.signal, () => {
-        if (options?.onlyKnownUser === true) {
-          // Checked inside the write transaction: a deletion committed before it leaves no row behind.
-          const known =
-            sql('SELECT 1 AS one FROM users WHERE id = ?').get([impression.userId]) !== undefined ||
-            sql('SELECT 1 AS one FROM events WHERE user_id = ? LIMIT 1').get([impression.userId]) !== undefined;
-          if (!known) return false;
-        }
-        const taken = sql('SELECT 1 AS one FROM impressions WHERE id = ?').get([impression.id]);
-        if (taken !== undefined) {
-          throw new ConflictError(`impression ${impression.id} is already recorded`, { details: { field: 'id', id: impression.id } });
-        }
-        sql('INSERT INTO impressions (id, user_id, model_version, variant, item_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)').run([
-          impression.id,
-          impression.userId,
-          impression.modelVersion,
-          impression.variant,
-          JSON.stringify(impression.itemIds),
-          impression.createdAt,
-        ]);
-        return true;
-      });
-    },
-    async get(id, options?: CallOptions) {
-      enter(options?.signal);
-      validateKey('id', id);
-      return run('impressions.get', options?.signal, () => {
-        const row = sql('SELECT id, user_id, model_version, variant, item_ids, created_at FROM impressions WHERE id = ?').get([id]) as
-          | ImpressionRow
-          | undefined;
-        if (row === undefined) return undefined;
-        return {
-          id: row.id,
-          userId: row.user_id,
-          modelVersion: row.model_version,
-          variant: row.variant,
-          itemIds: JSON.parse(row.item_ids) as string[],
-          createdAt: row.created_at,
-        };
-      });
-    },
-    async click(impressionId, itemId, at, options?: CallOptions) {
-      enter(options?.signal);
-      validateKey('impressionId', impressionId);
-      validateKey('itemId', itemId);
-      if (typeof at !== 'number' || !Number.isFinite(at)) {
-        throw new ValidationError('at must be a finite number (ms since epoch)', { details: { field: 'at' } });
-      }
-      await write('impressions.click', options?.signal, () => {
-        const row = sql('SELECT item_ids FROM impressions WHERE id = ?').get([impressionId]) as { item_ids: string } | undefined;
-        if (row === undefined) {
-          throw new NotFoundError(`impression ${impressionId} not found`, { details: { field: 'impressionId', impressionId } });
-        }
-        if (!(JSON.parse(row.item_ids) as string[]).includes(itemId)) {
-          throw new ValidationError(`item ${itemId} was not in impression ${impressionId}`, {
-            details: { field: 'itemId', impressionId, itemId },
-          });
-        }
-        sql('INSERT INTO clicks (impression_id, item_id, at) VALUES (?, ?, ?) ON CONFLICT (impression_id, item_id) DO NOTHING').run([
-          impressionId,
-          itemId,
-          at,
-        ]);
-      });
-    },
-    async stats(options: CallOptions & { since?: number } = {}) {
-      enter(options.signal);
-      const since = options.since;
-      if (since !== undefined && (typeof since !== 'number' || !Number.isFinite(since))) {
-        throw new ValidationError('since must be a finite number (ms since epoch)', { details: { field: 'since' } });
-      }
-      return run('impressions.stats', options.signal, () => {
-        const rows = sql(
-          `SELECT i.model_version AS model_version, i.variant AS variant, COUNT(*) AS impressions, COALESCE(SUM(c.n), 0) AS clicks
-           FROM impressions i LEFT JOIN (SELECT impression_id, COUNT(*) AS n FROM clicks GROUP BY impression_id) c
-             ON c.impression_id = i.id
-           WHERE i.created_at >= ?
-           GROUP BY i.model_version, i.variant
-           ORDER BY i.model_version, i.variant`,
-        ).all([since ?? Number.MIN_SAFE_INTEGER]) as { model_version: string; variant: string; impressions: number; clicks: number }[];
-        return rows.map(
-          (row): ImpressionStats => ({
-            modelVersion: row.model_version,
-            variant: row.variant,
-            impressions: row.impressions,
-            clicks: row.clicks,
-          }),
-        );
-      });
-    },
-    async deleteBefore(before: number, options?: DeleteBeforeOptions) {
-      enter(options?.signal);
-      const args = retentionArguments(before, options?.limit);
-      return write('impressions.deleteBefore', options?.signal, () => deleteImpressionsBefore(sql, args.before, args.limit));
-    },
-  };
+  const impressions = createSqliteImpressionStore(calls);
 
   const embeddings: EmbeddingStore = {
     async get(encoderId, hashes, options?: CallOptions) {
