@@ -18,6 +18,7 @@ export { choleskyInPlace, choleskySolve } from './cholesky.js';
 export { spdInverse } from './spd-inverse.js';
 export { solveSpdSmall } from './solve-spd-small.js';
 export { topK, type TopKExclude, type TopKResult } from './top-k.js';
+export { SparseScores } from './sparse-scores.js';
 export { kthLargest } from './kth-largest.js';
 export { createRng, shuffleInPlace, xoshiro128StarStar, type Rng } from './random.js';
 export { naiveDot, naiveGemm, naiveInverse, naiveSparseGram, naiveTopK } from './naive.js';

@@ -9,7 +9,7 @@
 import { binarize, columnCounts } from '../core/csr-matrix.js';
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
-import { sparseGram, spdInverse } from '../linalg/index.js';
+import { SparseScores, sparseGram, spdInverse } from '../linalg/index.js';
 import { calibrationSample, easeTailNeighbours, emptyTail, firstOrderKeptScores, fitTailScale } from './ease-tail.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -83,6 +83,8 @@ export class EaseModel implements Recommender {
   private tailScale = 1;
   /** Scratch accumulator reused across score calls (scoring is synchronous). */
   private acc: Float32Array = new Float32Array(0);
+  /** Scratch of {@link retrieve}. */
+  private sparse: SparseScores | undefined;
 
   /** Dropout of the EDLAE variant (0 for EASE). */
   private readonly dropout: number;
@@ -188,6 +190,44 @@ export class EaseModel implements Recommender {
     }
     for (let j = 0; j < n; j++) out[this.kept[j]] = acc[j];
     this.addTail(query.items, out);
+  }
+
+  /** Scores live on the kept items and the tail's rows: {@link retrieve} answers without a pass over the catalogue. */
+  get indexed(): boolean {
+    return true;
+  }
+
+  /**
+   * Exactly `topK` of {@link score} (same float32 sums, same order and ties), writing only the kept
+   * items and the history's tail neighbours: O(history × kept + k log k), not O(catalogue).
+   */
+  retrieve(query: UserQuery, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } {
+    if (this.sparse?.size !== this.total) this.sparse = new SparseScores(this.total);
+    const out = this.sparse;
+    try {
+      const n = this.kept.length;
+      if (n > 0) {
+        if (this.acc.length !== n) this.acc = new Float32Array(n);
+        const acc = this.acc;
+        acc.fill(0);
+        const w = this.weights;
+        for (const i of query.items) {
+          const r = i >= 0 && i < this.rowOf.length ? this.rowOf[i] : -1;
+          if (r < 0) continue;
+          const base = r * n;
+          for (let j = 0; j < n; j++) acc[j] += w[base + j];
+        }
+        for (let j = 0; j < n; j++) out.set(this.kept[j], acc[j]);
+        const { indptr, indices, values, numRows } = this.tail;
+        for (const i of query.items) {
+          if (i < 0 || i >= numRows) continue;
+          for (let p = indptr[i]; p < indptr[i + 1]; p++) out.add(indices[p], values[p]);
+        }
+      }
+      return out.topK(k, exclude);
+    } finally {
+      out.reset();
+    }
   }
 
   /** Adds the fallback scores of the left-out items (the only columns the tail holds): O(history × k). */

@@ -17,7 +17,7 @@
 import { binarize, transposeCsr } from '../core/csr-matrix.js';
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
-import { topK } from '../linalg/index.js';
+import { SparseScores, topK } from '../linalg/index.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
 
@@ -164,6 +164,8 @@ export class ItemKnnModel implements Recommender {
   private neighbours: CsrMatrix = { numRows: 0, numCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };
   /** Rows list their neighbours in ascending item order (versions fitted before that may not). */
   private sortedRows = true;
+  /** Scratch of {@link retrieve}: only the history's neighbours are written, so a query costs O(history × k). */
+  private sparse: SparseScores | undefined;
 
   constructor(private readonly options: ItemKnnOptions) {
     this.params = { ...options };
@@ -188,6 +190,31 @@ export class ItemKnnModel implements Recommender {
     for (const i of query.items) {
       if (i < 0 || i >= this.scoring.numRows) continue;
       for (let p = indptr[i]; p < indptr[i + 1]; p++) out[indices[p]] += values[p];
+    }
+  }
+
+  /** Scores come from neighbour lists: {@link retrieve} answers without a pass over the catalogue. */
+  get indexed(): boolean {
+    return true;
+  }
+
+  /**
+   * Exactly `topK` of {@link score} (same float32 sums, same order and ties), touching only the
+   * history items' rows: O(history × k + k log k) per query at any catalogue size.
+   */
+  retrieve(query: UserQuery, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } {
+    const n = this.scoring.numCols;
+    if (this.sparse?.size !== n) this.sparse = new SparseScores(n);
+    const acc = this.sparse;
+    const { indptr, indices, values } = this.scoring;
+    try {
+      for (const i of query.items) {
+        if (i < 0 || i >= this.scoring.numRows) continue;
+        for (let p = indptr[i]; p < indptr[i + 1]; p++) acc.add(indices[p], values[p]);
+      }
+      return acc.topK(k, exclude);
+    } finally {
+      acc.reset();
     }
   }
 
