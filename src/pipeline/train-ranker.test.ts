@@ -9,7 +9,7 @@ import { InteractionLogBuilder } from '../core/interaction-log.js';
 import { DEFAULT_FEEDBACK_POLICY, feedbackWeight } from '../engine/feedback-policy.js';
 import { loadMovieLensLatest } from '../ingest/index.js';
 import { LearnedRanker } from './learned-ranker.js';
-import { formatRankerTable, trainRanker } from './train-ranker.js';
+import { SERVED_RANKER, formatRankerTable, trainRanker } from './train-ranker.js';
 
 const DEMO = fileURLToPath(new URL('../../data/demo/ml-latest-small', import.meta.url));
 
@@ -32,6 +32,10 @@ describe('learned ranker on the MovieLens demo slice', () => {
     expect(result.split.validUsers, table).toBeGreaterThan(100);
     expect(ranker['ndcg@10'], table).toBeGreaterThanOrEqual(best['ndcg@10']);
     for (const name of ['ease', 'itemknn', 'popularity', 'trending', 'session', 'fresh']) expect(table).toContain(`| ${name} |`);
+    // EASE and item-kNN are served from their rows (an exact retrieval): the served pipeline ranks alike.
+    const served = result.table.find((r) => r.name === SERVED_RANKER);
+    expect(served, table).toBeDefined();
+    expect(served!['ndcg@10']).toBeCloseTo(ranker['ndcg@10'], 10);
     const restored = LearnedRanker.decode(result.ranker.encode());
     const x = new Float32Array(result.ranker.dim).fill(0.5);
     const a = new Float32Array(1);

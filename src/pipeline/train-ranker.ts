@@ -85,6 +85,12 @@ export interface RankerExample {
   /** Held-out item ids. */
   targets: Set<string>;
   validation: boolean;
+  /**
+   * Validation users only, when a source model answers requests from a retrieval index (`retrieve`):
+   * the lists and rows as the serving path builds them, with the indexed sources' candidates from
+   * their index instead of their exact scores. The table compares the ranker on both.
+   */
+  served?: { lists: Map<string, Candidate[]>; rows: FeatureRows };
 }
 
 /** Everything built from the held-out split. */
@@ -121,6 +127,17 @@ export interface RankerTrainingResult {
 }
 
 const FIXED_SOURCES = ['popularity', 'trending', 'session', 'fresh'] as const;
+
+/**
+ * The ranker's row in the validation table when its indexed sources' candidates come from their
+ * retrieval index, as they are served (present when any source has one).
+ */
+export const SERVED_RANKER = 'ranker (indexed retrieval, as served)';
+
+/** A model whose `retrieve` answers from an index (what `Engine.retrieveForUser` calls). */
+function isIndexed(model: Recommender): model is Recommender & { retrieve: NonNullable<Recommender['retrieve']> } {
+  return typeof model.retrieve === 'function' && (model as { indexed?: boolean }).indexed === true;
+}
 
 /** The name the learned ranker is stored under (`storage.models`), and its training job's name. */
 export const RANKER_MODEL = 'ranker';
@@ -263,11 +280,14 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
     const valuesRow = train.values.subarray(train.indptr[u], train.indptr[u + 1]);
     mask.fill(0);
     for (const i of itemsRow) mask[i] = 1;
+    const servedLists = validation.has(u) ? new Map<string, Candidate[]>() : undefined;
     for (const [kind, model] of models) {
       scores.fill(0);
       model.score({ userIdx: u, items: itemsRow, values: valuesRow }, scores);
       const top = topK(scores, k, mask);
       lists.set(kind, Array.from(top.indices, (i, r) => ({ itemId: log.items.idAt(i), score: top.scores[r] })));
+      const retrieved = servedLists && isIndexed(model) ? model.retrieve({ userIdx: u, items: itemsRow, values: valuesRow }, k, mask) : undefined;
+      if (retrieved) servedLists?.set(kind, Array.from(retrieved.indices, (i, r) => ({ itemId: log.items.idAt(i), score: retrieved.scores[r] })));
     }
     if (sequenceModel) {
       scores.fill(0);
@@ -283,7 +303,12 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
     const rows = buildFeatureRows(sources, lists, { historyLength: positives.length, sessionLength: session.length, now, signals });
     const targets = new Set(Array.from(holdout[u], (i) => log.items.idAt(i)));
     const labels = Uint8Array.from(rows.itemIds, (id) => (targets.has(id) ? 1 : 0));
-    examples.push({ userId, lists, rows, labels, targets, validation: validation.has(u) });
+    const example: RankerExample = { userId, lists, rows, labels, targets, validation: validation.has(u) };
+    if (servedLists && servedLists.size > 0) {
+      const both = new Map([...lists].map(([name, list]) => [name, servedLists.get(name) ?? list]));
+      example.served = { lists: both, rows: buildFeatureRows(sources, both, { historyLength: positives.length, sessionLength: session.length, now, signals }) };
+    }
+    examples.push(example);
   }
   options.onProgress?.('ranker candidates', users.length, users.length);
   return { sources, featureNames: names, examples, heldOut, fitSeconds };
@@ -320,6 +345,12 @@ export function evaluateRanker(ranker: LearnedRanker, data: RankerData): RankerE
     for (const list of x.lists.values()) list.forEach((c, r) => (fused[at.get(c.itemId) as number] += 1 / (60 + r + 1)));
     add('fusion', 'fusion', topIds(x.rows.itemIds, fused, 10), x);
     for (const name of data.sources) add(name, 'source', (x.lists.get(name) ?? []).slice(0, 10).map((c) => c.itemId), x);
+    if (x.served) {
+      const m = x.served.rows.itemIds.length;
+      const t = new Float32Array(m);
+      ranker.score(x.served.rows.features, m, t);
+      add(SERVED_RANKER, 'ranker', topIds(x.served.rows.itemIds, t, 10), x);
+    }
   }
   const rows: RankerEvaluationRow[] = [];
   for (const [name, run] of runs) {

@@ -55,7 +55,8 @@ export function qualityLines(v: ModelVersion): string[] {
   const fit = record(meta.fit);
   const lines: string[] = [];
   const table = Array.isArray(meta.table) ? meta.table.map(record).filter((r): r is Record<string, Json> => r !== undefined) : [];
-  const ranker = table.find((r) => r.kind === 'ranker');
+  // The row of the ranker on exact candidates (a table may also have its row on indexed retrieval).
+  const ranker = table.find((r) => r.name === 'ranker') ?? table.find((r) => r.kind === 'ranker');
   const best = table.find((r) => r.kind === 'source');
   if (ranker !== undefined) {
     const users = num(ranker.users);
