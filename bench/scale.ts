@@ -31,7 +31,8 @@
  * `--quick` (3 s per load level instead of 10 s), `--out <file>` (also write the Markdown report),
  * `--fit-timeout <minutes>` (default 30), `--ranker-timeout <minutes>` (default the fit timeout),
  * `--ranker-from <db>` (when no ranker could be trained, serve with the one stored in that database,
- * e.g. a smaller scale's), `--recall-users <n>` (default 200).
+ * e.g. a smaller scale's), `--recall-users <n>` (default 200), `--skip-train` (serve what the kept database
+ * holds, training nothing), `--skip-recall` (leave out the retrieval-index phase).
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -54,6 +55,8 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'fit-timeout': { type: 'string', default: '30' },
+    'skip-train': { type: 'boolean', default: false },
+    'skip-recall': { type: 'boolean', default: false },
     'recall-users': { type: 'string', default: '200' },
     'ranker-timeout': { type: 'string' },
     'ranker-from': { type: 'string' },
@@ -597,10 +600,10 @@ async function main(): Promise<void> {
           throw error;
         }
       }
-      await trainPhase(engine.storage, db, report);
+      if (!args['skip-train']) await trainPhase(engine.storage, db, report);
       const users = (await engine.storage.users.list({ limit: 10_000 })).map((u) => u.id);
       try {
-        await indexPhase(engine, users, report);
+        if (!args['skip-recall']) await indexPhase(engine, users, report);
       } catch (error) {
         report.broke('retrieval index recall', error);
       }
