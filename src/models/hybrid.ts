@@ -1,8 +1,10 @@
 /**
  * LM–CF hybrid (C10). Two parts, blended per user after standardising each part's scores:
  * - a collaborative backbone, EASE (item-item, closed form), strong on warm items;
- * - a text-adapter factor model: item vectors qᵢ = vᵢ + A·eᵢ, where eᵢ is the item's frozen text
- *   embedding and A (dim × textDim) is a trained adapter, plus a text bias w·eᵢ. User factors p, free
+ * - a text-adapter factor model: item vectors qᵢ = vᵢ + A·tᵢ, where tᵢ is the item's frozen text
+ *   embedding (centred, unit length) in the leading principal subspace of the catalogue's embeddings
+ *   (see {@link HybridScaleOptions.textRank}) and A (dim × rank) is a trained adapter, plus a text
+ *   bias w·tᵢ. User factors p, free
  *   item factors v, item biases and the adapter are trained jointly with BPR. The free factor is
  *   dropped at random during training (as in DropoutNet) so the adapter learns to stand alone; an
  *   item with no interactions has vᵢ = 0 and is scored through the adapter alone.
@@ -12,7 +14,7 @@
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { columnCounts } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
-import { createRng, dot, gemm, topK } from '../linalg/index.js';
+import { createRng, dot, topK } from '../linalg/index.js';
 import { EarlyStopping } from './early-stopping.js';
 import { EaseModel, createEase } from './ease.js';
 import { bprFoldIn, scoreWithVector, sortedContains } from './factor-model.js';
@@ -20,7 +22,9 @@ import { augmentedItems } from './factor-index.js';
 import { buildIvfIndex, ivfArrays, ivfFromArrays, searchIvf } from './ivf-index.js';
 import type { IvfIndex } from './ivf-index.js';
 import type { Factors } from './factor-model.js';
-import { centredUnitRows, requireEmbeddings } from './item-text-matrix.js';
+import { requireEmbeddings } from './item-text-matrix.js';
+import { GradientSample, projectAllRows, projectRowsOf, projectScratch, sampleInOrder } from './hybrid-adapter.js';
+import { adapterText } from './hybrid-text.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
 
@@ -43,7 +47,7 @@ export interface HybridOptions {
   learningRate: number;
   /** L2 weight on the SGD-trained parameters. */
   regularization: number;
-  /** Adam step of the adapter (one step per epoch, full gradient). */
+  /** Adam step of the adapter (one step per epoch, on the epoch's gradient; see {@link HybridScaleOptions.gradientRows}). */
   adapterLearningRate: number;
   /** L2 weight on the adapter. */
   adapterDecay: number;
@@ -90,8 +94,61 @@ export interface HybridIndexOptions {
   indexMinItems?: number;
 }
 
+/** Rank of the text subspace the adapter reads on a large catalogue (see {@link HybridScaleOptions.textRank}). */
+export const HYBRID_TEXT_RANK = 64;
+
+/**
+ * Catalogues at least this large train the adapter in the text subspace by default; smaller ones on
+ * the full embedding (see {@link HybridScaleOptions.textRank}).
+ */
+export const HYBRID_SUBSPACE_MIN_ITEMS = 50_000;
+
+/** Training steps per epoch at most (see {@link HybridScaleOptions.maxStepsPerEpoch}). */
+export const HYBRID_MAX_STEPS_PER_EPOCH = 500_000;
+
+/** Warm items per epoch's negative pool at most (see {@link HybridScaleOptions.negativePool}). */
+export const HYBRID_NEGATIVE_POOL = 65_536;
+
+/** Item rows per epoch's adapter gradient at most (see {@link HybridScaleOptions.gradientRows}). */
+export const HYBRID_GRADIENT_ROWS = 65_536;
+
+/**
+ * How the fit's cost is bounded on a large catalogue or log. These change the trained model (unlike
+ * {@link HybridIndexOptions}) but not its meaning; the defaults leave the demo-sized data sets'
+ * training as it is, apart from the text subspace.
+ */
+export interface HybridScaleOptions {
+  /**
+   * The adapter reads each item's centred unit text embedding projected on this many leading
+   * principal directions of the catalogue's embeddings (at least the embedding width = the
+   * embedding itself). Training and refreshing the adapter then cost n × rank × factors per epoch
+   * instead of n × textDim × factors. Default: {@link HYBRID_TEXT_RANK} on catalogues of at least
+   * {@link HYBRID_SUBSPACE_MIN_ITEMS} items, the full embedding below (where it is affordable: on
+   * the demo's cold-start protocol rank 64 cost 17% of the cold items' NDCG@10).
+   */
+  textRank?: number;
+  /**
+   * An epoch takes every interaction once, or, on a log larger than this, a fresh uniform sample of
+   * this many (default {@link HYBRID_MAX_STEPS_PER_EPOCH}).
+   */
+  maxStepsPerEpoch?: number;
+  /**
+   * Each step's negative is drawn uniformly from the warm items; on a catalogue with more of them
+   * than this, through a fresh uniform pool of this many per epoch (each step's negative is still
+   * uniform over the warm items), which bounds the items an epoch touches and so the adapter parts
+   * it computes (default {@link HYBRID_NEGATIVE_POOL}).
+   */
+  negativePool?: number;
+  /**
+   * The adapter's gradient sums the gradient rows of every item the epoch touched, or, when it
+   * touched more than this, of a fresh uniform sample of this many, reweighted to stay unbiased
+   * (default {@link HYBRID_GRADIENT_ROWS}).
+   */
+  gradientRows?: number;
+}
+
 /** Creates an LM–CF hybrid recommender. */
-export function createHybrid(options: Partial<HybridOptions> = {}, index: HybridIndexOptions = {}): HybridModel {
+export function createHybrid(options: Partial<HybridOptions> = {}, index: HybridIndexOptions & HybridScaleOptions = {}): HybridModel {
   return new HybridModel({ ...DEFAULTS, ...options }, index);
 }
 
@@ -112,11 +169,16 @@ export class HybridModel implements Recommender {
   readonly params: ModelParams;
   private ease: EaseModel;
   private text: Float32Array = new Float32Array(0);
+  /** Width of a row of `text` (the adapter's input): the subspace rank, or the embedding width. */
   private textDim = 0;
+  /** The text subspace's basis (`embeddingDim × textDim`); undefined when `text` is the embedding itself. */
+  private textBasis: Float32Array | undefined;
+  /** Width of the item text embeddings the model was trained on. */
+  private embeddingDim = 0;
   private state: AdapterState | undefined;
-  /** Derived: item vectors v + A·e and biases b + w·e, refreshed whenever the state changes. */
+  /** Derived: item vectors v + A·t and biases b + w·t, refreshed whenever the state changes. */
   private derived: Factors = { userFactors: new Float32Array(0), itemFactors: new Float32Array(0), itemBias: new Float32Array(0), dim: 0 };
-  /** Derived: the adapter's part A·e of each item vector, and w·e of each bias. */
+  /** Derived: the adapter's part A·t of each item vector, and w·t of each bias (also training's cache of them). */
   private adapterPart: Float32Array = new Float32Array(0);
   private textBiasPart: Float32Array = new Float32Array(0);
   /** Standardised log(1 + training count) per item, for {@link HybridOptions.popularityPenalty}. */
@@ -133,7 +195,7 @@ export class HybridModel implements Recommender {
 
   constructor(
     private readonly options: HybridOptions,
-    private readonly indexOptions: HybridIndexOptions = {},
+    private readonly indexOptions: HybridIndexOptions & HybridScaleOptions = {},
   ) {
     this.params = { ...options };
     this.ease = createEase({ lambda: options.easeLambda, minSupport: options.easeMinSupport, maxItems: options.easeMaxItems });
@@ -147,21 +209,26 @@ export class HybridModel implements Recommender {
     const t0 = performance.now();
     const o = this.options;
     const e = requireEmbeddings(this.kind, context.itemEmbeddings, train.numCols);
-    this.text = centredUnitRows(e);
-    this.textDim = e.dim;
+    const rank = this.indexOptions.textRank ?? (train.numCols >= HYBRID_SUBSPACE_MIN_ITEMS ? HYBRID_TEXT_RANK : e.dim);
+    const text = adapterText(e, rank, o.seed);
+    this.text = text.coords;
+    this.textDim = text.width;
+    this.textBasis = text.basis;
+    this.embeddingDim = e.dim;
     this.popularityZ = standardisedLogCounts(columnCounts(train));
+    const tText = performance.now();
     if (o.textBlend < 1) this.ease = await fittedEase(train, o.easeLambda, o.easeMinSupport, o.easeMaxItems, context.signal);
+    const tEase = performance.now();
     const itemCap = o.textBlend < 1 ? { itemCap: this.ease.itemCap } : {};
+    const W = text.width;
     if (o.textBlend <= 0) {
-      this.state = initialState(train.numRows, train.numCols, e.dim, o.factors, o.seed);
+      this.state = initialState(train.numRows, train.numCols, W, o.factors, o.seed);
       this.refresh();
       return { seconds: (performance.now() - t0) / 1000, epochs: 1, ...itemCap };
     }
-    const s = initialState(train.numRows, train.numCols, e.dim, o.factors, o.seed);
+    const s = initialState(train.numRows, train.numCols, W, o.factors, o.seed);
     this.state = s;
-    this.refresh();
     const dim = o.factors;
-    const D = e.dim;
     const n = train.numCols;
     const rng = createRng(o.seed + 1);
     const counts = columnCounts(train);
@@ -169,43 +236,102 @@ export class HybridModel implements Recommender {
     const nnz = train.indices.length;
     const rowOf = new Int32Array(nnz);
     for (let u = 0; u < train.numRows; u++) for (let p = train.indptr[u]; p < train.indptr[u + 1]; p++) rowOf[p] = u;
-    const order = Int32Array.from({ length: nnz }, (_, k) => k);
-    const gradRows = new Float32Array(n * dim);
-    const gradBias = new Float32Array(n);
-    const gradA = new Float32Array(D * dim);
-    const gradW = new Float32Array(D);
-    const adam = { mA: new Float32Array(D * dim), vA: new Float32Array(D * dim), mW: new Float32Array(D), vW: new Float32Array(D), t: 0 };
+    const order = new Int32Array(nnz);
+    for (let k = 0; k < nnz; k++) order[k] = k;
+    // Steps per epoch: every interaction, or a fresh sample of them on a very large log.
+    const steps = Math.min(nnz, Math.max(1, this.indexOptions.maxStepsPerEpoch ?? HYBRID_MAX_STEPS_PER_EPOCH));
+    // Negatives: uniform over the warm items, through a fresh uniform pool of them per epoch on a large catalogue.
+    const pool = new Int32Array(Math.max(1, Math.min(warm.length, this.indexOptions.negativePool ?? HYBRID_NEGATIVE_POOL)));
+    const poolRng = createRng(o.seed + 3);
+    const negatives = new Int32Array(steps);
+    const drops = new Uint8Array(steps);
+    const touched = new Int32Array(n);
+    const touchedIn = new Int32Array(n).fill(-1);
+    const scratch = projectScratch(W, dim);
+    const sample = new GradientSample(n, this.indexOptions.gradientRows ?? HYBRID_GRADIENT_ROWS, dim, W, o.seed + 2);
+    const gradA = new Float32Array(W * dim);
+    const gradW = new Float32Array(W);
+    const adam = { mA: new Float32Array(W * dim), vA: new Float32Array(W * dim), mW: new Float32Array(W), vW: new Float32Array(W), t: 0 };
+    // The adapter's part of each item (A·tᵢ, w·tᵢ): computed each epoch for the items it touches.
+    const AE = (this.adapterPart = new Float32Array(n * dim));
+    const TB = (this.textBiasPart = new Float32Array(n));
+    this.derived = { userFactors: s.userFactors, itemFactors: new Float32Array(0), itemBias: new Float32Array(0), dim };
     const qi = new Float32Array(dim);
     const qj = new Float32Array(dim);
-    const stopping = new EarlyStopping<AdapterState>(context, o.evalEvery, o.patience, o.epochs, 'hybrid');
+    const validate = context.validate;
+    // Validation scores the derived vectors, so they are brought up to date first.
+    const stopping = new EarlyStopping<AdapterState>(
+      validate
+        ? {
+            ...context,
+            validate: () => {
+              this.refresh();
+              return validate();
+            },
+          }
+        : context,
+      o.evalEvery,
+      o.patience,
+      o.epochs,
+      'hybrid',
+    );
     const lr = o.learningRate;
     const reg = o.regularization;
     let epochs = 0;
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       throwIfAborted(context.signal);
-      gradRows.fill(0);
-      gradBias.fill(0);
-      for (let k = nnz - 1; k > 0; k--) {
-        const r = rng.int(k + 1);
-        const t = order[k];
-        order[k] = order[r];
-        order[r] = t;
+      if (steps === nnz) {
+        for (let k = nnz - 1; k > 0; k--) {
+          const r = rng.int(k + 1);
+          const t = order[k];
+          order[k] = order[r];
+          order[r] = t;
+        }
+      } else {
+        // A uniform sample of `steps` interactions without replacement (a partial shuffle).
+        for (let k = 0; k < steps; k++) {
+          const r = k + rng.int(nnz - k);
+          const t = order[k];
+          order[k] = order[r];
+          order[r] = t;
+        }
       }
-      // The adapter is fixed within an epoch; free factors and biases move with every step.
-      const AE = this.adapterPart;
-      const TB = this.textBiasPart;
-      const P = s.userFactors;
-      const V = s.itemFree;
-      for (let step = 0; step < nnz; step++) {
+      // The epoch's negatives and dropouts are drawn first, so the items it touches are known and
+      // their adapter parts are computed as one blocked product.
+      const poolSize = sampleInOrder(warm, warm.length, pool.length, pool, poolRng);
+      let touchedCount = 0;
+      for (let step = 0; step < steps; step++) {
         const p = order[step];
         const u = rowOf[p];
         const i = train.indices[p];
         const start = train.indptr[u];
         const end = train.indptr[u + 1];
-        let j = warm[rng.int(warm.length)];
-        for (let t = 0; t < 20 && sortedContains(train.indices, start, end, j); t++) j = warm[rng.int(warm.length)];
-        if (j === i) continue;
-        const drop = rng.next() < o.dropout;
+        let j = pool[rng.int(poolSize)];
+        for (let t = 0; t < 20 && sortedContains(train.indices, start, end, j); t++) j = pool[rng.int(poolSize)];
+        if (j === i) {
+          negatives[step] = -1;
+          continue;
+        }
+        negatives[step] = j;
+        drops[step] = rng.next() < o.dropout ? 1 : 0;
+        if (touchedIn[i] !== epoch) touched[touchedCount++] = i;
+        touchedIn[i] = epoch;
+        if (touchedIn[j] !== epoch) touched[touchedCount++] = j;
+        touchedIn[j] = epoch;
+      }
+      // The adapter is fixed within an epoch; free factors and biases move with every step.
+      projectRowsOf(this.text, W, s.adapterT, s.textBias, dim, touched, touchedCount, AE, TB, scratch);
+      sample.draw(this.text, touched, touchedCount);
+      const P = s.userFactors;
+      const V = s.itemFree;
+      const { slot, rows: gradRows, bias: gradBias } = sample;
+      for (let step = 0; step < steps; step++) {
+        const j = negatives[step];
+        if (j < 0) continue;
+        const p = order[step];
+        const u = rowOf[p];
+        const i = train.indices[p];
+        const drop = drops[step] === 1;
         const pu = u * dim;
         let x = s.itemBias[i] + TB[i] - s.itemBias[j] - TB[j];
         for (let k = 0; k < dim; k++) {
@@ -214,51 +340,69 @@ export class HybridModel implements Recommender {
           x += P[pu + k] * (qi[k] - qj[k]);
         }
         const g = 1 / (1 + Math.exp(x));
+        const si = slot[i] * dim;
+        const sj = slot[j] * dim;
         for (let k = 0; k < dim; k++) {
           const puk = P[pu + k];
           P[pu + k] = puk + lr * (g * (qi[k] - qj[k]) - reg * puk);
           if (!drop) V[i * dim + k] += lr * (g * puk - reg * V[i * dim + k]);
           V[j * dim + k] += lr * (-g * puk - reg * V[j * dim + k]);
-          gradRows[i * dim + k] += g * puk;
-          gradRows[j * dim + k] -= g * puk;
+          if (si >= 0) gradRows[si + k] += g * puk;
+          if (sj >= 0) gradRows[sj + k] -= g * puk;
         }
         s.itemBias[i] += lr * (g - reg * s.itemBias[i]);
         s.itemBias[j] += lr * (-g - reg * s.itemBias[j]);
-        gradBias[i] += g;
-        gradBias[j] -= g;
+        if (si >= 0) gradBias[slot[i]] += g;
+        if (sj >= 0) gradBias[slot[j]] -= g;
       }
-      // Full-gradient Adam ascent on the adapter: ∂/∂Aᵀ = Eᵀ·R, ∂/∂w = Eᵀ·r, averaged per sample.
-      gemm(this.text, gradRows, gradA, D, n, dim, { transA: true });
-      gemm(this.text, gradBias, gradW, D, n, 1, { transA: true });
-      adamAscent(s.adapterT, gradA, adam.mA, adam.vA, adam.t + 1, o.adapterLearningRate, o.adapterDecay, 1 / nnz);
-      adamAscent(s.textBias, gradW, adam.mW, adam.vW, adam.t + 1, o.adapterLearningRate, o.adapterDecay, 1 / nnz);
+      // Adam ascent on the adapter: ∂/∂Aᵀ = Tᵀ·R, ∂/∂w = Tᵀ·r over the epoch's gradient rows (every
+      // touched item, or an unbiased sample of them), averaged per step.
+      sample.gradient(gradA, gradW);
+      adamAscent(s.adapterT, gradA, adam.mA, adam.vA, adam.t + 1, o.adapterLearningRate, o.adapterDecay, 1 / steps);
+      adamAscent(s.textBias, gradW, adam.mW, adam.vW, adam.t + 1, o.adapterLearningRate, o.adapterDecay, 1 / steps);
       adam.t++;
-      this.refresh();
       epochs = epoch;
       context.onProgress?.('hybrid epochs', epoch, o.epochs);
       if (stopping.afterEpoch(epoch, () => cloneState(s))) break;
     }
-    if (stopping.best) {
-      this.state = stopping.best;
-      this.refresh();
-    }
+    if (stopping.best) this.state = stopping.best;
+    const tTrain = performance.now();
+    this.refresh();
+    // Only the item vectors are served; the adapter's parts were training's cache.
+    this.adapterPart = new Float32Array(0);
+    this.textBiasPart = new Float32Array(0);
     this.buildIndex();
+    context.logger?.log('debug', 'hybrid fit phases', {
+      textSeconds: (tText - t0) / 1000,
+      easeSeconds: (tEase - tText) / 1000,
+      adapterSeconds: (tTrain - tEase) / 1000,
+      indexSeconds: (performance.now() - tTrain) / 1000,
+      textRank: W,
+      stepsPerEpoch: steps,
+      negativePool: pool.length,
+      gradientRows: sample.items.length,
+    });
     return { ...stopping.report((performance.now() - t0) / 1000, epochs), ...itemCap };
   }
 
-  /** Recomputes item vectors v + A·e and biases b + w·e from the state. */
+  /**
+   * Recomputes item vectors v + A·t and biases b + w·t from the state, into the derived arrays
+   * when they already have the catalogue's size (a fit starts from fresh ones, so a restored
+   * version's arrays are never written).
+   */
   private refresh(): void {
     const s = this.state;
     if (!s) return;
     const dim = this.options.factors;
     const n = this.text.length / Math.max(this.textDim, 1);
-    this.adapterPart = new Float32Array(n * dim);
-    gemm(this.text, s.adapterT, this.adapterPart, n, this.textDim, dim);
-    this.textBiasPart = new Float32Array(n);
-    gemm(this.text, s.textBias, this.textBiasPart, n, this.textDim, 1);
-    const itemFactors = new Float32Array(n * dim);
+    const sized = (a: Float32Array, len: number): Float32Array => (a.length === len ? a : new Float32Array(len));
+    this.adapterPart = sized(this.adapterPart, n * dim);
+    projectAllRows(this.text, this.textDim, s.adapterT, dim, this.adapterPart);
+    this.textBiasPart = sized(this.textBiasPart, n);
+    projectAllRows(this.text, this.textDim, s.textBias, 1, this.textBiasPart);
+    const itemFactors = sized(this.derived.itemFactors, n * dim);
     for (let k = 0; k < itemFactors.length; k++) itemFactors[k] = s.itemFree[k] + this.adapterPart[k];
-    const itemBias = new Float32Array(n);
+    const itemBias = sized(this.derived.itemBias, n);
     for (let i = 0; i < n; i++) itemBias[i] = s.itemBias[i] + this.textBiasPart[i];
     this.derived = { userFactors: s.userFactors, itemFactors, itemBias, dim };
   }
@@ -405,7 +549,9 @@ export class HybridModel implements Recommender {
     return {
       kind: this.kind,
       params: this.params,
-      meta: { textDim: this.textDim, ease: e.meta },
+      // Format 2: `text` holds subspace coordinates (textDim = the rank) and `textBasis` the basis.
+      // Format 1 (no field): `text` holds the centred unit embeddings (textDim = their width).
+      meta: { format: 2, textDim: this.textDim, embeddingDim: this.embeddingDim, ease: e.meta },
       arrays: {
         text: this.text,
         userFactors: s.userFactors,
@@ -419,7 +565,8 @@ export class HybridModel implements Recommender {
         easeTailIndices: e.arrays.tailIndices,
         easeTailValues: e.arrays.tailValues,
         popularityZ: this.popularityZ,
-        // The derived item vectors, so a large version loads without recomputing A·e (n × textDim × dim).
+        ...(this.textBasis ? { textBasis: this.textBasis } : {}),
+        // The derived item vectors, so a large version loads without recomputing A·t (n × textDim × dim).
         itemFactors: this.derived.itemFactors,
         itemBiasDerived: this.derived.itemBias,
         ...(this.index && this.adapterMoments ? { ...ivfArrays(this.index, 'adapterIvf'), adapterMean: this.adapterMoments.mean, adapterCov: this.adapterMoments.cov } : {}),
@@ -433,7 +580,10 @@ export class HybridModel implements Recommender {
     const a = snap.arrays;
     m.text = a.text as Float32Array;
     m.popularityZ = (a.popularityZ as Float32Array | undefined) ?? new Float32Array(0);
+    // Both formats: `text` rows are textDim wide and the adapter is textDim × factors.
     m.textDim = snap.meta.textDim as number;
+    m.embeddingDim = typeof snap.meta.embeddingDim === 'number' ? snap.meta.embeddingDim : m.textDim;
+    m.textBasis = a.textBasis instanceof Float32Array ? a.textBasis : undefined;
     m.state = {
       userFactors: a.userFactors as Float32Array,
       itemFree: a.itemFree as Float32Array,
@@ -452,7 +602,11 @@ export class HybridModel implements Recommender {
     });
     if (a.itemFactors instanceof Float32Array && a.itemBiasDerived instanceof Float32Array) {
       m.derived = { userFactors: m.state.userFactors, itemFactors: a.itemFactors, itemBias: a.itemBiasDerived, dim: m.options.factors };
-    } else m.refresh();
+    } else {
+      m.refresh();
+      m.adapterPart = new Float32Array(0);
+      m.textBiasPart = new Float32Array(0);
+    }
     const index = ivfFromArrays(a, 'adapterIvf', m.options.factors + 1);
     if (index && a.adapterMean instanceof Float64Array && a.adapterCov instanceof Float64Array) {
       m.index = index;
