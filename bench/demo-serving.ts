@@ -6,7 +6,7 @@
  * recommendation latency p50/p99 and throughput at 1, 16 and 64 connections, event-to-changed-list
  * latency, and as references in the same run the single-model path (`--no-pipeline`, EASE) and the
  * pipeline with list reuse off (`LMREC_LIST_CACHE_TTL=0`: every request computes its list). Requests
- * cycle through the demo's 610 users, so with the default reuse most lists are repeats within 10 s.
+ * cycle through the demo's 610 users, so with the default reuse most lists are repeats within 30 s.
  *
  * Run with `npx tsx bench/demo-serving.ts` (`--quick`: 3 s per load level instead of 10 s;
  * `--db <file>`: prepare the database there and keep it, or reuse it when it exists).
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     for (const c of CONNECTIONS) loads.push(await recommendLoad(server, PIPELINE, users, c, SECONDS));
     const changed = await eventToList(server, users, quick ? 20 : 100);
     const cache = (await api<{ process?: { listCache?: { users: number; hits: number; misses: number } } }>(server, 'GET', '/v1/metrics')).process?.listCache;
-    if (cache) notes.push(`list cache (default: reused up to 10 s while nothing the list depends on changed): ${cache.hits} hits, ${cache.misses} misses (${((100 * cache.hits) / Math.max(1, cache.hits + cache.misses)).toFixed(1)}% hits), ${cache.users} users held`);
+    if (cache) notes.push(`list cache (default: reused up to 30 s while nothing the list depends on changed): ${cache.hits} hits, ${cache.misses} misses (${((100 * cache.hits) / Math.max(1, cache.hits + cache.misses)).toFixed(1)}% hits), ${cache.users} users held`);
     await stopServer(server);
 
     // The same pipeline computing every list (no reuse): what a request costs when it is not a repeat.

@@ -62,7 +62,7 @@ describe('loadConfig', () => {
   });
 
   it('reads the list cache of the pipeline from file or environment', () => {
-    expect(loadConfig({ cwd: dir, env: {} }).pipeline.listCache).toEqual({ ttl: '10s', users: 10_000 });
+    expect(loadConfig({ cwd: dir, env: {} }).pipeline.listCache).toEqual({ ttl: '30s', users: 10_000 });
     const file = join(dir, 'pipeline.json');
     writeFileSync(file, JSON.stringify({ pipeline: { listCache: { ttl: '30s', users: 500 } } }));
     expect(loadConfig({ cwd: dir, file, env: {} }).pipeline.listCache).toEqual({ ttl: '30s', users: 500 });

@@ -160,7 +160,7 @@ export const configSchema = z
          */
         listCache: z
           .object({
-            ttl: z.union([z.number().min(0), z.string().min(1)]).default('10s'),
+            ttl: z.union([z.number().min(0), z.string().min(1)]).default('30s'),
             users: z.number().int().min(0).default(10_000),
           })
           .strict()

@@ -107,7 +107,7 @@ export interface PipelineOptions {
   historyCache?: { capacity?: number; maxCatchUp?: number };
   /**
    * Answers kept per user and reused while nothing they depend on changed, for at most `ttlMs`
-   * (default 10 s, 10,000 users; `{ ttlMs: 0 }` = every request computes its list); see `ServedListCache`.
+   * (default 30 s, 10,000 users; `{ ttlMs: 0 }` = every request computes its list); see `ServedListCache`.
    * Lists with exposure caps in force or with an LLM stage are always computed.
    */
   listCache?: ServedListCacheOptions;

@@ -14,9 +14,16 @@
  * @module
  */
 
+/**
+ * Default longest reuse of a list: 30 s. What it bounds moves slowly against it: trending counts
+ * decay with a 7-day half-life, the freshness boost with 3 days, the session window is 30 minutes;
+ * everything that moves at once (the user's events, versions, catalogue, blocklist) is in the key.
+ */
+export const DEFAULT_LIST_TTL_MS = 30_000;
+
 /** Options of {@link ServedListCache}. */
 export interface ServedListCacheOptions {
-  /** Longest time an answer is reused, in ms (default 10,000; 0 = never reuse). */
+  /** Longest time an answer is reused, in ms (default {@link DEFAULT_LIST_TTL_MS}; 0 = never reuse). */
   ttlMs?: number;
   /** Users whose latest answer is kept (default 10,000; least recently used first out). */
   users?: number;
@@ -39,7 +46,7 @@ export class ServedListCache<T> {
   misses = 0;
 
   constructor(options: ServedListCacheOptions = {}) {
-    this.ttlMs = options.ttlMs ?? 10_000;
+    this.ttlMs = options.ttlMs ?? DEFAULT_LIST_TTL_MS;
     this.capacity = options.users ?? 10_000;
     if (!(this.ttlMs >= 0) || !Number.isFinite(this.ttlMs)) throw new RangeError(`ttlMs must be a finite number ≥ 0, got ${options.ttlMs}`);
     if (!Number.isInteger(this.capacity) || this.capacity < 0) throw new RangeError(`users must be an integer ≥ 0, got ${options.users}`);
