@@ -177,19 +177,26 @@ export class EaseModel implements Recommender {
     out.fill(0);
     const n = this.kept.length;
     if (n === 0) return;
+    const acc = this.keptScores(query.items);
+    for (let j = 0; j < n; j++) out[this.kept[j]] = acc[j];
+    this.addTail(query.items, out);
+  }
+
+  /** The scores of the kept items (B's rows of the history summed), in a reused buffer. */
+  private keptScores(items: Int32Array): Float32Array {
+    const n = this.kept.length;
     if (this.acc.length !== n) this.acc = new Float32Array(n);
     const acc = this.acc;
     acc.fill(0);
     const w = this.weights;
     // History rows are distinct items (CSR rows and engine queries are deduplicated).
-    for (const i of query.items) {
+    for (const i of items) {
       const r = i >= 0 && i < this.rowOf.length ? this.rowOf[i] : -1;
       if (r < 0) continue;
       const base = r * n;
       for (let j = 0; j < n; j++) acc[j] += w[base + j];
     }
-    for (let j = 0; j < n; j++) out[this.kept[j]] = acc[j];
-    this.addTail(query.items, out);
+    return acc;
   }
 
   /** Scores live on the kept items and the tail's rows: {@link retrieve} answers without a pass over the catalogue. */
@@ -207,16 +214,7 @@ export class EaseModel implements Recommender {
     try {
       const n = this.kept.length;
       if (n > 0) {
-        if (this.acc.length !== n) this.acc = new Float32Array(n);
-        const acc = this.acc;
-        acc.fill(0);
-        const w = this.weights;
-        for (const i of query.items) {
-          const r = i >= 0 && i < this.rowOf.length ? this.rowOf[i] : -1;
-          if (r < 0) continue;
-          const base = r * n;
-          for (let j = 0; j < n; j++) acc[j] += w[base + j];
-        }
+        const acc = this.keptScores(query.items);
         for (let j = 0; j < n; j++) out.set(this.kept[j], acc[j]);
         const { indptr, indices, values, numRows } = this.tail;
         for (const i of query.items) {
