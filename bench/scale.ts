@@ -533,8 +533,12 @@ async function servePhase(dbPath: string, users: readonly string[], report: Repo
     notes.push(`warm-up: 200 sequential lists of distinct users, p50 ${quantile(warm, 0.5).toFixed(1)} ms, p99 ${quantile(warm, 0.99).toFixed(1)} ms (cold caches)`);
     // Named by what serves: a source whose training failed is absent from the served version.
     const label = `pipeline: ${first.modelVersion}`;
+    let served = 200;
     for (const c of CONNECTIONS) {
-      loads.push(await recommendLoad(server, label, users, c, SECONDS));
+      // Each level starts where the warm-up and the levels before it stopped: every list is a user's
+      // first, so what is measured is the computed path, not lists kept for reuse.
+      loads.push(await recommendLoad(server, label, users, c, SECONDS, served));
+      served += loads[loads.length - 1].requests;
       process.stderr.write(`pipeline @${c}: p99 ${loads[loads.length - 1].p99} ms\n`);
     }
     const changed = await eventToList(server, users, args.quick ? 20 : 50);

@@ -113,9 +113,13 @@ export interface LoadRow {
   errors: number;
 }
 
-/** Recommendation requests for random known users at `connections` concurrent connections. */
-export async function recommendLoad(server: Server, catalogue: string, users: readonly string[], connections: number, seconds: number): Promise<LoadRow> {
-  let n = 0;
+/**
+ * Recommendation requests for known users at `connections` concurrent connections, in a fixed
+ * 7919-step cycle over `users` starting at position `start` (pass distinct starts to keep levels
+ * from asking for the same users again).
+ */
+export async function recommendLoad(server: Server, catalogue: string, users: readonly string[], connections: number, seconds: number, start = 0): Promise<LoadRow> {
+  let n = start;
   const result = await autocannon({
     url: server.url,
     connections,
