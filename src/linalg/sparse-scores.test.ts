@@ -29,6 +29,15 @@ describe('SparseScores', () => {
       const got = sparse.topK(k, mask);
       expect(Array.from(got.indices)).toEqual(Array.from(want.indices));
       expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+      // Moments over all positions, unwritten zeros included, as a two-pass over the dense vector.
+      let sum = 0;
+      for (const v of dense) sum += v;
+      const mean = sum / 500;
+      let q = 0;
+      for (const v of dense) q += (v - mean) * (v - mean);
+      const [m, sd] = sparse.meanStd();
+      expect(m).toBeCloseTo(mean, 10);
+      expect(sd).toBeCloseTo(Math.sqrt(q / 500) || 1, 10);
       const byPredicate = sparse.topK(k, (j) => mask[j] !== 0);
       expect(Array.from(byPredicate.indices)).toEqual(Array.from(want.indices));
       sparse.reset();

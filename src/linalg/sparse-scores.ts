@@ -74,6 +74,24 @@ export class SparseScores {
     return { indices, scores };
   }
 
+  /**
+   * Mean and standard deviation (population) of all `size` values, the unwritten zeros included, in
+   * O(written): [mean, std], with std 1 when it is 0 (what a z-score divides by).
+   */
+  meanStd(): [number, number] {
+    let sum = 0;
+    for (let c = 0; c < this.count; c++) sum += this.values[this.touched[c]];
+    const n = Math.max(this.size, 1);
+    const mean = sum / n;
+    let q = (this.size - this.count) * mean * mean;
+    for (let c = 0; c < this.count; c++) {
+      const d = this.values[this.touched[c]] - mean;
+      q += d * d;
+    }
+    const std = Math.sqrt(q / n);
+    return [mean, std > 0 ? std : 1];
+  }
+
   /** Zeroes what was written (O(written)), ready for the next query. */
   reset(): void {
     for (let c = 0; c < this.count; c++) {

@@ -209,6 +209,15 @@ export class EaseModel implements Recommender {
    * items and the history's tail neighbours: O(history × kept + k log k), not O(catalogue).
    */
   retrieve(query: UserQuery, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } {
+    return this.withSparseScores(query, (scores) => scores.topK(k, exclude));
+  }
+
+  /**
+   * Calls `use` with {@link score}'s scores for `query` held sparsely (the kept items and the
+   * history's tail neighbours written, every other item 0), then clears them: for callers that need
+   * a few scores, the top-k or the moments without an n-sized pass. `use` must not keep the object.
+   */
+  withSparseScores<T>(query: UserQuery, use: (scores: SparseScores) => T): T {
     if (this.sparse?.size !== this.total) this.sparse = new SparseScores(this.total);
     const out = this.sparse;
     try {
@@ -222,7 +231,7 @@ export class EaseModel implements Recommender {
           for (let p = indptr[i]; p < indptr[i + 1]; p++) out.add(indices[p], values[p]);
         }
       }
-      return out.topK(k, exclude);
+      return use(out);
     } finally {
       out.reset();
     }

@@ -478,25 +478,27 @@ export class HybridModel implements Recommender {
       va += q[d] * row;
     }
     const sa = va > 0 ? Math.sqrt(va) : 1;
-    const e = this.scratchE(n);
-    let me = 0;
-    let se = 1;
-    if (beta < 1) {
-      this.ease.score(query, e);
-      [me, se] = meanStd(e);
-    }
     const fromAdapter = searchIvf(index, q, wanted, { exclude });
-    const pool = new Set<number>(fromAdapter.indices);
-    if (beta < 1) for (const i of topK(e, wanted, exclude).indices) pool.add(i);
-    const ids = Int32Array.from(pool);
-    const blended = new Float32Array(ids.length);
-    for (let c = 0; c < ids.length; c++) {
-      const i = ids[c];
-      const a = (p ? dot(q, 0, itemFactors, i * dim, dim) : 0) + itemBias[i];
-      blended[c] = (beta < 1 ? (1 - beta) * ((e[i] - me) / se) : 0) + beta * ((a - ma) / sa);
-    }
-    const best = topK(blended, k);
-    return { indices: Int32Array.from(best.indices, (c) => ids[c]), scores: best.scores };
+    // The union of both parts' best, blended exactly; the EASE part is held sparsely (its kept items
+    // and the history's co-occurrence tail), so its moments and best cost no pass over the catalogue.
+    const blend = (e: Float32Array | undefined, me: number, se: number, easeBest: Int32Array | undefined): { indices: Int32Array; scores: Float32Array } => {
+      const pool = new Set<number>(fromAdapter.indices);
+      if (easeBest) for (const i of easeBest) pool.add(i);
+      const ids = Int32Array.from(pool);
+      const blended = new Float32Array(ids.length);
+      for (let c = 0; c < ids.length; c++) {
+        const i = ids[c];
+        const a = (p ? dot(q, 0, itemFactors, i * dim, dim) : 0) + itemBias[i];
+        blended[c] = (e ? (1 - beta) * ((e[i] - me) / se) : 0) + beta * ((a - ma) / sa);
+      }
+      const best = topK(blended, k);
+      return { indices: Int32Array.from(best.indices, (c) => ids[c]), scores: best.scores };
+    };
+    if (beta >= 1) return blend(undefined, 0, 1, undefined);
+    return this.ease.withSparseScores(query, (e) => {
+      const [me, se] = e.meanStd();
+      return blend(e.values, me, se, e.topK(wanted, exclude).indices);
+    });
   }
 
   score(query: UserQuery, out: Float32Array): void {
