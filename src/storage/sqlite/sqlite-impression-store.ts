@@ -29,6 +29,24 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Inside a write transaction: inserts one served list, `ConflictError` when its id is taken (shared
+ * by `record` and the storage copy).
+ */
+export function insertImpression(sql: SqliteCalls['sql'], impression: Impression): void {
+  if (sql('SELECT 1 AS one FROM impressions WHERE id = ?').get([impression.id]) !== undefined) {
+    throw new ConflictError(`impression ${impression.id} is already stored`, { details: { field: 'id', id: impression.id } });
+  }
+  sql('INSERT INTO impressions (id, user_id, model_version, variant, item_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)').run([
+    impression.id,
+    impression.userId,
+    impression.modelVersion,
+    impression.variant,
+    JSON.stringify(impression.itemIds),
+    impression.createdAt,
+  ]);
+}
+
 /** Most lists written in one transaction. */
 const MAX_GROUP = 256;
 
@@ -53,17 +71,7 @@ export function createSqliteImpressionStore({ sql, enter, run, write }: SqliteCa
           sql('SELECT 1 AS one FROM events WHERE user_id = ? LIMIT 1').get([impression.userId]) !== undefined;
         if (!known) return { recorded: false };
       }
-      if (sql('SELECT 1 AS one FROM impressions WHERE id = ?').get([impression.id]) !== undefined) {
-        throw new ConflictError(`impression ${impression.id} is already recorded`, { details: { field: 'id', id: impression.id } });
-      }
-      sql('INSERT INTO impressions (id, user_id, model_version, variant, item_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)').run([
-        impression.id,
-        impression.userId,
-        impression.modelVersion,
-        impression.variant,
-        JSON.stringify(impression.itemIds),
-        impression.createdAt,
-      ]);
+      insertImpression(sql, impression);
       return { recorded: true };
     } catch (error) {
       if (error instanceof EngineError) return { error };

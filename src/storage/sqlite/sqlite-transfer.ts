@@ -12,6 +12,7 @@ import type { JsonValue } from '../../core/types.js';
 import type { CallOptions, EmbeddingRecord, ImpressionRecord, ModelActivation, StorageTransfer, TransferBatch, TransferCounters } from '../storage.js';
 import { encodeJson, validateInteger, validateKey, validateMeta, validateTransferBatch } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
+import { insertImpression } from './sqlite-impression-store.js';
 import { toBytes } from './sqlite-driver.js';
 
 const DEFAULT_BATCH = 1_000;
@@ -51,17 +52,7 @@ export function createSqliteTransfer({ sql, enter, run, write }: SqliteCalls, op
       insertEvent.run([e.seq, e.userId, e.itemId ?? null, e.type, e.value ?? null, e.text ?? null, e.timestamp, encodeJson(e.context)]);
     }
     for (const impression of batch.impressions ?? []) {
-      if (sql('SELECT 1 AS one FROM impressions WHERE id = ?').get([impression.id]) !== undefined) {
-        throw new ConflictError(`impression ${impression.id} is already stored`, { details: { field: 'id', id: impression.id } });
-      }
-      sql('INSERT INTO impressions (id, user_id, model_version, variant, item_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)').run([
-        impression.id,
-        impression.userId,
-        impression.modelVersion,
-        impression.variant,
-        JSON.stringify(impression.itemIds),
-        impression.createdAt,
-      ]);
+      insertImpression(sql, impression);
       for (const click of impression.clicks) sql('INSERT INTO clicks (impression_id, item_id, at) VALUES (?, ?, ?)').run([impression.id, click.itemId, click.at]);
     }
     for (const e of batch.embeddings ?? []) {
