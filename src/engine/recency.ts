@@ -20,7 +20,7 @@ export interface RecencyOptions {
  * Models whose score is the sum over history items of a per-item row (so a weighted history is the
  * weighted sum of single-item scores) and which ignore `UserQuery.values`.
  */
-export const ITEM_LINEAR_KINDS: ReadonlySet<string> = new Set(['ease', 'edlae', 'itemknn']);
+export const ITEM_LINEAR_KINDS: ReadonlySet<string> = new Set(['ease', 'edlae', 'nease', 'itemknn']);
 
 /** Weight steps per halving when linear models are scored in buckets (error at most 2^(1/8) − 1 ≈ 9%). */
 const BUCKETS_PER_HALVING = 4;

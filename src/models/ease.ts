@@ -65,9 +65,24 @@ export interface EaseDropout {
   dropout: number;
 }
 
-/** EASE over binary interactions (and EDLAE, its dropout-emphasised variant, as kind `edlae`). */
+/**
+ * The degree normalisations of kind `nease` (`nease.ts`), on top of EDLAE's dropout: each user's
+ * squared error weighted by |u|^−userNorm (the Gram becomes XᵀWX, W rescaled to keep its trace), and
+ * column j of B scaled by count(j)^−popularity. All zero is EDLAE; with the dropout also zero, EASE.
+ */
+export interface EaseNormalisation extends EaseDropout {
+  /** Exponent β ≥ 0 of the user weight |u|^−β. */
+  userNorm: number;
+  /** Exponent δ ≥ 0 of the item-popularity scaling count(j)^−δ of B's columns. */
+  popularity: number;
+}
+
+/**
+ * EASE over binary interactions (and EDLAE, its dropout-emphasised variant, as kind `edlae`; with
+ * degree normalisations as kind `nease`).
+ */
 export class EaseModel implements Recommender {
-  readonly kind: 'ease' | 'edlae';
+  readonly kind: 'ease' | 'edlae' | 'nease';
   readonly params: ModelParams;
   private total = 0;
   /** Kept item → catalogue index. */
@@ -88,14 +103,24 @@ export class EaseModel implements Recommender {
 
   /** Dropout of the EDLAE variant (0 for EASE). */
   private readonly dropout: number;
+  /** Exponents of the `nease` normalisations (0 otherwise). */
+  private readonly userNorm: number;
+  private readonly popularity: number;
 
   constructor(
     private readonly options: EaseOptions,
-    variant?: EaseDropout,
+    variant?: EaseDropout | EaseNormalisation,
   ) {
-    this.kind = variant ? 'edlae' : 'ease';
+    const norm = variant && 'userNorm' in variant ? variant : undefined;
+    this.kind = norm ? 'nease' : variant ? 'edlae' : 'ease';
     this.dropout = variant?.dropout ?? 0;
-    this.params = variant ? { ...options, dropout: this.dropout } : { ...options };
+    this.userNorm = norm?.userNorm ?? 0;
+    this.popularity = norm?.popularity ?? 0;
+    this.params = norm
+      ? { ...options, dropout: this.dropout, userNorm: this.userNorm, popularity: this.popularity }
+      : variant
+        ? { ...options, dropout: this.dropout }
+        : { ...options };
   }
 
   get numItems(): number {
@@ -143,7 +168,7 @@ export class EaseModel implements Recommender {
     }
     context.onProgress?.('ease gram', 0, 3);
     const keptIdx = Int32Array.from(idx);
-    const gram = sparseGram(indptr, keptIdx, null, train.numRows, n);
+    const gram = sparseGram(indptr, keptIdx, this.userNorm > 0 ? userWeightRoots(indptr, train.numRows, this.userNorm) : null, train.numRows, n);
     const emphasis = this.dropout / (1 - this.dropout);
     for (let i = 0; i < n; i++) gram[i * n + i] += this.options.lambda + emphasis * gram[i * n + i];
     // The fallback's scale is fitted on the kept block, whose first-order scores need G before inversion.
@@ -169,6 +194,7 @@ export class EaseModel implements Recommender {
     this.tailScale = sample.length > 0 ? fitTailScale(w, n, sample, first) : 1;
     const tailValues = this.tail.values;
     for (let p = 0; p < tailValues.length; p++) tailValues[p] *= this.tailScale;
+    if (this.popularity > 0) scaleByPopularity(w, this.kept, this.tail, counts, this.popularity);
     context.onProgress?.('ease weights', 3, 3);
     return { seconds: (performance.now() - t0) / 1000, epochs: 1, itemCap: { ...this.itemCap } };
   }
@@ -268,8 +294,14 @@ export class EaseModel implements Recommender {
 
   /** Restores from {@link EaseModel.snapshot}. */
   static fromSnapshot(s: ModelSnapshot): EaseModel {
-    const { dropout, ...options } = s.params as Partial<EaseOptions> & Partial<EaseDropout>;
-    const m = new EaseModel({ ...DEFAULTS, ...options }, s.kind === 'edlae' ? { dropout: Number(dropout ?? 0) } : undefined);
+    const { dropout, userNorm, popularity, ...options } = s.params as Partial<EaseOptions> & Partial<EaseNormalisation>;
+    const variant =
+      s.kind === 'nease'
+        ? { dropout: Number(dropout ?? 0), userNorm: Number(userNorm ?? 0), popularity: Number(popularity ?? 0) }
+        : s.kind === 'edlae'
+          ? { dropout: Number(dropout ?? 0) }
+          : undefined;
+    const m = new EaseModel({ ...DEFAULTS, ...options }, variant);
     m.total = s.meta.numItems as number;
     m.kept = s.arrays.kept as Int32Array;
     m.weights = s.arrays.weights as Float32Array;
@@ -285,4 +317,46 @@ export class EaseModel implements Recommender {
         : emptyTail(m.total);
     return m;
   }
+}
+
+/**
+ * Per-entry values whose products make the Gram XᵀWX with W = diag(|u|^−β): each entry of row u holds
+ * √wᵤ. W is rescaled so that Σᵤ wᵤ|u| = Σᵤ |u| (the Gram's trace is unchanged), so λ keeps its scale.
+ */
+function userWeightRoots(indptr: Int32Array, numRows: number, beta: number): Float32Array {
+  const nnz = indptr[numRows];
+  const weight = new Float64Array(numRows);
+  let weighted = 0;
+  for (let u = 0; u < numRows; u++) {
+    const len = indptr[u + 1] - indptr[u];
+    if (len === 0) continue;
+    weight[u] = len ** -beta;
+    weighted += weight[u] * len;
+  }
+  const scale = weighted > 0 ? nnz / weighted : 1;
+  const roots = new Float32Array(nnz);
+  for (let u = 0; u < numRows; u++) {
+    const root = Math.sqrt(weight[u] * scale);
+    for (let p = indptr[u]; p < indptr[u + 1]; p++) roots[p] = root;
+  }
+  return roots;
+}
+
+/**
+ * Scales column j of B (and the fallback's weights towards j) by (count(j) / mean count)^−δ: a
+ * history's scores are still the sum of its items' rows, only rarer targets are lifted against popular ones.
+ */
+function scaleByPopularity(weights: Float32Array, kept: Int32Array, tail: CsrMatrix, counts: ArrayLike<number>, delta: number): void {
+  const n = kept.length;
+  let mean = 0;
+  for (let j = 0; j < n; j++) mean += counts[kept[j]];
+  mean = n > 0 ? mean / n : 1;
+  const factor = (item: number): number => (Math.max(counts[item], 1) / mean) ** -delta;
+  const column = new Float32Array(n);
+  for (let j = 0; j < n; j++) column[j] = factor(kept[j]);
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    for (let j = 0; j < n; j++) weights[row + j] *= column[j];
+  }
+  for (let p = 0; p < tail.indices.length; p++) tail.values[p] *= factor(tail.indices[p]);
 }

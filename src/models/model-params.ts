@@ -13,6 +13,7 @@ import type { AlsOptions } from './als.js';
 import type { BprOptions } from './bpr.js';
 import type { EaseOptions } from './ease.js';
 import type { EdlaeOptions } from './edlae.js';
+import type { NeaseOptions } from './nease.js';
 import type { MultVaeOptions } from './mult-vae.js';
 import type { Gru4RecOptions } from './gru4rec.js';
 import type { HybridOptions } from './hybrid.js';
@@ -79,6 +80,17 @@ export const MODEL_PARAM_SCHEMAS: Readonly<Record<string, ModelParamSchema>> = O
   },
   edlae: {
     fields: fields<EdlaeOptions>({ lambda: positive(), minSupport: integer(1), maxItems: integer(1), tailNeighbours: integer(0), dropout: rate() }),
+  },
+  nease: {
+    fields: fields<NeaseOptions>({
+      lambda: positive(),
+      minSupport: integer(1),
+      maxItems: integer(1),
+      tailNeighbours: integer(0),
+      dropout: rate(),
+      userNorm: nonNegative(),
+      popularity: nonNegative(),
+    }),
   },
   multvae: {
     fields: fields<MultVaeOptions>({

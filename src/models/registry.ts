@@ -8,6 +8,7 @@ import { AlsModel, createAls } from './als.js';
 import { BprModel, createBpr } from './bpr.js';
 import { EaseModel, createEase } from './ease.js';
 import { createEdlae } from './edlae.js';
+import { createNease } from './nease.js';
 import { MultVaeModel, createMultVae } from './mult-vae.js';
 import { HybridModel, createHybrid } from './hybrid.js';
 import { ItemKnnModel, createItemKnn } from './item-knn.js';
@@ -23,7 +24,7 @@ import type { ModelSnapshot } from './snapshot.js';
 import { UserKnnModel, createUserKnn } from './user-knn.js';
 
 /** Registered model names. */
-export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'edlae', 'multvae', 'semantic', 'hybrid', 'sasrec', 'gru4rec'] as const;
+export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'edlae', 'nease', 'multvae', 'semantic', 'hybrid', 'sasrec', 'gru4rec'] as const;
 
 /** Pure collaborative-filtering models (no text needed). */
 export const CF_MODEL_KINDS: readonly string[] = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease'];
@@ -90,6 +91,12 @@ const REGISTRY: Record<ModelKind, Entry> = {
     restore: (s) => EaseModel.fromSnapshot(s),
     grid: { dropout: [0.1, 0.2, 0.33, 0.5], lambda: [10, 50, 200] },
     description: 'EDLAE: EASE with dropout emphasis, penalty λ + p/(1−p)·diag(XᵀX) (Steck 2020)',
+  },
+  nease: {
+    create: (p) => createNease(p),
+    restore: (s) => EaseModel.fromSnapshot(s),
+    grid: { lambda: [100, 250, 500, 1000], userNorm: [0, 0.25, 0.5], dropout: [0, 0.25], popularity: [0, 0.1, 0.2] },
+    description: 'degree-normalised EASE: EDLAE with user weights |u|^−β and item-popularity scaling count^−δ of B',
   },
   multvae: {
     create: (p) => createMultVae(p),
