@@ -19,7 +19,7 @@ import { EarlyStopping } from './early-stopping.js';
 import { EaseModel, createEase } from './ease.js';
 import { bprFoldIn, scoreWithVector, sortedContains } from './factor-model.js';
 import { augmentedItems } from './factor-index.js';
-import { IVF_PROBE_SHARE, buildIvfIndex, ivfArrays, ivfFromArrays, searchIvf } from './ivf-index.js';
+import { buildIvfIndex, ivfArrays, ivfFromArrays, ivfProbeShare, searchIvf } from './ivf-index.js';
 import type { IvfIndex } from './ivf-index.js';
 import type { Factors } from './factor-model.js';
 import { requireEmbeddings } from './item-text-matrix.js';
@@ -92,14 +92,8 @@ export const HYBRID_INDEX_MIN_ITEMS = 50_000;
 export interface HybridIndexOptions {
   /** Catalogues at least this large get the index (default {@link HYBRID_INDEX_MIN_ITEMS}). */
   indexMinItems?: number;
-  /** Share of the index's lists a retrieval scans (default {@link hybridProbeShare}). */
+  /** Share of the index's lists a retrieval scans (default `ivfProbeShare` of the catalogue). */
   probeShare?: number;
-}
-
-/** The default share of the adapter index's lists a retrieval scans, for a catalogue of `n` items. */
-export function hybridProbeShare(n: number): number {
-  void n;
-  return IVF_PROBE_SHARE;
 }
 
 /** Rank of the text subspace the adapter reads on a large catalogue (see {@link HybridScaleOptions.textRank}). */
@@ -486,7 +480,7 @@ export class HybridModel implements Recommender {
       va += q[d] * row;
     }
     const sa = va > 0 ? Math.sqrt(va) : 1;
-    const share = this.indexOptions.probeShare ?? hybridProbeShare(n);
+    const share = this.indexOptions.probeShare ?? ivfProbeShare(n);
     const fromAdapter = searchIvf(index, q, wanted, { exclude, probes: Math.max(8, Math.ceil(share * index.lists)) });
     // The union of both parts' best, blended exactly; the EASE part is held sparsely (its kept items
     // and the history's co-occurrence tail), so its moments and best cost no pass over the catalogue.

@@ -62,6 +62,21 @@ export interface IvfSearchOptions {
  */
 export const IVF_PROBE_SHARE = 0.35;
 
+/**
+ * Items a search scans at least, by default: {@link IVF_PROBE_SHARE} of the lists up to this many
+ * items, a smaller share beyond (see {@link ivfProbeShare}). On the 1,000,000-item catalogue of
+ * `bench/scale.ts`, scanning 2% to 35% of the lists found the same candidates: recall@100 0.954 for
+ * the semantic model (its 15,000 rescored candidates set it) in up to twice the time, and 1.000
+ * for the hybrid, whose retrieval took 97.4 ms per user at 35%, 18.8 ms at 10%, 12.4 ms at 5% and
+ * 8.7 ms at 2% (40 users).
+ */
+export const IVF_SCAN_ITEMS = 50_000;
+
+/** The default share of the lists a search scans in a catalogue of `n` items (see {@link IVF_SCAN_ITEMS}). */
+export function ivfProbeShare(n: number): number {
+  return Math.min(IVF_PROBE_SHARE, Math.max(IVF_SCAN_ITEMS / Math.max(n, 1), 0.02));
+}
+
 /** Rows assigned per block of the final assignment (bounds the scratch memory). */
 const ASSIGN_BLOCK = 2_048;
 

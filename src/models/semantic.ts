@@ -8,7 +8,7 @@
  */
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { dot, dotRows, gemm, topK } from '../linalg/index.js';
-import { IVF_PROBE_SHARE, buildIvfIndex, ivfArrays, ivfFromArrays, searchIvf } from './ivf-index.js';
+import { buildIvfIndex, ivfArrays, ivfFromArrays, ivfProbeShare, searchIvf } from './ivf-index.js';
 import type { IvfIndex } from './ivf-index.js';
 import { principalSubspace } from './principal-subspace.js';
 import { centredUnitRows, requireEmbeddings } from './item-text-matrix.js';
@@ -50,27 +50,13 @@ export function rescoredCandidates(k: number, n: number): number {
   return Math.max(4 * k, k + 200, Math.min(Math.ceil(n / 20), 15_000));
 }
 
-/**
- * Items the semantic first pass scans at least, by default: `IVF_PROBE_SHARE` (35%) of the lists
- * up to this many items, a smaller share beyond (and never fewer items than five times the rescored
- * candidates, see `searchIvf`). On the demo's USE-lite vectors 35% of the lists are needed (recall
- * 0.967; 25% gave 0.924); on the 1,000,000-item catalogue of `bench/scale.ts`, scanning 2% to 35%
- * of it found the same candidates (recall@100 0.954 with 15,000 rescored), in up to twice the time.
- */
-export const SEMANTIC_SCAN_ITEMS = 50_000;
-
-/** The default share of the IVF lists scanned for a catalogue of `n` items (see {@link SEMANTIC_SCAN_ITEMS}). */
-export function semanticProbeShare(n: number): number {
-  return Math.min(IVF_PROBE_SHARE, Math.max(SEMANTIC_SCAN_ITEMS / Math.max(n, 1), 0.02));
-}
-
 /** How the retrieval index is built (not hyper-parameters: they do not change the model's scores). */
 export interface SemanticIndexOptions {
   /** Catalogues at least this large get IVF lists (default {@link IVF_MIN_ITEMS}). */
   ivfMinItems?: number;
   /** Candidates of the first pass rescored exactly, for k of n items (default {@link rescoredCandidates}). */
   rescore?: (k: number, n: number) => number;
-  /** Share of the IVF lists a first pass scans (default {@link semanticProbeShare}). */
+  /** Share of the IVF lists a first pass scans (default `ivfProbeShare` of the catalogue). */
   probeShare?: number;
 }
 
@@ -185,7 +171,7 @@ export class SemanticModel implements Recommender {
     }
     const wanted = Math.min(n, (this.indexOptions.rescore ?? rescoredCandidates)(k, n));
     let first: { indices: Int32Array };
-    const share = this.indexOptions.probeShare ?? semanticProbeShare(n);
+    const share = this.indexOptions.probeShare ?? ivfProbeShare(n);
     if (ivf) first = searchIvf(ivf, ur, wanted, { exclude, probes: Math.max(8, Math.ceil(share * ivf.lists)) });
     else {
       // Reused between calls (scoring is synchronous, so no two calls share it at once).
