@@ -56,7 +56,7 @@ export type {
   UserStore,
 } from './storage/index.js';
 
-export { IMPORT_TRANSACTION_ROWS, detectFormat, importDataset, kindFromFileName, loadDataset, mappingFromFlags, parseColumnMap, parseDelimiterOption, readInteractionFile } from './ingest/index.js';
+export { IMPORT_TRANSACTION_ROWS, detectFormat, importDataset, kindFromFileName, loadDataset, mappingFromFlags, parseColumnMap, parseDelimiterOption, readInteractionFile, readS3RecAttributes } from './ingest/index.js';
 export type { ColumnFlags, CsvMapping } from './ingest/index.js';
 export type { ImportOptions, ImportReport, ImportSource, UnknownItemsPolicy } from './ingest/index.js';
 

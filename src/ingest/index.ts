@@ -29,7 +29,7 @@ export { loadMovieLens100k, MOVIELENS_100K_GENRES, parseMovieLens100k } from './
 export type { MovieLens100kFiles } from './movielens-100k.js';
 export { loadMovieLensLatest, MOVIELENS_LATEST_FILES, parseMovieLensLatest } from './movielens-latest.js';
 export type { MovieLensLatestFiles } from './movielens-latest.js';
-export { findS3RecCompanions, loadS3Rec, parseS3Rec } from './s3rec.js';
+export { findS3RecCompanions, loadS3Rec, parseS3Rec, readS3RecAttributes } from './s3rec.js';
 export type { S3RecFiles, S3RecOptions } from './s3rec.js';
 export { coerceAttribute, CSV_COLUMN_ALIASES, loadCsvRecords, parseCsvRecords } from './csv-records.js';
 export { loadJsonlRecords, parseJsonlRecords } from './jsonl-records.js';

@@ -182,6 +182,17 @@ export async function findS3RecCompanions(file: string): Promise<{ attributesFil
   return found;
 }
 
+/**
+ * The attribute ids of each item of an S3-Rec dataset: the `<name>_item2attributes.json` beside the
+ * sequence file `file`, by item id; undefined when there is none. Errors name the file, line and field.
+ */
+export async function readS3RecAttributes(file: string, options: { signal?: AbortSignal | undefined } = {}): Promise<Map<string, number[]> | undefined> {
+  const { attributesFile } = await findS3RecCompanions(file);
+  if (attributesFile === undefined) return undefined;
+  const [text] = await readSourceFiles([{ path: attributesFile }], options);
+  return parseAttributes(text);
+}
+
 /** Reads an S3-Rec sequence file and its optional companions, then parses them with {@link parseS3Rec}. */
 export async function loadS3Rec(
   source: { file: string; attributesFile?: string | undefined; userSequenceFile?: string | undefined },

@@ -14,6 +14,7 @@ import type { BprOptions } from './bpr.js';
 import type { EaseOptions } from './ease.js';
 import type { EdlaeOptions } from './edlae.js';
 import type { NeaseOptions } from './nease.js';
+import type { HigherEaseOptions } from './higher-ease.js';
 import type { MultVaeOptions } from './mult-vae.js';
 import type { Gru4RecOptions } from './gru4rec.js';
 import type { HybridOptions } from './hybrid.js';
@@ -92,6 +93,9 @@ export const MODEL_PARAM_SCHEMAS: Readonly<Record<string, ModelParamSchema>> = O
       popularity: nonNegative(),
     }),
   },
+  hoease: {
+    fields: fields<HigherEaseOptions>({ lambda: positive(), pairLambda: positive(), pairs: integer(0), iterations: integer(0), maxItems: integer(1) }),
+  },
   multvae: {
     fields: fields<MultVaeOptions>({
       hidden: integer(1),
@@ -147,6 +151,7 @@ export const MODEL_PARAM_SCHEMAS: Readonly<Record<string, ModelParamSchema>> = O
       patience: integer(1),
       initStd: positive(),
       textInit: z.boolean(),
+      attributes: z.boolean(),
       seed: seed(),
     }),
     across: (p) => {

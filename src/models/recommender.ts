@@ -4,6 +4,7 @@
  * are scored by the same call.
  * @module
  */
+import type { ItemAttributes } from './item-attributes.js';
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import type { Logger, ProgressCallback } from '../core/logger.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -55,6 +56,8 @@ export interface FitContext {
    * training matrix's rows; read by sequence models, which otherwise fall back to the rows' items.
    */
   sequences?: readonly Int32Array[];
+  /** Categorical item attributes aligned with the training matrix's columns; read by `sasrec` as side information. */
+  itemAttributes?: ItemAttributes;
 }
 
 /** What a fit did. */

@@ -15,6 +15,8 @@ import { attentionProbSize, causalAttention, causalAttentionBackward, createRng,
 import type { AttentionBlock, Rng } from '../linalg/index.js';
 import { EmbeddingAdam } from './embedding-adam.js';
 import { EarlyStopping } from './early-stopping.js';
+import { attributesFit } from './item-attributes.js';
+import type { ItemAttributes } from './item-attributes.js';
 import { applyMask, embeddingCosine, fillDropoutMask, fillNormal, finishStep, linear, linearBackward, projectTextInit } from './neural-ops.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import { querySequence, sequenceWindows, trainingSequences } from './sequence-data.js';
@@ -63,6 +65,11 @@ export interface SasRecOptions {
   initStd: number;
   /** Initialise item embeddings from text embeddings (random projection) when they are given. */
   textInit: boolean;
+  /**
+   * Add the mean of the item's attribute embeddings to its input embedding when the fit is given
+   * item attributes (`FitContext.itemAttributes`, e.g. brand and categories of an S3-Rec file).
+   */
+  attributes: boolean;
   /** Seed of initialisation, shuffling, sampling and dropout. */
   seed: number;
 }
@@ -83,6 +90,7 @@ const DEFAULTS: SasRecOptions = {
   patience: 8,
   initStd: 0.1,
   textInit: false,
+  attributes: true,
   seed: 42,
 };
 
@@ -114,13 +122,16 @@ interface BlockLayout {
 interface Layout {
   emb: number;
   pos: number;
+  /** Attribute embedding, `numAttributes × dim` (empty without attributes). */
+  attr: number;
+  numAttributes: number;
   blocks: BlockLayout[];
   lnfG: number;
   lnfB: number;
   total: number;
 }
 
-function makeLayout(numItems: number, o: SasRecOptions): Layout {
+function makeLayout(numItems: number, o: SasRecOptions, numAttributes = 0): Layout {
   const d = o.dim;
   let at = 0;
   const take = (n: number): number => {
@@ -130,6 +141,7 @@ function makeLayout(numItems: number, o: SasRecOptions): Layout {
   };
   const emb = take(numItems * d);
   const pos = take(o.maxLen * d);
+  const attr = take(numAttributes * d);
   const blocks: BlockLayout[] = [];
   for (let l = 0; l < o.blocks; l++) {
     blocks.push({
@@ -141,7 +153,7 @@ function makeLayout(numItems: number, o: SasRecOptions): Layout {
   }
   const lnfG = take(d);
   const lnfB = take(d);
-  return { emb, pos, blocks, lnfG, lnfB, total: at };
+  return { emb, pos, attr, numAttributes, blocks, lnfG, lnfB, total: at };
 }
 
 /** Named views of one parameter-shaped vector (parameters or gradients). */
@@ -179,6 +191,8 @@ export class SasRecModel implements Recommender {
   readonly params: ModelParams;
   private theta: Float32Array = new Float32Array(0);
   private items = 0;
+  /** The item attributes the input embedding reads, when the model uses them. */
+  private attributes: ItemAttributes | undefined;
   private layout: Layout = makeLayout(0, DEFAULTS);
   private readonly ws = new Workspace();
   /** The settings in use: the requested ones until a fit resolves the data-dependent ones. */
@@ -203,10 +217,11 @@ export class SasRecModel implements Recommender {
     const o = resolveSasRecOptions(this.requested, windows.length, total / Math.max(1, sequences.length));
     this.options = o;
     Object.assign(this.params, { batchSize: o.batchSize, dropout: o.dropout });
-    context.logger?.log('debug', 'sasrec settings', { batchSize: o.batchSize, dropout: o.dropout });
     const d = o.dim;
     const rng = createRng(o.seed);
-    this.layout = makeLayout(this.items, o);
+    this.attributes = o.attributes && attributesFit(context.itemAttributes, this.items) ? context.itemAttributes : undefined;
+    context.logger?.log('debug', 'sasrec settings', { batchSize: o.batchSize, dropout: o.dropout, attributes: this.attributes?.numAttributes ?? 0 });
+    this.layout = makeLayout(this.items, o, this.attributes?.numAttributes ?? 0);
     this.theta = new Float32Array(this.layout.total);
     this.initialise(rng, context);
     const grad = new Float32Array(this.layout.total);
@@ -260,6 +275,7 @@ export class SasRecModel implements Recommender {
     const v = new Views(this.theta, d);
     fillNormal(v.at(L.emb, this.items * d), o.initStd, rng);
     fillNormal(v.at(L.pos, o.maxLen * d), o.initStd, rng);
+    fillNormal(v.at(L.attr, L.numAttributes * d), o.initStd, rng);
     const text = context.itemEmbeddings;
     if (o.textInit && text && text.vectors.length >= this.items * text.dim) {
       projectTextInit(v.at(L.emb, this.items * d), d, text.vectors, text.dim, o.initStd, rng);
@@ -308,10 +324,20 @@ export class SasRecModel implements Recommender {
     const L = this.layout;
     const drop = rng !== undefined && o.dropout > 0;
     let x = ws.get('x0', n);
+    const attrs = this.attributes;
     for (let r = 0; r < R; r++) {
       const e = L.emb + p.items[r] * d;
       const q = L.pos + p.positions[r] * d;
       for (let c = 0; c < d; c++) x[r * d + c] = this.theta[e + c] + this.theta[q + c];
+      if (attrs) {
+        const from = attrs.indptr[p.items[r]];
+        const to = attrs.indptr[p.items[r] + 1];
+        const w = 1 / Math.max(1, to - from);
+        for (let j = from; j < to; j++) {
+          const a = L.attr + attrs.indices[j] * d;
+          for (let c = 0; c < d; c++) x[r * d + c] += w * this.theta[a + c];
+        }
+      }
     }
     if (drop) {
       const m0 = ws.get('m0', n);
@@ -428,6 +454,7 @@ export class SasRecModel implements Recommender {
       for (let i = 0; i < n; i++) dx[i] += da[i];
     }
     if (drop) applyMask(dx, ws.get('m0', n), n);
+    const attrs = this.attributes;
     for (let r = 0; r < R; r++) {
       const e = L.emb + p.items[r] * d;
       const q = L.pos + p.positions[r] * d;
@@ -435,6 +462,15 @@ export class SasRecModel implements Recommender {
         const gv = dx[r * d + c];
         grad[e + c] += gv;
         grad[q + c] += gv;
+      }
+      if (attrs) {
+        const from = attrs.indptr[p.items[r]];
+        const to = attrs.indptr[p.items[r] + 1];
+        const w = 1 / Math.max(1, to - from);
+        for (let j = from; j < to; j++) {
+          const a = L.attr + attrs.indices[j] * d;
+          for (let c = 0; c < d; c++) grad[a + c] += w * dx[r * d + c];
+        }
       }
     }
   }
@@ -483,14 +519,27 @@ export class SasRecModel implements Recommender {
   }
 
   snapshot(): ModelSnapshot {
-    return { kind: this.kind, params: this.params, meta: { numItems: this.items }, arrays: { theta: this.theta } };
+    const a = this.attributes;
+    return {
+      kind: this.kind,
+      params: this.params,
+      meta: { numItems: this.items, numAttributes: a?.numAttributes ?? 0 },
+      arrays: a ? { theta: this.theta, attributeIndptr: a.indptr, attributeIndices: a.indices } : { theta: this.theta },
+    };
   }
 
   /** Restores from {@link SasRecModel.snapshot}. */
   static fromSnapshot(s: ModelSnapshot): SasRecModel {
     const m = createSasRec(s.params);
     m.items = s.meta.numItems as number;
-    m.layout = makeLayout(m.items, m.options);
+    const numAttributes = typeof s.meta.numAttributes === 'number' ? s.meta.numAttributes : 0;
+    const { attributeIndptr: indptr, attributeIndices: indices } = s.arrays;
+    if (numAttributes > 0) {
+      const a = indptr instanceof Int32Array && indices instanceof Int32Array ? { indptr, indices, numAttributes } : undefined;
+      if (!attributesFit(a, m.items)) throw new ValidationError('sasrec snapshot: item attributes do not match its items', { details: { numItems: m.items, numAttributes } });
+      m.attributes = a;
+    }
+    m.layout = makeLayout(m.items, m.options, numAttributes);
     m.theta = s.arrays.theta as Float32Array;
     if (m.theta.length !== m.layout.total) throw new ValidationError('sasrec snapshot does not match its parameters', { details: { expected: m.layout.total, got: m.theta.length } });
     return m;

@@ -3,10 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../core/csr-matrix.js';
 import { createRng } from '../linalg/index.js';
 import { createGru4Rec } from './gru4rec.js';
+import { modelFromSnapshot } from './registry.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
 import { DENSE_HISTORY, createSasRec, resolveSasRecOptions } from './sasrec.js';
 import type { SequenceWindow } from './sequence-data.js';
 
 const NUM_ITEMS = 9;
+
+/** Parameters of a SASRec without attributes: item and position tables, blocks, final norm. */
+function sasRecParameterCount(dim: number, maxLen: number, blocks: number): number {
+  return NUM_ITEMS * dim + maxLen * dim + blocks * (6 * dim * dim + 10 * dim) + 2 * dim;
+}
 
 function tinyTrain() {
   const seqs = [Int32Array.from([0, 3, 5, 2, 8]), Int32Array.from([1, 4, 4, 7]), Int32Array.from([6, 2]), Int32Array.from([3, 8, 1, 0, 5, 6, 2])];
@@ -64,10 +71,39 @@ describe('sequence model gradients', () => {
     expect(gradientError(model, batch)).toBeLessThanOrEqual(0.05);
   });
 
+  it('sasrec backward matches finite differences with item attributes in the input embedding', async () => {
+    // Items 0..8 with zero to three of five attributes.
+    const indptr = Int32Array.from([0, 1, 3, 3, 4, 6, 7, 9, 10, 12]);
+    const indices = Int32Array.from([0, 1, 2, 3, 0, 4, 2, 1, 3, 4, 0, 2]);
+    const model = createSasRec({ dim: 8, heads: 2, blocks: 1, maxLen: 8, dropout: 0.2, negatives: 0, epochs: 1, initStd: 0.5 });
+    await model.fit(train, { sequences: seqs, itemAttributes: { indptr, indices, numAttributes: 5 } });
+    expect(model.parameters.length).toBe(sasRecParameterCount(8, 8, 1) + 5 * 8);
+    expect(gradientError(model, batch)).toBeLessThanOrEqual(0.05);
+  });
+
   it('gru4rec backward matches finite differences', async () => {
     const model = createGru4Rec({ dim: 8, maxLen: 8, dropout: 0.2, negatives: 0, epochs: 1, initStd: 0.5 });
     await model.fit(train, { sequences: seqs });
     expect(gradientError(model, batch)).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('sasrec with item attributes', () => {
+  it('restores attributes from its snapshot with identical scores, and ignores attributes of another catalogue', async () => {
+    const { seqs, train } = tinyTrain();
+    const itemAttributes = { indptr: Int32Array.from([0, 1, 2, 2, 3, 4, 5, 6, 6, 7]), indices: Int32Array.from([0, 1, 0, 2, 1, 0, 2]), numAttributes: 3 };
+    const model = createSasRec({ dim: 8, blocks: 1, maxLen: 8, epochs: 3 });
+    await model.fit(train, { sequences: seqs, itemAttributes });
+    const restored = modelFromSnapshot(decodeSnapshot(encodeSnapshot(model.snapshot())));
+    const query = { userIdx: -1, items: Int32Array.from([0, 3]), values: Float32Array.from([1, 1]), sequence: Int32Array.from([3, 0]) };
+    const a = new Float32Array(NUM_ITEMS);
+    const b = new Float32Array(NUM_ITEMS);
+    model.score(query, a);
+    restored.score(query, b);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    const other = createSasRec({ dim: 8, blocks: 1, maxLen: 8, epochs: 1 });
+    await other.fit(train, { sequences: seqs, itemAttributes: { ...itemAttributes, indptr: itemAttributes.indptr.subarray(0, 5) } });
+    expect(other.parameters.length).toBe(sasRecParameterCount(8, 8, 1));
   });
 });
 

@@ -22,6 +22,7 @@ import {
   loadDataset,
   mappingFromFlags,
   readInteractionFile,
+  readS3RecAttributes,
   renderColdStartMarkdown,
   renderJson,
   renderLlmRerankMarkdown,
@@ -141,8 +142,11 @@ export function registerEvaluateCommand(program: Command): void {
       const protocol = protocolFor(opts);
       const reference = recboleReference(protocol.name, path);
       const render = (r: ProtocolReport): string => renderMarkdown(r, reference, sequenceReportOptions(protocol.name, path));
+      // An S3-Rec file's item attributes (brand, categories), when its `*_item2attributes.json` sits beside it.
+      const itemAttributes = opts.format === 's3rec' ? await readS3RecAttributes(resolve(path)) : undefined;
       const report = await runProtocol(log, path, protocol, runs, {
         itemVectors,
+        ...(itemAttributes ? { itemAttributes } : {}),
         onProgress: progress.onProgress,
         logger,
         onModel: (m) => {
