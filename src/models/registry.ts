@@ -102,7 +102,7 @@ const REGISTRY: Record<ModelKind, Entry> = {
   hoease: {
     create: (p) => createHigherEase(p),
     restore: (s) => HigherEaseModel.fromSnapshot(s),
-    grid: { lambda: [250, 500], pairLambda: [100, 1000], pairs: [1000] },
+    grid: { lambda: [100, 250, 500], pairLambda: [1000, 10000, 100000], pairs: [1000] },
     description: 'higher-order EASE: item-item weights plus rows for the most co-occurring item pairs (Steck & Liang 2021)',
   },
   multvae: {
