@@ -152,6 +152,8 @@ export const MODEL_PARAM_SCHEMAS: Readonly<Record<string, ModelParamSchema>> = O
       initStd: positive(),
       textInit: z.boolean(),
       attributes: z.boolean(),
+      contrastive: nonNegative(),
+      contrastiveTemperature: positive(),
       seed: seed(),
     }),
     across: (p) => {

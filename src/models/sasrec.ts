@@ -15,6 +15,7 @@ import { attentionProbSize, causalAttention, causalAttentionBackward, createRng,
 import type { AttentionBlock, Rng } from '../linalg/index.js';
 import { EmbeddingAdam } from './embedding-adam.js';
 import { EarlyStopping } from './early-stopping.js';
+import { infoNce } from './info-nce.js';
 import { attributesFit } from './item-attributes.js';
 import type { ItemAttributes } from './item-attributes.js';
 import { applyMask, embeddingCosine, fillDropoutMask, fillNormal, finishStep, linear, linearBackward, projectTextInit } from './neural-ops.js';
@@ -23,6 +24,7 @@ import { querySequence, sequenceWindows, trainingSequences } from './sequence-da
 import type { SequenceWindow } from './sequence-data.js';
 import type { ModelSnapshot } from './snapshot.js';
 import { samplesNegatives, softmaxCrossEntropy } from './softmax-output.js';
+import type { TouchedRows } from './touched-rows.js';
 import { Workspace } from './workspace.js';
 
 /** Hyper-parameters of {@link SasRecModel}. */
@@ -70,6 +72,16 @@ export interface SasRecOptions {
    * item attributes (`FitContext.itemAttributes`, e.g. brand and categories of an S3-Rec file).
    */
   attributes: boolean;
+  /**
+   * Weight of a DuoRec-style contrastive term (Qiu et al., WSDM 2022); 0 = off. Each sequence's
+   * representation (the newest position's output) is pulled towards that of a second view — another
+   * training sequence with the same next item when there is one, else the same sequence under other
+   * dropout masks — and pushed from the other sequences of the batch (in-batch InfoNCE, rows with the
+   * same next item masked as negatives). Costs a second forward and backward pass per step.
+   */
+  contrastive: number;
+  /** Temperature of the contrastive term's dot-product similarities. */
+  contrastiveTemperature: number;
   /** Seed of initialisation, shuffling, sampling and dropout. */
   seed: number;
 }
@@ -91,6 +103,8 @@ const DEFAULTS: SasRecOptions = {
   initStd: 0.1,
   textInit: false,
   attributes: true,
+  contrastive: 0,
+  contrastiveTemperature: 1,
   seed: 42,
 };
 
@@ -185,6 +199,36 @@ interface Packed {
   probSize: number;
 }
 
+/** The row of each sequence's newest position in a packed batch. */
+function lastRows(p: Packed): Int32Array {
+  return Int32Array.from(p.blocks, (b) => b.rowOff + b.length - 1);
+}
+
+/** Training windows grouped by their last target, to draw DuoRec's same-target positives from. */
+class SameTargetWindows {
+  private readonly byTarget = new Map<number, SequenceWindow[]>();
+
+  constructor(windows: readonly SequenceWindow[]) {
+    for (const w of windows) {
+      const t = w.seq[w.end - 1];
+      const list = this.byTarget.get(t);
+      if (list) list.push(w);
+      else this.byTarget.set(t, [w]);
+    }
+  }
+
+  /** For each window, another one with the same last target (uniformly), or itself when it has none. */
+  pick(batch: readonly SequenceWindow[], rng: Rng): SequenceWindow[] {
+    return batch.map((w) => {
+      const list = this.byTarget.get(w.seq[w.end - 1]);
+      if (!list || list.length < 2) return w;
+      let other = list[rng.int(list.length - 1)];
+      if (other === w) other = list[list.length - 1];
+      return other;
+    });
+  }
+}
+
 /** SASRec-style self-attentive sequential recommender. */
 export class SasRecModel implements Recommender {
   readonly kind = 'sasrec';
@@ -194,7 +238,9 @@ export class SasRecModel implements Recommender {
   /** The item attributes the input embedding reads, when the model uses them. */
   private attributes: ItemAttributes | undefined;
   private layout: Layout = makeLayout(0, DEFAULTS);
-  private readonly ws = new Workspace();
+  private ws = new Workspace();
+  /** Scratch of the contrastive term's second view, kept apart from the first view's activations. */
+  private readonly viewWs = new Workspace();
   /** The settings in use: the requested ones until a fit resolves the data-dependent ones. */
   private options: SasRecOptions;
 
@@ -230,6 +276,7 @@ export class SasRecModel implements Recommender {
     const order = Int32Array.from(windows.keys());
     const stopping = new EarlyStopping<Float32Array>(context, o.evalEvery, o.patience, o.epochs, 'sasrec');
     const steps = Math.ceil(windows.length / o.batchSize);
+    const positives = o.contrastive > 0 ? new SameTargetWindows(windows) : undefined;
     let epochs = 0;
     for (let epoch = 1; epoch <= o.epochs && windows.length > 0; epoch++) {
       throwIfAborted(context.signal);
@@ -243,19 +290,8 @@ export class SasRecModel implements Recommender {
       for (let s = 0; s < steps; s++) {
         const batch: SequenceWindow[] = [];
         for (let b = s * o.batchSize; b < Math.min(windows.length, (s + 1) * o.batchSize); b++) batch.push(windows[order[b]]);
-        const { packed, targets } = this.packWindows(batch);
-        const out = this.forward(packed, rng);
-        const dOut = this.ws.get('dOut', packed.rows * d);
-        lossSum += softmaxCrossEntropy(
-          { hidden: out, rows: packed.rows, dim: d, targets, itemEmbedding: this.theta.subarray(0, this.items * d), numItems: this.items, negatives: o.negatives },
-          dOut,
-          grad.subarray(0, this.items * d),
-          rng,
-          this.ws,
-          adam.touched,
-        );
-        adam.touched?.addAll(packed.items);
-        this.backward(packed, dOut, grad);
+        const views = positives?.pick(batch, rng);
+        lossSum += this.stepLoss(batch, views, grad, rng, adam.touched);
         await finishStep(adam, s, context.signal);
       }
       epochs = epoch;
@@ -480,18 +516,60 @@ export class SasRecModel implements Recommender {
    * layout as {@link SasRecModel.parameters}); dropout and sampling use `rng`. For gradient checks.
    * @internal
    */
-  lossAndGradient(batch: readonly SequenceWindow[], grad: Float32Array, rng: Rng): number {
-    const d = this.options.dim;
+  lossAndGradient(batch: readonly SequenceWindow[], grad: Float32Array, rng: Rng, views?: readonly SequenceWindow[]): number {
+    return this.stepLoss(batch, this.options.contrastive > 0 ? (views ?? batch) : undefined, grad, rng);
+  }
+
+  /**
+   * One step's loss on `batch` (next-item cross-entropy, plus the contrastive term against `views`,
+   * row-aligned with `batch`, when given), adding its gradient into `grad`.
+   */
+  private stepLoss(batch: readonly SequenceWindow[], views: readonly SequenceWindow[] | undefined, grad: Float32Array, rng: Rng, touched?: TouchedRows): number {
+    const o = this.options;
+    const d = o.dim;
     const { packed, targets } = this.packWindows(batch);
     const out = this.forward(packed, rng);
     const dOut = this.ws.get('dOut', packed.rows * d);
-    const loss = softmaxCrossEntropy(
-      { hidden: out, rows: packed.rows, dim: d, targets, itemEmbedding: this.theta.subarray(0, this.items * d), numItems: this.items, negatives: this.options.negatives },
+    let loss = softmaxCrossEntropy(
+      { hidden: out, rows: packed.rows, dim: d, targets, itemEmbedding: this.theta.subarray(0, this.items * d), numItems: this.items, negatives: o.negatives },
       dOut,
       grad.subarray(0, this.items * d),
       rng,
       this.ws,
+      touched,
     );
+    touched?.addAll(packed.items);
+    if (views && batch.length > 1) {
+      const B = batch.length;
+      const a = this.ws.get('cl.a', B * d);
+      const lastA = lastRows(packed);
+      for (let b = 0; b < B; b++) a.set(out.subarray(lastA[b] * d, lastA[b] * d + d), b * d);
+      const groups = Int32Array.from(batch, (w) => w.seq[w.end - 1]);
+      // The second view's forward and backward keep their activations in their own workspace.
+      const main = this.ws;
+      this.ws = this.viewWs;
+      try {
+        const second = this.packWindows(views).packed;
+        const outB = this.forward(second, rng);
+        const lastB = lastRows(second);
+        const vb = this.ws.get('cl.b', B * d);
+        for (let b = 0; b < B; b++) vb.set(outB.subarray(lastB[b] * d, lastB[b] * d + d), b * d);
+        const da = this.ws.get('cl.da', B * d);
+        const db = this.ws.get('cl.db', B * d);
+        loss += o.contrastive * infoNce({ a, b: vb, rows: B, dim: d, temperature: o.contrastiveTemperature, groups }, da, db, this.ws);
+        const dOutB = this.ws.get('dOut', second.rows * d, true);
+        for (let b = 0; b < B; b++) {
+          for (let c = 0; c < d; c++) {
+            dOut[lastA[b] * d + c] += o.contrastive * da[b * d + c];
+            dOutB[lastB[b] * d + c] = o.contrastive * db[b * d + c];
+          }
+        }
+        touched?.addAll(second.items);
+        this.backward(second, dOutB, grad);
+      } finally {
+        this.ws = main;
+      }
+    }
     this.backward(packed, dOut, grad);
     return loss;
   }

@@ -81,6 +81,15 @@ describe('sequence model gradients', () => {
     expect(gradientError(model, batch)).toBeLessThanOrEqual(0.05);
   });
 
+  it('sasrec backward matches finite differences with the contrastive term (dropout view and other-sequence view)', async () => {
+    const model = createSasRec({ dim: 8, heads: 2, blocks: 1, maxLen: 8, dropout: 0.2, negatives: 0, epochs: 1, initStd: 0.5, contrastive: 0.5, contrastiveTemperature: 2 });
+    await model.fit(train, { sequences: seqs });
+    expect(gradientError(model, batch)).toBeLessThanOrEqual(0.05);
+    const views = [batch[2], batch[0], batch[3], batch[1]];
+    const withViews: GradModel = { parameters: model.parameters, lossAndGradient: (b, g, r) => model.lossAndGradient(b, g, r, views) };
+    expect(gradientError(withViews, batch)).toBeLessThanOrEqual(0.05);
+  });
+
   it('gru4rec backward matches finite differences', async () => {
     const model = createGru4Rec({ dim: 8, maxLen: 8, dropout: 0.2, negatives: 0, epochs: 1, initStd: 0.5 });
     await model.fit(train, { sequences: seqs });
