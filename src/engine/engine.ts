@@ -16,6 +16,9 @@ import type { ImportOptions } from '../ingest/import-dataset.js';
 import type { ImportReport, ImportSource } from '../ingest/import-source.js';
 import { topK } from '../linalg/index.js';
 import { validateModelParams } from '../models/model-params.js';
+import { alignItemAttributes } from '../models/item-attributes.js';
+import type { ItemAttributes } from '../models/item-attributes.js';
+import type { IdDictionary } from '../core/id-dictionary.js';
 import { createModel, isModelKind, MODEL_KINDS } from '../models/registry.js';
 import type { FitReport, ModelParams, UserQuery } from '../models/recommender.js';
 import { PopularityModel } from '../models/popularity.js';
@@ -344,6 +347,18 @@ export class Engine {
     return importDataset(this.storage, source, options);
   }
 
+  /** The stored items' `attributeIds` (integer attribute labels) aligned with `items`; undefined when none has any. */
+  private async itemAttributeIds(items: IdDictionary, signal?: AbortSignal): Promise<ItemAttributes | undefined> {
+    const byId = new Map<string, number[]>();
+    for await (const page of this.storage.items.scan({ signal })) {
+      for (const item of page) {
+        const ids = item.attributes?.attributeIds;
+        if (Array.isArray(ids) && ids.length > 0 && items.has(item.id)) byId.set(item.id, ids.filter((a): a is number => typeof a === 'number'));
+      }
+    }
+    return byId.size === 0 ? undefined : alignItemAttributes(items.size, (i) => items.idAt(i), (id) => byId.get(id));
+  }
+
   /** Positive feedback from all stored events, as an interaction log (value = weight). */
   async trainingData(options: { signal?: AbortSignal; onProgress?: ProgressCallback; includeCatalogue?: boolean; yieldBetweenPages?: boolean } = {}): Promise<TrainingData> {
     const builder = new InteractionLogBuilder();
@@ -387,7 +402,9 @@ export class Engine {
     const itemEmbeddings = textAware ? alignItemVectors(log.items, await this.itemVectors(options)) : undefined;
     // Sequence models train on each user's positive events in time order (ties in event order).
     const sequences = SEQUENCE_MODEL_KINDS.includes(kind) ? userSequences(log, Int32Array.from(log.userIdx.keys())) : undefined;
-    const fit = await model.fit(matrix, { signal: options.signal, onProgress: options.onProgress, logger: this.logger, itemEmbeddings, sequences });
+    // SASRec reads categorical item attributes (an S3-Rec import's `attributeIds`) as side information.
+    const itemAttributes = kind === 'sasrec' ? await this.itemAttributeIds(log.items, options.signal) : undefined;
+    const fit = await model.fit(matrix, { signal: options.signal, onProgress: options.onProgress, logger: this.logger, itemEmbeddings, sequences, ...(itemAttributes ? { itemAttributes } : {}) });
     const counts = new Float32Array(log.items.size);
     for (let e = 0; e < matrix.indices.length; e++) counts[matrix.indices[e]]++;
     const trained: TrainedModel = { model, users: log.users, items: log.items, itemCounts: counts, dataSeq: lastSeq, trainedAt: Date.now() };
