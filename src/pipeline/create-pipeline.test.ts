@@ -128,6 +128,30 @@ describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => 
     expect(hit!.sources).toContain('fresh');
   });
 
+  it('searches every item encoded since the semantic version by text, not only the newest', async () => {
+    const toy = catalogue.get('1')!;
+    const t = Date.now();
+    // One fitting item, then 300 newer ones that do not fit: it is far out of the newest 50 that are
+    // scored by text, so only the index of items encoded while serving can propose it.
+    const fitting: Item = { id: 'batch-toy', title: 'Toy Story: The Attic Tapes (2026)', text: toy.text, attributes: toy.attributes, createdAt: t - 1_000 };
+    const others: Item[] = Array.from({ length: 300 }, (_, i) => ({ id: `ledger-${i}`, title: `Quarterly Ledger Audit ${i}`, text: 'quarterly ledger audit compliance spreadsheet taxation', createdAt: t - 500 + i }));
+    await engine.storage.items.upsert([fitting, ...others]);
+    await pipeline.observeItems([fitting, ...others]);
+    for (let wait = 0; pipeline.pendingEncodings > 0 && wait < 200; wait++) await new Promise((r) => setTimeout(r, 25));
+    expect(pipeline.pendingEncodings).toBe(0);
+    const rec = await pipeline.recommend('fan', { k: 20 });
+    const hit = rec.items.find((i) => i.id === 'batch-toy');
+    expect(hit, rec.items.map((i) => i.title).join('; ')).toBeDefined();
+    expect(hit!.sources).toContain('fresh');
+    // A deleted item leaves the index with the catalogue.
+    pipeline.forgetItems(['batch-toy']);
+    await engine.storage.items.delete('batch-toy');
+    expect((await pipeline.recommend('fan', { k: 20 })).items.map((i) => i.id)).not.toContain('batch-toy');
+    // The later tests read the demo catalogue alone.
+    for (const it of others) await engine.storage.items.delete(it.id);
+    pipeline.forgetItems(others.map((it) => it.id));
+  });
+
   it('serves scores a client can read: the final re-ranked ones, in [0, 1] and non-increasing, unknown users included', async () => {
     for (const userId of ['nobody', '1', '68']) {
       for (const diversity of [0.8, 1]) {

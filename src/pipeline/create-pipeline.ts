@@ -620,6 +620,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     reload,
     forgetItems(itemIds: readonly string[]): void {
       itemCache.forget(itemIds);
+      textVectors?.forgetItems(itemIds);
       answers.clear();
     },
     async forgetEventsBefore(timestamp: number, o: { signal?: AbortSignal } = {}): Promise<void> {

@@ -1,8 +1,9 @@
 /**
- * The fresh-items source (C17): the most recently created or first-seen items, which collaborative
- * models cannot rank yet. With an encoder they are scored by text similarity to the user's interest
- * (so an item upserted a second ago is recommendable from its text); otherwise, and for users
- * without history, by recency.
+ * The fresh-items source (C17): items the trained models cannot rank yet. With an encoder, every item
+ * encoded since the process started (new, or with a changed text) is searched by text similarity to
+ * the user's interest, together with the newest items (so an item upserted a second ago is
+ * recommendable from its text, and so is each of a thousand imported at once); otherwise, and for
+ * users without history, the newest items by recency.
  * @module
  */
 import type { CandidateSource, SourceOutput, SourceRequest } from './candidate-source.js';
@@ -41,13 +42,15 @@ export function createFreshSource(options: FreshSourceOptions): CandidateSource 
         if (interest) {
           const head = newest.slice(0, textPool);
           const vectors = await tv.get(head.map((n) => n.itemId), signal);
-          const scored = head
-            .map((n) => {
-              const v = vectors.get(n.itemId);
-              return { itemId: n.itemId, score: v ? cosine(v, interest) : -1 };
-            })
-            .sort((a, b) => b.score - a.score);
-          return { candidates: scored.slice(0, k), version: 'text' };
+          const scored = new Map<string, number>();
+          for (const n of head) {
+            const v = vectors.get(n.itemId);
+            scored.set(n.itemId, v ? cosine(v, interest) : -1);
+          }
+          // Items born later than `now` (a replay, a dated release) wait, as they do among the newest.
+          for (const c of tv.nearestFresh(interest, k, (id) => state.seen.has(id) || (options.signals.bornAt(id) ?? 0) > now)) scored.set(c.itemId, c.score);
+          const candidates = [...scored].map(([itemId, score]) => ({ itemId, score })).sort((a, b) => b.score - a.score);
+          return { candidates: candidates.slice(0, k), version: 'text' };
         }
       }
       return { candidates: newest.slice(0, k).map((n) => ({ itemId: n.itemId, score: recencyScore(now - n.bornAt) })), version: 'live' };

@@ -1,7 +1,8 @@
 /**
  * Unit text vectors of catalogue items for the request path. Items known to the trained `semantic`
  * model are read from it (its item vectors are the encoded catalogue); items added since are encoded
- * once when they arrive ({@link TextVectors.put}). Nothing is encoded while a request waits: an item
+ * once when they arrive ({@link TextVectors.put}) and are searchable at once ({@link TextVectors.nearestFresh},
+ * an exact scan of those items only, up to `FRESH_TEXT_CAPACITY`). Nothing is encoded while a request waits: an item
  * without a vector is simply not placed by text until the next `semantic` training has embedded it.
  * Used by the fresh source, the session source's text fallback, MMR and explanations.
  * @module
@@ -10,15 +11,23 @@ import type { Item } from '../core/types.js';
 import type { Engine } from '../engine/engine.js';
 import { dot } from '../linalg/index.js';
 import { SemanticModel } from '../models/semantic.js';
+import { FRESH_TEXT_CAPACITY, FreshTextIndex } from './fresh-text-index.js';
 
 /** See the module description. */
 export class TextVectors {
   private readonly byId = new Map<string, Float32Array>();
+  /** The same vectors, searchable: items encoded while serving are recommendable by text at once. */
+  private readonly fresh: FreshTextIndex;
   /** Latest put of each item still being encoded: an older, slower put never overwrites a newer text. */
   private readonly latestPut = new Map<string, number>();
   private puts = 0;
 
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly engine: Engine,
+    capacity: number = FRESH_TEXT_CAPACITY,
+  ) {
+    this.fresh = new FreshTextIndex(capacity);
+  }
 
   /**
    * Encodes (or re-encodes, after a text change) the given items as background work (a worker
@@ -33,8 +42,13 @@ export class TextVectors {
       for (const item of items) {
         if (this.latestPut.get(item.id) !== put) continue;
         const v = source.vectorOf(item.id);
-        if (v) this.byId.set(item.id, unit(v));
+        if (!v) continue;
+        const u = unit(v);
+        this.byId.set(item.id, u);
+        this.fresh.set(item.id, u);
       }
+      // Held vectors are bounded by the fresh index's capacity: the oldest puts are read from the model again.
+      if (this.byId.size > this.fresh.size) for (const id of this.byId.keys()) if (!this.fresh.has(id)) this.byId.delete(id);
     } finally {
       for (const item of items) if (this.latestPut.get(item.id) === put) this.latestPut.delete(item.id);
     }
@@ -69,6 +83,28 @@ export class TextVectors {
       if (i >= 0) out.set(id, model.vectors.subarray(i * model.dim, (i + 1) * model.dim));
     }
     return out;
+  }
+
+  /**
+   * The `k` items encoded here (new, or with a changed text, since the process started) closest to
+   * `interest`, best first with their cosines, leaving out those `skip` names. Scans only those
+   * items: every other item is in the trained `semantic` model's index.
+   */
+  nearestFresh(interest: Float32Array, k: number, skip?: (itemId: string) => boolean): { itemId: string; score: number }[] {
+    return this.fresh.nearest(interest, k, skip);
+  }
+
+  /** Items {@link nearestFresh} searches. */
+  get freshCount(): number {
+    return this.fresh.size;
+  }
+
+  /** Forgets the vectors of deleted items. */
+  forgetItems(itemIds: readonly string[]): void {
+    for (const id of itemIds) {
+      this.byId.delete(id);
+      this.fresh.delete(id);
+    }
   }
 
   /** A vector already in memory, without I/O. */
