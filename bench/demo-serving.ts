@@ -17,8 +17,8 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_DATA_DIR, DEMO_MODELS, createEngine, createUseLiteEncoder, hasEmbeddingPack, openStorage } from '../src/index.js';
 import type { Engine } from '../src/index.js';
-import { api, eventToList, jobsIdle, recommendLoad, startServer, stopServer, table } from './serve-util.js';
-import type { LoadRow, Server } from './serve-util.js';
+import { api, eventToList, jobsIdle, recommendLoad, startServer, stopServer, table, warmUp } from './serve-util.js';
+import type { LoadRow } from './serve-util.js';
 
 const quick = process.argv.includes('--quick');
 const SECONDS = quick ? 3 : 10;
@@ -40,21 +40,6 @@ async function prepare(engine: Engine, notes: string[]): Promise<void> {
     await engine.train(kind, params ?? {});
     notes.push(`trained ${kind} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
-}
-
-/**
- * One list per user, a wait until no history text is being encoded (at most 10 minutes), and one
- * more list per user (the first ones, built without the text interest, are not kept); what it took.
- */
-async function warmUp(server: Server, users: readonly string[]): Promise<string> {
-  const t0 = performance.now();
-  for (const user of users) await api(server, 'GET', `/v1/users/${user}/recommendations?k=10`);
-  const listed = (performance.now() - t0) / 1000;
-  const pending = async (): Promise<number> => (await api<{ process?: { historyTextsPending?: number } }>(server, 'GET', '/v1/metrics')).process?.historyTextsPending ?? 0;
-  while ((await pending()) > 0 && performance.now() - t0 < 10 * 60_000) await new Promise((r) => setTimeout(r, 500));
-  const encoded = (performance.now() - t0) / 1000;
-  for (const user of users) await api(server, 'GET', `/v1/users/${user}/recommendations?k=10`);
-  return `${users.length} first lists in ${listed.toFixed(1)} s, every history text encoded after ${encoded.toFixed(1)} s, second lists done after ${((performance.now() - t0) / 1000).toFixed(1)} s`;
 }
 
 async function main(): Promise<void> {

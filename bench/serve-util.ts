@@ -143,6 +143,21 @@ export async function recommendLoad(server: Server, catalogue: string, users: re
   };
 }
 
+/**
+ * One list per user, a wait until no history text is being encoded (at most 10 minutes), and one
+ * more list per user (the first ones, built without the text interest, are not kept); what it took.
+ */
+export async function warmUp(server: Server, users: readonly string[]): Promise<string> {
+  const t0 = performance.now();
+  for (const user of users) await api(server, 'GET', `/v1/users/${user}/recommendations?k=10`);
+  const listed = (performance.now() - t0) / 1000;
+  const pending = async (): Promise<number> => (await api<{ process?: { historyTextsPending?: number } }>(server, 'GET', '/v1/metrics')).process?.historyTextsPending ?? 0;
+  while ((await pending()) > 0 && performance.now() - t0 < 10 * 60_000) await new Promise((r) => setTimeout(r, 500));
+  const encoded = (performance.now() - t0) / 1000;
+  for (const user of users) await api(server, 'GET', `/v1/users/${user}/recommendations?k=10`);
+  return `${users.length} first lists in ${listed.toFixed(1)} s, every history text encoded after ${encoded.toFixed(1)} s, second lists done after ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+}
+
 /** The q-quantile of `values`. */
 export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
