@@ -26,8 +26,11 @@ describe('RecBole protocol on ml-latest-small (vendored)', () => {
       // A small Mult-VAE for a fixed 30 epochs (validated only at the last), so the test stays short.
       { kind: 'multvae', grid: { hidden: [32], latent: [16], epochs: [30], evalEvery: [100], learningRate: [0.01], batchSize: [128] } },
       { kind: 'blend' },
+      // After the blend, so the blend's members stay the three above: the grid point validation chose on the full data.
+      { kind: 'nease', grid: { lambda: [250], dropout: [0.25], userNorm: [0], popularity: [0.1] } },
+      { kind: 'hoease', grid: { lambda: [100], pairLambda: [1000], pairs: [1000], iterations: [2] } },
     ]);
-  }, 120_000);
+  }, 240_000);
 
   it('filters and splits as the protocol says', () => {
     expect(report.dataset.raw.interactions).toBe(100_836);
@@ -58,6 +61,11 @@ describe('RecBole protocol on ml-latest-small (vendored)', () => {
     // The validation-fitted blend of the three best on validation (EDLAE, EASE, item-kNN) against EASE.
     expect(ndcg.blend).toBeCloseTo(0.2632, 3);
     expect(ndcg.blend).toBeGreaterThan(ndcg.ease);
+    // Degree-normalised EASE at the point validation chose on this data (λ 250, p 0.25, β 0, δ 0.1), above EASE at the same λ.
+    expect(ndcg.nease).toBeCloseTo(0.2633, 3);
+    expect(ndcg.nease).toBeGreaterThan(ndcg.ease);
+    // Higher-order EASE at the point validation chose on this data (λ 100, pair penalty 1000, 1,000 pairs).
+    expect(ndcg.hoease).toBeCloseTo(0.2575, 3);
     expect(ndcg.ease).toBeGreaterThan(ndcg.itemknn);
     expect(ndcg.itemknn).toBeGreaterThan(ndcg.pop);
   });
