@@ -136,10 +136,7 @@ export class HigherEaseModel implements Recommender {
     }
     const b = new Float64Array(n * n);
     const c = new Float64Array(m * n);
-    const base = new Float64Array(n * n);
-    for (let i = 0; i < n * n; i++) base[i] = -lambda * p[i];
-    for (let i = 0; i < n; i++) base[i * n + i] += 1;
-    this.bStep(base, p, zxp, c, b, n, m, false);
+    this.bStep(p, zxp, c, b, n, m, false);
     const constrained = this.constrainedPairs(n);
     for (let it = 0; it < iterations && m > 0; it++) {
       throwIfAborted(context.signal);
@@ -148,7 +145,7 @@ export class HigherEaseModel implements Recommender {
       gemm(qzx, b, c, m, n, n);
       for (let i = 0; i < m * n; i++) c[i] = qzx[i] - c[i];
       correctConstrained(c, q, m, n, constrained);
-      this.bStep(base, p, zxp, c, b, n, m, true);
+      this.bStep(p, zxp, c, b, n, m, true);
     }
     this.weights = Float32Array.from(b);
     this.pairWeights = Float32Array.from(c);
@@ -156,13 +153,21 @@ export class HigherEaseModel implements Recommender {
     return { seconds: (performance.now() - t0) / 1000, epochs: 1 + iterations, itemCap: { maxItems, kept: n, leftOut: this.leftOut } };
   }
 
-  /** B = base − (P·XᵀZ)·C − P·diag(γ) with γⱼ making Bⱼⱼ = 0 (`withPairs` false: C = 0, plain EASE). */
-  private bStep(base: Float64Array, p: Float64Array, zxp: Float64Array, c: Float64Array, b: Float64Array, n: number, m: number, withPairs: boolean): void {
-    if (withPairs) {
-      gemm(zxp, c, b, n, m, n, { transA: true });
-      for (let i = 0; i < n * n; i++) b[i] = base[i] - b[i];
-    } else {
-      b.set(base);
+  /**
+   * B = (I − λP) − (P·XᵀZ)·C − P·diag(γ) with γⱼ making Bⱼⱼ = 0 (`withPairs` false: C = 0, plain
+   * EASE). I − λP is formed on the fly rather than held, which saves an n × n array.
+   */
+  private bStep(p: Float64Array, zxp: Float64Array, c: Float64Array, b: Float64Array, n: number, m: number, withPairs: boolean): void {
+    if (withPairs) gemm(zxp, c, b, n, m, n, { transA: true });
+    else b.fill(0);
+    const lambda = this.options.lambda;
+    for (let i = 0; i < n; i++) {
+      const row = i * n;
+      for (let j = 0; j < n; j++) {
+        let v = -lambda * p[row + j];
+        if (i === j) v += 1;
+        b[row + j] = v - b[row + j];
+      }
     }
     const gamma = new Float64Array(n);
     for (let j = 0; j < n; j++) gamma[j] = b[j * n + j] / p[j * n + j];
@@ -181,7 +186,8 @@ export class HigherEaseModel implements Recommender {
     const wanted = Math.min(this.options.pairs, (n * (n - 1)) / 2);
     const co = new Float64Array((n * (n - 1)) / 2);
     for (let i = 0, at = 0; i < n; i++) for (let j = i + 1; j < n; j++) co[at++] = gram[i * n + j];
-    const threshold = wanted > 0 ? Math.max(kthLargest(co.slice(), wanted), 1) : Infinity;
+    // kthLargest reorders `co`; the pairs are read back from the Gram below.
+    const threshold = wanted > 0 ? Math.max(kthLargest(co, wanted), 1) : Infinity;
     const items: number[] = [];
     // Strictly above the threshold first, then ties at it in index order, up to `wanted`.
     let above = 0;
