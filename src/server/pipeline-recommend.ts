@@ -10,6 +10,9 @@ import type { RecommendFunction, RecommendRequest, RecommendResult } from './con
 
 /** Wraps `pipeline.recommend` as a {@link RecommendFunction}; `fallback` serves requests that name a model. */
 export function pipelineRecommend(pipeline: Pipeline, fallback: RecommendFunction): RecommendFunction {
+  // A list the pipeline kept for reuse comes back as the same object: so does its answer (whose
+  // items the route then serialises once).
+  const answers = new WeakMap<object, RecommendResult>();
   return async (request: RecommendRequest): Promise<RecommendResult> => {
     if (request.model !== undefined || request.includeSeen) return fallback(request);
     const filters: AttributeFilter = {};
@@ -22,6 +25,8 @@ export function pipelineRecommend(pipeline: Pipeline, fallback: RecommendFunctio
       ...(request.llm === undefined ? {} : { llm: request.llm }),
       signal: request.signal,
     });
+    const kept = answers.get(rec);
+    if (kept !== undefined) return kept;
     const out: RecommendResult = {
       modelVersion: rec.modelVersion,
       items: rec.items.map((item) => ({
@@ -44,6 +49,7 @@ export function pipelineRecommend(pipeline: Pipeline, fallback: RecommendFunctio
     };
     if (rec.fallback !== undefined) out.fallback = rec.fallback;
     if (rec.llm !== undefined) out.llm = rec.llm as Record<string, unknown>;
+    answers.set(rec, out);
     return out;
   };
 }

@@ -109,6 +109,33 @@ describe('serving rules over HTTP', () => {
     await single.inject({ method: 'PUT', url: '/v1/admin/blocklist', headers: auth, payload: {} });
   });
 
+  it('answers a list served again with the same body, recorded each time, and applies a new blocklist to it', async () => {
+    const get = async (): Promise<{ impressionId: string; items: { id: string; reasons: unknown[]; explanation: string }[] } & Record<string, unknown>> => {
+      const res = await piped.inject({ method: 'GET', url: '/v1/users/u8/recommendations?k=6', headers: auth });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      return res.json();
+    };
+    const first = await get();
+    const second = await get();
+    expect(Object.keys(first).sort()).toEqual(['impressionId', 'items', 'modelVersion', 'userId', 'variant']);
+    expect(first.items).toHaveLength(6);
+    for (const it of first.items) {
+      expect(Array.isArray(it.reasons)).toBe(true);
+      expect(typeof it.explanation).toBe('string');
+    }
+    expect(second.impressionId).not.toBe(first.impressionId);
+    expect(second).toEqual({ ...first, impressionId: second.impressionId });
+    for (const body of [first, second]) expect((await engine.storage.impressions.get(body.impressionId))?.itemIds).toEqual(body.items.map((it) => it.id));
+    // A runtime blocklist applies to the next answer of the same list.
+    const top = first.items[0].id;
+    expect((await piped.inject({ method: 'PUT', url: '/v1/admin/blocklist', headers: auth, payload: { items: [top] } })).statusCode).toBe(200);
+    const third = await get();
+    expect(third.items.map((it) => it.id)).not.toContain(top);
+    expect(third.items).toHaveLength(6);
+    await piped.inject({ method: 'PUT', url: '/v1/admin/blocklist', headers: auth, payload: {} });
+  });
+
   it('keeps an item over its hourly cap out of later lists, and reports the counts', async () => {
     const rules = await createServingRules({ storage: engine.storage, exposure: { maxPerItemPerHour: 1 } });
     const capped = await createServer({ engine, apiKeys, servingRules: rules, recommend: engineRecommend(engine, rules) });

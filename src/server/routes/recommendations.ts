@@ -9,14 +9,14 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { BackendError, NotFoundError, UnsupportedError } from '../../index.js';
 import type { Impression } from '../../index.js';
 import type { ServerContext, RecommendRequest, RecommendResult, RecommendedEntry } from '../context.js';
 import { applyServingRules, overfetch } from '../apply-serving-rules.js';
 import { createKeywordSearch } from '../keyword-search.js';
 import { requestSignal } from '../request-signal.js';
-import { MAX_K, idParams, queryBody, recommendQuery, recommendationsResponse, similarQuery } from '../schemas.js';
+import { MAX_K, idParams, queryBody, recommendQuery, recommendationsResponse, recommendedItemSchema, similarQuery } from '../schemas.js';
 
 /** `POST /v1/query`'s answer: a list, and while the semantic model is missing, what the keyword fallback is. */
 const queryResponse = {
@@ -61,11 +61,9 @@ function withDefaults(items: readonly RecommendedEntry[]): Required<Pick<Recomme
  */
 async function serve(ctx: ServerContext, userId: string | undefined, variant: string, answer: RecommendResult, k: number, signal: AbortSignal): Promise<Record<string, unknown>> {
   const result: RecommendResult = { ...answer, items: await applyServingRules(ctx, answer.items, k, signal) };
-  const impressionId = randomUUID();
-  const recorded = userId !== undefined && (await record(ctx, { id: impressionId, userId, modelVersion: result.modelVersion, variant, itemIds: result.items.map((it) => it.id), createdAt: Date.now() }, signal));
-  if (recorded) ctx.counters.impressions++;
+  const impressionId = await recordServed(ctx, userId, variant, result.modelVersion, result.items, signal);
   const body: Record<string, unknown> = {
-    ...(recorded ? { impressionId } : {}),
+    ...(impressionId === undefined ? {} : { impressionId }),
     userId: userId ?? 'anonymous',
     modelVersion: result.modelVersion,
     variant,
@@ -74,6 +72,47 @@ async function serve(ctx: ServerContext, userId: string | undefined, variant: st
   if (result.fallback !== undefined) body.fallback = result.fallback;
   if (result.llm !== undefined) body.llm = result.llm;
   return body;
+}
+
+/** The `items` of a recommendations answer, serialised by their response schema. */
+const itemsSchema = { type: 'array', items: recommendedItemSchema } as const;
+
+/**
+ * The items JSON of lists served whole: a list the pipeline kept for reuse is the same array each
+ * time, so it is serialised once, not on every request (serialisation was a fifth of such a request).
+ */
+const servedItemsJson = new WeakMap<readonly RecommendedEntry[], { count: number; json: string }>();
+
+/**
+ * {@link serve} answered as a JSON string: the same body as the response schema would write, with
+ * the items serialised once for a list served again unchanged (the serving rules kept its first
+ * entries, the very objects of `answer.items`). A body with an LLM report takes the schema path.
+ */
+async function serveSerialized(reply: FastifyReply, ctx: ServerContext, userId: string, variant: string, answer: RecommendResult, k: number, signal: AbortSignal): Promise<Record<string, unknown> | string> {
+  if (answer.llm !== undefined) return serve(ctx, userId, variant, answer, k, signal);
+  const items = await applyServingRules(ctx, answer.items, k, signal);
+  const whole = items.every((it, i) => it === answer.items[i]);
+  let json = whole ? servedItemsJson.get(answer.items) : undefined;
+  if (json === undefined || json.count !== items.length) {
+    json = { count: items.length, json: (reply.compileSerializationSchema(itemsSchema) as (input: unknown) => string)(withDefaults(items)) };
+    if (whole) servedItemsJson.set(answer.items, json);
+  }
+  const impressionId = await recordServed(ctx, userId, variant, answer.modelVersion, items, signal);
+  const head: Record<string, string> = { ...(impressionId === undefined ? {} : { impressionId }), userId, modelVersion: answer.modelVersion, variant };
+  let body = '{';
+  for (const [key, value] of Object.entries(head)) body += `${JSON.stringify(key)}:${JSON.stringify(value)},`;
+  body += `"items":${json.json}`;
+  if (answer.fallback !== undefined) body += `,"fallback":${JSON.stringify(answer.fallback)}`;
+  reply.type('application/json; charset=utf-8');
+  return `${body}}`;
+}
+
+/** Records the served list for `userId` (a user storage knows); its impression id, or undefined when nothing was recorded. */
+async function recordServed(ctx: ServerContext, userId: string | undefined, variant: string, modelVersion: string, items: readonly { id: string }[], signal: AbortSignal): Promise<string | undefined> {
+  const impressionId = randomUUID();
+  const recorded = userId !== undefined && (await record(ctx, { id: impressionId, userId, modelVersion, variant, itemIds: items.map((it) => it.id), createdAt: Date.now() }, signal));
+  if (recorded) ctx.counters.impressions++;
+  return recorded ? impressionId : undefined;
 }
 
 /**
@@ -152,7 +191,7 @@ export function registerRecommendationRoutes(app: FastifyInstance, ctx: ServerCo
       } else {
         result = await ctx.recommend(base);
       }
-      return serve(ctx, userId, variant, result, q.k, signal);
+      return serveSerialized(reply, ctx, userId, variant, result, q.k, signal);
     },
   );
 
