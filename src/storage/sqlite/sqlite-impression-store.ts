@@ -34,10 +34,8 @@ interface Pending {
  * by `record` and the storage copy).
  */
 export function insertImpression(sql: SqliteCalls['sql'], impression: Impression): void {
-  if (sql('SELECT 1 AS one FROM impressions WHERE id = ?').get([impression.id]) !== undefined) {
-    throw new ConflictError(`impression ${impression.id} is already stored`, { details: { field: 'id', id: impression.id } });
-  }
-  sql('INSERT INTO impressions (id, user_id, model_version, variant, item_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)').run([
+  // One statement: a taken id inserts nothing (the primary key), which is the conflict.
+  const { changes } = sql('INSERT INTO impressions (id, user_id, model_version, variant, item_ids, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING').run([
     impression.id,
     impression.userId,
     impression.modelVersion,
@@ -45,6 +43,7 @@ export function insertImpression(sql: SqliteCalls['sql'], impression: Impression
     JSON.stringify(impression.itemIds),
     impression.createdAt,
   ]);
+  if (changes === 0) throw new ConflictError(`impression ${impression.id} is already stored`, { details: { field: 'id', id: impression.id } });
 }
 
 /** Most lists written in one transaction. */
