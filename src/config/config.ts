@@ -157,11 +157,14 @@ export const configSchema = z
          * A user's list is reused while nothing it depends on changed (the user's events, the served
          * versions, the catalogue, the blocklist), for at most `ttl` (ms or a duration; `0` = every
          * request computes its list; env `LMREC_LIST_CACHE_TTL`), for the `users` most recently served.
+         * A list served again once it is `refreshAt` old (default two thirds of `ttl`; `0` = never) is
+         * renewed in the background while the kept one is served.
          */
         listCache: z
           .object({
             ttl: z.union([z.number().min(0), z.string().min(1)]).default('30s'),
             users: z.number().int().min(0).default(10_000),
+            refreshAt: z.union([z.number().min(0), z.string().min(1)]).optional(),
           })
           .strict()
           .default({}),

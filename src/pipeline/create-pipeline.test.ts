@@ -186,6 +186,38 @@ describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => 
     }
   });
 
+  it('renews a kept list in the background once it is two thirds of the TTL old, serving the kept one meanwhile', async () => {
+    let now = Date.now();
+    const kept = await createPipeline(engine, { clock: () => now, listCache: { ttlMs: 9_000 } });
+    const first = await kept.recommend('68', { k: 10 });
+    const misses = kept.listCache.misses;
+    now += 5_999;
+    expect(await kept.recommend('68', { k: 10 })).toBe(first);
+    expect(kept.listCache.renewed).toBe(0);
+    now += 1;
+    // Old enough: still the kept list, its successor computed after this request.
+    expect(await kept.recommend('68', { k: 10 })).toBe(first);
+    for (let i = 0; i < 200 && kept.listCache.renewed === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(kept.listCache.renewed).toBe(1);
+    const renewed = await kept.recommend('68', { k: 10 });
+    expect(renewed).not.toBe(first);
+    expect(renewed.items.map((i) => i.id)).toEqual(first.items.map((i) => i.id));
+    // No request computed a list: the renewal did.
+    expect(kept.listCache.misses).toBe(misses);
+    // The renewed list lives its own TTL: past the first one's it is still served.
+    now += 8_000;
+    expect(await kept.recommend('68', { k: 10 })).toBe(renewed);
+    // Renewal off: the list expires and the next request computes it.
+    const plain = await createPipeline(engine, { clock: () => now, listCache: { ttlMs: 9_000, refreshAtMs: 9_000 } });
+    const once = await plain.recommend('68', { k: 10 });
+    now += 8_999;
+    expect(await plain.recommend('68', { k: 10 })).toBe(once);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(plain.listCache.renewed).toBe(0);
+    now += 1;
+    expect(await plain.recommend('68', { k: 10 })).not.toBe(once);
+  });
+
   it('reuses a user\'s list until the user, the served versions, the catalogue or the TTL change it', async () => {
     let now = Date.now();
     const kept = await createPipeline(engine, { clock: () => now, listCache: { ttlMs: 10_000 } });

@@ -49,6 +49,7 @@ import type { ItemSimilarity } from './mmr-diversify.js';
 import { createModelSource } from './model-source.js';
 import { buildFeatureRows } from './ranker-features.js';
 import { ServedListCache } from './served-list-cache.js';
+import { BackgroundRefresher } from './background-refresher.js';
 import type { ServedListCacheOptions } from './served-list-cache.js';
 import { servedScores } from './served-scores.js';
 import type { ScoredItem } from './scored-item.js';
@@ -249,8 +250,21 @@ export interface Pipeline {
   readonly sourceNames: readonly string[];
   /** Label of the ranker in use (`ranker-<version>`, `custom`, or `fusion`). */
   readonly rankerLabel: string;
-  /** Answers kept for reuse now, and look-ups answered from them or not since the start. */
-  readonly listCache: { users: number; hits: number; misses: number };
+  /** Answers kept for reuse now, look-ups answered from them or not, and renewals, since the start. */
+  readonly listCache: PipelineListCacheStats;
+}
+
+/** Counters of the kept lists (`Pipeline.listCache`). */
+export interface PipelineListCacheStats {
+  /** Users with a kept list now. */
+  users: number;
+  /** Requests answered with a kept list, and those computed. */
+  hits: number;
+  misses: number;
+  /** Kept lists renewed in the background before they expired. */
+  renewed: number;
+  /** Renewals not done (the queue was full, or the computation failed): those lists are computed on request. */
+  renewalsDropped: number;
 }
 
 /** A trending item with its title. */
@@ -289,6 +303,9 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
   const live = new LiveSessions({ perUser: LIVE_PER_USER, clock, ...options.liveSessions });
   const perSource = options.candidatesPerSource ?? 100;
   const answers = new ServedListCache<PipelineRecommendations>(options.listCache);
+  const renewals = new BackgroundRefresher({
+    onError: (_userId, error) => (options.logger ?? silentLogger).log('warn', 'renewing a kept list failed; it is computed on request when it expires', { error: String(error) }),
+  });
   let sources: CandidateSource[] = [];
   let ranker: LearnedRanker | undefined;
   let rankerLabel = 'fusion';
@@ -338,6 +355,15 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     const k = o.k ?? 10;
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new ValidationError(`k must be an integer between 1 and ${MAX_K}, got ${k}`, { details: { field: 'k', value: k } });
     if (typeof userId !== 'string' || userId === '') throw new ValidationError('userId must be a non-empty string', { details: { field: 'userId' } });
+    return answerFor(userId, k, o, false);
+  }
+
+  /**
+   * The list for `userId`: the kept one while it may be reused (its successor computed in the
+   * background once it is old enough), else computed now. `renewing` computes it even when one is
+   * kept (the background renewal itself).
+   */
+  async function answerFor(userId: string, k: number, o: PipelineRecommendOptions, renewing: boolean): Promise<PipelineRecommendations> {
     const { signal } = o;
     const now = clock();
     const llm = options.llm;
@@ -347,9 +373,16 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     const events = mergeLiveEvents(stored, live.get(userId));
     const requestKey = reuseKey(k, o, rerankOn || explainWanted);
     const key = requestKey === undefined ? undefined : `${requestKey}|${historyStamp(events)}`;
-    if (key !== undefined) {
-      const kept = answers.get(userId, key, now);
-      if (kept !== undefined) return kept;
+    if (key !== undefined && !renewing) {
+      const kept = answers.lookup(userId, key, now);
+      if (kept !== undefined) {
+        if (kept.refresh) {
+          // The renewal outlives this request: it does not take its abort signal.
+          const background: PipelineRecommendOptions = { ...o, signal: undefined };
+          renewals.enqueue(userId, () => answerFor(userId, k, background, true));
+        }
+        return kept.value;
+      }
     }
     const epoch = answers.currentEpoch;
     const state = buildUserState(userId, events, {
@@ -661,8 +694,8 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
     get rankerLabel(): string {
       return rankerLabel;
     },
-    get listCache(): { users: number; hits: number; misses: number } {
-      return { users: answers.size, hits: answers.hits, misses: answers.misses };
+    get listCache(): PipelineListCacheStats {
+      return { users: answers.size, hits: answers.hits, misses: answers.misses, renewed: renewals.done, renewalsDropped: renewals.dropped + renewals.failed };
     },
   };
 }

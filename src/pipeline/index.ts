@@ -4,7 +4,7 @@
  * @module
  */
 export { createPipeline } from './create-pipeline.js';
-export type { Pipeline, PipelineItem, PipelineOptions, PipelineRecommendOptions, PipelineRecommendations, TrendingItem, TrendingTopicAnswer } from './create-pipeline.js';
+export type { Pipeline, PipelineItem, PipelineListCacheStats, PipelineOptions, PipelineRecommendOptions, PipelineRecommendations, TrendingItem, TrendingTopicAnswer } from './create-pipeline.js';
 export { TrendingTopics, DEFAULT_TOPIC_ATTRIBUTES } from './trending-topics.js';
 export type { TrendingTopic, TrendingTopicsOptions } from './trending-topics.js';
 export { createSequentialSource, userSequence, SEQUENTIAL_SOURCE_MODELS } from './sequential-source.js';

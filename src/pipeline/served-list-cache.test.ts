@@ -50,3 +50,31 @@ describe('ServedListCache', () => {
     expect(() => new ServedListCache({ users: 1.5 })).toThrow(/users/);
   });
 });
+
+describe('ServedListCache renewal', () => {
+  it('asks once per kept answer for its renewal from refreshAtMs on, and a new answer starts again', () => {
+    const cache = new ServedListCache<string>({ ttlMs: 900 });
+    cache.set('u', 'k', 'first', 0, cache.currentEpoch);
+    // Default: two thirds of the TTL.
+    expect(cache.lookup('u', 'k', 599)).toEqual({ value: 'first', refresh: false });
+    expect(cache.lookup('u', 'k', 600)).toEqual({ value: 'first', refresh: true });
+    expect(cache.lookup('u', 'k', 700)).toEqual({ value: 'first', refresh: false });
+    expect(cache.renewals).toBe(1);
+    cache.set('u', 'k', 'second', 700, cache.currentEpoch);
+    expect(cache.lookup('u', 'k', 1000)).toEqual({ value: 'second', refresh: false });
+    expect(cache.lookup('u', 'k', 1300)).toEqual({ value: 'second', refresh: true });
+    // Never past the TTL, renewed or not.
+    expect(cache.lookup('u', 'k', 1600)).toBeUndefined();
+  });
+
+  it('renews nothing when refreshAtMs is the TTL or more, and refuses a negative one', () => {
+    const cache = new ServedListCache<string>({ ttlMs: 1000, refreshAtMs: 1000 });
+    cache.set('u', 'k', 'list', 0, cache.currentEpoch);
+    expect(cache.lookup('u', 'k', 999)).toEqual({ value: 'list', refresh: false });
+    expect(cache.renewals).toBe(0);
+    const soon = new ServedListCache<string>({ ttlMs: 1000, refreshAtMs: 0 });
+    soon.set('u', 'k', 'list', 0, soon.currentEpoch);
+    expect(soon.lookup('u', 'k', 0)).toEqual({ value: 'list', refresh: true });
+    expect(() => new ServedListCache({ ttlMs: 1000, refreshAtMs: -1 })).toThrow(/refreshAtMs/);
+  });
+});

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConversationStore, DEFAULT_PSEUDONYM_SECRET_FILE, cachedCatalogueVocabulary, createChatModel, createConversations, createEnrichmentJobs, createLevelLogger, createPseudonymiser, loadPseudonymSecret, parseDuration } from '../../index.js';
-import type { Config, Pipeline, Pseudonymiser } from '../../index.js';
+import type { Config, Pipeline, PipelineOptions, Pseudonymiser } from '../../index.js';
 import { generateApiKey, isLoopbackHostname, parseApiKeys, startService } from '../../server/index.js';
 import type { ApiKey } from '../../server/index.js';
 import { DEFAULT_DASHBOARD_DIST, registerDashboard } from '../../server-dashboard/index.js';
@@ -94,7 +94,7 @@ export function registerServeCommand(program: Command): void {
           demo: Boolean(opts.demo),
           pipeline: opts.pipeline,
           pipelineOptions: {
-            listCache: { ttlMs: listCacheTtl(cfg.pipeline.listCache.ttl), users: cfg.pipeline.listCache.users },
+            listCache: listCacheOptions(cfg.pipeline.listCache),
             ...(chat === undefined ? {} : { llm: { model: chat, rerank: cfg.llm.rerank, explanations: cfg.llm.explanations } }),
           },
           trainTextModels: Boolean(opts.demo) && opts.textModels,
@@ -242,7 +242,14 @@ function logPseudonymiser(cfg: Config, say: (line: string) => void): Pseudonymis
   return createPseudonymiser(secret);
 }
 
-/** `pipeline.listCache.ttl` in ms: `0` (or `"0"`) turns list reuse off, anything else is a duration. */
-function listCacheTtl(value: number | string): number {
-  return value === 0 || value === '0' ? 0 : parseDuration(value, 'pipeline.listCache.ttl');
+/**
+ * `pipeline.listCache` as the pipeline takes it: `ttl` in ms, `0` (or `"0"`) turning list reuse off,
+ * anything else a duration; `refreshAt` alike, `0` turning background renewal off.
+ */
+function listCacheOptions(c: { ttl: number | string; users: number; refreshAt?: number | string | undefined }): NonNullable<PipelineOptions['listCache']> {
+  const ttlMs = c.ttl === 0 || c.ttl === '0' ? 0 : parseDuration(c.ttl, 'pipeline.listCache.ttl');
+  const out: NonNullable<PipelineOptions['listCache']> = { ttlMs, users: c.users };
+  // Renewal off: from an age no list reaches.
+  if (c.refreshAt !== undefined) out.refreshAtMs = c.refreshAt === 0 || c.refreshAt === '0' ? ttlMs : parseDuration(c.refreshAt, 'pipeline.listCache.refreshAt');
+  return out;
 }
