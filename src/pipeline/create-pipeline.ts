@@ -27,7 +27,7 @@ import type { RerankOutcome } from '../llm/llm-rerank.js';
 import { truncateText } from '../text/verbalizer.js';
 import { applyBusinessRules } from './business-rules.js';
 import type { AttributeBoost, AttributeFilter } from './business-rules.js';
-import type { Candidate, CandidateSource } from './candidate-source.js';
+import type { Candidate, CandidateSource, SourceOutput } from './candidate-source.js';
 import { excludeItems } from './exclude-items.js';
 import { TEXT_SOURCES, UNPERSONAL_SOURCES, explainItems, facetProfile } from './explain-item.js';
 import type { Explanation, SimilarityKind } from './explain-item.js';
@@ -393,7 +393,10 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       recencyHalfLifeMs,
     });
     const request = { userId, state, k: Math.max(perSource, k), now, context: o.context, signal };
-    const outputs = await Promise.all(sources.map((s) => s.generate(request)));
+    // One source after the other: a model source scores in a turn of its own (`model-source.ts`),
+    // so the requests waiting meanwhile are answered between two sources.
+    const outputs: SourceOutput[] = [];
+    for (const s of sources) outputs.push(await s.generate(request));
     throwIfAborted(signal);
     const lists = new Map<string, Candidate[]>();
     const versions: string[] = [];

@@ -33,6 +33,20 @@ describe('model source candidate cache', () => {
     now: 10_000,
   });
 
+  it('scores in a turn of its own, after the work already waiting; a kept list is answered at once', async () => {
+    const source = createModelSource(engine, 'itemknn');
+    const history = await engine.userHistory('u2');
+    const req = { ...request(history), userId: 'u2', state: buildUserState('u2', history, { policy: engine.feedbackPolicy(), now: 10_000 }) };
+    await source.generate(req);
+    const order: string[] = [];
+    // Work already waiting in the event loop (here an immediate; on a server, requests read from sockets).
+    setImmediate(() => order.push('io'));
+    const computed = createModelSource(engine, 'itemknn').generate(req).then(() => order.push('scored'));
+    const kept = source.generate(req).then(() => order.push('kept'));
+    await Promise.all([computed, kept]);
+    expect(order).toEqual(['kept', 'io', 'scored']);
+  });
+
   it('reuses a list while history, version and k are the same, and recomputes when one changes', async () => {
     const cached = createModelSource(engine, 'itemknn');
     const uncached = createModelSource(engine, 'itemknn', { cacheUsers: 0 });

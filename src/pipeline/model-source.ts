@@ -63,6 +63,10 @@ export function createModelSource(engine: Engine, kind: string, options: ModelSo
         cache.set(request.userId, hit);
         return { candidates: hit.itemIds.map((itemId, r) => ({ itemId, score: hit.scores[r] })), version: hit.version };
       }
+      // Scoring is the costly step of a list (tens of milliseconds on a large catalogue): it starts
+      // in a turn of its own, so requests that arrived meanwhile (a kept list, a health check) are
+      // answered between two sources rather than after all of them.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const output = await score(request);
       if (capacity > 0 && output.complete) {
         cache.delete(request.userId);
