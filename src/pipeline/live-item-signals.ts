@@ -4,7 +4,7 @@
  * head/tail cut. Fed once from storage on start and then by every observed event and item.
  * @module
  */
-import type { Event, Item } from '../core/types.js';
+import type { Event, Item, StoredEvent } from '../core/types.js';
 import type { FeedbackPolicy } from '../engine/feedback-policy.js';
 import type { CallOptions, Storage } from '../storage/storage.js';
 import type { ItemSignals } from './candidate-source.js';
@@ -37,6 +37,12 @@ export class LiveItemSignals implements ItemSignals {
   private readonly headShare: number;
   private tailThreshold = 0;
   private observedSinceCut = Infinity;
+  /**
+   * Highest sequence number {@link LiveItemSignals.load} read. Storage commits sequence numbers in
+   * order, so a stored event at or below it was counted by the load, and observing it again (an
+   * event the server accepted while the load ran, handed over afterwards) is a no-op.
+   */
+  private loadedThroughSeq = -Infinity;
   /** Items by birth time, oldest first; built on the first `newest` call, then kept in order item by item. */
   private births: { at: number; itemId: string }[] | undefined;
   /** The birth time each item has in `births`. */
@@ -61,13 +67,24 @@ export class LiveItemSignals implements ItemSignals {
       await yieldToEventLoop();
     }
     for await (const page of storage.events.scan({ signal: options.signal, batchSize: 5_000 })) {
-      for (const e of page) this.observe(e);
+      for (const e of page) {
+        this.count(e);
+        if (e.seq > this.loadedThroughSeq) this.loadedThroughSeq = e.seq;
+      }
       await yieldToEventLoop();
     }
   }
 
-  /** One event (any order of arrival). */
-  observe(event: Event): void {
+  /**
+   * One event (any order of arrival). A stored event the load already read (its `seq` at or below
+   * the highest one read) is not counted twice.
+   */
+  observe(event: Event | StoredEvent): void {
+    if ('seq' in event && typeof event.seq === 'number' && event.seq <= this.loadedThroughSeq) return;
+    this.count(event);
+  }
+
+  private count(event: Event): void {
     this.popularityCounts.observe(event);
     this.trending.observe(event);
     this.topics?.observe(event);

@@ -129,6 +129,8 @@ export interface ServerContext {
   counters: { eventsAccepted: number; impressions: number; feedback: number; impressionsNotRecorded: number };
   /** This serving process among several on one storage (see {@link ServerOptions.processInfo}). */
   processInfo: (() => Record<string, unknown>) | undefined;
+  /** What the service is doing while it starts (see `ServerOptions.startup`). */
+  startup: (() => { step: string; seconds: number } | undefined) | undefined;
   /** Retrain affected models after a user deletion when no lifecycle is plugged in. */
   retrainOnUserDeletion: boolean;
   /** Serialises the server's own retraining runs. */

@@ -36,10 +36,13 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = Object.freeze({
 /** An error raised by the HTTP layer itself (auth, routing), carrying its status. */
 export class HttpError extends EngineError {
   readonly status: number;
+  /** Seconds sent in `Retry-After` (when `details.retryAfterSeconds` is a number). */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
     super(code, message, details === undefined ? {} : { details });
     this.status = status;
+    this.retryAfterSeconds = typeof details?.retryAfterSeconds === 'number' ? details.retryAfterSeconds : undefined;
   }
 }
 

@@ -109,6 +109,11 @@ export interface ServerOptions {
    * how far it follows the others' writes), reported by `GET /v1/metrics` as `process`.
    */
   processInfo?: () => Record<string, unknown>;
+  /**
+   * While the service behind the server is still starting (the pipeline being built), what it is
+   * doing: `/v1/health` then answers `status: starting` (see `PipelineGate`); undefined once ready.
+   */
+  startup?: () => { step: string; seconds: number } | undefined;
   /** After a user deletion, retrain affected models in the background when no lifecycle is given (default true). */
   retrainOnUserDeletion?: boolean;
   /** Conversations (`POST /v1/conversations`, see `createConversations`); without them those routes answer 501. */
@@ -165,6 +170,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     onItemDeleted: options.onItemDeleted,
     onUserDeleted: options.onUserDeleted,
     processInfo: options.processInfo,
+    startup: options.startup,
     trending: options.trending,
     lifecycle: options.lifecycle,
     variants: createVariantAssigner(options.experiment),
@@ -299,9 +305,11 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     if (failure.internal) {
       const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
       logger.log('error', `${request.method} ${loggedUrl(request, pseudonymiser)} failed`, { error: loggedMessage(request, detail, pseudonymiser) });
-    } else if (failure.status >= 500) {
+    } else if (failure.status >= 500 && failure.body.error.code !== 'starting') {
       logger.log('warn', `${request.method} ${loggedUrl(request, pseudonymiser)}: ${loggedMessage(request, failure.body.error.message, pseudonymiser)}`);
     }
+    const retryAfter = error instanceof HttpError ? error.retryAfterSeconds : undefined;
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     return reply.code(failure.status).type('application/json').send(failure.body);
   });
 

@@ -33,6 +33,8 @@ import { engineRecommend } from './engine-recommend.js';
 import { startChangeFollower } from './follow-changes.js';
 import type { ChangeFollower } from './follow-changes.js';
 import { pipelineRecommend } from './pipeline-recommend.js';
+import { PipelineGate } from './pipeline-gate.js';
+import type { ServerHooks } from './pipeline-gate.js';
 import { startServer } from './server.js';
 import type { StartServerOptions } from './server.js';
 
@@ -83,8 +85,11 @@ export interface ServiceOptions extends Omit<StartServerOptions, 'recommend' | '
   pipeline?: boolean;
   /** Options of the pipeline (recency, trending topics, sources, …). */
   pipelineOptions?: PipelineOptions;
-  /** Extra set-up on the app before it listens (e.g. the dashboard's routes). */
-  register?: (app: FastifyInstance, service: { pipeline: Pipeline | undefined; lifecycle: ManagedLifecycle }) => Promise<void> | void;
+  /**
+   * Extra set-up on the app before it listens (e.g. the dashboard's routes). The server listens
+   * before the pipeline is built: `pipeline()` is undefined until it is.
+   */
+  register?: (app: FastifyInstance, service: { pipeline: () => Pipeline | undefined; lifecycle: ManagedLifecycle }) => Promise<void> | void;
   onProgress?: ProgressCallback;
   /** One line per set-up step. */
   say?: (line: string) => void;
@@ -199,25 +204,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       });
       if (!isTrainer()) say(`another process is the trainer (${(await lease.holder()) ?? 'unknown'}): this one serves and follows the versions it stores`);
     }
-    if (options.demo && writable) {
-      if (isTrainer()) {
-        preparing = true;
-        try {
-          await prepareDemo(engine, { lifecycle, say, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
-        } finally {
-          preparing = false;
-        }
-      } else await waitForPreparedStore(engine, say);
-    }
-    // A user deletion interrupted before its retraining (a crash, a stop) is completed now: versions
-    // trained on the deleted user's data are deleted, and models still serving one are retrained.
-    const erasures = writable && isTrainer() ? await lifecycle.completeErasures() : { purged: [], jobs: [] };
-    if (erasures.purged.length > 0 || erasures.jobs.length > 0) {
-      say(
-        `deleted ${erasures.purged.length} model version(s) trained on data of deleted users` +
-          (erasures.jobs.length > 0 ? `; retraining ${erasures.jobs.map((j) => j.model).join(', ')} without them` : ''),
-      );
-    }
+    const { register, retention: retentionOptions, ...serverOptions } = options;
     // One set of rules for every path: the pipeline's re-rank stage and the server's last step.
     const servingRules = await createServingRules({
       storage: engine.storage,
@@ -225,38 +212,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       ...(options.exposure === undefined ? {} : { exposure: options.exposure }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
-    const fallback = engineRecommend(engine, servingRules);
-    if (options.pipeline !== false && (await engine.storage.events.count()) > 0 && (await engine.storage.models.names()).length > 0) {
-      pipeline = await createPipeline(engine, { ...(options.logger === undefined ? {} : { logger: options.logger }), servingRules, ...options.pipelineOptions });
-    }
-    const active = pipeline;
-    let textJobs = 0;
-    if (writable && isTrainer() && options.trainTextModels && engine.hasEncoder()) {
-      for (const kind of ['semantic', 'hybrid']) {
-        if ((await engine.storage.models.versions(kind)).length > 0) continue;
-        const { jobId } = await lifecycle.train(kind);
-        textJobs++;
-        say(`training ${kind} in the background (job ${jobId}; embeds the catalogue once) …`);
-      }
-    }
-    // The ranker trains in the background too, once the text models it should cover are stored
-    // (their jobs' completion queues it), at once when none are coming.
-    if (writable && isTrainer() && active && textJobs === 0) retrainRankerIfStale('start');
-    // What other processes on this storage write reaches this one's pipeline within `followEvery`.
-    if (active && options.followEvery !== 0) {
-      follower = await startChangeFollower({
-        storage: engine.storage,
-        ...(options.followEvery === undefined ? {} : { everyMs: options.followEvery }),
-        onEvents: (events) => {
-          for (const e of events) active.observe(e);
-        },
-        onItems: (items) => active.observeItems(items),
-        onItemsDeleted: (ids) => active.forgetItems(ids),
-        onErasures: () => active.forgetHeldUsers(),
-        ...(options.logger === undefined ? {} : { logger: options.logger }),
-      });
-    }
-    const { register, retention: retentionOptions, ...serverOptions } = options;
     // Off the request path: each batch is one short transaction between timer ticks.
     const retention = startRetentionSchedule({
       storage: engine.storage,
@@ -273,17 +228,84 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         }
       },
     });
+    // The server listens first: `/v1/health` answers while the demo is prepared, the models decoded
+    // and the trending counts read; recommendations answer 503 `starting` until the pipeline is open.
+    const gate = new PipelineGate();
     let started: Awaited<ReturnType<typeof startServer>>;
     try {
       started = await startServer({
         ...serverOptions,
+        ...gate.hooks,
+        startup: () => gate.status(),
         servingRules,
         retention,
         lifecycle,
         processInfo: () => ({ id: processId, pid: process.pid, trainer: isTrainer(), ...(follower === undefined ? {} : { following: follower.status() }), ...(pipeline === undefined ? {} : { listCache: pipeline.listCache }), historyTextsPending: engine.historyTextsPending }),
-        recommend: active ? pipelineRecommend(active, fallback) : fallback,
-        ...(active
+        ...(register === undefined ? {} : { register: (app: FastifyInstance) => register(app, { pipeline: () => pipeline, lifecycle }) }),
+      });
+    } catch (error) {
+      await retention.close();
+      throw error;
+    }
+    say(`listening on ${started.url}; loading what it serves (recommendations answer 503 until ready)`);
+    try {
+      if (options.demo && writable) {
+        gate.step = 'preparing the demo';
+        if (isTrainer()) {
+          preparing = true;
+          try {
+            await prepareDemo(engine, { lifecycle, say, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+          } finally {
+            preparing = false;
+          }
+        } else await waitForPreparedStore(engine, say);
+      }
+      // A user deletion interrupted before its retraining (a crash, a stop) is completed now: versions
+      // trained on the deleted user's data are deleted, and models still serving one are retrained.
+      gate.step = 'completing interrupted user deletions';
+      const erasures = writable && isTrainer() ? await lifecycle.completeErasures() : { purged: [], jobs: [] };
+      if (erasures.purged.length > 0 || erasures.jobs.length > 0) {
+        say(
+          `deleted ${erasures.purged.length} model version(s) trained on data of deleted users` +
+            (erasures.jobs.length > 0 ? `; retraining ${erasures.jobs.map((j) => j.model).join(', ')} without them` : ''),
+        );
+      }
+      const fallback = engineRecommend(engine, servingRules);
+      if (options.pipeline !== false && (await engine.storage.events.count()) > 0 && (await engine.storage.models.names()).length > 0) {
+        gate.step = 'loading the models and the trending counts';
+        pipeline = await createPipeline(engine, { ...(options.logger === undefined ? {} : { logger: options.logger }), servingRules, ...options.pipelineOptions });
+      }
+      const active = pipeline;
+      let textJobs = 0;
+      if (writable && isTrainer() && options.trainTextModels && engine.hasEncoder()) {
+        for (const kind of ['semantic', 'hybrid']) {
+          if ((await engine.storage.models.versions(kind)).length > 0) continue;
+          const { jobId } = await lifecycle.train(kind);
+          textJobs++;
+          say(`training ${kind} in the background (job ${jobId}; embeds the catalogue once) …`);
+        }
+      }
+      // The ranker trains in the background too, once the text models it should cover are stored
+      // (their jobs' completion queues it), at once when none are coming.
+      if (writable && isTrainer() && active && textJobs === 0) retrainRankerIfStale('start');
+      // What other processes on this storage write reaches this one's pipeline within `followEvery`.
+      if (active && options.followEvery !== 0) {
+        follower = await startChangeFollower({
+          storage: engine.storage,
+          ...(options.followEvery === undefined ? {} : { everyMs: options.followEvery }),
+          onEvents: (events) => {
+            for (const e of events) active.observe(e);
+          },
+          onItems: (items) => active.observeItems(items),
+          onItemsDeleted: (ids) => active.forgetItems(ids),
+          onErasures: () => active.forgetHeldUsers(),
+          ...(options.logger === undefined ? {} : { logger: options.logger }),
+        });
+      }
+      gate.step = 'handing over the writes received while starting';
+      const hooks: ServerHooks = active
           ? {
+              recommend: pipelineRecommend(active, fallback),
               onEvent: (events) => {
                 if (follower) follower.ownEvents(events);
                 else for (const e of events) active.observe(e);
@@ -293,11 +315,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
               onUserDeleted: (userId) => active.forgetUser(userId),
               trending: active,
             }
-          : {}),
-        ...(register === undefined ? {} : { register: (app: FastifyInstance) => register(app, { pipeline: active, lifecycle }) }),
-      });
+          : { recommend: fallback };
+      await gate.open(hooks);
     } catch (error) {
       await retention.close();
+      await started.app.close();
       throw error;
     }
     const { app, url } = started;
@@ -309,7 +331,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       app,
       url,
       lifecycle,
-      pipeline: active,
+      pipeline,
       retention,
       trainer: () => isTrainer(),
       async close(): Promise<void> {

@@ -74,11 +74,11 @@ export function registerServeCommand(program: Command): void {
           budgetMs: conversationSettings.budgetMs,
           ...(chat === undefined ? {} : { model: chat }),
         });
-        let servingPipeline: Pipeline | undefined;
+        let servingPipeline: () => Pipeline | undefined = () => undefined;
         const enrichment =
           chat === undefined
             ? undefined
-            : createEnrichmentJobs({ engine, model: chat, defaults: cfg.llm.enrichment, logger, onEnriched: (items) => servingPipeline?.observeItems(items) });
+            : createEnrichmentJobs({ engine, model: chat, defaults: cfg.llm.enrichment, logger, onEnriched: (items) => servingPipeline()?.observeItems(items) });
         const service = await startService({
           engine,
           storageUrl: cfg.storageUrl,

@@ -38,7 +38,7 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext): 
         tags: ['system'],
         summary: 'Liveness, storage reachability and whether writes work (no key needed)',
         description:
-          '`status` is `ok`, or `degraded` when storage serves reads but writes fail (`writes: failing`, with `lastWriteError`) or are refused (`writes: read-only`, with `readOnlyReason`); 503 when storage cannot be read.',
+          '`status` is `ok`; `starting` while the service loads what it serves (models, trending counts; `starting` says which step and for how long), when recommendations answer 503 `starting` with `Retry-After`; or `degraded` when storage serves reads but writes fail (`writes: failing`, with `lastWriteError`) or are refused (`writes: read-only`, with `readOnlyReason`); 503 when storage cannot be read.',
       },
     },
     async (_request, reply) => {
@@ -48,8 +48,10 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext): 
         return reply.code(503).send({ error: { code: 'backend_error', message: `storage unreachable: ${error instanceof Error ? error.message : String(error)}` } });
       }
       const storage = ctx.storage.health();
+      const starting = ctx.startup?.();
       return {
-        status: storage.writes === 'ok' ? 'ok' : 'degraded',
+        status: starting !== undefined ? 'starting' : storage.writes === 'ok' ? 'ok' : 'degraded',
+        ...(starting === undefined ? {} : { starting }),
         uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
         writes: storage.writes,
         ...(storage.readOnlyReason === undefined ? {} : { readOnlyReason: storage.readOnlyReason }),
