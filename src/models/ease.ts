@@ -7,6 +7,7 @@
  * @module
  */
 import { binarize, columnCounts } from '../core/csr-matrix.js';
+import { keptColumns, selectKeptItems } from './kept-items.js';
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import { SparseScores, sparseGram, spdInverse } from '../linalg/index.js';
@@ -140,34 +141,19 @@ export class EaseModel implements Recommender {
   async fit(train: CsrMatrix, context: FitContext = {}): Promise<FitReport> {
     const t0 = performance.now();
     const counts = columnCounts(train);
-    let keptList: number[] = [];
-    for (let i = 0; i < train.numCols; i++) if (counts[i] >= this.options.minSupport && counts[i] > 0) keptList.push(i);
-    const eligible = keptList.length;
-    if (keptList.length > this.options.maxItems) {
-      keptList = keptList.sort((a, b) => counts[b] - counts[a] || a - b).slice(0, this.options.maxItems).sort((a, b) => a - b);
-    }
+    const selected = selectKeptItems(counts, train.numCols, this.options.maxItems, this.options.minSupport);
     this.total = train.numCols;
-    this.leftOut = eligible - keptList.length;
-    this.kept = Int32Array.from(keptList);
-    this.rowOf = new Int32Array(train.numCols).fill(-1);
-    keptList.forEach((i, r) => (this.rowOf[i] = r));
-    const n = keptList.length;
+    this.leftOut = selected.eligible - selected.kept.length;
+    this.kept = selected.kept;
+    this.rowOf = selected.rowOf;
+    const n = selected.kept.length;
     const bin = binarize(train);
     const leftOutMask = new Uint8Array(train.numCols);
     if (this.leftOut > 0) for (let i = 0; i < train.numCols; i++) leftOutMask[i] = counts[i] >= this.options.minSupport && counts[i] > 0 && this.rowOf[i] < 0 ? 1 : 0;
     this.tail = easeTailNeighbours(bin, leftOutMask, this.options.tailNeighbours, this.options.lambda, context.signal);
     // Re-index columns to kept items only, then X'X.
-    const idx: number[] = [];
-    const indptr = new Int32Array(train.numRows + 1);
-    for (let u = 0; u < train.numRows; u++) {
-      for (let p = bin.indptr[u]; p < bin.indptr[u + 1]; p++) {
-        const r = this.rowOf[bin.indices[p]];
-        if (r >= 0) idx.push(r);
-      }
-      indptr[u + 1] = idx.length;
-    }
+    const { indptr, indices: keptIdx } = keptColumns(bin, this.rowOf);
     context.onProgress?.('ease gram', 0, 3);
-    const keptIdx = Int32Array.from(idx);
     const gram = sparseGram(indptr, keptIdx, this.userNorm > 0 ? userWeightRoots(indptr, train.numRows, this.userNorm) : null, train.numRows, n);
     const emphasis = this.dropout / (1 - this.dropout);
     for (let i = 0; i < n; i++) gram[i * n + i] += this.options.lambda + emphasis * gram[i * n + i];

@@ -20,6 +20,7 @@
  * @module
  */
 import { binarize, columnCounts } from '../core/csr-matrix.js';
+import { keptColumns, selectKeptItems } from './kept-items.js';
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { throwIfAborted } from '../core/errors.js';
 import { gemm, kthLargest, solveSpdSmall, sparseGram, spdInverse } from '../linalg/index.js';
@@ -82,28 +83,15 @@ export class HigherEaseModel implements Recommender {
     const t0 = performance.now();
     const { lambda, pairLambda, iterations, maxItems } = this.options;
     const counts = columnCounts(train);
-    let keptList: number[] = [];
-    for (let i = 0; i < train.numCols; i++) if (counts[i] > 0) keptList.push(i);
-    const eligible = keptList.length;
-    if (keptList.length > maxItems) keptList = keptList.sort((a, b) => counts[b] - counts[a] || a - b).slice(0, maxItems).sort((a, b) => a - b);
+    const selected = selectKeptItems(counts, train.numCols, maxItems);
     this.total = train.numCols;
-    this.leftOut = eligible - keptList.length;
-    this.kept = Int32Array.from(keptList);
-    this.rowOf = new Int32Array(train.numCols).fill(-1);
-    keptList.forEach((i, r) => (this.rowOf[i] = r));
-    const n = keptList.length;
+    this.leftOut = selected.eligible - selected.kept.length;
+    this.kept = selected.kept;
+    this.rowOf = selected.rowOf;
+    const n = selected.kept.length;
     // The user × kept-item matrix, rows sorted.
     const bin = binarize(train);
-    const xPtr = new Int32Array(train.numRows + 1);
-    const xIdxList: number[] = [];
-    for (let u = 0; u < train.numRows; u++) {
-      for (let p = bin.indptr[u]; p < bin.indptr[u + 1]; p++) {
-        const r = this.rowOf[bin.indices[p]];
-        if (r >= 0) xIdxList.push(r);
-      }
-      xPtr[u + 1] = xIdxList.length;
-    }
-    const xIdx = Int32Array.from(xIdxList);
+    const { indptr: xPtr, indices: xIdx } = keptColumns(bin, this.rowOf);
     for (let u = 0; u < train.numRows; u++) xIdx.subarray(xPtr[u], xPtr[u + 1]).sort();
     context.onProgress?.('hoease gram', 0, 4);
     const p = sparseGram(xPtr, xIdx, null, train.numRows, n);
