@@ -58,6 +58,15 @@ export interface FitContext {
   sequences?: readonly Int32Array[];
   /** Categorical item attributes aligned with the training matrix's columns; read by `sasrec` as side information. */
   itemAttributes?: ItemAttributes;
+  /**
+   * Threads a fit may train on, for models that split their batches across worker threads (`sasrec`;
+   * others ignore it). Default: the model's choice (2 on a machine with at least 2 cores, for a fit
+   * large enough to gain from it); 1 = the calling thread only. An execution setting, not a
+   * hyper-parameter: every step computes the same batch gradient whatever the count, summed in
+   * another order (so float rounding differs, and its differences grow over a fit as between any two
+   * summation orders); a seed and a count give the same model on every run.
+   */
+  threads?: number;
 }
 
 /** What a fit did. */

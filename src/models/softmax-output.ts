@@ -23,6 +23,16 @@ export interface SoftmaxBatch {
   numItems: number;
   /** Shared sampled negatives per batch; 0 (or ≥ numItems) = full softmax. */
   negatives: number;
+  /**
+   * The sampled negatives, drawn by the caller (e.g. once for a batch whose rows several threads
+   * share); drawn from `rng` when absent. Its length is used in place of `negatives`.
+   */
+  sampled?: Int32Array | undefined;
+  /**
+   * Rows the loss is the mean over, when these `rows` are a part of a larger batch (default `rows`):
+   * the parts' losses and gradients then sum to the whole batch's.
+   */
+  meanOver?: number | undefined;
 }
 
 /** True when {@link softmaxCrossEntropy} samples negatives (so its gradient reaches few item rows). */
@@ -31,13 +41,13 @@ export function samplesNegatives(negatives: number, numItems: number): boolean {
 }
 
 /**
- * Mean cross-entropy over the rows. Writes dLoss/dHidden into `dHidden` (overwritten) and adds
- * dLoss/dItemEmbedding into `dItemEmbedding`. With sampled negatives, the item rows it adds gradient
+ * Mean cross-entropy over the rows (or their share of the mean over `meanOver` rows). Writes
+ * dLoss/dHidden into `dHidden` (overwritten) and adds dLoss/dItemEmbedding into `dItemEmbedding`. With sampled negatives, the item rows it adds gradient
  * to (targets and negatives) are marked in `touched` when given; a full softmax reaches every row.
  */
-export function softmaxCrossEntropy(b: SoftmaxBatch, dHidden: Float32Array, dItemEmbedding: Float32Array, rng: Rng, ws: Workspace, touched?: TouchedRows): number {
+export function softmaxCrossEntropy(b: SoftmaxBatch, dHidden: Float32Array, dItemEmbedding: Float32Array, rng: Rng | undefined, ws: Workspace, touched?: TouchedRows): number {
   const { hidden, rows, dim, targets, itemEmbedding: E, numItems } = b;
-  const inv = 1 / Math.max(rows, 1);
+  const inv = 1 / Math.max(b.meanOver ?? rows, 1);
   if (!samplesNegatives(b.negatives, numItems)) {
     const logits = ws.get('softmax.logits', rows * numItems);
     matmul(hidden, E, logits, rows, dim, numItems, { transB: true });
@@ -52,9 +62,13 @@ export function softmaxCrossEntropy(b: SoftmaxBatch, dHidden: Float32Array, dIte
     matmul(logits, hidden, dItemEmbedding, numItems, rows, dim, { transA: true, accumulate: true });
     return loss * inv;
   }
-  const k = b.negatives;
-  const negs = new Int32Array(k);
-  for (let s = 0; s < k; s++) negs[s] = rng.int(numItems);
+  let negs = b.sampled;
+  if (!negs) {
+    if (!rng) throw new RangeError('softmaxCrossEntropy: sampled negatives need an rng or `sampled`');
+    negs = new Int32Array(b.negatives);
+    for (let s = 0; s < negs.length; s++) negs[s] = rng.int(numItems);
+  }
+  const k = negs.length;
   if (touched) {
     touched.addAll(negs);
     touched.addAll(targets);
