@@ -1,12 +1,14 @@
 // Data-parallel SASRec steps: the split of a batch, the model a 2-thread fit learns against the
 // 1-thread fit, determinism for a thread count, and no thread left after a fit, an abort or a failure.
 import { describe, expect, it } from 'vitest';
-import { AbortError } from '../core/errors.js';
+import type { Worker } from 'node:worker_threads';
+import { AbortError, BackendError } from '../core/errors.js';
 import { csrFromCoo } from '../core/csr-matrix.js';
 import { createRng } from '../linalg/index.js';
-import { packedFromLengths } from './sasrec-network.js';
-import { runningSasRecThreads, splitByRows } from './sasrec-threads.js';
-import { createSasRec } from './sasrec.js';
+import { SasRecNetwork, makeSasRecLayout, packWindows, packedFromLengths } from './sasrec-network.js';
+import { SasRecThreads, runningSasRecThreads, splitByRows } from './sasrec-threads.js';
+import { createSasRec, resolveSasRecOptions } from './sasrec.js';
+import { Workspace } from './workspace.js';
 import type { SasRecOptions } from './sasrec.js';
 
 /** 300 users walk 120 items mostly in order, 3–30 steps each, seeded. */
@@ -133,5 +135,26 @@ describe('sasrec on two threads', () => {
     await model.fit(data.train, { sequences: data.sequences, threads: 2, logger });
     await createSasRec({ ...SMALL, epochs: 1 }).fit(data.train, { sequences: data.sequences, logger });
     expect(messages.map((m) => m.threads)).toEqual([1, 1]);
+  }, 60_000);
+
+  it('rejects the step when a thread dies, and still closes', async () => {
+    const o = resolveSasRecOptions({ ...(createSasRec(SMALL).params as unknown as SasRecOptions), negatives: 0 }, 100, 10);
+    const numItems = 12;
+    const layout = makeSasRecLayout(numItems, o);
+    const theta = new Float32Array(new SharedArrayBuffer(4 * layout.total));
+    const threads = await SasRecThreads.start(1, theta, o, numItems, undefined, { rows: 64, sequences: 8 });
+    try {
+      const net = new SasRecNetwork(theta, layout, o, numItems, undefined);
+      const windows = [Int32Array.from([1, 2, 3, 4]), Int32Array.from([5, 6, 7]), Int32Array.from([8, 9, 10, 11])].map((seq) => ({ seq, start: 0, end: seq.length }));
+      const { packed, targets } = packWindows(windows, o);
+      const grad = new Float32Array(layout.total);
+      expect(Number.isFinite(await threads.step(net, packed, targets, undefined, undefined, grad, new Workspace(), undefined))).toBe(true);
+      // A thread that goes away on its own (not through close) fails the next step.
+      await (threads as unknown as { threads: { worker: Worker }[] }).threads[0].worker.terminate();
+      await expect(threads.step(net, packed, targets, undefined, undefined, grad, new Workspace(), undefined)).rejects.toBeInstanceOf(BackendError);
+    } finally {
+      await threads.close();
+    }
+    expect(runningSasRecThreads()).toBe(0);
   }, 60_000);
 });
