@@ -45,7 +45,8 @@ import { parseArgs } from 'node:util';
 import { DEMO_MODELS, MOVIE_TEMPLATE, clipForEncoder, createEngine, createUseLiteEncoder, createVerbalizer, openStorage, textHash } from '../src/index.js';
 import type { Engine, Event, Item, Recommender, Storage, UserQuery } from '../src/index.js';
 import { createRng, shuffleInPlace, topK } from '../src/linalg/index.js';
-import type { Rng } from '../src/linalg/index.js';
+import { buildCatalogue, itemVector, powerLawIndex, shapeAt, userTopics } from './scale-catalogue.js';
+import type { Catalogue } from './scale-catalogue.js';
 import { ROOT, api, eventToList, processMemory, quantile, recommendLoad, startServer, stopServer, table, warmUp } from './serve-util.js';
 import type { LoadRow, Server } from './serve-util.js';
 
@@ -72,21 +73,6 @@ const FIT_TIMEOUT_MIN = Number(args['fit-timeout']);
 const RANKER_TIMEOUT_MIN = Number(args['ranker-timeout'] ?? args['fit-timeout']);
 const RECALL_USERS = Number(args['recall-users']);
 const RECALL_K = 100;
-
-/** Sizes of the synthetic data set at `scale`. */
-export interface ScaleShape {
-  items: number;
-  users: number;
-  events: number;
-  topics: number;
-  dim: number;
-}
-
-/** The data set's shape: 1M items, 100k users, 10M events and 200 topics at scale 1. */
-export function shapeAt(scale: number): ScaleShape {
-  const items = Math.max(1_000, Math.round(1_000_000 * scale));
-  return { items, users: Math.max(100, Math.round(100_000 * scale)), events: Math.max(10_000, Math.round(10_000_000 * scale)), topics: Math.min(200, Math.max(10, Math.round(items / 50))), dim: 512 };
-}
 
 // ---------------------------------------------------------------- report
 
@@ -122,57 +108,7 @@ class Report {
 const secs = (ms: number): string => (ms / 1000).toFixed(1);
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0);
 
-// ---------------------------------------------------------------- synthetic data
-
-/**
- * A power-law index in [0, n): continuous Pareto inverse CDF over [1, n + 1) with exponent
- * `a` ≠ 1, minus one, so index i has probability about ∝ (i + 1)^-a.
- */
-function powerLawIndex(rng: Rng, n: number, a: number): number {
-  const e = 1 - a;
-  const x = Math.pow((Math.pow(n + 1, e) - 1) * rng.next() + 1, 1 / e) - 1;
-  return Math.min(n - 1, Math.floor(x));
-}
-
-/** Unit-length rows of `count` × `dim` Gaussian vectors. */
-function unitGaussians(rng: Rng, count: number, dim: number): Float32Array {
-  const out = new Float32Array(count * dim);
-  for (let r = 0; r < count; r++) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += (out[r * dim + d] = rng.normal()) ** 2;
-    const inv = 1 / Math.sqrt(s);
-    for (let d = 0; d < dim; d++) out[r * dim + d] *= inv;
-  }
-  return out;
-}
-
-/** The catalogue's latent structure: topics per item, popularity order, and items per topic by popularity. */
-interface Catalogue {
-  shape: ScaleShape;
-  centroids: Float32Array;
-  mainTopic: Int32Array;
-  secondTopic: Int32Array;
-  /** Items ordered by global popularity (most popular first). */
-  byPopularity: Int32Array;
-  /** Per topic, its items (main topic) by popularity. */
-  topicItems: Int32Array[];
-}
-
-function buildCatalogue(shape: ScaleShape, seed: number): Catalogue {
-  const rng = createRng(seed);
-  const centroids = unitGaussians(rng, shape.topics, shape.dim);
-  const mainTopic = new Int32Array(shape.items);
-  const secondTopic = new Int32Array(shape.items);
-  for (let i = 0; i < shape.items; i++) {
-    mainTopic[i] = powerLawIndex(rng, shape.topics, 0.5);
-    secondTopic[i] = rng.int(shape.topics);
-  }
-  const byPopularity = Int32Array.from({ length: shape.items }, (_, i) => i);
-  shuffleInPlace(byPopularity, rng);
-  const lists: number[][] = Array.from({ length: shape.topics }, () => []);
-  for (const i of byPopularity) lists[mainTopic[i]].push(i);
-  return { shape, centroids, mainTopic, secondTopic, byPopularity, topicItems: lists.map((l) => Int32Array.from(l)) };
-}
+// ---------------------------------------------------------------- synthetic data (`scale-catalogue.ts`)
 
 const itemId = (i: number): string => `i${i}`;
 const userId = (u: number): string => `u${u}`;
@@ -182,30 +118,6 @@ function item(c: Catalogue, i: number): Item {
   const t = c.mainTopic[i];
   const w = (k: number): string => WORDS[(i * 7 + k * 13 + t) % WORDS.length];
   return { id: itemId(i), title: `The ${w(0)} ${w(1)} ${i}`, text: `A tale of ${w(2)} and ${w(3)} in topic ${t}.`, attributes: { genres: [`topic-${t}`, `topic-${c.secondTopic[i]}`] } };
-}
-
-/** Item i's text vector: 0.8 × its main topic + 0.35 × its second topic + noise, unit length. */
-function itemVector(c: Catalogue, i: number, rng: Rng): Float32Array {
-  const { dim } = c.shape;
-  const v = new Float32Array(dim);
-  const a = c.mainTopic[i] * dim;
-  const b = c.secondTopic[i] * dim;
-  const noise = 0.6 / Math.sqrt(dim);
-  let s = 0;
-  for (let d = 0; d < dim; d++) {
-    const x = 0.8 * c.centroids[a + d] + 0.35 * c.centroids[b + d] + noise * rng.normal();
-    v[d] = x;
-    s += x * x;
-  }
-  const inv = 1 / Math.sqrt(s);
-  for (let d = 0; d < dim; d++) v[d] *= inv;
-  return v;
-}
-
-/** Three preferred topics of user u (weights 0.5, 0.3, 0.2), from the user's own seeded stream. */
-function userTopics(c: Catalogue, u: number, seed: number): Int32Array {
-  const rng = createRng(seed * 1_000_003 + u);
-  return Int32Array.from([0, 1, 2], () => powerLawIndex(rng, c.shape.topics, 0.5));
 }
 
 const EPOCH = Date.UTC(2026, 0, 1);

@@ -8,6 +8,7 @@
 export type { FloatArray } from './float-array.js';
 export { axpy, dot, norm2, scale } from './vector.js';
 export { dotRows } from './dot-rows.js';
+export { addDotsInt8AtRows, dotRowsInt8, quantiseRowsInt8 } from './dot-rows-int8.js';
 export { gemm, type GemmOptions } from './gemm.js';
 export { matmul, type MatmulOptions } from './matmul.js';
 export { layerNorm, layerNormBackward } from './layer-norm.js';
@@ -20,5 +21,6 @@ export { solveSpdSmall } from './solve-spd-small.js';
 export { topK, type TopKExclude, type TopKResult } from './top-k.js';
 export { SparseScores } from './sparse-scores.js';
 export { kthLargest } from './kth-largest.js';
+export { selectTop } from './select-top.js';
 export { createRng, shuffleInPlace, xoshiro128StarStar, type Rng } from './random.js';
 export { naiveDot, naiveGemm, naiveInverse, naiveSparseGram, naiveTopK } from './naive.js';

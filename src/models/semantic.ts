@@ -7,10 +7,11 @@
  * @module
  */
 import type { CsrMatrix } from '../core/csr-matrix.js';
-import { dot, dotRows, gemm, topK } from '../linalg/index.js';
-import { buildIvfIndex, ivfArrays, ivfFromArrays, ivfProbeShare, searchIvf } from './ivf-index.js';
+import { dot, dotRows, topK } from '../linalg/index.js';
+import { ivfArrays, ivfFromArrays, ivfProbeShare, searchIvf } from './ivf-index.js';
 import type { IvfIndex } from './ivf-index.js';
-import { principalSubspace } from './principal-subspace.js';
+import { buildSemanticIndex, searchSemanticIndex, semanticIndexArrays, semanticIndexFromArrays } from './semantic-index.js';
+import type { SemanticIndex } from './semantic-index.js';
 import { centredUnitRows, requireEmbeddings } from './item-text-matrix.js';
 import type { FitContext, FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
 import type { ModelSnapshot } from './snapshot.js';
@@ -29,8 +30,15 @@ const DEFAULTS: SemanticOptions = { textWeight: 0.3, centre: true, historyNorm: 
 
 /** Catalogues at least this large get a retrieval index (smaller ones are scored exactly). */
 export const INDEX_MIN_ITEMS = 2_000;
-/** Dimensions of the retrieval index's first pass. */
+/** Dimensions of the retrieval index's first pass and of its IVF lists. */
 export const INDEX_RANK = 64;
+/**
+ * Dimensions of the index's int8 codes (`semantic-index.ts`): the first pass reads the leading
+ * {@link INDEX_RANK}, its best candidates are completed to all of them.
+ */
+export const INDEX_CODE_RANK = 256;
+/** Snapshot format of the index: 2 = int8 codes in bands (`indexCodes0`, … `indexBandEdges`); versions without it hold format 1 (float32 first-pass vectors). */
+export const INDEX_FORMAT = 2;
 /**
  * Catalogues at least this large have the first pass scan only the nearest IVF lists
  * (`ivf-index.ts`, `IVF_PROBE_SHARE` of them): it pays off only where a full pass in 64
@@ -39,23 +47,49 @@ export const INDEX_RANK = 64;
 export const IVF_MIN_ITEMS = 50_000;
 
 /**
- * Candidates of the first pass that are rescored exactly: `max(4k, k + 200)`, and at least 5% of
- * the catalogue (at most 15,000). In a large catalogue many items score alike in the principal
- * subspace, so recall is set by how many are rescored, not by how many lists are scanned. On the
- * seeded topic-mixture catalogues of `bench/scale.ts` (200 topics, 512-d), recall@100 of the exact
- * top 100: at 100,000 items 0.863 with 1,000 rescored, 0.937 with 3,000, 0.996 with 5,000; at
- * 1,000,000 items 0.937 with 10,000, 0.954 with 15,000, 0.973 with 20,000.
+ * Candidates of the first pass (64 principal directions, int8) that the second stage completes to
+ * the index's 256: `max(4k, k + 200)`, and at least 5% of the catalogue (at most 20,000). In a large
+ * catalogue many items score alike in the leading directions, so recall is set by how many go on,
+ * not by how many lists are scanned nor by the second stage (its best 500, 1,000 or 3,000 held the
+ * same share of the exact top 100). On the seeded topic-mixture catalogue of `bench/scale.ts`
+ * (1,000,000 items, 200 topics, 512-d; `bench/semantic-retrieval.ts`, 60 users of 5–50 and 60 of
+ * 50–500 items), recall@100 was 0.925 / 0.895 with 5,000 candidates, 0.964 / 0.940 with 10,000,
+ * 0.979 / 0.969 with 15,000, 0.990 / 0.978 with 20,000 (14.5 ms per user, against 37 ms for the
+ * one-stage index that rescored 15,000 exactly in the same conditions) and 0.998 / 0.998 with 30,000
+ * (15.5 ms).
  */
 export function rescoredCandidates(k: number, n: number): number {
+  return Math.max(4 * k, k + 200, Math.min(Math.ceil(n / 20), 20_000));
+}
+
+/**
+ * Candidates a format-1 index (a version stored before the codes) rescores exactly: what
+ * {@link rescoredCandidates} was when those versions were built (at most 15,000).
+ */
+function format1Rescored(k: number, n: number): number {
   return Math.max(4 * k, k + 200, Math.min(Math.ceil(n / 20), 15_000));
 }
+
+/** Candidates of the second stage scored exactly: `max(4k, k + 200)`, and at least 1% of the catalogue (at most 1,000). */
+export function shortlistedCandidates(k: number, n: number): number {
+  return Math.max(4 * k, k + 200, Math.min(Math.ceil(n / 100), 1_000));
+}
+
+/** Share of the first pass's candidates the second stage keeps after directions 64–127, before it reads 128–255. */
+export const MIDDLE_SHARE = 0.5;
 
 /** How the retrieval index is built (not hyper-parameters: they do not change the model's scores). */
 export interface SemanticIndexOptions {
   /** Catalogues at least this large get IVF lists (default {@link IVF_MIN_ITEMS}). */
   ivfMinItems?: number;
-  /** Candidates of the first pass rescored exactly, for k of n items (default {@link rescoredCandidates}). */
+  /** Candidates of the first pass that go on to the second stage, for k of n items (default {@link rescoredCandidates}). */
   rescore?: (k: number, n: number) => number;
+  /** Candidates of the second stage rescored exactly, for k of n items (default {@link shortlistedCandidates}). */
+  shortlist?: (k: number, n: number) => number;
+  /** Share of the first pass's candidates kept after the second stage's middle band (default {@link MIDDLE_SHARE}). */
+  middleShare?: number;
+  /** Directions of the codes, at build time (default {@link INDEX_CODE_RANK}). */
+  codeRank?: number;
   /** Share of the IVF lists a first pass scans (default `ivfProbeShare` of the catalogue). */
   probeShare?: number;
 }
@@ -80,7 +114,9 @@ export class SemanticModel implements Recommender {
   readonly params: ModelParams;
   private vectors: Float32Array = new Float32Array(0);
   private dim = 0;
-  /** Index for {@link SemanticModel.retrieve}: principal basis (`dim × rank`) and the items in it (`n × rank`). */
+  /** Index for {@link SemanticModel.retrieve} (format 2: int8 codes in a nested principal basis). */
+  private index: SemanticIndex | undefined;
+  /** Format-1 index of a version stored before the codes: principal basis (`dim × rank`) and the items in it (`n × rank`). */
   private basis: Float32Array | undefined;
   private reduced: Float32Array | undefined;
   /** Lists over the reduced vectors (large catalogues): the first pass scans only the nearest ones. */
@@ -115,38 +151,34 @@ export class SemanticModel implements Recommender {
   }
 
   /**
-   * Projects the item vectors on their leading principal directions, so that {@link retrieve} can
-   * rank the catalogue in `INDEX_RANK` dimensions and rescore only the best exactly. Small
-   * catalogues are scored exactly and get no index.
+   * Builds the retrieval index of {@link retrieve} (`semantic-index.ts`): the item vectors in their
+   * leading principal directions as int8 codes, in IVF lists from {@link IVF_MIN_ITEMS} items.
+   * Small catalogues are scored exactly and get no index.
    */
   private buildIndex(): void {
     const n = this.numItems;
     if (n < INDEX_MIN_ITEMS || this.dim <= INDEX_RANK) return;
-    const rank = INDEX_RANK;
-    const q = principalSubspace(this.vectors, n, this.dim, rank);
-    const reduced = new Float64Array(n * rank);
-    gemm(this.vectors, q, reduced, n, this.dim, rank);
-    this.basis = Float32Array.from(q);
-    this.reduced = Float32Array.from(reduced);
-    this.rank = rank;
-    if (n >= (this.indexOptions.ivfMinItems ?? IVF_MIN_ITEMS)) {
-      this.ivf = buildIvfIndex(this.reduced, n, rank, { seed: 1 });
-      // The lists hold the reduced vectors themselves (in list order).
-      this.reduced = undefined;
-    }
+    this.index = buildSemanticIndex(this.vectors, n, this.dim, {
+      rank: this.indexOptions.codeRank ?? INDEX_CODE_RANK,
+      listRank: INDEX_RANK,
+      lists: n >= (this.indexOptions.ivfMinItems ?? IVF_MIN_ITEMS),
+      seed: 1,
+    });
   }
 
   /** True when {@link retrieve} answers from the index (else it scores exactly). */
   get indexed(): boolean {
-    return this.reduced !== undefined || this.ivf !== undefined;
+    return this.index !== undefined || this.reduced !== undefined || this.ivf !== undefined;
   }
 
   /**
    * The `k` best items for `query` not masked in `exclude` (1 = leave out), best first, with their
-   * exact scores: a first pass in the principal subspace picks the candidates of {@link rescoredCandidates} — over
-   * the nearest IVF lists of a large catalogue, over every item of a smaller one — which are then
-   * scored exactly. Without an index (a small catalogue, or a version stored before indices) every
-   * item is scored exactly.
+   * exact scores: a first pass in the leading principal directions picks the candidates of
+   * {@link rescoredCandidates} — over the nearest IVF lists of a large catalogue, over every item of
+   * a smaller one — a second stage completes them to {@link INDEX_CODE_RANK} directions and keeps
+   * {@link shortlistedCandidates}, which are scored exactly (`semantic-index.ts`; a version stored
+   * before the codes rescores the first pass's candidates exactly, as it did). Without an index (a
+   * small catalogue, or a version stored before indices) every item is scored exactly.
    */
   retrieve(query: UserQuery, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } {
     const u = this.interest(query);
@@ -155,6 +187,25 @@ export class SemanticModel implements Recommender {
 
   /** {@link retrieve} for a given interest or query vector. */
   retrieveVector(u: Float32Array, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } {
+    const n = this.numItems;
+    const { index, indexOptions } = this;
+    if (index) {
+      const wanted = Math.min(n, (indexOptions.rescore ?? rescoredCandidates)(k, n));
+      const share = indexOptions.probeShare ?? ivfProbeShare(n);
+      return searchSemanticIndex(index, u, this.vectors, k, {
+        candidates: wanted,
+        middle: Math.ceil(wanted * (indexOptions.middleShare ?? MIDDLE_SHARE)),
+        shortlist: (indexOptions.shortlist ?? shortlistedCandidates)(k, n),
+        probes: Math.max(8, Math.ceil(share * index.lists)),
+        minScanned: 2 * wanted,
+        exclude,
+      });
+    }
+    return this.retrieveFormat1(u, k, exclude);
+  }
+
+  /** {@link retrieveVector} over a format-1 index (a version stored before the codes), or exactly. */
+  private retrieveFormat1(u: Float32Array, k: number, exclude?: Uint8Array): { indices: Int32Array; scores: Float32Array } {
     const n = this.numItems;
     const { reduced, ivf, basis, rank, dim, vectors } = this;
     if ((!reduced && !ivf) || !basis) {
@@ -169,7 +220,7 @@ export class SemanticModel implements Recommender {
       const row = d * rank;
       for (let c = 0; c < rank; c++) ur[c] += ud * basis[row + c];
     }
-    const wanted = Math.min(n, (this.indexOptions.rescore ?? rescoredCandidates)(k, n));
+    const wanted = Math.min(n, (this.indexOptions.rescore ?? format1Rescored)(k, n));
     let first: { indices: Int32Array };
     const share = this.indexOptions.probeShare ?? ivfProbeShare(n);
     // Twice the rescored candidates are scanned at least: on the 1M catalogue of `bench/scale.ts`
@@ -236,6 +287,11 @@ export class SemanticModel implements Recommender {
 
   snapshot(): ModelSnapshot {
     const arrays: ModelSnapshot['arrays'] = { vectors: this.vectors };
+    if (this.index) {
+      const stored = semanticIndexArrays(this.index);
+      Object.assign(arrays, stored.arrays);
+      return { kind: this.kind, params: this.params, meta: { dim: this.dim, indexFormat: INDEX_FORMAT, ...stored.meta }, arrays };
+    }
     if (this.basis && this.ivf) {
       arrays.indexBasis = this.basis;
       Object.assign(arrays, ivfArrays(this.ivf, 'ivf'));
@@ -246,11 +302,19 @@ export class SemanticModel implements Recommender {
     return { kind: this.kind, params: this.params, meta: { dim: this.dim, indexRank: this.rank }, arrays };
   }
 
-  /** Restores from {@link SemanticModel.snapshot}. */
-  static fromSnapshot(s: ModelSnapshot): SemanticModel {
-    const m = new SemanticModel({ ...DEFAULTS, ...(s.params as Partial<SemanticOptions>) });
+  /**
+   * Restores from {@link SemanticModel.snapshot}: an index of format 2 (`meta.indexFormat`) or of
+   * format 1 (stored before the codes, served as it was), or none (scored exactly). `index` sets
+   * how the restored version searches (not what was stored).
+   */
+  static fromSnapshot(s: ModelSnapshot, index: SemanticIndexOptions = {}): SemanticModel {
+    const m = new SemanticModel({ ...DEFAULTS, ...(s.params as Partial<SemanticOptions>) }, index);
     m.dim = s.meta.dim as number;
     m.vectors = s.arrays.vectors as Float32Array;
+    if (s.meta.indexFormat === INDEX_FORMAT) {
+      m.index = semanticIndexFromArrays(s.arrays, s.meta, m.numItems, m.dim);
+      return m;
+    }
     const rank = typeof s.meta.indexRank === 'number' ? s.meta.indexRank : 0;
     if (rank > 0 && s.arrays.indexBasis instanceof Float32Array) {
       const ivf = ivfFromArrays(s.arrays, 'ivf', rank);
