@@ -386,8 +386,10 @@ export class Engine {
   /**
    * Trains model `kind` on all stored positive feedback and stores it as a new version. `params` are
    * checked against the model's schema before any event is read (`ValidationError` naming the field).
+   * `threads` bounds the threads a fit may use (`FitContext.threads`; the lifecycle's training worker
+   * passes 1, so a serving process keeps a core for its requests).
    */
-  async train(kind: string, params: ModelParams = {}, options: { signal?: AbortSignal; onProgress?: ProgressCallback } = {}): Promise<TrainResult> {
+  async train(kind: string, params: ModelParams = {}, options: { signal?: AbortSignal; onProgress?: ProgressCallback; threads?: number } = {}): Promise<TrainResult> {
     if (!isModelKind(kind)) throw new ValidationError(`unknown model "${kind}"; known models: ${MODEL_KINDS.join(', ')}`, { details: { model: kind } });
     const checked = validateModelParams(kind, params);
     const textAware = TEXT_MODEL_KINDS.includes(kind);
@@ -404,7 +406,7 @@ export class Engine {
     const sequences = SEQUENCE_MODEL_KINDS.includes(kind) ? userSequences(log, Int32Array.from(log.userIdx.keys())) : undefined;
     // SASRec reads categorical item attributes (an S3-Rec import's `attributeIds`) as side information.
     const itemAttributes = kind === 'sasrec' ? await this.itemAttributeIds(log.items, options.signal) : undefined;
-    const fit = await model.fit(matrix, { signal: options.signal, onProgress: options.onProgress, logger: this.logger, itemEmbeddings, sequences, ...(itemAttributes ? { itemAttributes } : {}) });
+    const fit = await model.fit(matrix, { signal: options.signal, onProgress: options.onProgress, logger: this.logger, itemEmbeddings, sequences, ...(itemAttributes ? { itemAttributes } : {}), ...(options.threads === undefined ? {} : { threads: options.threads }) });
     const counts = new Float32Array(log.items.size);
     for (let e = 0; e < matrix.indices.length; e++) counts[matrix.indices[e]]++;
     const trained: TrainedModel = { model, users: log.users, items: log.items, itemCounts: counts, dataSeq: lastSeq, trainedAt: Date.now() };

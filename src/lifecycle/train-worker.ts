@@ -69,7 +69,8 @@ export async function runTrainWorker(port: MessagePort, data: TrainWorkerData): 
       const fit = { seconds: r.fit.seconds, epochs: r.fit.epochs, bestEpoch: r.fit.bestEpoch, bestScore: r.fit.bestScore };
       post({ type: 'done', result: { version: r.version ?? 0, params: { sources: r.ranker.sources.join(',') }, fit, users: r.fit.groups, items: 0, interactions: 0 } });
     } else {
-      const r = await engine.train(data.model, data.params, { signal, onProgress });
+      // One thread: this worker trains beside a serving process, whose requests keep the other core.
+      const r = await engine.train(data.model, data.params, { signal, onProgress, threads: 1 });
       post({ type: 'done', result: { version: r.version, params: r.params, fit: plain(r.fit), users: r.users, items: r.items, interactions: r.interactions } });
     }
   } catch (error) {
