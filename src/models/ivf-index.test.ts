@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, topK } from '../linalg/index.js';
-import { buildIvfIndex, ivfArrays, ivfFromArrays, searchIvf } from './ivf-index.js';
+import { buildIvfIndex, ivfArrays, ivfFromArrays, listsToScan, searchIvf } from './ivf-index.js';
 
 /** Unit vectors around `topics` random centres (text-embedding-like structure), seeded. */
 function clustered(n: number, dim: number, topics: number, seed: number): Float32Array {
@@ -90,5 +90,14 @@ describe('IVF index', () => {
     const q = vectors.slice(dim, 2 * dim);
     expect(Array.from(searchIvf(restored!, q, 20).indices)).toEqual(Array.from(searchIvf(a, q, 20).indices));
     expect(ivfFromArrays({}, 'ivf', dim)).toBeUndefined();
+  });
+});
+
+describe('listsToScan', () => {
+  it('takes the first probes lists, then more until minScanned items are covered', () => {
+    const offsets = [0, 5, 6, 16, 20]; // lists of 5, 1, 10 and 4 items
+    expect(listsToScan([2, 0, 1, 3], offsets, 1, 0)).toEqual({ probed: 1, scanned: 10 });
+    expect(listsToScan([1, 0, 2, 3], offsets, 1, 12)).toEqual({ probed: 3, scanned: 16 });
+    expect(listsToScan([1, 0, 2, 3], offsets, 2, 100)).toEqual({ probed: 4, scanned: 20 });
   });
 });

@@ -171,6 +171,20 @@ function assignNearest(x: Float32Array, rows: number, dim: number, centroids: Fl
 }
 
 /**
+ * How many of the lists `ranked` (best first, `offsets` their bounds) a search scans: the first
+ * `probes`, and more until `minScanned` items are covered or none are left; with the items they hold.
+ */
+export function listsToScan(ranked: ArrayLike<number>, offsets: ArrayLike<number>, probes: number, minScanned: number): { probed: number; scanned: number } {
+  let probed = 0;
+  let scanned = 0;
+  while (probed < ranked.length && (probed < probes || scanned < minScanned)) {
+    const l = ranked[probed++];
+    scanned += offsets[l + 1] - offsets[l];
+  }
+  return { probed, scanned };
+}
+
+/**
  * The `k` items with the highest inner product with `query` among the probed lists, best first
  * (item indices and their exact inner products in the index's space).
  */
@@ -182,12 +196,7 @@ export function searchIvf(index: IvfIndex, query: Float32Array, k: number, optio
   const minScanned = options.minScanned ?? Math.max(2_000, 5 * k);
   // Lists in order of their centroid's score, as many as needed.
   const ranked = topK(centroidScores, lists).indices;
-  let probed = 0;
-  let scanned = 0;
-  while (probed < lists && (probed < probes || scanned < minScanned)) {
-    const l = ranked[probed++];
-    scanned += offsets[l + 1] - offsets[l];
-  }
+  const { probed, scanned } = listsToScan(ranked, offsets, probes, minScanned);
   const scores = new Float32Array(scanned);
   const at = new Int32Array(scanned);
   const exclude = options.exclude;

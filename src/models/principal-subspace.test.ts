@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, gramianT } from '../linalg/index.js';
-import { principalSubspace, principalSubspaceOfGram } from './principal-subspace.js';
+import { principalSubspace, principalSubspaceOfGram, projectOnBasis } from './principal-subspace.js';
 
 /** Rows with a decaying spectrum: coordinate c has spread 1/(1 + c). */
 function spectrumRows(rows: number, dim: number, seed: number): Float32Array {
@@ -38,5 +38,12 @@ describe('principalSubspaceOfGram', () => {
       for (let t = 0; t < 6; t++) inSpan += dotOf(x, column(tail, dim, 6, t)) ** 2;
       expect(inSpan).toBeGreaterThan(0.99);
     }
+  });
+});
+
+describe('projectOnBasis', () => {
+  it('is uᵀ·basis for a dim × rank basis', () => {
+    const basis = Float32Array.from([1, 0, 0, 2, 3, -1]); // 3 × 2
+    expect(Array.from(projectOnBasis([1, 0, 2], basis, 3, 2))).toEqual([7, -2]);
   });
 });

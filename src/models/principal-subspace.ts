@@ -76,3 +76,18 @@ function orthonormaliseColumns(m: Float64Array, rows: number, cols: number): voi
     for (let i = 0; i < rows; i++) m[i * cols + c] *= inv;
   }
 }
+
+/**
+ * The coordinates of `u` (length `dim`) in a basis stored `dim × rank`, row-major: `uᵀ·basis`.
+ * Zero entries of `u` are skipped (a sparse query costs its non-zeros).
+ */
+export function projectOnBasis(u: ArrayLike<number>, basis: ArrayLike<number>, dim: number, rank: number): Float32Array {
+  const ur = new Float32Array(rank);
+  for (let d = 0; d < dim; d++) {
+    const ud = u[d];
+    if (ud === 0) continue;
+    const row = d * rank;
+    for (let c = 0; c < rank; c++) ur[c] += ud * basis[row + c];
+  }
+  return ur;
+}

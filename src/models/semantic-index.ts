@@ -21,8 +21,8 @@
  */
 import { throwIfAborted } from '../core/errors.js';
 import { addDotsInt8AtRows, createRng, dot, dotRows, dotRowsInt8, gemm, gramianT, quantiseRowsInt8, selectTop, topK } from '../linalg/index.js';
-import { buildIvfIndex } from './ivf-index.js';
-import { principalSubspaceOfGram } from './principal-subspace.js';
+import { buildIvfIndex, listsToScan } from './ivf-index.js';
+import { principalSubspaceOfGram, projectOnBasis } from './principal-subspace.js';
 
 /** A built index; plain typed arrays, so a model snapshot stores them as they are. */
 export interface SemanticIndex {
@@ -152,13 +152,7 @@ export function buildSemanticIndex(vectors: Float32Array, n: number, dim: number
  */
 export function searchSemanticIndex(index: SemanticIndex, u: Float32Array, vectors: Float32Array, k: number, options: SemanticSearchOptions): { indices: Int32Array; scores: Float32Array } {
   const { dim, rank, listRank, basis, scales, bandEdges, bands, lists, centroids, offsets, items } = index;
-  const ur = new Float32Array(rank);
-  for (let d = 0; d < dim; d++) {
-    const ud = u[d];
-    if (ud === 0) continue;
-    const row = d * rank;
-    for (let c = 0; c < rank; c++) ur[c] += ud * basis[row + c];
-  }
+  const ur = projectOnBasis(u, basis, dim, rank);
   // Lists in order of their centroid's score, as many as needed.
   let ranked: Int32Array;
   if (lists > 1) {
@@ -170,12 +164,7 @@ export function searchSemanticIndex(index: SemanticIndex, u: Float32Array, vecto
   const qs = new Float32Array(rank);
   for (let c = 0; c < rank; c++) qs[c] = ur[c] * scales[c];
   const probes = Math.min(lists, Math.max(1, options.probes));
-  let probed = 0;
-  let scanned = 0;
-  while (probed < lists && (probed < probes || scanned < options.minScanned)) {
-    const l = ranked[probed++];
-    scanned += offsets[l + 1] - offsets[l];
-  }
+  const { probed, scanned } = listsToScan(ranked, offsets, probes, options.minScanned);
   const scores = new Float32Array(scanned);
   const at = new Int32Array(scanned);
   const exclude = options.exclude;

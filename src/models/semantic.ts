@@ -9,6 +9,7 @@
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { dot, dotRows, topK } from '../linalg/index.js';
 import { ivfArrays, ivfFromArrays, ivfProbeShare, searchIvf } from './ivf-index.js';
+import { projectOnBasis } from './principal-subspace.js';
 import type { IvfIndex } from './ivf-index.js';
 import { buildSemanticIndex, searchSemanticIndex, semanticIndexArrays, semanticIndexFromArrays } from './semantic-index.js';
 import type { SemanticIndex } from './semantic-index.js';
@@ -213,13 +214,7 @@ export class SemanticModel implements Recommender {
       this.scoreVector(u, all);
       return topK(all, k, exclude);
     }
-    const ur = new Float32Array(rank);
-    for (let d = 0; d < dim; d++) {
-      const ud = u[d];
-      if (ud === 0) continue;
-      const row = d * rank;
-      for (let c = 0; c < rank; c++) ur[c] += ud * basis[row + c];
-    }
+    const ur = projectOnBasis(u, basis, dim, rank);
     const wanted = Math.min(n, (this.indexOptions.rescore ?? format1Rescored)(k, n));
     let first: { indices: Int32Array };
     const share = this.indexOptions.probeShare ?? ivfProbeShare(n);
