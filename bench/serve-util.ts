@@ -26,12 +26,13 @@ export interface Server {
 
 /**
  * Starts `lmrec serve` on `dbPath` (a SQLite file, or a storage URL such as `postgres://…`) with
- * `extraArgs` (and extra environment), from the sources under `root` (another checkout to compare with).
+ * `extraArgs` (and extra environment), from the sources under `root` (another checkout to compare with);
+ * `nodeArgs` go to node itself (such as `--cpu-prof`, which `NODE_OPTIONS` may not carry).
  */
-export async function startServer(dbPath: string, extraArgs: readonly string[] = [], env: Record<string, string> = {}, root: string = ROOT): Promise<Server> {
+export async function startServer(dbPath: string, extraArgs: readonly string[] = [], env: Record<string, string> = {}, root: string = ROOT, nodeArgs: readonly string[] = []): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'src/cli/main.ts'), '--db', dbPath.includes('://') ? dbPath : `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', ...extraArgs],
+    [...nodeArgs, '--import', 'tsx', join(root, 'src/cli/main.ts'), '--db', dbPath.includes('://') ? dbPath : `sqlite://${dbPath}`, '--json', '--log-level', 'error', 'serve', '--port', '0', '--host', '127.0.0.1', '--no-dashboard', ...extraArgs],
     { cwd: root, env: { ...process.env, LMREC_API_KEYS: `${KEY}:admin`, ...env } },
   );
   let stderr = '';

@@ -273,4 +273,27 @@ describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => 
     const c1 = await capped.recommend('68', { k: 10 });
     expect(await capped.recommend('68', { k: 10 })).not.toBe(c1);
   });
+
+  it("takes a deleted user's events out of trending without reading every event again, as a pipeline built afterwards counts", async () => {
+    let last = 0;
+    for await (const page of engine.storage.events.scan()) for (const e of page) last = Math.max(last, e.timestamp);
+    const clock = (): number => last + 86_400_000;
+    const live = await createPipeline(engine, { clock });
+    const userId = '414';
+    const events = await engine.storage.events.forUser(userId);
+    expect(events.length).toBeGreaterThan(100);
+    expect((await engine.storage.users.delete(userId)).events).toBe(events.length);
+    await live.forgetUser(userId, { events });
+    const rebuilt = await createPipeline(engine, { clock });
+    const got = await live.trendingItems(30);
+    const want = await rebuilt.trendingItems(30);
+    expect(got).toHaveLength(30);
+    // Ties may fall the other way: the scores down the list agree.
+    got.forEach((g, r) => expect(g.score).toBeCloseTo(want[r].score, 9));
+    const [gotTopics, wantTopics] = [await live.trendingTopics(10), await rebuilt.trendingTopics(10)];
+    expect(gotTopics.length).toBeGreaterThan(0);
+    expect(gotTopics.map((t) => t.topic)).toEqual(wantTopics.map((t) => t.topic));
+    gotTopics.forEach((t, r) => expect(t.score).toBeCloseTo(wantTopics[r].score, 6));
+  }, 60_000);
 });
+

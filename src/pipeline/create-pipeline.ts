@@ -224,9 +224,12 @@ export interface Pipeline {
   readonly pendingEncodings: number;
   /**
    * Drops everything the pipeline holds about a deleted user: their live session, and their share of
-   * the trending and popularity counts (rebuilt from storage, which no longer has their events).
+   * the trending and popularity counts. With `events`, the user's events storage deleted, those are
+   * taken out of the counts (`LiveItemSignals.forget`: the user's events, and for the items first
+   * seen in one of them, those items' events); without them, or when they cannot be taken out
+   * exactly, the counts are rebuilt from every stored event.
    */
-  forgetUser(userId: string, options?: { signal?: AbortSignal }): Promise<void>;
+  forgetUser(userId: string, options?: { signal?: AbortSignal; events?: readonly Event[] }): Promise<void>;
   /**
    * Drops what the pipeline holds per user — live sessions, held histories, history vectors — and
    * rebuilds trending and popularity from storage: after another process deleted users (the erasure
@@ -679,13 +682,17 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       signals = fresh;
       await reload(o);
     },
-    async forgetUser(userId: string, o: { signal?: AbortSignal } = {}): Promise<void> {
+    async forgetUser(userId: string, o: { signal?: AbortSignal; events?: readonly Event[] } = {}): Promise<void> {
       live.delete(userId);
       answers.forget(userId);
       histories.forget(userId);
       textVectors?.forgetUser(userId);
       engine.forgetUser(userId);
-      // Trending and popularity counts included the user's events: rebuild them from what storage holds now.
+      // Trending and popularity counts included the user's events: take them out, else rebuild them from what storage holds now.
+      if (o.events !== undefined && (await signals.forget(o.events, engine.storage, { signal: o.signal }))) {
+        answers.clear();
+        return;
+      }
       const fresh = new LiveItemSignals(signalOptions);
       await fresh.load(engine.storage, { signal: o.signal });
       signals = fresh;

@@ -98,6 +98,40 @@ export class LiveItemSignals implements ItemSignals {
     }
   }
 
+  /**
+   * Takes a deleted user's events back out: every count as if they had never been observed, and
+   * an item born at one of them (no `createdAt`, first seen in it) born at its earliest event left
+   * in `storage` (read by item), or not at all. Call it once the events are deleted from storage.
+   * Resolves false, changing nothing, when they cannot be taken out exactly (a tag whose text made
+   * a trending topic): then rebuild from storage.
+   */
+  async forget(events: readonly Event[], storage: Storage, options: CallOptions = {}): Promise<boolean> {
+    if (this.topics !== undefined && !events.every((e) => this.topics?.forgettable(e))) return false;
+    /** Items first seen in one of the events, with that time. */
+    const reborn = new Map<string, number>();
+    for (const e of events) {
+      this.popularityCounts.forget(e);
+      this.trending.forget(e);
+      this.topics?.forget(e);
+      this.observedSinceCut++;
+      if (e.itemId !== undefined && !this.createdAt.has(e.itemId) && this.firstSeen.get(e.itemId) === e.timestamp) reborn.set(e.itemId, e.timestamp);
+    }
+    for (const [itemId, deletedAt] of reborn) {
+      let first = Infinity;
+      for await (const page of storage.events.scan({ itemId, signal: options.signal, batchSize: 5_000 })) {
+        for (const e of page) if (e.timestamp < first) first = e.timestamp;
+        await yieldToEventLoop();
+      }
+      // An event observed meanwhile may be earlier still; it is kept then.
+      const seen = this.firstSeen.get(itemId);
+      if (seen !== undefined && seen < deletedAt) continue;
+      if (first === Infinity) this.firstSeen.delete(itemId);
+      else this.firstSeen.set(itemId, first);
+      if (!this.createdAt.has(itemId)) this.rebirth(itemId);
+    }
+    return true;
+  }
+
   /** New or changed catalogue items; an item without `createdAt` is born at `now` unless seen before. */
   observeItems(items: readonly Item[], now: number | undefined): void {
     this.topics?.observeItems(items);
@@ -158,14 +192,19 @@ export class LiveItemSignals implements ItemSignals {
   private rebirth(itemId: string): void {
     const b = this.births;
     if (!b) return;
-    const at = this.bornAt(itemId) ?? 0;
+    const born = this.bornAt(itemId);
+    const at = born ?? 0;
     const old = this.birthIndexed.get(itemId);
-    if (old === at) return;
+    if (old === at && born !== undefined) return;
     if (old !== undefined) {
       // First entry born at `old`, then along the equal times to the item.
       let p = lowerBound(b, old);
       while (p < b.length && b[p].at === old && b[p].itemId !== itemId) p++;
       if (p < b.length && b[p].itemId === itemId) b.splice(p, 1);
+    }
+    if (born === undefined) {
+      this.birthIndexed.delete(itemId);
+      return;
     }
     b.splice(upperBound(b, at), 0, { at, itemId });
     this.birthIndexed.set(itemId, at);

@@ -138,6 +138,27 @@ export class TrendingTopics {
   }
 
   /** Burst score of one topic at `now` (0 when unknown). */
+  /**
+   * Takes back an event {@link TrendingTopics.observe} counted (its user was deleted), from the
+   * item's topics as they are now. A tag's membership is not taken back: `forgettable` says which
+   * events can be forgotten exactly.
+   */
+  forget(event: Event): void {
+    const w = feedbackWeight(event, this.policy);
+    const itemId = event.itemId;
+    if (w <= 0 || itemId === undefined) return;
+    this.itemCounts.remove(itemId, w, event.timestamp);
+    for (const t of this.topicsOfItem.get(itemId) ?? []) {
+      this.short.remove(t, w, event.timestamp);
+      this.long.remove(t, w, event.timestamp);
+    }
+  }
+
+  /** Whether {@link TrendingTopics.forget} takes `event` back whole: not a counted tag with its text, which made a topic of it. */
+  forgettable(event: Event): boolean {
+    return !(event.type === 'tag' && event.text !== undefined && feedbackWeight(event, this.policy) > 0 && event.itemId !== undefined);
+  }
+
   score(topic: string, now: number): number {
     return this.burst(topic, now).score;
   }

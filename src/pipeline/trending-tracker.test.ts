@@ -75,4 +75,48 @@ describe('TrendingTracker kept ranking', () => {
       now += 1_000;
     }
   });
+
+  it('forgets events as if they had never been counted, for decayed and all-time counts', () => {
+    for (const halfLifeMs of [3 * DAY, Infinity]) {
+      const rng = createRng(11);
+      const events = Array.from({ length: 2_000 }, () => ({ userId: `u${rng.int(40)}`, itemId: `i${Math.floor(300 * rng.next() ** 2)}`, type: rng.next() < 0.5 ? ('click' as const) : ('like' as const), timestamp: rng.int(30 * DAY) }));
+      const all = new TrendingTracker({ halfLifeMs, policy: DEFAULT_FEEDBACK_POLICY });
+      const kept = new TrendingTracker({ halfLifeMs, policy: DEFAULT_FEEDBACK_POLICY });
+      for (const e of events) all.observe(e);
+      // Read once, so that the kept ranking exists when events are taken back.
+      all.top(10, 30 * DAY);
+      const gone = (e: { userId: string }): boolean => e.userId === 'u3' || e.userId === 'u7';
+      for (const e of events) if (!gone(e)) kept.observe(e);
+      for (const e of events) if (gone(e)) all.forget(e);
+      expect(all.size).toBe(kept.size);
+      expect([...all.items()].sort()).toEqual([...kept.items()].sort());
+      for (const id of kept.items()) expect(all.score(id, 31 * DAY)).toBeCloseTo(kept.score(id, 31 * DAY), 9);
+      // The same ranking; ties may fall the other way (they go to the item observed first, forgotten events included).
+      const got = all.top(50, 31 * DAY);
+      const want = kept.top(50, 31 * DAY);
+      got.forEach((g, r) => expect(g.score).toBeCloseTo(want[r].score, 9));
+    }
+  });
+
+  it('lists an item none of whose events are left no longer, and again once it has one', () => {
+    const t = new TrendingTracker({ halfLifeMs: DAY, policy: DEFAULT_FEEDBACK_POLICY });
+    t.observe(click('a', 0));
+    t.observe(click('a', DAY));
+    t.observe(click('b', 0));
+    expect(t.top(5, DAY).map((e) => e.itemId)).toEqual(['a', 'b']);
+    t.forget(click('a', 0));
+    t.forget(click('a', DAY));
+    expect(t.score('a', DAY)).toBe(0);
+    expect(t.size).toBe(1);
+    expect(t.items()).toEqual(['b']);
+    expect(t.top(5, DAY).map((e) => e.itemId)).toEqual(['b']);
+    // Forgetting what is not counted changes nothing.
+    t.forget(click('a', 0));
+    t.forget(click('zzz', 0));
+    expect(t.size).toBe(1);
+    t.observe(click('a', 2 * DAY));
+    expect(t.size).toBe(2);
+    expect(t.score('a', 2 * DAY)).toBeCloseTo(1, 12);
+    expect(t.top(5, 2 * DAY).map((e) => e.itemId)).toEqual(['a', 'b']);
+  });
 });

@@ -61,6 +61,8 @@ export class TrendingTracker {
   private rankedAll = false;
   /** Latest time any count was stamped with. */
   private latestAt = -Infinity;
+  /** Items whose count was taken back to nothing (`remove`): kept in `ids`, skipped when listed. */
+  private emptied = 0;
 
   constructor(options: TrendingTrackerOptions) {
     const h = options.halfLifeMs ?? DEFAULT_TRENDING_HALF_LIFE_MS;
@@ -71,7 +73,7 @@ export class TrendingTracker {
 
   /** Number of items with a count. */
   get size(): number {
-    return this.ids.length;
+    return this.ids.length - this.emptied;
   }
 
   /** Adds one event (ignored unless it is positive feedback about an item). */
@@ -85,6 +87,13 @@ export class TrendingTracker {
   add(itemId: string, weight: number, at: number): void {
     if (at > this.latestAt) this.latestAt = at;
     let i = this.index.get(itemId);
+    if (i !== undefined && this.log2Count[i] === -Infinity) {
+      this.emptied--;
+      this.log2Count[i] = Math.log2(weight);
+      this.lastAt[i] = at;
+      this.rerank(i, true);
+      return;
+    }
     if (i === undefined) {
       i = this.ids.length;
       this.index.set(itemId, i);
@@ -103,6 +112,36 @@ export class TrendingTracker {
     this.log2Count[i] = hi + Math.log2(Math.pow(2, a - hi) + Math.pow(2, b - hi));
     this.lastAt[i] = t;
     this.rerank(i, true);
+  }
+
+  /** Takes back an event that {@link TrendingTracker.observe} counted (its user was deleted). */
+  forget(event: Pick<Event, 'itemId' | 'type' | 'value' | 'timestamp'>): void {
+    const w = feedbackWeight(event, this.policy);
+    if (w <= 0 || event.itemId === undefined) return;
+    this.remove(event.itemId, w, event.timestamp);
+  }
+
+  /**
+   * Subtracts `weight` added to `itemId`'s count at time `at`: the count is what it would be had
+   * that weight never been added, up to rounding. A count left below a billionth of the weight
+   * removed is nothing (the item is no longer listed). The kept ranking is dropped, since an item
+   * falling out of its head lets in one it never held; the next `top` ranks afresh.
+   */
+  remove(itemId: string, weight: number, at: number): void {
+    const i = this.index.get(itemId);
+    if (i === undefined || this.log2Count[i] === -Infinity) return;
+    const t = Math.max(at, this.lastAt[i]);
+    const a = this.log2Count[i] - this.decay(t - this.lastAt[i]);
+    const b = Math.log2(weight) - this.decay(t - at);
+    const share = Math.pow(2, b - a);
+    if (share >= 1 - 1e-9) {
+      this.log2Count[i] = -Infinity;
+      this.emptied++;
+    } else {
+      this.log2Count[i] = a + Math.log1p(-share) / Math.LN2;
+    }
+    this.lastAt[i] = t;
+    this.ranking = undefined;
   }
 
   /**
@@ -180,7 +219,7 @@ export class TrendingTracker {
   private entries(ranking: readonly number[], want: number, now: number, exclude: ReadonlySet<string> | undefined): TrendingEntry[] {
     const out: TrendingEntry[] = [];
     for (const i of ranking) {
-      if (exclude?.has(this.ids[i])) continue;
+      if (this.log2Count[i] === -Infinity || exclude?.has(this.ids[i])) continue;
       out.push({ itemId: this.ids[i], score: Math.pow(2, this.log2At(i, now)) });
       if (out.length === want) break;
     }
@@ -188,9 +227,9 @@ export class TrendingTracker {
   }
 
 
-  /** Ids of all tracked items, in first-observation order. */
+  /** Ids of all items with a count, in first-observation order. */
   items(): readonly string[] {
-    return this.ids;
+    return this.emptied === 0 ? this.ids : this.ids.filter((_, i) => this.log2Count[i] !== -Infinity);
   }
 
   /**

@@ -76,8 +76,11 @@ export interface TrendingProvider {
 /** Called after an item was deleted, so in-memory copies of it can be dropped. */
 export type ItemDeletedHook = (itemId: string) => void | Promise<void>;
 
-/** Called after a user's rows were deleted, so in-memory per-user state can be dropped. */
-export type UserDeletedHook = (userId: string) => void | Promise<void>;
+/**
+ * Called after a user's rows were deleted, so in-memory per-user state can be dropped; `deletedEvents`
+ * are the user's events that went with them, when the server read them before the deletion.
+ */
+export type UserDeletedHook = (userId: string, deletedEvents?: readonly StoredEvent[]) => void | Promise<void>;
 
 /**
  * Model lifecycle operations (background training, activation, rollback). Results are returned to

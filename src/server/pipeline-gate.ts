@@ -58,7 +58,8 @@ export class PipelineGate {
     onEvent: (events, signal) => (this.target ? this.target.onEvent?.(events, signal) : this.hold({ kind: 'events', events })),
     onItems: (items, signal) => (this.target ? this.target.onItems?.(items, signal) : this.hold({ kind: 'items', items })),
     onItemDeleted: (itemId) => (this.target ? this.target.onItemDeleted?.(itemId) : this.hold({ kind: 'itemDeleted', itemId })),
-    onUserDeleted: (userId) => (this.target ? this.target.onUserDeleted?.(userId) : this.hold({ kind: 'userDeleted', userId })),
+    // A deletion held while the pipeline loads is handed over without its events: the load may or may not have counted them.
+    onUserDeleted: (userId, events) => (this.target ? this.target.onUserDeleted?.(userId, events) : this.hold({ kind: 'userDeleted', userId })),
     trending: {
       trendingItems: (k, o) => (this.target?.trending ? this.target.trending.trendingItems(k, o) : Promise.reject(this.startingError())),
       trendingTopics: (k, o) => (this.target?.trending ? this.target.trending.trendingTopics(k, o) : Promise.reject(this.startingError())),

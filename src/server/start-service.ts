@@ -312,7 +312,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
               },
               onItems: (items, signal) => active.observeItems(items, { signal }),
               onItemDeleted: (itemId) => active.forgetItems([itemId]),
-              onUserDeleted: (userId) => active.forgetUser(userId),
+              onUserDeleted: (userId, events) => active.forgetUser(userId, events === undefined ? {} : { events }),
               trending: active,
             }
           : { recommend: fallback };

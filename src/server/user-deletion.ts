@@ -137,8 +137,11 @@ function label(ref: ModelVersionRef): string {
  */
 export async function deleteUser(ctx: ServerContext, userId: string, wait: boolean, signal: AbortSignal): Promise<UserDeletionReport> {
   const affectedModels = await modelsTrainedOn(ctx, userId, signal);
+  // The events are read first so that live counts can take exactly these out again; an event stored
+  // in between makes the counts differ, and the hook is then told nothing (it rebuilds).
+  const events = ctx.onUserDeleted === undefined ? [] : await ctx.storage.events.forUser(userId, { signal });
   const removed = await ctx.storage.users.delete(userId, { signal });
-  await ctx.onUserDeleted?.(userId);
+  await ctx.onUserDeleted?.(userId, removed.events === events.length ? events : undefined);
   // Conversations hold what the user typed: they go with the user.
   ctx.conversations?.forgetUser(userId);
   // Before answering: nothing older than the served versions may hold the user's data any longer.

@@ -1,0 +1,92 @@
+/**
+ * Where a computed list's time goes: starts `lmrec serve` on a database under `node --cpu-prof`,
+ * asks for `--lists` first lists of distinct users one after the other, stops the server and prints
+ * the self time of the heaviest functions and files of the profile (and where it was written).
+ *
+ * Users are `bench/scale.ts`'s (`u0` … `u<users − 1>`); only the samples taken while the lists were
+ * asked for are counted, not the start-up.
+ *
+ *   npx tsx bench/profile-first-lists.ts --db <sqlite file> --users <count> [--lists 300] [--top 40] [--dir <profile dir>]
+ * @module
+ */
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { api, quantile, startServer, stopServer } from './serve-util.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  endTime: number;
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const { values } = parseArgs({ options: { db: { type: 'string' }, lists: { type: 'string', default: '300' }, top: { type: 'string', default: '40' }, users: { type: 'string' }, dir: { type: 'string', default: '/tmp/lmrec-profile' } } });
+if (values.db === undefined) throw new Error('--db <sqlite file> is required');
+const dir = values.dir;
+mkdirSync(dir, { recursive: true });
+const before = new Set(readdirSync(dir));
+const server = await startServer(values.db, [], {}, undefined, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+for (let t = 0; ; t++) {
+  const health = await api<{ status: string }>(server, 'GET', '/v1/health');
+  if (health.status === 'ok') break;
+  if (t > 3_600) throw new Error('server not ready after an hour');
+  await new Promise((r) => setTimeout(r, 1_000));
+}
+const userCount = Number(values.users);
+if (!(userCount > 0)) throw new Error('--users <count> is required (the scale benchmark: 100,000 × scale)');
+const ids = Array.from({ length: userCount }, (_, u) => `u${u}`);
+const lists = Number(values.lists);
+const ms: number[] = [];
+const listsStart = performance.now();
+for (let r = 0; r < lists; r++) {
+  const t0 = performance.now();
+  await api(server, 'GET', `/v1/users/${ids[(r * 7919) % ids.length]}/recommendations?k=10`);
+  ms.push(performance.now() - t0);
+}
+const listsEnd = performance.now();
+await stopServer(server);
+const stopped = performance.now();
+console.log(`${lists} first lists: p50 ${quantile(ms, 0.5).toFixed(1)} ms, p99 ${quantile(ms, 0.99).toFixed(1)} ms`);
+const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f)).map((f) => join(dir, f))[0];
+if (file === undefined) throw new Error(`no profile written to ${dir}`);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+// Sample times run back from the profile's end; the lists' window is placed by the wall time of the stop.
+const windowFrom = profile.endTime - (stopped - listsStart) * 1000;
+const windowTo = profile.endTime - (stopped - listsEnd) * 1000;
+const times: number[] = [];
+let at = profile.endTime;
+for (let i = profile.samples.length - 1; i >= 0; i--) {
+  times[i] = at;
+  at -= profile.timeDeltas[i] ?? 0;
+}
+const self = new Map<number, number>();
+profile.samples.forEach((id, i) => {
+  if (times[i] >= windowFrom && times[i] <= windowTo) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+});
+const byFn = new Map<string, number>();
+const byFile = new Map<string, number>();
+let total = 0;
+for (const node of profile.nodes) {
+  const us = self.get(node.id) ?? 0;
+  if (us === 0) continue;
+  total += us;
+  const f = node.callFrame;
+  const where = f.url.replace(/^file:\/\//, '').replace(/.*\/(src|node_modules)\//, '$1/');
+  const fnKey = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`;
+  byFn.set(fnKey, (byFn.get(fnKey) ?? 0) + us);
+  byFile.set(where || f.functionName, (byFile.get(where || f.functionName) ?? 0) + us);
+}
+const top = Number(values.top);
+const show = (m: Map<string, number>): void => {
+  for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+};
+console.log(`profile ${file}: ${(total / 1000).toFixed(0)} ms sampled\n-- functions (self)`);
+show(byFn);
+console.log('-- files (self)');
+show(byFile);
