@@ -10,6 +10,7 @@
  * The instance is scratch space: one synchronous use at a time, then {@link SparseScores.reset}.
  * @module
  */
+import { kthLargest } from './kth-largest.js';
 import type { TopKExclude, TopKResult } from './top-k.js';
 
 /** See the module description. */
@@ -19,6 +20,8 @@ export class SparseScores {
   private readonly mark: Uint8Array;
   private touched: Int32Array;
   private count = 0;
+  /** Values copied for the selection in `topK` (reordered by it). */
+  private scratch = new Float32Array(0);
 
   constructor(readonly size: number) {
     this.values = new Float32Array(size);
@@ -57,8 +60,9 @@ export class SparseScores {
       } else if (v < 0 && !excluded(j)) negative.push(j);
     }
     const byScore = (a: number, b: number): number => this.values[b] - this.values[a] || a - b;
-    positive.sort(byScore);
-    const out: number[] = positive.length > want ? positive.slice(0, want) : positive;
+    const best = positive.length > 4 * want ? this.selectBest(positive, want) : positive;
+    best.sort(byScore);
+    const out: number[] = best.length > want ? best.slice(0, want) : best;
     // Zeros, in index order: untouched positions and written zeros alike.
     for (let j = 0; j < this.size && out.length < want; j++) if (this.values[j] === 0 && !excluded(j)) out.push(j);
     if (out.length < want) {
@@ -72,6 +76,29 @@ export class SparseScores {
     const scores = new Float32Array(indices.length);
     for (let r = 0; r < indices.length; r++) scores[r] = this.values[indices[r]];
     return { indices, scores };
+  }
+
+  /**
+   * The `want` best of `positions` by (value descending, position ascending), unordered: a
+   * quickselect threshold, then every position above it and the lowest-positioned ties, in O(p)
+   * where sorting all p written positions would cost O(p log p).
+   */
+  private selectBest(positions: readonly number[], want: number): number[] {
+    if (want === 0) return [];
+    if (this.scratch.length < positions.length) this.scratch = new Float32Array(Math.max(positions.length, 2 * this.scratch.length));
+    const copy = this.scratch.subarray(0, positions.length);
+    for (let c = 0; c < positions.length; c++) copy[c] = this.values[positions[c]];
+    const threshold = kthLargest(copy, want);
+    const out: number[] = [];
+    const ties: number[] = [];
+    for (const j of positions) {
+      const v = this.values[j];
+      if (v > threshold) out.push(j);
+      else if (v === threshold) ties.push(j);
+    }
+    ties.sort((a, b) => a - b);
+    for (let t = 0; t < ties.length && out.length < want; t++) out.push(ties[t]);
+    return out;
   }
 
   /**
