@@ -57,6 +57,7 @@ import type { SqliteDatabase, SqliteStatement, SqliteValue } from './sqlite-driv
 import { createSqliteErasureStore, recordErasure } from './sqlite-erasure-store.js';
 import { checkImport, createSqliteImportStore, recordImport } from './sqlite-import-store.js';
 import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelStore } from './sqlite-model-store.js';
+import { createChunkReader } from './sqlite-chunk-reader.js';
 import { deleteEventsBefore, retentionArguments } from './sqlite-retention.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
 import { createSqliteChangeStore } from './sqlite-change-store.js';
@@ -577,10 +578,10 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
   };
 
   const calls: SqliteCalls = { sql, enter, run, write };
-  const models: ModelStore = createSqliteModelStore(calls, {
-    chunkBytes: modelChunkBytes,
-    chunked: schemaVersion >= MODEL_CHUNKS_SCHEMA_VERSION,
-  });
+  const chunked = schemaVersion >= MODEL_CHUNKS_SCHEMA_VERSION;
+  // A file's model chunks are read on a thread of its own (an in-memory database has no file to share).
+  const chunkReader = memory || !chunked ? undefined : createChunkReader(path);
+  const models: ModelStore = createSqliteModelStore(calls, { chunkBytes: modelChunkBytes, chunked, ...(chunkReader === undefined ? {} : { chunkReader }) });
   const erasures: ErasureStore = createSqliteErasureStore(calls);
   const imports: ImportStore = createSqliteImportStore(calls);
   const settings: SettingsStore = createSqliteSettingsStore(calls);
@@ -718,6 +719,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       const closing = db;
       db = undefined;
       statements.clear();
+      await chunkReader?.close();
       try {
         closing.close();
       } catch (error) {
