@@ -46,16 +46,32 @@ export async function decodeTrainedModel(payload: Uint8Array | AsyncIterable<Uin
   return trainedModelFromSnapshot(await decodeSnapshotChunks(payload instanceof Uint8Array ? [payload] : payload));
 }
 
-function trainedModelFromSnapshot(s: ModelSnapshot): TrainedModel {
+/** Ids added to a dictionary in one turn of the event loop while decoding (a million take a few hundred ms). */
+const DICTIONARY_SLICE = 100_000;
+
+/** The dictionary of `ids`, built a slice per event-loop turn. */
+async function dictionaryOf(ids: readonly string[]): Promise<IdDictionary> {
+  const dict = new IdDictionary();
+  for (let start = 0; start < ids.length; start += DICTIONARY_SLICE) {
+    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const end = Math.min(ids.length, start + DICTIONARY_SLICE);
+    for (let i = start; i < end; i++) dict.add(ids[i]);
+  }
+  return dict;
+}
+
+async function trainedModelFromSnapshot(s: ModelSnapshot): Promise<TrainedModel> {
   const { __users, __items, __dataSeq, __trainedAt, ...meta } = s.meta;
   const { __itemCounts, ...arrays } = s.arrays;
   if (!Array.isArray(__users) || !Array.isArray(__items) || !(__itemCounts instanceof Float32Array)) {
     throw new ValidationError('model payload lacks its id dictionaries; it was not written by this engine');
   }
+  const users = await dictionaryOf(__users as string[]);
+  const items = await dictionaryOf(__items as string[]);
   return {
     model: modelFromSnapshot({ ...s, meta, arrays }),
-    users: IdDictionary.from(__users as string[]),
-    items: IdDictionary.from(__items as string[]),
+    users,
+    items,
     itemCounts: __itemCounts,
     dataSeq: Number(__dataSeq ?? 0),
     trainedAt: Number(__trainedAt ?? 0),
