@@ -9,7 +9,7 @@ import { InteractionLogBuilder } from '../core/interaction-log.js';
 import { DEFAULT_FEEDBACK_POLICY, feedbackWeight } from '../engine/feedback-policy.js';
 import { loadMovieLensLatest } from '../ingest/index.js';
 import { LearnedRanker } from './learned-ranker.js';
-import { SERVED_RANKER, formatRankerTable, trainRanker } from './train-ranker.js';
+import { SERVED_RANKER, formatRankerTable, prepareRankerData, trainRanker } from './train-ranker.js';
 
 const DEMO = fileURLToPath(new URL('../../data/demo/ml-latest-small', import.meta.url));
 
@@ -56,5 +56,26 @@ describe('learned ranker on the MovieLens demo slice', () => {
     const b = await trainRanker(log, options);
     expect(b.split).toEqual(a.split);
     expect(Array.from(b.ranker.params)).toEqual(Array.from(a.ranker.params));
+  }, 60_000);
+
+  it("from exactListsUpTo items on, takes an indexed source's lists from its index (EASE's is exact: the same lists)", async () => {
+    const ds = await loadMovieLensLatest(DEMO);
+    const counts = new Map<string, number>();
+    for (const e of ds.batch.events) if (e.itemId) counts.set(e.itemId, (counts.get(e.itemId) ?? 0) + 1);
+    const top = new Set([...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 800).map(([id]) => id));
+    const builder = new InteractionLogBuilder();
+    for (const e of ds.batch.events) if (e.itemId && top.has(e.itemId) && feedbackWeight(e, DEFAULT_FEEDBACK_POLICY) > 0) builder.add(e.userId, e.itemId, 1, e.timestamp);
+    const log = builder.build();
+    const options = { models: [{ kind: 'ease', params: { lambda: 250 } }], seed: 3, candidatesPerSource: 20, maxUsers: 120 };
+    const exact = await prepareRankerData(log, options);
+    const indexed = await prepareRankerData(log, { ...options, exactListsUpTo: 0 });
+    expect(indexed.examples.map((x) => x.userId)).toEqual(exact.examples.map((x) => x.userId));
+    indexed.examples.forEach((x, i) => {
+      const want = exact.examples[i].lists.get('ease')!;
+      const got = x.lists.get('ease')!;
+      expect(got.map((c) => c.itemId)).toEqual(want.map((c) => c.itemId));
+      got.forEach((c, r) => expect(c.score).toBeCloseTo(want[r].score, 4));
+      if (x.validation) expect(x.served?.lists.get('ease')).toEqual(got);
+    });
   }, 60_000);
 });

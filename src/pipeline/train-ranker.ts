@@ -66,6 +66,11 @@ export interface RankerTrainingOptions {
   seed?: number;
   /** Candidates per source (default 100). */
   candidatesPerSource?: number;
+  /**
+   * Catalogue size below which an indexed source's lists are its exact scores (default
+   * {@link EXACT_RANKER_LISTS_UP_TO}); from it on, the lists its index serves.
+   */
+  exactListsUpTo?: number;
   trendingHalfLifeMs?: number;
   sessionWindowMs?: number;
   sessionMaxEvents?: number;
@@ -129,6 +134,14 @@ export interface RankerTrainingResult {
 const FIXED_SOURCES = ['popularity', 'trending', 'session', 'fresh'] as const;
 
 /**
+ * Catalogue size up to which an indexed source's ranker lists are its exact scores (besides its
+ * index's, for validation users); from it on, its index's lists only (exact scoring of every item for
+ * each of thousands of users would cost more than the fit: half a second per user for the semantic
+ * model at 1M items).
+ */
+export const EXACT_RANKER_LISTS_UP_TO = 200_000;
+
+/**
  * The ranker's row in the validation table when its indexed sources' candidates come from their
  * retrieval index, as they are served (present when any source has one).
  */
@@ -153,12 +166,20 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
   // Each user's first interaction per item, in time order.
   const perUser: number[][] = Array.from({ length: numUsers }, () => []);
   const order = Array.from({ length: n }, (_, e) => e).sort((a, b) => log.timestamp[a] - log.timestamp[b] || a - b);
-  const firstOf = new Set<number>();
-  for (const e of order) {
-    const key = log.userIdx[e] * numItems + log.itemIdx[e];
-    if (firstOf.has(key)) continue;
-    firstOf.add(key);
-    perUser[log.userIdx[e]].push(e);
+  for (const e of order) perUser[log.userIdx[e]].push(e);
+  // Keep each user's first event per item: a stamp per item (the user's index + 1) marks those seen,
+  // where a set of (user, item) keys held every event and stops growing at 2^24 entries.
+  const seenBy = new Int32Array(numItems);
+  for (let u = 0; u < numUsers; u++) {
+    const evs = perUser[u];
+    let kept = 0;
+    for (const e of evs) {
+      const i = log.itemIdx[e];
+      if (seenBy[i] === u + 1) continue;
+      seenBy[i] = u + 1;
+      evs[kept++] = e;
+    }
+    evs.length = kept;
   }
   const share = options.holdoutShare ?? 0.2;
   const maxHold = options.maxHoldout ?? 10;
@@ -187,35 +208,9 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
     if (keep < evs.length) cutoff[u] = log.timestamp[evs[keep]];
   }
   const train = csrFromCoo(numUsers, numItems, Int32Array.from(trainU), Int32Array.from(trainI), null, 'max');
+  const splitMs = performance.now() - t0;
 
-  // Fit the model sources on the training part.
-  const specs = options.models ?? [{ kind: 'ease' }, { kind: 'itemknn' }];
-  const embeddings = options.itemVectors ? alignItemVectors(log.items, options.itemVectors) : undefined;
-  const models = new Map<string, Recommender>();
-  // Each user's training items in time order, for sequence models (served as the `sequential` source).
-  const sequences = trainEvents.map((evs) => Int32Array.from(evs, (e) => log.itemIdx[e]));
-  let sequenceModel: Recommender | undefined;
-  for (const spec of specs) {
-    throwIfAborted(signal);
-    if (TEXT_MODEL_KINDS.includes(spec.kind) && !embeddings) throw new ValidationError(`model "${spec.kind}" needs item text vectors (itemVectors)`, { details: { model: spec.kind } });
-    const sequential = SEQUENTIAL_SOURCE_MODELS.includes(spec.kind);
-    if (sequential && sequenceModel) continue;
-    const model = createModel(spec.kind, spec.params ?? {});
-    await model.fit(train, { signal, itemEmbeddings: embeddings, onProgress: options.onProgress, ...(sequential ? { sequences } : {}) });
-    if (sequential) sequenceModel = model;
-    else models.set(spec.kind, model);
-  }
-  const sessionModel = models.get('itemknn') ?? (await fitItemKnn(train, signal));
-  const sources = [...models.keys(), ...(sequenceModel ? ['sequential'] : []), ...FIXED_SOURCES];
-  const names = featureNames(sources);
-  const fitSeconds = (performance.now() - t0) / 1000;
-
-  // Replay the log in time order; each evaluated user is served at their cutoff.
-  const signals = new LiveItemSignals({ policy: DEFAULT_FEEDBACK_POLICY, trendingHalfLifeMs: options.trendingHalfLifeMs });
-  if (options.itemCreatedAt) signals.observeItems([...options.itemCreatedAt].map(([id, createdAt]) => ({ id, title: id, createdAt })), undefined);
-  const trending = createTrendingSource(signals.trending, 'trending');
-  const popularity = createTrendingSource(signals.popularityCounts, 'popularity');
-  const fresh = createFreshSource({ signals });
+  // The evaluated users (a seeded sample) in time order of their cutoffs, and the validation share.
   let users = Array.from({ length: numUsers }, (_, u) => u).filter((u) => cutoff[u] < Infinity);
   const maxUsers = options.maxUsers ?? 5_000;
   if (users.length > maxUsers) {
@@ -237,11 +232,81 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
   const nValid = Math.round(shuffled.length * (options.validShare ?? 0.3));
   for (let i = 0; i < nValid; i++) validation.add(shuffled[i]);
 
+  // Fit the model sources on the training part, one at a time: each source's candidate lists for
+  // every evaluated user are built right after its fit and the model is let go before the next one
+  // is fitted, so memory holds one model (and item-kNN, which the session source reads), not all.
+  const specs = options.models ?? [{ kind: 'ease' }, { kind: 'itemknn' }];
+  const embeddings = options.itemVectors ? alignItemVectors(log.items, options.itemVectors) : undefined;
   const k = options.candidatesPerSource ?? 100;
-  const windowMs = options.sessionWindowMs ?? DEFAULT_SESSION_WINDOW_MS;
-  const sessionMax = options.sessionMaxEvents ?? 10;
+  // Each user's training items in time order, for sequence models (served as the `sequential` source).
+  const sequences = trainEvents.map((evs) => Int32Array.from(evs, (e) => log.itemIdx[e]));
+  /** Per evaluated user (position in `users`): each source's list, exact and as served. */
+  const exactLists = users.map(() => new Map<string, Candidate[]>());
+  const servedLists = users.map(() => new Map<string, Candidate[]>());
+  const modelSources: string[] = [];
+  let fitMs = 0;
+  let sessionModel: Recommender | undefined;
   const scores = new Float32Array(numItems);
   const mask = new Uint8Array(numItems);
+  for (const spec of specs) {
+    throwIfAborted(signal);
+    if (TEXT_MODEL_KINDS.includes(spec.kind) && !embeddings) throw new ValidationError(`model "${spec.kind}" needs item text vectors (itemVectors)`, { details: { model: spec.kind } });
+    const sequential = SEQUENTIAL_SOURCE_MODELS.includes(spec.kind);
+    const source = sequential ? 'sequential' : spec.kind;
+    if (modelSources.includes(source)) continue;
+    const model = createModel(spec.kind, spec.params ?? {});
+    const fitStart = performance.now();
+    await model.fit(train, { signal, itemEmbeddings: embeddings, onProgress: options.onProgress, ...(sequential ? { sequences } : {}) });
+    fitMs += performance.now() - fitStart;
+    modelSources.push(source);
+    if (spec.kind === 'itemknn') sessionModel = model;
+    const indexed = !sequential && isIndexed(model);
+    // On a large catalogue an indexed source's exact scores (every item, per user) would cost more
+    // than its fit: its lists are then the index's, as served, in both.
+    const exactToo = !indexed || numItems < (options.exactListsUpTo ?? EXACT_RANKER_LISTS_UP_TO);
+    for (let q = 0; q < users.length; q++) {
+      if ((q & 31) === 0) {
+        throwIfAborted(signal);
+        options.onProgress?.(`ranker candidates (${source})`, q, users.length);
+      }
+      const u = users[q];
+      const itemsRow = train.indices.subarray(train.indptr[u], train.indptr[u + 1]);
+      const valuesRow = train.values.subarray(train.indptr[u], train.indptr[u + 1]);
+      const query = { userIdx: u, items: itemsRow, values: valuesRow, ...(sequential ? { sequence: sequences[u] } : {}) };
+      for (const i of itemsRow) mask[i] = 1;
+      const asList = (top: { indices: Int32Array; scores: Float32Array }): Candidate[] => Array.from(top.indices, (i, r) => ({ itemId: log.items.idAt(i), score: top.scores[r] }));
+      const found = indexed && (validation.has(u) || !exactToo) ? model.retrieve(query, k, mask) : undefined;
+      const retrieved = found === undefined ? undefined : asList(found);
+      let exact = exactToo ? undefined : retrieved;
+      if (exact === undefined) {
+        scores.fill(0);
+        model.score(query, scores);
+        exact = asList(topK(scores, k, mask));
+      }
+      exactLists[q].set(source, exact);
+      if (retrieved && validation.has(u)) servedLists[q].set(source, retrieved);
+      for (const i of itemsRow) mask[i] = 0;
+    }
+  }
+  if (sessionModel === undefined) {
+    const fitStart = performance.now();
+    sessionModel = await fitItemKnn(train, signal);
+    fitMs += performance.now() - fitStart;
+  }
+  const sources = [...modelSources.filter((name) => name !== 'sequential'), ...(modelSources.includes('sequential') ? ['sequential'] : []), ...FIXED_SOURCES];
+  const names = featureNames(sources);
+  // The split (from the start) and the fits, not the candidate lists built between them.
+  const fitSeconds = (splitMs + fitMs) / 1000;
+
+  // Replay the log in time order; each evaluated user is served at their cutoff.
+  const signals = new LiveItemSignals({ policy: DEFAULT_FEEDBACK_POLICY, trendingHalfLifeMs: options.trendingHalfLifeMs });
+  if (options.itemCreatedAt) signals.observeItems([...options.itemCreatedAt].map(([id, createdAt]) => ({ id, title: id, createdAt })), undefined);
+  const trending = createTrendingSource(signals.trending, 'trending');
+  const popularity = createTrendingSource(signals.popularityCounts, 'popularity');
+  const fresh = createFreshSource({ signals });
+
+  const windowMs = options.sessionWindowMs ?? DEFAULT_SESSION_WINDOW_MS;
+  const sessionMax = options.sessionMaxEvents ?? 10;
   const examples: RankerExample[] = [];
   let replayed = 0;
   for (let q = 0; q < users.length; q++) {
@@ -276,24 +341,9 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
       lastEventAt: evs.length > 0 ? log.timestamp[evs[evs.length - 1]] : undefined,
     };
     const lists = new Map<string, Candidate[]>();
-    const itemsRow = train.indices.subarray(train.indptr[u], train.indptr[u + 1]);
-    const valuesRow = train.values.subarray(train.indptr[u], train.indptr[u + 1]);
-    mask.fill(0);
-    for (const i of itemsRow) mask[i] = 1;
-    const servedLists = validation.has(u) ? new Map<string, Candidate[]>() : undefined;
-    for (const [kind, model] of models) {
-      scores.fill(0);
-      model.score({ userIdx: u, items: itemsRow, values: valuesRow }, scores);
-      const top = topK(scores, k, mask);
-      lists.set(kind, Array.from(top.indices, (i, r) => ({ itemId: log.items.idAt(i), score: top.scores[r] })));
-      const retrieved = servedLists && isIndexed(model) ? model.retrieve({ userIdx: u, items: itemsRow, values: valuesRow }, k, mask) : undefined;
-      if (retrieved) servedLists?.set(kind, Array.from(retrieved.indices, (i, r) => ({ itemId: log.items.idAt(i), score: retrieved.scores[r] })));
-    }
-    if (sequenceModel) {
-      scores.fill(0);
-      sequenceModel.score({ userIdx: u, items: itemsRow, values: valuesRow, sequence: sequences[u] }, scores);
-      const top = topK(scores, k, mask);
-      lists.set('sequential', Array.from(top.indices, (i, r) => ({ itemId: log.items.idAt(i), score: top.scores[r] })));
+    for (const name of sources) {
+      const list = exactLists[q].get(name);
+      if (list) lists.set(name, list);
     }
     const request = { userId, state, k, now };
     lists.set('popularity', (await popularity.generate(request)).candidates);
@@ -304,11 +354,15 @@ export async function prepareRankerData(log: InteractionLog, options: RankerTrai
     const targets = new Set(Array.from(holdout[u], (i) => log.items.idAt(i)));
     const labels = Uint8Array.from(rows.itemIds, (id) => (targets.has(id) ? 1 : 0));
     const example: RankerExample = { userId, lists, rows, labels, targets, validation: validation.has(u) };
-    if (servedLists && servedLists.size > 0) {
-      const both = new Map([...lists].map(([name, list]) => [name, servedLists.get(name) ?? list]));
+    const served = servedLists[q];
+    if (validation.has(u) && served.size > 0) {
+      const both = new Map([...lists].map(([name, list]) => [name, served.get(name) ?? list]));
       example.served = { lists: both, rows: buildFeatureRows(sources, both, { historyLength: positives.length, sessionLength: session.length, now, signals }) };
     }
     examples.push(example);
+    // Built into the example: the per-user lists are not needed any longer.
+    exactLists[q].clear();
+    servedLists[q].clear();
   }
   options.onProgress?.('ranker candidates', users.length, users.length);
   return { sources, featureNames: names, examples, heldOut, fitSeconds };
@@ -437,12 +491,25 @@ export async function rankerCoverage(engine: Engine, signal?: AbortSignal): Prom
   return { stored: true, missing: [...wanted].filter((name) => !sources.has(name)) };
 }
 
-/** The trained models of `engine` usable as sources, with the parameters of their serving version. */
+/**
+ * The trained models of `engine` usable as sources, with the parameters of their serving version:
+ * the version the engine serves, else the activated one, else the latest. The parameters come from
+ * the version's stored metadata, so a ranker job does not decode gigabytes of models to read them;
+ * a version stored without them is decoded.
+ */
 export async function engineModelSpecs(engine: Engine, signal?: AbortSignal): Promise<SourceModelSpec[]> {
   const out: SourceModelSpec[] = [];
   const names = await engine.storage.models.names({ signal });
   for (const kind of [...new Set([...CF_MODEL_KINDS, ...TEXT_MODEL_KINDS, ...SEQUENTIAL_SOURCE_MODELS])]) {
     if (kind === 'pop' || !names.includes(kind)) continue;
+    const versions = await engine.storage.models.versions(kind, { signal });
+    const wanted = engine.servingVersion(kind) ?? (await engine.storage.models.active(kind, { signal }));
+    const record = versions.find((v) => v.version === wanted) ?? versions[0];
+    const params = record?.meta.params;
+    if (record !== undefined && typeof params === 'object' && params !== null && !Array.isArray(params)) {
+      out.push({ kind, params: { ...(params as ModelParams) } });
+      continue;
+    }
     const loaded = await engine.loadModel(kind, undefined, signal);
     if (loaded) out.push({ kind, params: { ...loaded.trained.model.params } });
   }
