@@ -6,9 +6,9 @@
  * Users are `bench/scale.ts`'s (`u0` … `u<users − 1>`); only the samples taken while the lists were
  * asked for are counted, not the start-up — or, with `--window start`, only the start-up's (from
  * spawning the server to its first `ok` health answer), with the longest gap between two health
- * answers asked for every 20 ms.
+ * answers asked for every 20 ms; `--window both` prints both.
  *
- *   npx tsx bench/profile-first-lists.ts --db <sqlite file> --users <count> [--lists 300] [--window lists|start] [--top 40] [--dir <profile dir>]
+ *   npx tsx bench/profile-first-lists.ts --db <sqlite file> --users <count> [--lists 300] [--window lists|start|both] [--top 40] [--dir <profile dir>]
  * @module
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -43,7 +43,7 @@ for (let last = performance.now(); ; ) {
   last = t;
   if (health.status === 'ok') break;
   if (t - spawned > 3_600_000) throw new Error('server not ready after an hour');
-  await new Promise((r) => setTimeout(r, values.window === 'start' ? 20 : 1_000));
+  await new Promise((r) => setTimeout(r, values.window === 'lists' ? 1_000 : 20));
 }
 const ready = performance.now();
 const userCount = Number(values.users);
@@ -64,39 +64,63 @@ console.log(`${lists} first lists: p50 ${quantile(ms, 0.5).toFixed(1)} ms, p99 $
 const file = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && !before.has(f)).map((f) => join(dir, f))[0];
 if (file === undefined) throw new Error(`no profile written to ${dir}`);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
-// Sample times run back from the profile's end; the window is placed by the wall time of the stop.
-const [from, to] = values.window === 'start' ? [spawned, ready] : [listsStart, listsEnd];
-const windowFrom = profile.endTime - (stopped - from) * 1000;
-const windowTo = profile.endTime - (stopped - to) * 1000;
-if (values.window === 'start') console.log(`ready after ${((ready - spawned) / 1000).toFixed(1)} s; longest gap between two health answers ${longestGap.toFixed(0)} ms`);
+if (values.window !== 'lists') console.log(`ready after ${((ready - spawned) / 1000).toFixed(1)} s; longest gap between two health answers ${longestGap.toFixed(0)} ms`);
+// Sample times run back from the profile's end; a window is placed by the wall time of the stop.
 const times: number[] = [];
 let at = profile.endTime;
 for (let i = profile.samples.length - 1; i >= 0; i--) {
   times[i] = at;
   at -= profile.timeDeltas[i] ?? 0;
 }
-const self = new Map<number, number>();
-profile.samples.forEach((id, i) => {
-  if (times[i] >= windowFrom && times[i] <= windowTo) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-});
-const byFn = new Map<string, number>();
-const byFile = new Map<string, number>();
-let total = 0;
-for (const node of profile.nodes) {
-  const us = self.get(node.id) ?? 0;
-  if (us === 0) continue;
-  total += us;
-  const f = node.callFrame;
-  const where = f.url.replace(/^file:\/\//, '').replace(/.*\/(src|node_modules)\//, '$1/');
-  const fnKey = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`;
-  byFn.set(fnKey, (byFn.get(fnKey) ?? 0) + us);
-  byFile.set(where || f.functionName, (byFile.get(where || f.functionName) ?? 0) + us);
-}
 const top = Number(values.top);
-const show = (m: Map<string, number>): void => {
-  for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
-};
-console.log(`profile ${file}: ${(total / 1000).toFixed(0)} ms sampled\n-- functions (self)`);
-show(byFn);
-console.log('-- files (self)');
-show(byFile);
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const parent = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+
+/** Prints the heaviest functions and files by self time among the samples between `from` and `to` (wall ms of this process). */
+function report(label: string, from: number, to: number): void {
+  const windowFrom = profile.endTime - (stopped - from) * 1000;
+  const windowTo = profile.endTime - (stopped - to) * 1000;
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    if (times[i] >= windowFrom && times[i] <= windowTo) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  const byFn = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const us = self.get(node.id) ?? 0;
+    if (us === 0) continue;
+    total += us;
+    const f = node.callFrame;
+    const where = f.url.replace(/^file:\/\//, '').replace(/.*\/(src|node_modules)\//, '$1/');
+    const fnKey = `${f.functionName || '(anonymous)'} ${where}:${f.lineNumber + 1}`;
+    byFn.set(fnKey, (byFn.get(fnKey) ?? 0) + us);
+    byFile.set(where || f.functionName, (byFile.get(where || f.functionName) ?? 0) + us);
+  }
+  const show = (m: Map<string, number>): void => {
+    for (const [k, us] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(us / 1000).toFixed(0).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  };
+  // Inclusive time of the project's own functions: every sample counts once for each on its stack.
+  const inclusive = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    if (times[i] < windowFrom || times[i] > windowTo) return;
+    const onStack = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const f = byId.get(n)?.callFrame;
+      if (f === undefined || !f.url.includes('/src/')) continue;
+      onStack.add(`${f.functionName || '(anonymous)'} ${f.url.replace(/.*\/src\//, 'src/')}:${f.lineNumber + 1}`);
+    }
+    for (const key of onStack) inclusive.set(key, (inclusive.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+  console.log(`\n== ${label}: ${(total / 1000).toFixed(0)} ms sampled\n-- functions (self)`);
+  show(byFn);
+  console.log('-- files (self)');
+  show(byFile);
+  console.log('-- src/ functions (inclusive)');
+  show(inclusive);
+}
+
+console.log(`profile ${file}`);
+if (values.window !== 'lists') report('start-up', spawned, ready);
+if (values.window !== 'start') report(`${lists} first lists`, listsStart, listsEnd);

@@ -274,6 +274,18 @@ describe('createPipeline on the MovieLens demo slice (real SQLite file)', () => 
     expect(await capped.recommend('68', { k: 10 })).not.toBe(c1);
   });
 
+  it('decodes every source\u2019s serving version while it is built, not at its first request', async () => {
+    const other = createEngine(await openStorage(`sqlite://${join(dir, 'x.db')}`), { encoder: bagOfWordsEncoder() });
+    try {
+      expect(other.servingVersion('ease')).toBeUndefined();
+      const built = await createPipeline(other);
+      for (const kind of ['itemknn', 'ease', 'semantic']) expect(other.servingVersion(kind), kind).toBe(engine.servingVersion(kind));
+      expect(built.sourceNames).toContain('semantic');
+    } finally {
+      await other.close();
+    }
+  });
+
   it("takes a deleted user's events out of trending without reading every event again, as a pipeline built afterwards counts", async () => {
     let last = 0;
     for await (const page of engine.storage.events.scan()) for (const e of page) last = Math.max(last, e.timestamp);

@@ -315,6 +315,8 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
 
   async function reload(o: { signal?: AbortSignal } = {}): Promise<void> {
     const kinds = (options.models ?? (await engineModelSpecs(engine, o.signal)).map((m) => m.kind)).filter((kind) => !SEQUENTIAL_SOURCE_MODELS.includes(kind));
+    // Each source's serving version is decoded now, before the pipeline answers, not by its first request.
+    for (const kind of kinds) await engine.loadModel(kind, undefined, o.signal);
     const sequenceKinds: string[] = [];
     for (const kind of SEQUENTIAL_SOURCE_MODELS) if (await engine.loadModel(kind, undefined, o.signal)) sequenceKinds.push(kind);
     sources = [
