@@ -73,6 +73,10 @@ export class LiveItemSignals implements ItemSignals {
       }
       await yieldToEventLoop();
     }
+    // What the first request would otherwise build (a sort of the catalogue by birth, the head/tail cut).
+    this.buildBirths();
+    await yieldToEventLoop();
+    this.recomputeCut();
   }
 
   /**
@@ -113,9 +117,10 @@ export class LiveItemSignals implements ItemSignals {
       this.popularityCounts.forget(e);
       this.trending.forget(e);
       this.topics?.forget(e);
-      this.observedSinceCut++;
       if (e.itemId !== undefined && !this.createdAt.has(e.itemId) && this.firstSeen.get(e.itemId) === e.timestamp) reborn.set(e.itemId, e.timestamp);
     }
+    // The head/tail cut is taken again at its next use.
+    this.observedSinceCut = Infinity;
     for (const [itemId, deletedAt] of reborn) {
       let first = Infinity;
       for await (const page of storage.events.scan({ itemId, signal: options.signal, batchSize: 5_000 })) {
@@ -164,13 +169,7 @@ export class LiveItemSignals implements ItemSignals {
 
   /** The `k` most recently born items at or before `now`, newest first. */
   newest(k: number, now: number, exclude?: ReadonlySet<string>): { itemId: string; bornAt: number }[] {
-    if (!this.births) {
-      const ids = new Set([...this.createdAt.keys(), ...this.firstSeen.keys()]);
-      this.births = [...ids].map((itemId) => ({ itemId, at: this.bornAt(itemId) ?? 0 })).sort((a, b) => a.at - b.at);
-      this.birthIndexed.clear();
-      for (const { itemId, at } of this.births) this.birthIndexed.set(itemId, at);
-    }
-    const b = this.births;
+    const b = this.births ?? this.buildBirths();
     // Last position born at or before now.
     let lo = 0;
     let hi = b.length;
@@ -182,6 +181,43 @@ export class LiveItemSignals implements ItemSignals {
     const out: { itemId: string; bornAt: number }[] = [];
     for (let p = lo - 1; p >= 0 && out.length < k; p--) if (!exclude?.has(b[p].itemId)) out.push({ itemId: b[p].itemId, bornAt: b[p].at });
     return out;
+  }
+
+  /**
+   * Every known item by birth time, oldest first, ties in the order the items became known. A sort
+   * of numbers, not of objects: each item's key is (rank of its birth time) · n + its position, so
+   * the engine's native numeric sort orders a million items in a fraction of the time a comparator
+   * takes (exact while n² < 2⁵³, n below 94 million).
+   */
+  private buildBirths(): { at: number; itemId: string }[] {
+    const ids = [...new Set([...this.createdAt.keys(), ...this.firstSeen.keys()])];
+    const n = ids.length;
+    const at = new Float64Array(n);
+    for (let i = 0; i < n; i++) at[i] = this.bornAt(ids[i]) ?? 0;
+    const distinct = Float64Array.from(at).sort();
+    let m = 0;
+    for (let i = 0; i < n; i++) if (i === 0 || distinct[i] !== distinct[m - 1]) distinct[m++] = distinct[i];
+    const keys = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let lo = 0;
+      let hi = m - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (distinct[mid] < at[i]) lo = mid + 1;
+        else hi = mid;
+      }
+      keys[i] = lo * n + i;
+    }
+    keys.sort();
+    const births: { at: number; itemId: string }[] = new Array<{ at: number; itemId: string }>(n);
+    this.birthIndexed.clear();
+    for (let p = 0; p < n; p++) {
+      const i = keys[p] % n;
+      births[p] = { at: at[i], itemId: ids[i] };
+      this.birthIndexed.set(ids[i], at[i]);
+    }
+    this.births = births;
+    return births;
   }
 
   /**
@@ -211,8 +247,7 @@ export class LiveItemSignals implements ItemSignals {
   }
 
   private recomputeCut(): void {
-    const ids = this.popularityCounts.items();
-    const counts = Float64Array.from(ids, (id) => this.popularity(id));
+    const counts = this.popularityCounts.counts(0);
     const headCount = Math.ceil(counts.length * this.headShare);
     // Items with fewer events than the last head item are tail; ties with it stay head. A selection,
     // not a sort: this runs on a request, every 1% of the catalogue's count in new events.

@@ -227,6 +227,14 @@ export class TrendingTracker {
   }
 
 
+  /** The decayed count at `now` of every item with a count, in first-observation order (as `items()`), without a look-up per id. */
+  counts(now: number): Float64Array {
+    const out = new Float64Array(this.ids.length - this.emptied);
+    let c = 0;
+    for (let i = 0; i < this.ids.length; i++) if (this.log2Count[i] !== -Infinity) out[c++] = Math.pow(2, this.log2At(i, now));
+    return out;
+  }
+
   /** Ids of all items with a count, in first-observation order. */
   items(): readonly string[] {
     return this.emptied === 0 ? this.ids : this.ids.filter((_, i) => this.log2Count[i] !== -Infinity);
