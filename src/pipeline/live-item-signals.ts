@@ -66,12 +66,17 @@ export class LiveItemSignals implements ItemSignals {
       this.observeItems(page, undefined);
       await yieldToEventLoop();
     }
-    for await (const page of storage.events.scan({ signal: options.signal, batchSize: 5_000 })) {
-      for (const e of page) {
-        this.count(e);
-        if (e.seq > this.loadedThroughSeq) this.loadedThroughSeq = e.seq;
+    this.topics?.beginLoad();
+    try {
+      for await (const page of storage.events.scan({ signal: options.signal, batchSize: 5_000 })) {
+        for (const e of page) {
+          this.count(e, true);
+          if (e.seq > this.loadedThroughSeq) this.loadedThroughSeq = e.seq;
+        }
+        await yieldToEventLoop();
       }
-      await yieldToEventLoop();
+    } finally {
+      this.topics?.finishLoad();
     }
     // What the first request would otherwise build (a sort of the catalogue by birth, the head/tail cut).
     this.buildBirths();
@@ -88,10 +93,11 @@ export class LiveItemSignals implements ItemSignals {
     this.count(event);
   }
 
-  private count(event: Event): void {
+  private count(event: Event, loading = false): void {
     this.popularityCounts.observe(event);
     this.trending.observe(event);
-    this.topics?.observe(event);
+    if (loading) this.topics?.observeLoaded(event);
+    else this.topics?.observe(event);
     this.observedSinceCut++;
     const id = event.itemId;
     if (id === undefined) return;

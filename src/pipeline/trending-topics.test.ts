@@ -50,4 +50,41 @@ describe('TrendingTopics', () => {
     expect(t.top(2, 3650 * DAY).map((x) => x.topic)).toEqual(['genres:western', 'genres:musical']);
     expect(() => new TrendingTopics({ policy: DEFAULT_FEEDBACK_POLICY, shortHalfLifeMs: DAY, longHalfLifeMs: DAY })).toThrow(ValidationError);
   });
+
+  it('counts a bulk load per item and then per topic exactly as event by event, tags included', () => {
+    const genres = ['Drama', 'Horror', 'Comedy', 'Western', 'Noir'];
+    const items = Array.from({ length: 60 }, (_, i) => movie(`m${i}`, [genres[i % 5], genres[(i * 7) % 5]], i % 4 === 0 ? ['Cult'] : []));
+    let seed = 5;
+    const next = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const events: Event[] = Array.from({ length: 3_000 }, () => {
+      const itemId = `m${Math.floor(60 * next() ** 2)}`;
+      const timestamp = Math.floor(next() * 40 * DAY);
+      const r = next();
+      if (r < 0.1) return { userId: 'u', itemId, type: 'tag', text: r < 0.05 ? 'cult' : 'so bad it is good', timestamp };
+      return r < 0.2 ? { userId: 'u', itemId, type: 'dislike', timestamp } : like(itemId, timestamp);
+    });
+    const one = new TrendingTopics({ policy: DEFAULT_FEEDBACK_POLICY });
+    const bulk = new TrendingTopics({ policy: DEFAULT_FEEDBACK_POLICY });
+    for (const t of [one, bulk]) t.observeItems(items);
+    for (const e of events) one.observe(e);
+    bulk.beginLoad();
+    for (const e of events) bulk.observeLoaded(e);
+    bulk.finishLoad();
+    for (const now of [40 * DAY, 41 * DAY, 70 * DAY]) {
+      const want = one.top(20, now, { itemsPerTopic: 5 });
+      const got = bulk.top(20, now, { itemsPerTopic: 5 });
+      expect(got.map((x) => x.topic)).toEqual(want.map((x) => x.topic));
+      got.forEach((x, r) => {
+        expect(x.recent).toBeCloseTo(want[r].recent, 9);
+        expect(x.expected).toBeCloseTo(want[r].expected, 9);
+        expect(x.items.map((i) => i.itemId)).toEqual(want[r].items.map((i) => i.itemId));
+      });
+    }
+    expect(bulk.top(20, 40 * DAY).some((x) => x.topic === 'tag:so bad it is good')).toBe(true);
+    // After the load, events count one by one again.
+    one.observe(like('m1', 40 * DAY));
+    bulk.observeLoaded(like('m1', 40 * DAY));
+    expect(bulk.score('genres:horror', 40 * DAY)).toBeCloseTo(one.score('genres:horror', 40 * DAY), 9);
+  });
 });
+

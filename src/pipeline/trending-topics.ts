@@ -78,6 +78,8 @@ export class TrendingTopics {
   private readonly topicsOfItem = new Map<string, string[]>();
   private readonly itemsOfTopic = new Map<string, Set<string>>();
   private readonly names = new Map<string, { kind: string; name: string }>();
+  /** During a bulk load: each item's count with the baseline half-life. */
+  private loadingLong: TrendingTracker | undefined;
 
   constructor(options: TrendingTopicsOptions) {
     this.policy = options.policy;
@@ -138,6 +140,51 @@ export class TrendingTopics {
   }
 
   /** Burst score of one topic at `now` (0 when unknown). */
+  /**
+   * Starts a bulk load (`LiveItemSignals.load`): until {@link TrendingTopics.finishLoad}, events go
+   * through {@link TrendingTopics.observeLoaded}, which counts them per item only; the topics' counts
+   * are then the sums of their items' (decay is linear, so the sum is what counting each event for
+   * each of its item's topics gives), one addition per item and topic instead of per event and topic.
+   */
+  beginLoad(): void {
+    this.loadingLong = new TrendingTracker({ policy: this.policy, halfLifeMs: this.longHalfLifeMs });
+  }
+
+  /** One event of a bulk load (see {@link TrendingTopics.beginLoad}); the same as `observe` once the load is finished. */
+  observeLoaded(event: Event): void {
+    const long = this.loadingLong;
+    if (long === undefined) {
+      this.observe(event);
+      return;
+    }
+    const w = feedbackWeight(event, this.policy);
+    const itemId = event.itemId;
+    if (w <= 0 || itemId === undefined) return;
+    this.itemCounts.add(itemId, w, event.timestamp);
+    long.add(itemId, w, event.timestamp);
+    if (event.type === 'tag' && event.text !== undefined) {
+      const tag = this.topicKey('tag', event.text);
+      if (tag !== undefined && !(this.topicsOfItem.get(itemId) ?? []).includes(tag)) {
+        this.member(tag, itemId);
+        this.short.add(tag, w, event.timestamp);
+        this.long.add(tag, w, event.timestamp);
+      }
+    }
+  }
+
+  /** Ends a bulk load: each item's counts are added to its topics' (see {@link TrendingTopics.beginLoad}). */
+  finishLoad(): void {
+    const long = this.loadingLong;
+    if (long === undefined) return;
+    this.loadingLong = undefined;
+    const fold = (counts: TrendingTracker, into: TrendingTracker): void =>
+      counts.forEachStamp((itemId, log2, at) => {
+        for (const t of this.topicsOfItem.get(itemId) ?? []) into.add(t, Math.pow(2, log2), at);
+      });
+    fold(this.itemCounts, this.short);
+    fold(long, this.long);
+  }
+
   /**
    * Takes back an event {@link TrendingTopics.observe} counted (its user was deleted), from the
    * item's topics as they are now. A tag's membership is not taken back: `forgettable` says which

@@ -227,6 +227,11 @@ export class TrendingTracker {
   }
 
 
+  /** Calls `fn` with each item's count as it was last stamped: log2 of it and the time of the stamp (what `add` takes back as 2^log2 at that time). */
+  forEachStamp(fn: (itemId: string, log2Count: number, at: number) => void): void {
+    for (let i = 0; i < this.ids.length; i++) if (this.log2Count[i] !== -Infinity) fn(this.ids[i], this.log2Count[i], this.lastAt[i]);
+  }
+
   /** The decayed count at `now` of every item with a count, in first-observation order (as `items()`), without a look-up per id. */
   counts(now: number): Float64Array {
     const out = new Float64Array(this.ids.length - this.emptied);
