@@ -1,8 +1,9 @@
 /**
  * Time-decayed item counters (C17): each observed event adds its weight, and every count halves
- * every `halfLifeMs`. Counts are kept in the log2 domain relative to their last update, so years of
- * decay never underflow and the order of items stays exact however old the data is. With an
- * infinite half-life the tracker is a plain popularity counter.
+ * every `halfLifeMs`. Each count is kept as its value at its last update (the time it was stamped),
+ * so years of decay never underflow and the order of items stays exact however old the data is;
+ * reads and comparisons move it to a common clock in the log domain. An event is one multiplication
+ * and one addition (none for a plain popularity counter, an infinite half-life).
  * @module
  */
 import { ValidationError } from '../core/errors.js';
@@ -48,8 +49,8 @@ export class TrendingTracker {
   private readonly policy: FeedbackPolicy;
   private readonly index = new Map<string, number>();
   private ids: string[] = [];
-  /** log2 of the count at `lastAt`. */
-  private log2Count = new Float64Array(64);
+  /** The count at `lastAt` (0: taken back to nothing by `remove`). */
+  private stamped = new Float64Array(64);
   private lastAt = new Float64Array(64);
   /**
    * Item indices by decreasing count, the head of the order (at most `rankedDepth` of them, or every
@@ -87,9 +88,9 @@ export class TrendingTracker {
   add(itemId: string, weight: number, at: number): void {
     if (at > this.latestAt) this.latestAt = at;
     let i = this.index.get(itemId);
-    if (i !== undefined && this.log2Count[i] === -Infinity) {
+    if (i !== undefined && this.stamped[i] === 0) {
       this.emptied--;
-      this.log2Count[i] = Math.log2(weight);
+      this.stamped[i] = weight;
       this.lastAt[i] = at;
       this.rerank(i, true);
       return;
@@ -98,19 +99,20 @@ export class TrendingTracker {
       i = this.ids.length;
       this.index.set(itemId, i);
       this.ids.push(itemId);
-      if (i >= this.log2Count.length) this.grow();
-      this.log2Count[i] = Math.log2(weight);
+      if (i >= this.stamped.length) this.grow();
+      this.stamped[i] = weight;
       this.lastAt[i] = at;
       this.rerank(i, false);
       return;
     }
-    // Bring both terms to the later of the two times, then add in the log domain.
-    const t = Math.max(at, this.lastAt[i]);
-    const a = this.log2Count[i] - this.decay(t - this.lastAt[i]);
-    const b = Math.log2(weight) - this.decay(t - at);
-    const hi = Math.max(a, b);
-    this.log2Count[i] = hi + Math.log2(Math.pow(2, a - hi) + Math.pow(2, b - hi));
-    this.lastAt[i] = t;
+    // Both terms at the later of the two times (the earlier one decayed to it), then added.
+    const last = this.lastAt[i];
+    if (at >= last) {
+      this.stamped[i] = (at === last ? this.stamped[i] : this.stamped[i] * this.factor(at - last)) + weight;
+      this.lastAt[i] = at;
+    } else {
+      this.stamped[i] += weight * this.factor(last - at);
+    }
     this.rerank(i, true);
   }
 
@@ -129,16 +131,16 @@ export class TrendingTracker {
    */
   remove(itemId: string, weight: number, at: number): void {
     const i = this.index.get(itemId);
-    if (i === undefined || this.log2Count[i] === -Infinity) return;
-    const t = Math.max(at, this.lastAt[i]);
-    const a = this.log2Count[i] - this.decay(t - this.lastAt[i]);
-    const b = Math.log2(weight) - this.decay(t - at);
-    const share = Math.pow(2, b - a);
-    if (share >= 1 - 1e-9) {
-      this.log2Count[i] = -Infinity;
+    if (i === undefined || this.stamped[i] === 0) return;
+    const last = this.lastAt[i];
+    const t = Math.max(at, last);
+    const count = this.stamped[i] * this.factor(t - last);
+    const removed = weight * this.factor(t - at);
+    if (count - removed <= 1e-9 * removed) {
+      this.stamped[i] = 0;
       this.emptied++;
     } else {
-      this.log2Count[i] = a + Math.log1p(-share) / Math.LN2;
+      this.stamped[i] = count - removed;
     }
     this.lastAt[i] = t;
     this.ranking = undefined;
@@ -149,7 +151,8 @@ export class TrendingTracker {
    * common clock (decay is linear in the log domain, so later comparisons agree with it).
    */
   private key(i: number): number {
-    return this.halfLifeMs === Infinity ? this.log2Count[i] : this.log2Count[i] + this.lastAt[i] / this.halfLifeMs;
+    const log2 = Math.log2(this.stamped[i]);
+    return this.halfLifeMs === Infinity ? log2 : log2 + this.lastAt[i] / this.halfLifeMs;
   }
 
   /** Before `j` in the order: a higher key, or an equal one and observed first. */
@@ -219,7 +222,7 @@ export class TrendingTracker {
   private entries(ranking: readonly number[], want: number, now: number, exclude: ReadonlySet<string> | undefined): TrendingEntry[] {
     const out: TrendingEntry[] = [];
     for (const i of ranking) {
-      if (this.log2Count[i] === -Infinity || exclude?.has(this.ids[i])) continue;
+      if (this.stamped[i] === 0 || exclude?.has(this.ids[i])) continue;
       out.push({ itemId: this.ids[i], score: Math.pow(2, this.log2At(i, now)) });
       if (out.length === want) break;
     }
@@ -229,20 +232,20 @@ export class TrendingTracker {
 
   /** Calls `fn` with each item's count as it was last stamped: log2 of it and the time of the stamp (what `add` takes back as 2^log2 at that time). */
   forEachStamp(fn: (itemId: string, log2Count: number, at: number) => void): void {
-    for (let i = 0; i < this.ids.length; i++) if (this.log2Count[i] !== -Infinity) fn(this.ids[i], this.log2Count[i], this.lastAt[i]);
+    for (let i = 0; i < this.ids.length; i++) if (this.stamped[i] !== 0) fn(this.ids[i], Math.log2(this.stamped[i]), this.lastAt[i]);
   }
 
   /** The decayed count at `now` of every item with a count, in first-observation order (as `items()`), without a look-up per id. */
   counts(now: number): Float64Array {
     const out = new Float64Array(this.ids.length - this.emptied);
     let c = 0;
-    for (let i = 0; i < this.ids.length; i++) if (this.log2Count[i] !== -Infinity) out[c++] = Math.pow(2, this.log2At(i, now));
+    for (let i = 0; i < this.ids.length; i++) if (this.stamped[i] !== 0) out[c++] = Math.pow(2, this.log2At(i, now));
     return out;
   }
 
   /** Ids of all items with a count, in first-observation order. */
   items(): readonly string[] {
-    return this.emptied === 0 ? this.ids : this.ids.filter((_, i) => this.log2Count[i] !== -Infinity);
+    return this.emptied === 0 ? this.ids : this.ids.filter((_, i) => this.stamped[i] !== 0);
   }
 
   /**
@@ -260,7 +263,12 @@ export class TrendingTracker {
 
   private log2At(i: number, now: number): number {
     // Times before the last update read as the last update (no growth backwards in time).
-    return this.log2Count[i] - this.decay(Math.max(0, now - this.lastAt[i]));
+    return Math.log2(this.stamped[i]) - this.decay(Math.max(0, now - this.lastAt[i]));
+  }
+
+  /** What a count keeps of itself over `dt` ms (≥ 0): 2^(−dt / half-life). */
+  private factor(dt: number): number {
+    return this.halfLifeMs === Infinity ? 1 : Math.pow(2, -dt / this.halfLifeMs);
   }
 
   private decay(dt: number): number {
@@ -268,9 +276,9 @@ export class TrendingTracker {
   }
 
   private grow(): void {
-    const c = new Float64Array(this.log2Count.length * 2);
-    c.set(this.log2Count);
-    this.log2Count = c;
+    const c = new Float64Array(this.stamped.length * 2);
+    c.set(this.stamped);
+    this.stamped = c;
     const t = new Float64Array(this.lastAt.length * 2);
     t.set(this.lastAt);
     this.lastAt = t;
