@@ -46,7 +46,7 @@ export class LiveItemSignals implements ItemSignals {
   /** Items by birth time, oldest first; built on the first `newest` call, then kept in order item by item. */
   private births: { at: number; itemId: string }[] | undefined;
   /** The birth time each item has in `births`. */
-  private readonly birthIndexed = new Map<string, number>();
+  private birthIndexed = new Map<string, number>();
 
   constructor(options: LiveItemSignalsOptions) {
     this.popularityCounts = new TrendingTracker({ policy: options.policy, halfLifeMs: Infinity });
@@ -76,10 +76,10 @@ export class LiveItemSignals implements ItemSignals {
         await yieldToEventLoop();
       }
     } finally {
-      this.topics?.finishLoad();
+      await this.topics?.finishLoad();
     }
     // What the first request would otherwise build (a sort of the catalogue by birth, the head/tail cut).
-    this.buildBirths();
+    await this.buildBirthsInTurns();
     await yieldToEventLoop();
     this.recomputeCut();
   }
@@ -189,18 +189,44 @@ export class LiveItemSignals implements ItemSignals {
     return out;
   }
 
-  /**
-   * Every known item by birth time, oldest first, ties in the order the items became known. A sort
-   * of numbers, not of objects: each item's key is (rank of its birth time) · n + its position, so
-   * the engine's native numeric sort orders a million items in a fraction of the time a comparator
-   * takes (exact while n² < 2⁵³, n below 94 million).
-   */
+  /** Builds `births` at once (a request that needs it before any load did). */
   private buildBirths(): { at: number; itemId: string }[] {
-    const ids = [...new Set([...this.createdAt.keys(), ...this.firstSeen.keys()])];
+    const steps = this.birthSteps();
+    while (steps.next().done !== true);
+    return this.births ?? [];
+  }
+
+  /** Builds `births` a slice per turn of the event loop (a million items take a few seconds in all). */
+  private async buildBirthsInTurns(): Promise<void> {
+    for (const steps = this.birthSteps(); steps.next().done !== true; ) await yieldToEventLoop();
+  }
+
+  /**
+   * Every known item by birth time, oldest first, ties in the order the items became known, as
+   * steps that each do at most {@link BIRTH_SLICE} items' work (or one native sort). A sort of
+   * numbers, not of objects: each item's key is (rank of its birth time) · n + its position, so the
+   * engine's native numeric sort orders a million items in a fraction of the time a comparator takes
+   * (exact while n² < 2⁵³, n below 94 million).
+   */
+  private *birthSteps(): Generator<void, void, void> {
+    const ids: string[] = [];
+    let step = 0;
+    for (const id of this.createdAt.keys()) {
+      ids.push(id);
+      if (++step % BIRTH_SLICE === 0) yield;
+    }
+    for (const id of this.firstSeen.keys()) {
+      if (!this.createdAt.has(id)) ids.push(id);
+      if (++step % BIRTH_SLICE === 0) yield;
+    }
     const n = ids.length;
     const at = new Float64Array(n);
-    for (let i = 0; i < n; i++) at[i] = this.bornAt(ids[i]) ?? 0;
+    for (let i = 0; i < n; i++) {
+      at[i] = this.bornAt(ids[i]) ?? 0;
+      if ((i + 1) % BIRTH_SLICE === 0) yield;
+    }
     const distinct = Float64Array.from(at).sort();
+    yield;
     let m = 0;
     for (let i = 0; i < n; i++) if (i === 0 || distinct[i] !== distinct[m - 1]) distinct[m++] = distinct[i];
     const keys = new Float64Array(n);
@@ -213,17 +239,21 @@ export class LiveItemSignals implements ItemSignals {
         else hi = mid;
       }
       keys[i] = lo * n + i;
+      if ((i + 1) % BIRTH_SLICE === 0) yield;
     }
     keys.sort();
+    yield;
     const births: { at: number; itemId: string }[] = new Array<{ at: number; itemId: string }>(n);
-    this.birthIndexed.clear();
+    const indexed = new Map<string, number>();
     for (let p = 0; p < n; p++) {
       const i = keys[p] % n;
       births[p] = { at: at[i], itemId: ids[i] };
-      this.birthIndexed.set(ids[i], at[i]);
+      indexed.set(ids[i], at[i]);
+      if ((p + 1) % BIRTH_SLICE === 0) yield;
     }
+    // Swapped in whole at the end, so that `rebirth` never sees a half-built order.
+    this.birthIndexed = indexed;
     this.births = births;
-    return births;
   }
 
   /**
@@ -285,6 +315,9 @@ function upperBound(b: readonly { at: number }[], at: number): number {
   }
   return lo;
 }
+
+/** Items handled per step of building the birth order. */
+const BIRTH_SLICE = 100_000;
 
 /** Lets timers and I/O run (a resolved promise would not: its continuation is a microtask). */
 function yieldToEventLoop(): Promise<void> {

@@ -51,7 +51,7 @@ describe('TrendingTopics', () => {
     expect(() => new TrendingTopics({ policy: DEFAULT_FEEDBACK_POLICY, shortHalfLifeMs: DAY, longHalfLifeMs: DAY })).toThrow(ValidationError);
   });
 
-  it('counts a bulk load per item and then per topic exactly as event by event, tags included', () => {
+  it('counts a bulk load per item and then per topic exactly as event by event, tags included', async () => {
     const genres = ['Drama', 'Horror', 'Comedy', 'Western', 'Noir'];
     const items = Array.from({ length: 60 }, (_, i) => movie(`m${i}`, [genres[i % 5], genres[(i * 7) % 5]], i % 4 === 0 ? ['Cult'] : []));
     let seed = 5;
@@ -69,7 +69,7 @@ describe('TrendingTopics', () => {
     for (const e of events) one.observe(e);
     bulk.beginLoad();
     for (const e of events) bulk.observeLoaded(e);
-    bulk.finishLoad();
+    await bulk.finishLoad();
     for (const now of [40 * DAY, 41 * DAY, 70 * DAY]) {
       const want = one.top(20, now, { itemsPerTopic: 5 });
       const got = bulk.top(20, now, { itemsPerTopic: 5 });

@@ -230,9 +230,18 @@ export class TrendingTracker {
   }
 
 
-  /** Calls `fn` with each item's count as it was last stamped: log2 of it and the time of the stamp (what `add` takes back as 2^log2 at that time). */
-  forEachStamp(fn: (itemId: string, log2Count: number, at: number) => void): void {
-    for (let i = 0; i < this.ids.length; i++) if (this.stamped[i] !== 0) fn(this.ids[i], Math.log2(this.stamped[i]), this.lastAt[i]);
+  /** Slots `forEachStamp` walks: every item ever counted, in first-observation order. */
+  get slots(): number {
+    return this.ids.length;
+  }
+
+  /**
+   * Calls `fn` with the count of each item in slots `from` to `to` (exclusive) as it was last
+   * stamped and the time of the stamp (what `add` takes back at that time); items taken back to
+   * nothing are skipped.
+   */
+  forEachStamp(from: number, to: number, fn: (itemId: string, count: number, at: number) => void): void {
+    for (let i = Math.max(0, from); i < Math.min(to, this.ids.length); i++) if (this.stamped[i] !== 0) fn(this.ids[i], this.stamped[i], this.lastAt[i]);
   }
 
   /** The decayed count at `now` of every item with a count, in first-observation order (as `items()`), without a look-up per id. */
