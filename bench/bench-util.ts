@@ -212,3 +212,24 @@ export function syntheticCsr(seed: number, numRows: number, numCols: number, tar
   chunks.forEach((row, i) => indices.set(row, indptr[i]));
   return { indptr, indices, numRows, numCols };
 }
+
+/**
+ * Runs `work`, timing it and the longest pause of the event loop meanwhile (a 1 ms timer: the
+ * longest stretch between two of its ticks, or from the last tick to the end).
+ */
+export async function withLongestPause<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; pauseMs: number }> {
+  let last = performance.now();
+  let pause = 0;
+  const timer = setInterval(() => {
+    const t = performance.now();
+    pause = Math.max(pause, t - last);
+    last = t;
+  }, 1);
+  const started = performance.now();
+  try {
+    const value = await work();
+    return { value, ms: performance.now() - started, pauseMs: Math.max(pause, performance.now() - last) };
+  } finally {
+    clearInterval(timer);
+  }
+}

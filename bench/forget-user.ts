@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FEEDBACK_POLICY, LiveItemSignals, openStorage } from '../src/index.js';
+import { withLongestPause } from './bench-util.js';
 import { table } from './serve-util.js';
 
 const { values } = parseArgs({ options: { db: { type: 'string' }, user: { type: 'string' }, out: { type: 'string' } } });
@@ -24,28 +25,10 @@ for (const suffix of ['-wal', '-shm']) if (existsSync(values.db + suffix)) copyF
 const storage = await openStorage(`sqlite://${path}`);
 const options = { policy: DEFAULT_FEEDBACK_POLICY, topics: true };
 
-/** Runs `job`, timing it and the longest pause a 1 ms timer saw meanwhile. */
-async function timed<T>(job: () => Promise<T>): Promise<{ value: T; ms: number; pauseMs: number }> {
-  let last = performance.now();
-  let pause = 0;
-  const timer = setInterval(() => {
-    const t = performance.now();
-    pause = Math.max(pause, t - last);
-    last = t;
-  }, 1);
-  const t0 = performance.now();
-  try {
-    const value = await job();
-    return { value, ms: performance.now() - t0, pauseMs: Math.max(pause, performance.now() - last) };
-  } finally {
-    clearInterval(timer);
-  }
-}
-
 try {
   const events = await storage.events.count();
   const live = new LiveItemSignals(options);
-  const load = await timed(() => live.load(storage));
+  const load = await withLongestPause(() => live.load(storage));
   // The user with the most events among the first thousand, unless one is named.
   let userId = values.user;
   if (userId === undefined) {
@@ -59,10 +42,10 @@ try {
   const own = await storage.events.forUser(userId);
   const removed = await storage.users.delete(userId);
   if (removed.events !== own.length) throw new Error(`read ${own.length} events of ${userId}, deleted ${removed.events}`);
-  const forget = await timed(() => live.forget(own, storage));
+  const forget = await withLongestPause(() => live.forget(own, storage));
   if (!forget.value) throw new Error(`${userId}'s events cannot be taken out exactly (a tag that made a topic)`);
   const rebuilt = new LiveItemSignals(options);
-  const rebuild = await timed(() => rebuilt.load(storage));
+  const rebuild = await withLongestPause(() => rebuilt.load(storage));
   const now = Date.now();
   const agree = (['trending', 'popularityCounts'] as const).every((t) => {
     const a = live[t].top(100, now);

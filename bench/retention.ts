@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteStorage, purgeExpired } from '../src/index.js';
 import type { Event, Storage } from '../src/index.js';
+import { withLongestPause } from './bench-util.js';
 import { ROOT, table } from './serve-util.js';
 
 const DAY = 86_400_000;
@@ -30,20 +31,8 @@ async function prepared(path: string): Promise<Storage> {
 }
 
 async function measure(work: () => Promise<number>): Promise<{ removed: number; ms: number; longestPauseMs: number }> {
-  let longest = 0;
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const t = performance.now();
-    longest = Math.max(longest, t - last);
-    last = t;
-  }, 1);
-  const started = performance.now();
-  try {
-    const removed = await work();
-    return { removed, ms: performance.now() - started, longestPauseMs: Math.max(longest, performance.now() - last) };
-  } finally {
-    clearInterval(timer);
-  }
+  const { value, ms, pauseMs } = await withLongestPause(work);
+  return { removed: value, ms, longestPauseMs: pauseMs };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'lmrec-bench-retention-'));
