@@ -8,11 +8,14 @@
  * spawning the server to its first `ok` health answer), with the longest gap between two health
  * answers asked for every 20 ms; `--window both` prints both.
  *
+ * `--prefix ''` asks for users `1` … `<users>` (the MovieLens demo's), `--root` starts another checkout's server
+ * and `--env NAME=value` (repeated) sets its environment, e.g. `LMREC_LIST_CACHE_TTL=0` so that every list is computed.
+ *
  *   npx tsx bench/profile-first-lists.ts --db <sqlite file> --users <count> [--lists 300] [--window lists|start|both] [--top 40] [--dir <profile dir>]
  * @module
  */
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { api, quantile, startServer, stopServer } from './serve-util.js';
 
@@ -28,13 +31,14 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { values } = parseArgs({ options: { db: { type: 'string' }, lists: { type: 'string', default: '300' }, top: { type: 'string', default: '40' }, users: { type: 'string' }, window: { type: 'string', default: 'lists' }, dir: { type: 'string', default: '/tmp/lmrec-profile' } } });
+const { values } = parseArgs({ options: { db: { type: 'string' }, lists: { type: 'string', default: '300' }, top: { type: 'string', default: '40' }, users: { type: 'string' }, window: { type: 'string', default: 'lists' }, prefix: { type: 'string', default: 'u' }, root: { type: 'string' }, env: { type: 'string', multiple: true }, dir: { type: 'string', default: '/tmp/lmrec-profile' } } });
 if (values.db === undefined) throw new Error('--db <sqlite file> is required');
 const dir = values.dir;
 mkdirSync(dir, { recursive: true });
 const before = new Set(readdirSync(dir));
 const spawned = performance.now();
-const server = await startServer(values.db, [], {}, undefined, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+const env = Object.fromEntries((values.env ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const server = await startServer(values.db, [], env, values.root === undefined ? undefined : resolve(values.root), ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
 let longestGap = 0;
 for (let last = performance.now(); ; ) {
   const health = await api<{ status: string }>(server, 'GET', '/v1/health');
@@ -48,7 +52,7 @@ for (let last = performance.now(); ; ) {
 const ready = performance.now();
 const userCount = Number(values.users);
 if (!(userCount > 0)) throw new Error('--users <count> is required (the scale benchmark: 100,000 × scale)');
-const ids = Array.from({ length: userCount }, (_, u) => `u${u}`);
+const ids = Array.from({ length: userCount }, (_, u) => `${values.prefix}${values.prefix === '' ? u + 1 : u}`);
 const lists = Number(values.lists);
 const ms: number[] = [];
 const listsStart = performance.now();
