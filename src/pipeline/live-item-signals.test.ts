@@ -6,6 +6,19 @@ import { openStorage } from '../storage/index.js';
 import { DEFAULT_FEEDBACK_POLICY } from '../engine/feedback-policy.js';
 import { createRng } from '../linalg/random.js';
 import { LiveItemSignals } from './live-item-signals.js';
+import type { Storage } from '../storage/index.js';
+
+/** Runs `test` on a SQLite file of its own, closed and removed afterwards. */
+async function withStorage(test: (storage: Storage) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'lmrec-signals-'));
+  const storage = await openStorage(`sqlite://${join(dir, 's.db')}`);
+  try {
+    await test(storage);
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('LiveItemSignals.newest', () => {
   it('keeps items in birth order as they arrive, the same as sorting everything afresh', () => {
@@ -40,9 +53,7 @@ describe('LiveItemSignals.newest', () => {
 
 describe('LiveItemSignals.load', () => {
   it('yields to the event loop between pages, so a rebuild over many events never holds requests up', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lmrec-signals-'));
-    const storage = await openStorage(`sqlite://${join(dir, 's.db')}`);
-    try {
+    await withStorage(async (storage) => {
       const t0 = Date.UTC(2024, 0, 1);
       await storage.events.append(Array.from({ length: 30_000 }, (_, i) => ({ userId: `u${i % 500}`, itemId: `i${i % 700}`, type: 'view' as const, timestamp: t0 + i })));
       const live = new LiveItemSignals({ policy: DEFAULT_FEEDBACK_POLICY });
@@ -56,18 +67,13 @@ describe('LiveItemSignals.load', () => {
       // Six pages of 5,000 events: timers ran between them.
       expect(ticks).toBeGreaterThanOrEqual(3);
       expect(live.popularity('i0')).toBeGreaterThan(0);
-    } finally {
-      await storage.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('LiveItemSignals.forget', () => {
   it("takes a deleted user's events out as a rebuild from the remaining events would, birth times included", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lmrec-signals-'));
-    const storage = await openStorage(`sqlite://${join(dir, 's.db')}`);
-    try {
+    await withStorage(async (storage) => {
       const t0 = Date.UTC(2024, 0, 1);
       const rng = createRng(3);
       await storage.items.upsert([{ id: 'dated', title: 'Dated', createdAt: t0 - 1_000 }]);
@@ -104,16 +110,11 @@ describe('LiveItemSignals.forget', () => {
         live[tracker].top(30, now).forEach((e, r) => expect(e.score).toBeCloseTo(want[r].score, 9));
       }
       expect(live.newest(1_000, now)).toEqual(rebuilt.newest(1_000, now));
-    } finally {
-      await storage.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('refuses, changing nothing, when a tag of the user made a trending topic', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lmrec-signals-'));
-    const storage = await openStorage(`sqlite://${join(dir, 's.db')}`);
-    try {
+    await withStorage(async (storage) => {
       const t0 = Date.UTC(2024, 0, 1);
       await storage.events.append([
         { userId: 'u0', itemId: 'a', type: 'tag', text: 'noir', timestamp: t0 },
@@ -126,9 +127,6 @@ describe('LiveItemSignals.forget', () => {
       await storage.users.delete('u0');
       expect(await live.forget(events, storage)).toBe(false);
       expect(live.popularity('a')).toBe(before);
-    } finally {
-      await storage.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InteractionLogBuilder } from '../core/interaction-log.js';
+import type { InteractionLog } from '../core/interaction-log.js';
 import { DEFAULT_FEEDBACK_POLICY, feedbackWeight } from '../engine/feedback-policy.js';
 import { loadMovieLensLatest } from '../ingest/index.js';
 import { LearnedRanker } from './learned-ranker.js';
@@ -13,15 +14,20 @@ import { SERVED_RANKER, formatRankerTable, prepareRankerData, trainRanker } from
 
 const DEMO = fileURLToPath(new URL('../../data/demo/ml-latest-small', import.meta.url));
 
+/** The demo's positive feedback as an interaction log, on its `items` most rated movies (all when undefined). */
+async function demoLog(items?: number): Promise<InteractionLog> {
+  const ds = await loadMovieLensLatest(DEMO);
+  const counts = new Map<string, number>();
+  for (const e of ds.batch.events) if (e.itemId) counts.set(e.itemId, (counts.get(e.itemId) ?? 0) + 1);
+  const top = items === undefined ? undefined : new Set([...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, items).map(([id]) => id));
+  const builder = new InteractionLogBuilder();
+  for (const e of ds.batch.events) if (e.itemId && (top === undefined || top.has(e.itemId)) && feedbackWeight(e, DEFAULT_FEEDBACK_POLICY) > 0) builder.add(e.userId, e.itemId, 1, e.timestamp);
+  return builder.build();
+}
+
 describe('learned ranker on the MovieLens demo slice', () => {
   it('beats the best single source on validation NDCG@10, and round-trips through bytes', async () => {
-    const ds = await loadMovieLensLatest(DEMO);
-    const counts = new Map<string, number>();
-    for (const e of ds.batch.events) if (e.itemId) counts.set(e.itemId, (counts.get(e.itemId) ?? 0) + 1);
-    const top = new Set([...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 1000).map(([id]) => id));
-    const builder = new InteractionLogBuilder();
-    for (const e of ds.batch.events) if (e.itemId && top.has(e.itemId) && feedbackWeight(e, DEFAULT_FEEDBACK_POLICY) > 0) builder.add(e.userId, e.itemId, 1, e.timestamp);
-    const result = await trainRanker(builder.build(), {
+    const result = await trainRanker(await demoLog(1000), {
       models: [{ kind: 'ease', params: { lambda: 250 } }, { kind: 'itemknn', params: { k: 100, shrink: 10 } }],
       seed: 2020,
       candidatesPerSource: 50,
@@ -46,10 +52,7 @@ describe('learned ranker on the MovieLens demo slice', () => {
   }, 60_000);
 
   it('evaluates at most maxUsers users, a seeded sample', async () => {
-    const ds = await loadMovieLensLatest(DEMO);
-    const builder = new InteractionLogBuilder();
-    for (const e of ds.batch.events) if (e.itemId && feedbackWeight(e, DEFAULT_FEEDBACK_POLICY) > 0) builder.add(e.userId, e.itemId, 1, e.timestamp);
-    const log = builder.build();
+    const log = await demoLog();
     const options = { models: [{ kind: 'itemknn', params: { k: 50, shrink: 10 } }], seed: 7, candidatesPerSource: 30, maxUsers: 150 };
     const a = await trainRanker(log, options);
     expect(a.split.trainUsers + a.split.validUsers).toBe(150);
@@ -59,13 +62,7 @@ describe('learned ranker on the MovieLens demo slice', () => {
   }, 60_000);
 
   it("from exactListsUpTo items on, takes an indexed source's lists from its index (EASE's is exact: the same lists)", async () => {
-    const ds = await loadMovieLensLatest(DEMO);
-    const counts = new Map<string, number>();
-    for (const e of ds.batch.events) if (e.itemId) counts.set(e.itemId, (counts.get(e.itemId) ?? 0) + 1);
-    const top = new Set([...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 800).map(([id]) => id));
-    const builder = new InteractionLogBuilder();
-    for (const e of ds.batch.events) if (e.itemId && top.has(e.itemId) && feedbackWeight(e, DEFAULT_FEEDBACK_POLICY) > 0) builder.add(e.userId, e.itemId, 1, e.timestamp);
-    const log = builder.build();
+    const log = await demoLog(800);
     const options = { models: [{ kind: 'ease', params: { lambda: 250 } }], seed: 3, candidatesPerSource: 20, maxUsers: 120 };
     const exact = await prepareRankerData(log, options);
     const indexed = await prepareRankerData(log, { ...options, exactListsUpTo: 0 });
