@@ -72,6 +72,42 @@ describe('LiveItemSignals.load', () => {
 });
 
 describe('LiveItemSignals.forget', () => {
+  it('loads from storage exactly what observing every event one at a time gives: counts, order, birth times, topics', async () => {
+    await withStorage(async (storage) => {
+      const t0 = Date.UTC(2024, 0, 1);
+      const rng = createRng(11);
+      const items = Array.from({ length: 60 }, (_, i) => ({ id: `i${i}`, title: `Item ${i}`, attributes: { genre: `g${i % 7}` }, ...(i % 5 === 0 ? { createdAt: t0 - i } : {}) }));
+      await storage.items.upsert(items);
+      // Out of time order, views (weight 0 for the counts, still births), tags with text, items outside the catalogue.
+      const types = ['view', 'like', 'click', 'tag', 'rating'] as const;
+      await storage.events.append(
+        Array.from({ length: 4_000 }, () => {
+          const type = types[rng.int(types.length)];
+          const at = t0 + rng.int(40 * 86_400_000);
+          const itemId = rng.next() < 0.05 ? `x${rng.int(10)}` : `i${Math.floor(60 * rng.next() ** 2)}`;
+          return { userId: `u${rng.int(50)}`, itemId, type, timestamp: at, ...(type === 'tag' ? { text: `t${rng.int(4)}` } : type === 'rating' ? { value: 1 + rng.int(5) } : {}) };
+        }),
+      );
+      const options = { policy: DEFAULT_FEEDBACK_POLICY, topics: true };
+      const loaded = new LiveItemSignals(options);
+      await loaded.load(storage);
+      const observed = new LiveItemSignals(options);
+      observed.observeItems(items, undefined);
+      for await (const page of storage.events.scan()) for (const e of page) observed.observe(e);
+      const now = t0 + 41 * 86_400_000;
+      for (const tracker of ['trending', 'popularityCounts'] as const) expect(loaded[tracker].top(100, now)).toEqual(observed[tracker].top(100, now));
+      for (const id of [...items.map((i) => i.id), ...Array.from({ length: 10 }, (_, i) => `x${i}`)]) {
+        expect(loaded.popularity(id)).toBe(observed.popularity(id));
+        expect(loaded.bornAt(id)).toBe(observed.bornAt(id));
+        expect(loaded.isTail(id)).toBe(observed.isTail(id));
+      }
+      expect(loaded.newest(100, now)).toEqual(observed.newest(100, now));
+      const topics = (s: LiveItemSignals) => s.topics?.top(20, now, { itemsPerTopic: 10 }).map((t) => ({ ...t, score: Number(t.score.toPrecision(12)), recent: Number(t.recent.toPrecision(12)), expected: Number(t.expected.toPrecision(12)), items: t.items.map((i) => ({ ...i, score: Number(i.score.toPrecision(12)) })) }));
+      expect(topics(loaded)?.length).toBeGreaterThan(5);
+      expect(topics(loaded)).toEqual(topics(observed));
+    });
+  });
+
   it("takes a deleted user's events out as a rebuild from the remaining events would, birth times included", async () => {
     await withStorage(async (storage) => {
       const t0 = Date.UTC(2024, 0, 1);

@@ -6,9 +6,11 @@
  */
 import type { Event, Item, StoredEvent } from '../core/types.js';
 import type { FeedbackPolicy } from '../engine/feedback-policy.js';
+import { feedbackWeight } from '../engine/feedback-policy.js';
 import type { CallOptions, Storage } from '../storage/storage.js';
 import type { ItemSignals } from './candidate-source.js';
 import { kthLargest } from '../linalg/kth-largest.js';
+import { LoadTally } from './load-tally.js';
 import { TrendingTopics } from './trending-topics.js';
 import type { TrendingTopicsOptions } from './trending-topics.js';
 import { TrendingTracker } from './trending-tracker.js';
@@ -35,6 +37,7 @@ export class LiveItemSignals implements ItemSignals {
   private readonly createdAt = new Map<string, number>();
   private readonly firstSeen = new Map<string, number>();
   private readonly headShare: number;
+  private readonly policy: FeedbackPolicy;
   private tailThreshold = 0;
   private observedSinceCut = Infinity;
   /**
@@ -52,6 +55,7 @@ export class LiveItemSignals implements ItemSignals {
     this.popularityCounts = new TrendingTracker({ policy: options.policy, halfLifeMs: Infinity });
     this.trending = new TrendingTracker({ policy: options.policy, halfLifeMs: options.trendingHalfLifeMs });
     this.headShare = options.headShare ?? 0.2;
+    this.policy = options.policy;
     const topics = options.topics;
     this.topics = topics ? new TrendingTopics({ policy: options.policy, ...(topics === true ? {} : topics) }) : undefined;
   }
@@ -66,13 +70,30 @@ export class LiveItemSignals implements ItemSignals {
       this.observeItems(page, undefined);
       await yieldToEventLoop();
     }
-    this.topics?.beginLoad();
+    const topics = this.topics;
+    topics?.beginLoad();
     try {
+      // Every event is tallied per item once (one look-up), and each counter is given the items' sums at the end.
+      const tally = new LoadTally([Infinity, this.trending.halfLifeMs, ...(topics?.loadHalfLives ?? [])]);
       for await (const page of storage.events.scan({ signal: options.signal, batchSize: 5_000 })) {
         for (const e of page) {
-          this.count(e, true);
+          if (e.itemId !== undefined) tally.add(e.itemId, feedbackWeight(e, this.policy), e.timestamp);
+          topics?.observeLoadedTag(e);
           if (e.seq > this.loadedThroughSeq) this.loadedThroughSeq = e.seq;
         }
+        this.observedSinceCut += page.length;
+        await yieldToEventLoop();
+      }
+      for (let from = 0; from < tally.countedSize; from += BIRTH_SLICE) {
+        tally.forEachCount(from, from + BIRTH_SLICE, (itemId, counts, at) => {
+          this.popularityCounts.add(itemId, counts[0], at);
+          this.trending.add(itemId, counts[1], at);
+          topics?.addLoaded(itemId, counts[2], counts[3], at);
+        });
+        await yieldToEventLoop();
+      }
+      for (let from = 0; from < tally.size; from += BIRTH_SLICE) {
+        tally.forEachFirst(from, from + BIRTH_SLICE, (itemId, at) => this.seen(itemId, at));
         await yieldToEventLoop();
       }
     } finally {
@@ -93,18 +114,20 @@ export class LiveItemSignals implements ItemSignals {
     this.count(event);
   }
 
-  private count(event: Event, loading = false): void {
+  private count(event: Event): void {
     this.popularityCounts.observe(event);
     this.trending.observe(event);
-    if (loading) this.topics?.observeLoaded(event);
-    else this.topics?.observe(event);
+    this.topics?.observe(event);
     this.observedSinceCut++;
-    const id = event.itemId;
-    if (id === undefined) return;
-    const first = this.firstSeen.get(id);
-    if (first === undefined || event.timestamp < first) {
-      this.firstSeen.set(id, event.timestamp);
-      if (!this.createdAt.has(id)) this.rebirth(id);
+    if (event.itemId !== undefined) this.seen(event.itemId, event.timestamp);
+  }
+
+  /** An event about `itemId` at `at`: its birth moves earlier when it had no `createdAt` and this is its first. */
+  private seen(itemId: string, at: number): void {
+    const first = this.firstSeen.get(itemId);
+    if (first === undefined || at < first) {
+      this.firstSeen.set(itemId, at);
+      if (!this.createdAt.has(itemId)) this.rebirth(itemId);
     }
   }
 

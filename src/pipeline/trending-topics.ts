@@ -154,23 +154,43 @@ export class TrendingTopics {
 
   /** One event of a bulk load (see {@link TrendingTopics.beginLoad}); the same as `observe` once the load is finished. */
   observeLoaded(event: Event): void {
-    const long = this.loadingLong;
-    if (long === undefined) {
+    if (this.loadingLong === undefined) {
       this.observe(event);
       return;
     }
     const w = feedbackWeight(event, this.policy);
+    if (w <= 0 || event.itemId === undefined) return;
+    this.addLoaded(event.itemId, w, w, event.timestamp);
+    this.observeLoadedTag(event);
+  }
+
+  /** Half-lives of the two per-item counts a bulk load adds to (`addLoaded`): short, then long. */
+  get loadHalfLives(): [number, number] {
+    return [this.shortHalfLifeMs, this.longHalfLifeMs];
+  }
+
+  /**
+   * During a bulk load, an item's counts summed elsewhere (`LoadTally`): `short` and `long` at time
+   * `at`, under {@link TrendingTopics.loadHalfLives}. Its tag events still go to `observeLoadedTag`.
+   */
+  addLoaded(itemId: string, short: number, long: number, at: number): void {
+    const loading = this.loadingLong;
+    if (loading === undefined) throw new Error('addLoaded outside a bulk load (beginLoad … finishLoad)');
+    this.itemCounts.add(itemId, short, at);
+    loading.add(itemId, long, at);
+  }
+
+  /** During a bulk load, what a counted tag with text adds beyond its item's counts: its topic. */
+  observeLoadedTag(event: Event): void {
+    if (event.type !== 'tag' || event.text === undefined || event.itemId === undefined) return;
+    const w = feedbackWeight(event, this.policy);
+    if (w <= 0) return;
     const itemId = event.itemId;
-    if (w <= 0 || itemId === undefined) return;
-    this.itemCounts.add(itemId, w, event.timestamp);
-    long.add(itemId, w, event.timestamp);
-    if (event.type === 'tag' && event.text !== undefined) {
-      const tag = this.topicKey('tag', event.text);
-      if (tag !== undefined && !(this.topicsOfItem.get(itemId) ?? []).includes(tag)) {
-        this.member(tag, itemId);
-        this.short.add(tag, w, event.timestamp);
-        this.long.add(tag, w, event.timestamp);
-      }
+    const tag = this.topicKey('tag', event.text);
+    if (tag !== undefined && !(this.topicsOfItem.get(itemId) ?? []).includes(tag)) {
+      this.member(tag, itemId);
+      this.short.add(tag, w, event.timestamp);
+      this.long.add(tag, w, event.timestamp);
     }
   }
 
