@@ -75,7 +75,7 @@ export class LiveItemSignals implements ItemSignals {
     try {
       // Every event is tallied per item once (one look-up), and each counter is given the items' sums at the end.
       const tally = new LoadTally([Infinity, this.trending.halfLifeMs, ...(topics?.loadHalfLives ?? [])]);
-      for await (const page of storage.events.scan({ signal: options.signal, batchSize: 5_000 })) {
+      for await (const page of storage.events.scanCounted({ signal: options.signal, batchSize: 5_000 })) {
         for (const e of page) {
           if (e.itemId !== undefined) tally.add(e.itemId, feedbackWeight(e, this.policy), e.timestamp);
           topics?.observeLoadedTag(e);

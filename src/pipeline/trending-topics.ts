@@ -181,7 +181,7 @@ export class TrendingTopics {
   }
 
   /** During a bulk load, what a counted tag with text adds beyond its item's counts: its topic. */
-  observeLoadedTag(event: Event): void {
+  observeLoadedTag(event: Pick<Event, 'type' | 'text' | 'itemId' | 'value' | 'timestamp'>): void {
     if (event.type !== 'tag' || event.text === undefined || event.itemId === undefined) return;
     const w = feedbackWeight(event, this.policy);
     if (w <= 0) return;

@@ -339,6 +339,10 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1]);
         const scanned = await drain(storage.events.scan());
         expect(scanned).toStrictEqual(batch.map((event, i): StoredEvent => ({ ...event, seq: seqs[i] })));
+        // The counters' scan: the same events without user and context, in pages after a seq.
+        const counted = scanned.map(({ userId: _user, context: _context, ...rest }) => rest);
+        expect(await drain(storage.events.scanCounted())).toStrictEqual(counted);
+        expect(await drain(storage.events.scanCounted({ afterSeq: seqs[1], batchSize: 2 }))).toStrictEqual(counted.slice(2));
         const more = await storage.events.append([view('u3', 'i1', T0)]);
         expect(more[0]).toBeGreaterThan(seqs[seqs.length - 1]);
         expect(await storage.events.append([])).toEqual([]);

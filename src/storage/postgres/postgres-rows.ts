@@ -4,7 +4,7 @@
  * @module
  */
 import type { Attributes, Item, StoredEvent, User } from '../../core/types.js';
-import type { Impression } from '../storage.js';
+import type { CountedEvent, Impression } from '../storage.js';
 import { encodeJson } from '../validation.js';
 import { bytesOf } from './pg-driver.js';
 import type { PgQueryFn } from './postgres-calls.js';
@@ -75,6 +75,18 @@ export function eventFromRow(row: EventRow): StoredEvent {
   if (row.value !== null) event.value = row.value;
   if (row.text !== null) event.text = row.text;
   if (row.context !== null) event.context = JSON.parse(row.context) as Attributes;
+  return event;
+}
+
+/** The columns of a {@link CountedEvent}: all but the user and the context. */
+export const COUNTED_EVENT_COLUMNS = "seq, item_id, type, value, text, ts";
+
+/** A row of {@link COUNTED_EVENT_COLUMNS} as the port returns it. */
+export function countedEventFromRow(row: Omit<EventRow, 'user_id' | 'context'>): CountedEvent {
+  const event: CountedEvent = { seq: row.seq, type: row.type as StoredEvent['type'], timestamp: row.ts };
+  if (row.item_id !== null) event.itemId = row.item_id;
+  if (row.value !== null) event.value = row.value;
+  if (row.text !== null) event.text = row.text;
   return event;
 }
 

@@ -68,7 +68,7 @@ import { createPostgresChangeStore } from './postgres-change-store.js';
 import { createPostgresWatch } from './postgres-watch.js';
 import { createPostgresLeaseStore } from './postgres-lease-store.js';
 import type { EventRow, ImpressionRow, ItemRow, UserRow } from './postgres-rows.js';
-import { ITEM_COLUMNS, eventFromRow, impressionFromRow, itemFromRow, upsertEmbeddings, upsertItems, upsertUsers, userFromRow, vectorFromBytes } from './postgres-rows.js';
+import { COUNTED_EVENT_COLUMNS, ITEM_COLUMNS, countedEventFromRow, eventFromRow, impressionFromRow, itemFromRow, upsertEmbeddings, upsertItems, upsertUsers, userFromRow, vectorFromBytes } from './postgres-rows.js';
 import { createPostgresTransfer } from './postgres-transfer.js';
 import { SCHEMA_NAME, parsePostgresUrl } from './postgres-url.js';
 
@@ -341,6 +341,19 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       const text = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT $${filters.length + 2}`;
       for (;;) {
         const page = await read('events.scan', eventQuery.signal, async (query) => (await query<EventRow>(text, [afterSeq, ...filters, batchSize])).rows.map(eventFromRow));
+        if (page.length === 0) return;
+        yield page;
+        if (page.length < batchSize) return;
+        afterSeq = page[page.length - 1].seq;
+      }
+    },
+    async *scanCounted(eventQuery: Pick<EventQuery, 'afterSeq' | 'batchSize' | 'signal'> = {}) {
+      enter(eventQuery.signal);
+      const batchSize = validateInteger('batchSize', eventQuery.batchSize, 1, DEFAULT_EVENT_SCAN_BATCH);
+      let afterSeq = validateInteger('afterSeq', eventQuery.afterSeq, 0, 0);
+      const text = `SELECT ${COUNTED_EVENT_COLUMNS} FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`;
+      for (;;) {
+        const page = await read('events.scanCounted', eventQuery.signal, async (query) => (await query<Omit<EventRow, 'user_id' | 'context'>>(text, [afterSeq, batchSize])).rows.map(countedEventFromRow));
         if (page.length === 0) return;
         yield page;
         if (page.length < batchSize) return;

@@ -25,6 +25,7 @@ import type {
   DeleteBeforeOptions,
   EmbeddingStore,
   ErasureStore,
+  CountedEvent,
   EventQuery,
   EventStore,
   ImportStore,
@@ -152,6 +153,19 @@ function eventFromRow(row: EventRow): StoredEvent {
   if (row.value !== null) event.value = row.value;
   if (row.text !== null) event.text = row.text;
   if (row.context !== null) event.context = JSON.parse(row.context) as Attributes;
+  return event;
+}
+
+/** The columns of {@link CountedEvent}: all but the user and the context. */
+const COUNTED_EVENT_COLUMNS = "seq, item_id, type, value, text, ts";
+
+type CountedEventRow = Omit<EventRow, 'user_id' | 'context'>;
+
+function countedEventFromRow(row: CountedEventRow): CountedEvent {
+  const event: CountedEvent = { seq: row.seq, type: row.type as StoredEvent['type'], timestamp: row.ts };
+  if (row.item_id !== null) event.itemId = row.item_id;
+  if (row.value !== null) event.value = row.value;
+  if (row.text !== null) event.text = row.text;
   return event;
 }
 
@@ -520,6 +534,19 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         const page = run('events.scan', query.signal, () =>
           (sql(text).all([afterSeq, ...filters, batchSize]) as EventRow[]).map(eventFromRow),
         );
+        if (page.length === 0) return;
+        yield page;
+        if (page.length < batchSize) return;
+        afterSeq = page[page.length - 1].seq;
+      }
+    },
+    async *scanCounted(query: Pick<EventQuery, 'afterSeq' | 'batchSize' | 'signal'> = {}) {
+      enter(query.signal);
+      const batchSize = validateInteger('batchSize', query.batchSize, 1, DEFAULT_EVENT_SCAN_BATCH);
+      let afterSeq = validateInteger('afterSeq', query.afterSeq, 0, 0);
+      const text = `SELECT ${COUNTED_EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`;
+      for (;;) {
+        const page = run('events.scanCounted', query.signal, () => (sql(text).all([afterSeq, batchSize]) as CountedEventRow[]).map(countedEventFromRow));
         if (page.length === 0) return;
         yield page;
         if (page.length < batchSize) return;
