@@ -3,11 +3,16 @@
  * `model_counters`). A payload is stored as ordered `bytea` chunks of at most `chunkBytes`, written
  * in the save's transaction (one statement per chunk, sent in binary), and read back one chunk per
  * statement, so a multi-GB model never travels, nor sits in memory, as one value (PostgreSQL caps a
- * value at 1 GB). Version numbers come from a per-name counter whose row lock serialises savers.
+ * value at 1 GB). `loadChunks` reads chunks averaging 4 MiB or more on the storage's chunk thread
+ * (`postgres-chunk-worker.ts`), one ahead: the driver hands a `bytea` over as hex text and decodes
+ * it where the query ran, which for a 64 MiB chunk held the serving thread for 0.6 s. Version
+ * numbers come from a per-name counter whose row lock serialises savers.
  * @module
  */
 import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { CallOptions, ModelChunks, ModelRecord, ModelStore } from '../storage.js';
+import { OFF_THREAD_CHUNK_BYTES, chunksInOrder, readChunkVia } from '../chunk-thread.js';
+import type { ChunkReader } from '../chunk-thread.js';
 import { validateInteger, validateKey, validateMeta } from '../validation.js';
 import { bytesOf } from './pg-driver.js';
 import type { PgQueryFn, PostgresCalls } from './postgres-calls.js';
@@ -93,8 +98,21 @@ function splitPayload(payload: Uint8Array, chunkBytes: number): Uint8Array[] {
 }
 
 /** The {@link ModelStore} of one PostgreSQL storage. */
-export function createPostgresModelStore({ enter, read, write }: PostgresCalls, options: { chunkBytes?: number } = {}): ModelStore {
+export function createPostgresModelStore(
+  { enter, read, write }: PostgresCalls,
+  options: {
+    chunkBytes?: number;
+    /** Reads `loadChunks`' large chunks on another thread; without it, or once it has failed, on the pool here. */
+    chunkReader?: ChunkReader;
+  } = {},
+): ModelStore {
   const chunkBytes = checkPostgresChunkBytes(options.chunkBytes);
+
+  /** Chunk `idx` read by the chunk thread, else (none, or it failed) on a pooled connection. */
+  function readChunk(name: string, version: number, idx: number, offThread: boolean, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    return readChunkVia(options.chunkReader, offThread, { name, version, idx }, () => enter(signal), () =>
+      read('models.loadChunks', signal, (query) => chunkAt(query, name, version, idx)));
+  }
 
   function deletedWhileRead(name: string, version: number): NotFoundError {
     return new NotFoundError(`model ${name} version ${version} was deleted while it was being read`, { details: { name, version } });
@@ -151,16 +169,12 @@ export function createPostgresModelStore({ enter, read, write }: PostgresCalls, 
       const signal = options?.signal;
       const row = await read('models.loadChunks', signal, (query) => head(query, name, version));
       if (row === undefined) return undefined;
-      // One statement per chunk on whichever pooled connection is free: no transaction stays open
-      // while the consumer works, and a missing chunk means the version was deleted.
-      async function* chunks(): AsyncGenerator<Uint8Array> {
-        for (let idx = 0; idx < row!.chunks; idx++) {
-          const chunk = await read('models.loadChunks', signal, (query) => chunkAt(query, row!.name, row!.version, idx));
-          if (chunk === undefined) throw deletedWhileRead(row!.name, row!.version);
-          yield chunk;
-        }
-      }
-      return { ...infoFromRow(row), byteLength: row.bytes, chunks: chunks() };
+      // One statement per chunk, on the chunk thread's connection or on whichever pooled one is free:
+      // no transaction stays open while the consumer works, and a missing chunk means the version was deleted.
+      const offThread = row.chunks > 0 && row.bytes / row.chunks >= OFF_THREAD_CHUNK_BYTES;
+      const found = { name: row.name, version: row.version };
+      const chunks = chunksInOrder(row.chunks, offThread, (idx) => readChunk(found.name, found.version, idx, offThread, signal), () => deletedWhileRead(found.name, found.version));
+      return { ...infoFromRow(row), byteLength: row.bytes, chunks };
     },
     async versions(name, options?: CallOptions) {
       enter(options?.signal);

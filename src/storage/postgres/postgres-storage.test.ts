@@ -5,14 +5,17 @@
  * and its URL parameters.
  * @module
  */
+import { threadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AbortError, BackendError, ConflictError, ValidationError } from '../../core/errors.js';
 import type { Event } from '../../core/types.js';
+import { OFF_THREAD_CHUNK_BYTES } from '../chunk-thread.js';
 import { openStorage } from '../open-storage.js';
 import { runStorageContract } from '../storage.contract.js';
 import type { Storage } from '../storage.js';
 import { createPgClient } from './pg-driver.js';
 import type { PgStandaloneClient } from './pg-driver.js';
+import { createPostgresChunkReader } from './postgres-chunk-reader.js';
 import { POSTGRES_SCHEMA_VERSION } from './postgres-schema.js';
 import { createPostgresStorage } from './postgres-storage.js';
 import { postgresForTests } from './postgres-test-server.js';
@@ -349,6 +352,41 @@ if (server === undefined) {
       expect(at).toBe(size);
       expect(parts).toBe(4);
       expect(Date.now() - started).toBeLessThan(30_000);
+      // Chunks this large were read by the storage's chunk thread, on its own connection.
+      const readers = await server.sql<{ n: number }>("SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE application_name = 'lmrec chunk reader'");
+      expect(readers[0].n).toBe(1);
+    }, 60_000);
+
+    it("reads a version's chunks on a thread of its own, byte for byte, says when one is missing, and rejects with the server's reason", async () => {
+      const url = server.freshSchemaUrl(database);
+      const storage = await open(url, { modelChunkBytes: OFF_THREAD_CHUNK_BYTES });
+      const payload = new Uint8Array(2 * OFF_THREAD_CHUNK_BYTES + 1_000);
+      for (let i = 0; i < payload.length; i++) payload[i] = (i * 31 + 7) % 251;
+      const saved = await storage.models.save('big', { kind: 'test' }, payload);
+      const { connectionString, schema } = parsePostgresUrl(url);
+      const connection = { connectionString, statementTimeoutMs: 0, connectTimeoutMs: 5_000, applicationName: 'lmrec-test', ...(schema === undefined ? {} : { schema }) };
+      const reader = createPostgresChunkReader(connection);
+      try {
+        const parts: Uint8Array[] = [];
+        for (let idx = 0; idx < 3; idx++) parts.push((await reader.read('big', saved.version, idx))!);
+        expect(reader.threadId).toBeDefined();
+        expect(reader.threadId).not.toBe(threadId);
+        expect(parts.map((p) => p.length)).toEqual([OFF_THREAD_CHUNK_BYTES, OFF_THREAD_CHUNK_BYTES, 1_000]);
+        expect(Buffer.compare(Buffer.concat(parts), payload)).toBe(0);
+        expect(await reader.read('big', saved.version, 3)).toBeUndefined();
+        expect(await reader.read('nothing', 1, 0)).toBeUndefined();
+      } finally {
+        await reader.close();
+      }
+      await expect(reader.read('big', saved.version, 0)).rejects.toThrow(/closed/);
+      // A schema without lmrec's tables: the server's own message comes back, each time.
+      const empty = createPostgresChunkReader({ ...connection, schema: 'no_such_schema' });
+      try {
+        await expect(empty.read('m', 1, 0)).rejects.toThrow(/model_chunks/);
+        await expect(empty.read('m', 1, 0)).rejects.toThrow(/model_chunks/);
+      } finally {
+        await empty.close();
+      }
     }, 60_000);
   });
 }

@@ -60,6 +60,7 @@ import { createPostgresGeneratedTextStore, createPostgresLlmCacheStore } from '.
 import { createAppendQueue } from './postgres-append-queue.js';
 import { EVENT_COLUMNS, appendEvents } from './postgres-event-log.js';
 import { checkImport, createPostgresImportStore, lockImports, recordImport } from './postgres-import-store.js';
+import { createPostgresChunkReader } from './postgres-chunk-reader.js';
 import { checkPostgresChunkBytes, createPostgresModelStore } from './postgres-model-store.js';
 import { deleteEventsBefore, deleteImpressionsBefore } from './postgres-retention.js';
 import { migratePostgresSchema } from './postgres-schema.js';
@@ -187,6 +188,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
 
   const calls = createPostgresCalls({ pool, connection, url: shown, ...(readOnlyReason === undefined ? {} : { readOnlyReason }) });
   const changesWatch = createPostgresWatch(connection);
+  const chunkReader = createPostgresChunkReader(connection);
   const { enter, read, write } = calls;
 
   function listLimit(limit: number | undefined): number {
@@ -566,7 +568,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     items,
     users,
     events,
-    models: createPostgresModelStore(calls, { chunkBytes: modelChunkBytes }),
+    models: createPostgresModelStore(calls, { chunkBytes: modelChunkBytes, chunkReader }),
     embeddings,
     impressions,
     erasures: createPostgresErasureStore(calls),
@@ -600,6 +602,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
     watch: changesWatch.watch,
     close: async () => {
       await changesWatch.close();
+      await chunkReader.close();
       await calls.close();
     },
   };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createChunkReader } from './sqlite-chunk-reader.js';
-import { OFF_THREAD_CHUNK_BYTES } from './sqlite-model-store.js';
+import { OFF_THREAD_CHUNK_BYTES } from '../chunk-thread.js';
 import { createSqliteStorage } from './sqlite-storage.js';
 
 describe('createChunkReader (model chunks read on a thread of their own)', () => {

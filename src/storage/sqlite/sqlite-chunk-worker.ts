@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openSqliteDatabase, viewBytes } from './sqlite-driver.js';
 import type { SqliteStatement } from './sqlite-driver.js';
-import type { ChunkReply, ChunkRequest } from './sqlite-chunk-reader.js';
+import type { ChunkReply, ChunkRequest } from '../chunk-thread.js';
 
 const port = parentPort;
 if (port === null) throw new Error('sqlite-chunk-worker runs as a worker thread');

@@ -11,7 +11,8 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import type { CallOptions, ModelChunks, ModelRecord, ModelStore } from '../storage.js';
 import { validateInteger, validateKey, validateMeta } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
-import type { ChunkReader } from './sqlite-chunk-reader.js';
+import { OFF_THREAD_CHUNK_BYTES, chunksInOrder, readChunkVia } from '../chunk-thread.js';
+import type { ChunkReader } from '../chunk-thread.js';
 import { viewBytes } from './sqlite-driver.js';
 
 /** Default size of one stored payload chunk: 64 MiB, a multiple of 8 so that arrays inside a chunk stay aligned. */
@@ -19,8 +20,6 @@ export const DEFAULT_MODEL_CHUNK_BYTES = 64 * 1024 * 1024;
 /** Largest chunk size accepted: well under SQLite's default 1,000,000,000-byte limit on one BLOB. */
 export const MAX_MODEL_CHUNK_BYTES = 512 * 1024 * 1024;
 
-/** Average chunk size from which `loadChunks` reads a version's chunks on the chunk reader's thread: 4 MiB. */
-export const OFF_THREAD_CHUNK_BYTES = 4 * 1024 * 1024;
 
 /** The schema migration that added `model_chunks`. */
 export const MODEL_CHUNKS_SCHEMA_VERSION = 6;
@@ -96,33 +95,11 @@ export function createSqliteModelStore({ sql, enter, run, write }: SqliteCalls, 
   }
 
   /** Chunk `idx` read by the chunk reader's thread, else (none, or it failed) here after a turn of the event loop. */
-  async function readChunk(name: string, version: number, idx: number, offThread: boolean, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
-    enter(signal);
-    const reader = offThread ? options.chunkReader : undefined;
-    if (reader !== undefined) {
-      try {
-        const chunk = await reader.read(name, version, idx);
-        enter(signal);
-        return chunk;
-      } catch {
-        // Read here instead: the same statement, so a real failure is reported as it would be anyway.
-      }
-    }
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    return run('models.loadChunks', signal, () => chunkAt(name, version, idx));
-  }
-
-  /** A read whose failure is held as a value until it is awaited (a read ahead never rejects unobserved). */
-  function settled<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
-    return p.then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-  }
-
-  function unsettled<T>(r: { ok: true; value: T } | { ok: false; error: unknown }): T {
-    if (!r.ok) throw r.error;
-    return r.value;
+  function readChunk(name: string, version: number, idx: number, offThread: boolean, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    return readChunkVia(options.chunkReader, offThread, { name, version, idx }, () => enter(signal), async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      return run('models.loadChunks', signal, () => chunkAt(name, version, idx));
+    });
   }
 
   function deletedWhileRead(name: string, version: number): NotFoundError {
@@ -202,14 +179,7 @@ export function createSqliteModelStore({ sql, enter, run, write }: SqliteCalls, 
         // Chunks of a few MiB take milliseconds to read: the thread pays off for the large ones. It
         // reads one chunk ahead, so the next is read while the caller decodes this one.
         const offThread = row!.chunks > 0 && row!.bytes / row!.chunks >= OFF_THREAD_CHUNK_BYTES;
-        let next = row!.chunks > 0 ? settled(readChunk(found.name, found.version, 0, offThread, signal)) : undefined;
-        for (let idx = 0; idx < row!.chunks; idx++) {
-          const chunk = unsettled(await next!);
-          next = idx + 1 < row!.chunks && offThread ? settled(readChunk(found.name, found.version, idx + 1, offThread, signal)) : undefined;
-          if (chunk === undefined) throw deletedWhileRead(found.name, found.version);
-          yield chunk;
-          next ??= idx + 1 < row!.chunks ? settled(readChunk(found.name, found.version, idx + 1, offThread, signal)) : undefined;
-        }
+        yield* chunksInOrder(row!.chunks, offThread, (idx) => readChunk(found.name, found.version, idx, offThread, signal), () => deletedWhileRead(found.name, found.version));
       }
       return { ...modelInfoFromRow(row), byteLength: row.inline + row.bytes, chunks: chunks() };
     },
