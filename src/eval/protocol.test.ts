@@ -29,6 +29,7 @@ describe('RecBole protocol on ml-latest-small (vendored)', () => {
       // After the blend, so the blend's members stay the three above: the grid point validation chose on the full data.
       { kind: 'nease', grid: { lambda: [250], dropout: [0.25], userNorm: [0], popularity: [0.1] } },
       { kind: 'hoease', grid: { lambda: [100], pairLambda: [1000], pairs: [1000], iterations: [2] } },
+      { kind: 'infae', grid: { lambda: [1] } },
     ]);
   }, 240_000);
 
@@ -66,6 +67,8 @@ describe('RecBole protocol on ml-latest-small (vendored)', () => {
     expect(ndcg.nease).toBeGreaterThan(ndcg.ease);
     // Higher-order EASE at the point validation chose on this data (λ 100, pair penalty 1000, 1,000 pairs).
     expect(ndcg.hoease).toBeCloseTo(0.2575, 3);
+    // ∞-AE at the point validation chose on this data (λ 1), EASE's level.
+    expect(ndcg.infae).toBeCloseTo(0.2574, 3);
     expect(ndcg.ease).toBeGreaterThan(ndcg.itemknn);
     expect(ndcg.itemknn).toBeGreaterThan(ndcg.pop);
   });

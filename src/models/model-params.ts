@@ -15,6 +15,7 @@ import type { EaseOptions } from './ease.js';
 import type { EdlaeOptions } from './edlae.js';
 import type { NeaseOptions } from './nease.js';
 import type { HigherEaseOptions } from './higher-ease.js';
+import type { InfiniteAeOptions } from './infinite-ae.js';
 import type { MultVaeOptions } from './mult-vae.js';
 import type { Gru4RecOptions } from './gru4rec.js';
 import type { HybridOptions } from './hybrid.js';
@@ -95,6 +96,9 @@ export const MODEL_PARAM_SCHEMAS: Readonly<Record<string, ModelParamSchema>> = O
   },
   hoease: {
     fields: fields<HigherEaseOptions>({ lambda: positive(), pairLambda: positive(), pairs: integer(0), iterations: integer(0), maxItems: integer(1) }),
+  },
+  infae: {
+    fields: fields<InfiniteAeOptions>({ lambda: positive(), maxUsers: integer(1), maxEntries: integer(1), seed: integer(0) }),
   },
   multvae: {
     fields: fields<MultVaeOptions>({

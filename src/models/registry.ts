@@ -10,6 +10,7 @@ import { EaseModel, createEase } from './ease.js';
 import { createEdlae } from './edlae.js';
 import { createNease } from './nease.js';
 import { HigherEaseModel, createHigherEase } from './higher-ease.js';
+import { InfiniteAeModel, createInfiniteAe } from './infinite-ae.js';
 import { MultVaeModel, createMultVae } from './mult-vae.js';
 import { HybridModel, createHybrid } from './hybrid.js';
 import { ItemKnnModel, createItemKnn } from './item-knn.js';
@@ -25,7 +26,7 @@ import type { ModelSnapshot } from './snapshot.js';
 import { UserKnnModel, createUserKnn } from './user-knn.js';
 
 /** Registered model names. */
-export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'edlae', 'nease', 'hoease', 'multvae', 'semantic', 'hybrid', 'sasrec', 'gru4rec'] as const;
+export const MODEL_KINDS = ['random', 'pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease', 'edlae', 'nease', 'hoease', 'infae', 'multvae', 'semantic', 'hybrid', 'sasrec', 'gru4rec'] as const;
 
 /** Pure collaborative-filtering models (no text needed). */
 export const CF_MODEL_KINDS: readonly string[] = ['pop', 'itemknn', 'userknn', 'als', 'bpr', 'ease'];
@@ -104,6 +105,13 @@ const REGISTRY: Record<ModelKind, Entry> = {
     restore: (s) => HigherEaseModel.fromSnapshot(s),
     grid: { lambda: [100, 250, 500], pairLambda: [1000, 10000, 100000], pairs: [1000] },
     description: 'higher-order EASE: item-item weights plus rows for the most co-occurring item pairs (Steck & Liang 2021)',
+  },
+  infae: {
+    create: (p) => createInfiniteAe(p),
+    restore: (s) => InfiniteAeModel.fromSnapshot(s),
+    // The paper's grid (1e-5 … 50) less its two smallest points, which only lower the ridge below float rounding.
+    grid: { lambda: [0.1, 1, 5, 50] },
+    description: '∞-AE: kernel ridge regression with the NTK of an infinitely wide ReLU autoencoder (Sachdeva et al. 2022)',
   },
   multvae: {
     create: (p) => createMultVae(p),
