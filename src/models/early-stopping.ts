@@ -1,6 +1,7 @@
 /**
  * Validation-driven early stopping for iterative models: validate every few epochs, keep a copy of
- * the best state, stop after `patience` validations without improvement.
+ * the best state, stop after `patience` validations without improvement, or when the search that
+ * runs the fit prunes it (`FitContext.prune`).
  * @module
  */
 import type { FitContext, FitReport } from './recommender.js';
@@ -11,6 +12,7 @@ export class EarlyStopping<S> {
   private bestEpoch = 0;
   private bestState: S | undefined;
   private stale = 0;
+  private prunedAt: number | undefined;
 
   constructor(
     private readonly context: FitContext,
@@ -29,14 +31,19 @@ export class EarlyStopping<S> {
     if (!validate || (epoch % this.evalEvery !== 0 && epoch !== this.lastEpoch)) return false;
     const score = validate();
     this.context.logger?.log('debug', `${this.name} validation`, { epoch, score });
-    if (score > this.bestScore) {
+    const improved = score > this.bestScore;
+    if (improved) {
       this.bestScore = score;
       this.bestEpoch = epoch;
       this.bestState = capture();
       this.stale = 0;
-      return false;
     }
-    return ++this.stale >= this.patience;
+    if (this.context.prune?.(epoch, score)) {
+      this.prunedAt = epoch;
+      this.context.logger?.log('debug', `${this.name} pruned`, { epoch, best: this.bestScore, bestEpoch: this.bestEpoch });
+      return true;
+    }
+    return !improved && ++this.stale >= this.patience;
   }
 
   /** The best state, when validation ran. */
@@ -51,6 +58,7 @@ export class EarlyStopping<S> {
       report.bestEpoch = this.bestEpoch;
       report.bestScore = this.bestScore;
     }
+    if (this.prunedAt !== undefined) report.prunedAt = this.prunedAt;
     return report;
   }
 }
