@@ -16,8 +16,6 @@ import type { FitReport, ItemEmbeddings, ModelParams, Recommender } from '../mod
 import { evaluateRanking } from './evaluate-ranking.js';
 import type { EvaluateOptions, EvaluationResult, RankingTask } from './evaluate-ranking.js';
 import { ScoreBlend, fitBlendWeights } from './score-blend.js';
-import { DEFAULT_TRIAL_PRUNING, TrialPruner } from './trial-pruning.js';
-import type { TrialPruning } from './trial-pruning.js';
 import type { BlendMember } from './score-blend.js';
 import { filterByValue, kCoreFilter, logStats } from './filter.js';
 import { searchGrid } from './grid-widening.js';
@@ -65,11 +63,6 @@ export interface ProtocolConfig {
    * trained on the training part only.
    */
   testHistoryIncludesValid?: boolean;
-  /**
-   * Stop a grid trial of an iterative model once its validation curve trails the best finished
-   * trial's by the rule's margin (`trial-pruning.ts`); default {@link DEFAULT_TRIAL_PRUNING}, `false` = run every trial to its own stop.
-   */
-  pruneTrials?: TrialPruning | false;
 }
 
 /**
@@ -373,10 +366,8 @@ export async function runProtocol(
     const trials: Trial[] = [];
     const iterations = iterationBound(run.kind);
     let best: { params: ModelParams; score: number; valid: EvaluationResult; test: EvaluationResult; fit: FitReport } | undefined;
-    const pruner = iterations && config.pruneTrials !== false ? new TrialPruner(config.pruneTrials ?? DEFAULT_TRIAL_PRUNING) : undefined;
     const tryPoint = async (point: ModelParams, phase: string): Promise<{ score: number; params: ModelParams }> => {
       throwIfAborted(hooks.signal);
-      const curve = pruner?.startTrial();
       // Iterative models run until validation stops improving: the cap is only a bound.
       const params = withIterationBound(run.kind, point);
       const model = createModel(run.kind, withSequenceLength(run.kind, params, config));
@@ -386,7 +377,6 @@ export async function runProtocol(
         logger: hooks.logger,
         onProgress: (p, done, total) => hooks.onProgress?.(`${phase} ${p}`, done, total),
         validate: () => pick(evaluateRanking(model, stoppingTask, validOnly), config.validMetric),
-        ...(curve ? { prune: (epoch: number, score: number) => curve.check(epoch, score) } : {}),
         sequences: prepared.trainSequences,
         ...(itemAttributes ? { itemAttributes } : {}),
       });
@@ -396,8 +386,7 @@ export async function runProtocol(
       const valid = evaluateRanking(model, validTask, validOnly);
       const score = pick(valid, config.validMetric);
       trials.push({ params: { ...model.params }, validScore: score, fit });
-      if (curve) pruner?.finished(curve, score);
-      hooks.logger?.log('info', `${phase}: valid ${config.validMetric}=${score.toFixed(4)}${fit.prunedAt !== undefined ? ` (pruned at epoch ${fit.prunedAt})` : ''}`, { params: model.params });
+      hooks.logger?.log('info', `${phase}: valid ${config.validMetric}=${score.toFixed(4)}`, { params: model.params });
       if (!best || score > best.score) {
         // Test now, while this model is in memory, so only the chosen one's test result is kept.
         const test = evaluateRanking(model, testTask, evalOptions);

@@ -85,18 +85,6 @@ export function renderMarkdown(report: ProtocolReport, reference?: { name: strin
     lines.push('');
     lines.push(`Grids widened past an edge the best point sat on: ${widened.join('; ')}.`);
   }
-  const pruned = report.models.flatMap((m) =>
-    m.trials
-      .filter((t) => t.fit.prunedAt !== undefined)
-      .map((t) => {
-        const differs = Object.entries(t.params).filter(([k, v]) => m.params[k] !== v).map(([k, v]) => `${k}=${String(v)}`);
-        return `${m.kind}${differs.length > 0 ? ` ${differs.join(' ')}` : ''} at epoch ${t.fit.prunedAt} (best ${t.fit.bestEpoch ?? '–'})`;
-      }),
-  );
-  if (pruned.length > 0) {
-    lines.push('');
-    lines.push(`Trials stopped early, trailing the best finished trial's validation curve by more than the pruning margin: ${pruned.join('; ')}.`);
-  }
   if (report.complete === false) {
     lines.push('');
     lines.push(`Partial report: ${report.models.length} of ${report.modelsPlanned.length} models measured (${report.modelsPlanned.join(', ')}); the run had not finished when it was written.`);

@@ -1,7 +1,6 @@
 /**
  * Validation-driven early stopping for iterative models: validate every few epochs, keep a copy of
- * the best state, stop after `patience` validations without improvement, or when the search that
- * runs the fit prunes it (`FitContext.prune`).
+ * the best state, stop after `patience` validations without improvement.
  * @module
  */
 import type { FitContext, FitReport } from './recommender.js';
@@ -12,7 +11,6 @@ export class EarlyStopping<S> {
   private bestEpoch = 0;
   private bestState: S | undefined;
   private stale = 0;
-  private prunedAt: number | undefined;
 
   constructor(
     private readonly context: FitContext,
@@ -31,19 +29,14 @@ export class EarlyStopping<S> {
     if (!validate || (epoch % this.evalEvery !== 0 && epoch !== this.lastEpoch)) return false;
     const score = validate();
     this.context.logger?.log('debug', `${this.name} validation`, { epoch, score });
-    const improved = score > this.bestScore;
-    if (improved) {
+    if (score > this.bestScore) {
       this.bestScore = score;
       this.bestEpoch = epoch;
       this.bestState = capture();
       this.stale = 0;
+      return false;
     }
-    if (this.context.prune?.(epoch, score)) {
-      this.prunedAt = epoch;
-      this.context.logger?.log('debug', `${this.name} pruned`, { epoch, best: this.bestScore, bestEpoch: this.bestEpoch });
-      return true;
-    }
-    return !improved && ++this.stale >= this.patience;
+    return ++this.stale >= this.patience;
   }
 
   /** The best state, when validation ran. */
@@ -58,7 +51,6 @@ export class EarlyStopping<S> {
       report.bestEpoch = this.bestEpoch;
       report.bestScore = this.bestScore;
     }
-    if (this.prunedAt !== undefined) report.prunedAt = this.prunedAt;
     return report;
   }
 }

@@ -52,12 +52,6 @@ export interface FitContext {
    */
   validate?: () => number;
   /**
-   * For a fit that is one trial of a search: told each validation's epoch and score (after the best
-   * state is kept), true when the trial cannot catch up with the search's best and should stop now
-   * (`eval/trial-pruning.ts`). The fit then ends as if patience ran out, with `FitReport.prunedAt`.
-   */
-  prune?: (epoch: number, score: number) => boolean;
-  /**
    * Each training user's item indices in chronological order (oldest first), indexed by the
    * training matrix's rows; read by sequence models, which otherwise fall back to the rows' items.
    */
@@ -90,8 +84,6 @@ export interface FitReport {
    * items its main structure kept, and how many eligible items it left to a cheaper fallback.
    */
   itemCap?: { maxItems: number; kept: number; leftOut: number };
-  /** The epoch at which `FitContext.prune` stopped the fit, if it did. */
-  prunedAt?: number;
 }
 
 /** A trainable top-N recommender over dense indices. */

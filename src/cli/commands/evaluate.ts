@@ -62,7 +62,6 @@ export function registerEvaluateCommand(program: Command): void {
     .option('--sampled <n>', 'rank among n sampled negatives instead of all items (labelled as sampled)', intArg('--sampled'))
     .option('--grid <spec>', 'override a grid: model.key=v1|v2 (repeatable)', (v: string, prev: string[] = []) => [...prev, v], [] as string[])
     .option('--no-grid', 'use default hyper-parameters only (no search)')
-    .option('--no-prune', 'run every grid trial of an iterative model to its own early stop (default: a trial trailing the best finished trial\'s validation curve by more than 10% for 3 validations in a row, after its first 5, is stopped)')
     .option('--format <format>', 'input format: ratings (default, auto-detected delimiter) | s3rec')
     .option('-d, --delimiter <d>', 'field delimiter, as lmrec import: tab, comma, semicolon, pipe, whitespace, or the characters (detected when omitted)')
     .option('--map <fields>', 'columns by header name or 0-based index, as lmrec import: user=<col>,item=<col>,value=<col>,timestamp=<col>')
@@ -193,7 +192,6 @@ interface EvaluateCliOptions {
   validMetric?: string;
   sampled?: number;
   grid: string[] | false;
-  prune: boolean;
   format?: string;
   out?: string;
   candidates?: number;
@@ -220,7 +218,6 @@ function protocolFor(opts: EvaluateCliOptions): ProtocolConfig {
   if (opts.ks) p.ks = opts.ks;
   if (opts.validMetric) p.validMetric = opts.validMetric;
   if (opts.sampled) p.sampledNegatives = opts.sampled;
-  if (!opts.prune) p.pruneTrials = false;
   return p;
 }
 
