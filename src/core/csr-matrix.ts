@@ -129,3 +129,6 @@ export function columnCounts(m: CsrMatrix): Int32Array {
 export function binarize(m: CsrMatrix): CsrMatrix {
   return { ...m, values: new Float32Array(m.indices.length).fill(1) };
 }
+
+/** A 0 × 0 matrix: what a model holds before it is fitted. */
+export const EMPTY_CSR: CsrMatrix = { numRows: 0, numCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };

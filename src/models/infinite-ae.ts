@@ -21,7 +21,7 @@
  * numbers is refused, naming the sizes: this is a model for catalogues of thousands of items.
  * @module
  */
-import { binarize, transposeCsr } from '../core/csr-matrix.js';
+import { EMPTY_CSR, binarize, transposeCsr } from '../core/csr-matrix.js';
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { ValidationError, throwIfAborted } from '../core/errors.js';
 import { createRng, shuffleInPlace, spdInverse } from '../linalg/index.js';
@@ -65,15 +65,13 @@ export function reluNtk(overlap: number, lengthA: number, lengthB: number, numIt
   return 2 * relu + 0.01 + 2 * sab * (Math.PI - theta) * INV_2PI;
 }
 
-const EMPTY: CsrMatrix = { numRows: 0, numCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };
-
 /** ∞-AE over binary interactions. */
 export class InfiniteAeModel implements Recommender {
   readonly kind = 'infae';
   readonly params: ModelParams;
   /** Support users' histories (binary CSR) and its transpose for overlaps. */
-  private support: CsrMatrix = EMPTY;
-  private itemUsers: CsrMatrix = EMPTY;
+  private support: CsrMatrix = EMPTY_CSR;
+  private itemUsers: CsrMatrix = EMPTY_CSR;
   /** α, support users × items, row-major. */
   private alpha: Float32Array = new Float32Array(0);
   private items = 0;

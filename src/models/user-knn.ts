@@ -4,7 +4,7 @@
  * found from the query's history at scoring time, so new users and live histories need no refit.
  * @module
  */
-import { binarize, transposeCsr } from '../core/csr-matrix.js';
+import { EMPTY_CSR, binarize, transposeCsr } from '../core/csr-matrix.js';
 import type { CsrMatrix } from '../core/csr-matrix.js';
 import { topK } from '../linalg/index.js';
 import type { FitReport, ModelParams, Recommender, UserQuery } from './recommender.js';
@@ -25,14 +25,12 @@ export function createUserKnn(options: Partial<UserKnnOptions> = {}): UserKnnMod
   return new UserKnnModel({ ...DEFAULTS, ...options });
 }
 
-const EMPTY: CsrMatrix = { numRows: 0, numCols: 0, indptr: new Int32Array(1), indices: new Int32Array(0), values: new Float32Array(0) };
-
 /** User-kNN over binary interactions. */
 export class UserKnnModel implements Recommender {
   readonly kind = 'userknn';
   readonly params: ModelParams;
-  private userItem: CsrMatrix = EMPTY;
-  private itemUser: CsrMatrix = EMPTY;
+  private userItem: CsrMatrix = EMPTY_CSR;
+  private itemUser: CsrMatrix = EMPTY_CSR;
   private userNorms = new Float64Array(0);
   private co = new Float32Array(0);
   private mask = new Uint8Array(0);
