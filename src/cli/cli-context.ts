@@ -6,6 +6,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_FEEDBACK_POLICY, MODEL_KINDS, createEncoder, createEngine, createLevelLogger, createServingEncoder, loadConfig, openStorage, parseDuration } from '../index.js';
 import type { Config, Engine, ModelParams } from '../index.js';
@@ -82,13 +83,18 @@ export async function withEngine<T>(fn: (engine: Engine, cfg: Config) => Promise
     defaultModel: cfg.defaultModel,
     feedback: { ...DEFAULT_FEEDBACK_POLICY, positiveRating: cfg.feedback.positiveRating },
     ...(recency === undefined ? {} : { recency }),
-    ...(options.serving ? { historyText: 'background' as const } : {}),
+    ...(options.serving ? { historyText: 'background' as const, retrievalThreads: { threads: retrievalThreadCount(cfg.server.retrievalThreads), minItems: cfg.server.retrievalMinItems } } : {}),
   });
   try {
     return await fn(engine, cfg);
   } finally {
     await engine.close();
   }
+}
+
+/** Threads of `server.retrievalThreads`: `auto` = the cores but one, between 1 and 4. */
+export function retrievalThreadCount(setting: number | 'auto'): number {
+  return setting === 'auto' ? Math.min(4, Math.max(1, availableParallelism() - 1)) : setting;
 }
 
 export function print(json: unknown, table: () => string): void {

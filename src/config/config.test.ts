@@ -71,6 +71,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dir, file, env: {} })).toThrow(/pipeline\.listCache\.users/);
   });
 
+  it('reads the retrieval threads from file or environment', () => {
+    expect(loadConfig({ cwd: dir, env: {} }).server).toMatchObject({ retrievalThreads: 'auto', retrievalMinItems: 50_000 });
+    const file = join(dir, 'threads.json');
+    writeFileSync(file, JSON.stringify({ server: { retrievalThreads: 3, retrievalMinItems: 1000 } }));
+    expect(loadConfig({ cwd: dir, file, env: {} }).server).toMatchObject({ retrievalThreads: 3, retrievalMinItems: 1000 });
+    expect(loadConfig({ cwd: dir, file, env: { LMREC_RETRIEVAL_THREADS: '0' } }).server.retrievalThreads).toBe(0);
+    expect(loadConfig({ cwd: dir, file, env: { LMREC_RETRIEVAL_THREADS: 'auto' } }).server.retrievalThreads).toBe('auto');
+    expect(() => loadConfig({ cwd: dir, env: { LMREC_RETRIEVAL_THREADS: 'many' } })).toThrow(/server\.retrievalThreads/);
+    expect(() => loadConfig({ cwd: dir, env: { LMREC_RETRIEVAL_THREADS: '-1' } })).toThrow(/server\.retrievalThreads/);
+  });
+
   it('reads a blocklist and exposure caps', () => {
     expect(loadConfig({ cwd: dir, env: {} })).toMatchObject({ blocklist: { items: [], attributes: {} }, exposure: { providerAttribute: 'provider' } });
     const file = join(dir, 'rules.json');

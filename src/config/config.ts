@@ -64,6 +64,15 @@ export const configSchema = z
           .transform((value) => (typeof value === 'string' ? value.split(',') : value).map((host) => host.trim()).filter((host) => host !== ''))
           .pipe(z.array(z.string().regex(/^[^\s/@?#]+$/, 'must be a hostname or IP address without scheme, port or path')))
           .default([]),
+        /**
+         * Worker threads searching the retrieval indices of large model versions (semantic, hybrid,
+         * EASE, item-kNN, …) beside the thread that answers requests; `auto` = one less than the
+         * machine's cores, at least 1 and at most 4; 0 = search on the serving thread (env
+         * `LMREC_RETRIEVAL_THREADS`).
+         */
+        retrievalThreads: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default('auto'),
+        /** Smallest catalogue (items of a model version) searched on the retrieval threads. */
+        retrievalMinItems: z.number().int().min(0).default(50_000),
         /** Largest request body in bytes (batch endpoints allow `batchBodyLimit`). */
         bodyLimit: z.number().int().positive().default(1024 * 1024),
         batchBodyLimit: z.number().int().positive().default(16 * 1024 * 1024),
@@ -350,6 +359,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     if (v !== undefined && v !== '') merged[key] = v;
   }
   if (env.LMREC_API_KEYS !== undefined) merged.server = { ...(merged.server as Record<string, unknown> | undefined), apiKeys: env.LMREC_API_KEYS };
+  const threads = env.LMREC_RETRIEVAL_THREADS;
+  if (threads !== undefined && threads !== '') {
+    // A value that is neither `auto` nor a number stays a string, so the schema's error names the key.
+    merged.server = { ...(merged.server as Record<string, unknown> | undefined), retrievalThreads: threads === 'auto' || !Number.isFinite(Number(threads)) ? threads : Number(threads) };
+  }
   if (env.LMREC_ALLOWED_HOSTS !== undefined) merged.server = { ...(merged.server as Record<string, unknown> | undefined), allowedHosts: env.LMREC_ALLOWED_HOSTS };
   if (env.LMREC_DASHBOARD_SCOPE !== undefined && env.LMREC_DASHBOARD_SCOPE !== '') {
     merged.dashboard = { ...(merged.dashboard as Record<string, unknown> | undefined), pageScope: env.LMREC_DASHBOARD_SCOPE };

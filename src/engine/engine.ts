@@ -43,7 +43,9 @@ import type { FeedbackPolicy } from './feedback-policy.js';
 import { ITEM_LINEAR_KINDS, checkHalfLife, recencyWeight, scoreWeighted } from './recency.js';
 import type { RecencyOptions } from './recency.js';
 import { HistoryTextVectors } from './history-text-vectors.js';
-import { decodeTrainedModel, encodeTrainedModel } from './trained-model.js';
+import { decodeSharedTrainedModel, decodeTrainedModel, encodeTrainedModel } from './trained-model.js';
+import { RetrievalThreads } from './retrieval-threads.js';
+import type { RetrievalThreadStats } from './retrieval-threads.js';
 import type { TrainedModel } from './trained-model.js';
 
 /** Options of {@link createEngine}. */
@@ -74,7 +76,17 @@ export interface EngineOptions {
    * user with a million events costs a request no more than one with five thousand.
    */
   historyLimit?: number;
+  /**
+   * Search the retrieval indices of large model versions on worker threads (default: none). A
+   * version of at least `minItems` items (default {@link DEFAULT_RETRIEVAL_MIN_ITEMS}) whose model has
+   * an index is decoded into shared memory and restored in each of `threads` threads; requests for
+   * it are searched there while the calling thread goes on with other work.
+   */
+  retrievalThreads?: { threads: number; minItems?: number };
 }
+
+/** Default of `EngineOptions.retrievalThreads.minItems`: below it, a search costs less than the hop to a thread. */
+export const DEFAULT_RETRIEVAL_MIN_ITEMS = 50_000;
 
 /** Default of {@link EngineOptions.historyLimit}. */
 export const DEFAULT_HISTORY_LIMIT = 5_000;
@@ -215,6 +227,11 @@ export class Engine {
   /** How this engine puts items and behaviours into words (its domain template); LLM prompts use the same. */
   readonly verbalizer: Verbalizer;
   private cachedEncoder: Encoder | undefined;
+  /** Threads searching large versions (see {@link EngineOptions.retrievalThreads}). */
+  private readonly threads: RetrievalThreads | undefined;
+  private readonly threadMinItems: number;
+  /** Restores in the retrieval threads not yet answered. */
+  private readonly threadLoads = new Set<Promise<unknown>>();
   private readonly historyTexts = new HistoryTextVectors({
     encode: (history) => this.historyVector(history),
     onError: (error) => this.logger.log('warn', 'encoding a user history failed', { error: String(error) }),
@@ -230,6 +247,27 @@ export class Engine {
     if (options.recency) checkHalfLife(options.recency.halfLifeMs);
     const limit = options.historyLimit;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new ValidationError(`historyLimit must be a positive integer, got ${limit}`, { details: { field: 'historyLimit' } });
+    const threads = options.retrievalThreads;
+    this.threadMinItems = threads?.minItems ?? DEFAULT_RETRIEVAL_MIN_ITEMS;
+    if (!Number.isInteger(this.threadMinItems) || this.threadMinItems < 0) throw new ValidationError(`retrievalThreads.minItems must be an integer ≥ 0, got ${threads?.minItems}`, { details: { field: 'retrievalThreads.minItems' } });
+    if (threads !== undefined && (!Number.isInteger(threads.threads) || threads.threads < 0)) throw new ValidationError(`retrievalThreads.threads must be an integer ≥ 0, got ${threads.threads}`, { details: { field: 'retrievalThreads.threads' } });
+    this.threads = threads !== undefined && threads.threads > 0 ? new RetrievalThreads({ threads: threads.threads, logger: this.logger }) : undefined;
+  }
+
+  /** Resolves once every version decoded so far is restored in the retrieval threads (or failed to be). */
+  async retrievalThreadsSettled(): Promise<void> {
+    while (this.threadLoads.size > 0) await Promise.all(this.threadLoads);
+  }
+
+  /** Whether requests for `kind` are searched on a retrieval thread now (its served version is held there). */
+  searchesOffThread(kind: string): boolean {
+    const served = this.serving.get(kind);
+    return served !== undefined && this.threads !== undefined && this.threads.holds(`${kind}@${served.version}`);
+  }
+
+  /** Counters of the retrieval threads; undefined when the engine has none. */
+  retrievalThreadStats(): RetrievalThreadStats | undefined {
+    return this.threads?.stats();
   }
 
   /** Half-life of a user's interests in ms, or undefined when history events are not decayed. */
@@ -466,9 +504,31 @@ export class Engine {
     // In chunks: the decoded arrays view them, so the payload is never held twice.
     const record = await this.storage.models.loadChunks(kind, version, { signal });
     if (!record) return undefined;
+    const key = `${kind}@${version}`;
+    const items = Number(record.meta.items);
+    if (this.threads && Number.isFinite(items) && items >= this.threadMinItems) {
+      const { trained, snapshot } = await decodeSharedTrainedModel(record.chunks);
+      this.cache.set(key, trained);
+      // Restored in the threads in the background: until they answer, this thread searches it.
+      if ((trained.model as { indexed?: boolean }).indexed === true && trained.model.retrieve) {
+        const load = this.threads.load(key, snapshot).then((ok) => {
+          // Dropped (or replaced) while the threads restored it.
+          if (ok && this.cache.get(key) !== trained) this.threads?.drop(key);
+        });
+        this.threadLoads.add(load);
+        void load.finally(() => this.threadLoads.delete(load));
+      }
+      return trained;
+    }
     const trained = await decodeTrainedModel(record.chunks);
-    this.cache.set(`${kind}@${version}`, trained);
+    this.cache.set(key, trained);
     return trained;
+  }
+
+  /** Drops decoded version `key` from memory and from the retrieval threads. */
+  private dropDecoded(key: string): void {
+    this.cache.delete(key);
+    this.threads?.drop(key);
   }
 
   /** The version storage says should serve: the activated one, else the latest; undefined when none is stored. */
@@ -503,7 +563,7 @@ export class Engine {
     this.serving.set(kind, loaded);
     this.servingChanges++;
     const keep = new Set([`${kind}@${loaded.version}`, `${kind}@${previous}`]);
-    for (const key of this.cache.keys()) if (key.startsWith(`${kind}@`) && !keep.has(key)) this.cache.delete(key);
+    for (const key of [...this.cache.keys()]) if (key.startsWith(`${kind}@`) && !keep.has(key)) this.dropDecoded(key);
   }
 
   /**
@@ -512,7 +572,7 @@ export class Engine {
    * then never answered from a cache.
    */
   forgetVersion(kind: string, version: number): void {
-    this.cache.delete(`${kind}@${version}`);
+    this.dropDecoded(`${kind}@${version}`);
     if (this.serving.get(kind)?.version === version) {
       this.serving.delete(kind);
       this.servingChanges++;
@@ -657,6 +717,19 @@ export class Engine {
       if (tv.vector) query.textVector = tv.vector;
       complete = tv.ready;
     }
+    // A model with a retrieval index answers from it (recency weights reach it through the query's
+    // values, except for the item-linear models, which are scored bucket by bucket).
+    const indexed = (model as { indexed?: boolean }).indexed === true && (semantic || this.recencyHalfLifeMs() === undefined || !ITEM_LINEAR_KINDS.has(model.kind));
+    const key = `${kind}@${version}`;
+    if (indexed && model.retrieve && this.threads?.holds(key)) {
+      const exclude = new Set<number>();
+      for (const id of seen) {
+        const i = trained.items.indexOf(id);
+        if (i >= 0) exclude.add(i);
+      }
+      const retrieved = await this.threads.retrieve(key, query, k, Int32Array.from(exclude));
+      if (retrieved) return { model: kind, version, items: trained.items, indices: retrieved.indices, scores: retrieved.scores, usable, complete };
+    }
     // From here on nothing awaits, so this version's scratch buffers serve one request at a time.
     const scratch = this.scratchOf(trained);
     const marked: number[] = [];
@@ -668,9 +741,6 @@ export class Engine {
       }
     }
     try {
-      // A model with a retrieval index answers from it (recency weights reach it through the query's
-      // values, except for the item-linear models, which are scored bucket by bucket).
-      const indexed = (model as { indexed?: boolean }).indexed === true && (semantic || this.recencyHalfLifeMs() === undefined || !ITEM_LINEAR_KINDS.has(model.kind));
       const retrieved = indexed && model.retrieve ? model.retrieve(query, k, scratch.mask) : undefined;
       if (retrieved) return { model: kind, version, items: trained.items, indices: retrieved.indices, scores: retrieved.scores, usable, complete };
       this.scoreQuery(model, query, scratch.scores);
@@ -889,6 +959,7 @@ export class Engine {
   async close(): Promise<void> {
     this.cache.clear();
     this.serving.clear();
+    await this.threads?.close();
     await this.options.encoder?.close();
     await this.storage.close();
   }

@@ -43,7 +43,16 @@ export function encodeTrainedModel(t: TrainedModel): Uint8Array {
  * parses the JSON header (hyper-parameters and the id lists) and builds the id dictionaries.
  */
 export async function decodeTrainedModel(payload: Uint8Array | AsyncIterable<Uint8Array>): Promise<TrainedModel> {
-  return trainedModelFromSnapshot(await decodeSnapshotChunks(payload instanceof Uint8Array ? [payload] : payload));
+  return (await trainedModelFromSnapshot(await decodeSnapshotChunks(payload instanceof Uint8Array ? [payload] : payload))).trained;
+}
+
+/**
+ * {@link decodeTrainedModel} with every array in shared memory (`SharedArrayBuffer`), answering also
+ * the model's own snapshot over the same memory: what worker threads restore their copy of the model
+ * from (`modelFromSnapshot`) without copying its arrays.
+ */
+export async function decodeSharedTrainedModel(payload: AsyncIterable<Uint8Array>): Promise<{ trained: TrainedModel; snapshot: ModelSnapshot }> {
+  return trainedModelFromSnapshot(await decodeSnapshotChunks(payload, { shared: true }));
 }
 
 /** Ids added to a dictionary in one turn of the event loop while decoding (a million take a few hundred ms). */
@@ -60,7 +69,7 @@ async function dictionaryOf(ids: readonly string[]): Promise<IdDictionary> {
   return dict;
 }
 
-async function trainedModelFromSnapshot(s: ModelSnapshot): Promise<TrainedModel> {
+async function trainedModelFromSnapshot(s: ModelSnapshot): Promise<{ trained: TrainedModel; snapshot: ModelSnapshot }> {
   const { __users, __items, __dataSeq, __trainedAt, ...meta } = s.meta;
   const { __itemCounts, ...arrays } = s.arrays;
   if (!Array.isArray(__users) || !Array.isArray(__items) || !(__itemCounts instanceof Float32Array)) {
@@ -68,12 +77,14 @@ async function trainedModelFromSnapshot(s: ModelSnapshot): Promise<TrainedModel>
   }
   const users = await dictionaryOf(__users as string[]);
   const items = await dictionaryOf(__items as string[]);
-  return {
-    model: modelFromSnapshot({ ...s, meta, arrays }),
+  const snapshot: ModelSnapshot = { ...s, meta, arrays };
+  const trained: TrainedModel = {
+    model: modelFromSnapshot(snapshot),
     users,
     items,
     itemCounts: __itemCounts,
     dataSeq: Number(__dataSeq ?? 0),
     trainedAt: Number(__trainedAt ?? 0),
   };
+  return { trained, snapshot };
 }

@@ -65,6 +65,21 @@ describe('decodeSnapshotChunks', () => {
     for (const a of Object.values(fromOne.arrays)) if (a.length > 0) expect(a.buffer).toBe(whole.buffer);
   });
 
+  it.each([7, 4096, 1 << 20])('with `shared`, puts every array in a SharedArrayBuffer of its own (chunks of %i bytes)', async (size) => {
+    const chunks = chunked(bytes, size);
+    const decoded = await decodeSnapshotChunks(asAsync(chunks), { shared: true });
+    const buffers = new Set<ArrayBufferLike>(chunks.map((c) => c.buffer));
+    for (const [name, array] of Object.entries(expected.arrays)) {
+      const got = decoded.arrays[name];
+      expect(got.buffer instanceof SharedArrayBuffer, name).toBe(true);
+      expect(buffers.has(got.buffer), name).toBe(false);
+      expect(got.byteOffset).toBe(0);
+      expect(got.constructor, name).toBe(array.constructor);
+      expect(Array.from(got), name).toEqual(Array.from(array));
+    }
+    expect(decoded.meta).toEqual(expected.meta);
+  });
+
   it('copies an array whose start is misaligned in its chunk instead of failing', async () => {
     // Shift the payload by 3 bytes inside a larger buffer: no array start is aligned any more.
     const shifted = new Uint8Array(bytes.length + 3);

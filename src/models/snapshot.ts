@@ -89,14 +89,24 @@ export function decodeSnapshot(bytes: Uint8Array): ModelSnapshot {
   return { kind: header.kind, params: header.params, meta: header.meta, arrays };
 }
 
+/** Options of {@link decodeSnapshotChunks}. */
+export interface DecodeChunksOptions {
+  /**
+   * Copy every array into a `SharedArrayBuffer` of its own (default false): the snapshot can then be
+   * posted to worker threads, which see the same memory instead of a copy each. The chunks are not
+   * referenced afterwards.
+   */
+  shared?: boolean;
+}
+
 /**
  * Decodes a payload made by {@link encodeSnapshot} from its chunks, in order (one buffer is one
  * chunk). An array that lies inside one chunk at an address aligned for its type is a view of that
- * chunk (no copy); one that straddles chunks, or is misaligned, is copied once into a fresh array.
- * Nothing else is copied, so decoding holds the decoded model plus the chunk in hand. The chunks must
- * not be modified afterwards.
+ * chunk (no copy); one that straddles chunks, or is misaligned, is copied once into a fresh array
+ * (with `shared`, every array is copied once, into shared memory). Nothing else is copied, so
+ * decoding holds the decoded model plus the chunk in hand. The chunks must not be modified afterwards.
  */
-export async function decodeSnapshotChunks(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<ModelSnapshot> {
+export async function decodeSnapshotChunks(chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options: DecodeChunksOptions = {}): Promise<ModelSnapshot> {
   const reader = new ChunkReader(chunks);
   const prefix = MAGIC.length + 4;
   let start: Uint8Array;
@@ -117,9 +127,16 @@ export async function decodeSnapshotChunks(chunks: Iterable<Uint8Array> | AsyncI
     const Ctor = DTYPES[a.dtype];
     const at = dataStart + a.offset;
     await reader.skip(at - position);
-    const bytes = await reader.read(a.length * Ctor.BYTES_PER_ELEMENT, Ctor.BYTES_PER_ELEMENT);
-    arrays[a.name] = new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, a.length);
-    position = at + bytes.length;
+    const byteLength = a.length * Ctor.BYTES_PER_ELEMENT;
+    if (options.shared === true) {
+      const memory = new SharedArrayBuffer(byteLength);
+      await reader.readInto(new Uint8Array(memory));
+      arrays[a.name] = new Ctor(memory as unknown as ArrayBuffer, 0, a.length);
+    } else {
+      const bytes = await reader.read(byteLength, Ctor.BYTES_PER_ELEMENT);
+      arrays[a.name] = new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, a.length);
+    }
+    position = at + byteLength;
   }
   return { kind: header.kind, params: header.params, meta: header.meta, arrays };
 }

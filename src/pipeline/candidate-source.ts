@@ -48,6 +48,11 @@ export interface SourceOutput {
 export interface CandidateSource {
   readonly name: string;
   generate(request: SourceRequest): Promise<SourceOutput>;
+  /**
+   * True when `generate` does its costly part on another thread (a model searched on the engine's
+   * retrieval threads): the pipeline then starts it before the sources that run on its own thread.
+   */
+  runsOffThread?(): boolean;
   /** Live events, for sources that keep in-memory state. */
   observe?(event: Event): void;
 }

@@ -398,10 +398,15 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       recencyHalfLifeMs,
     });
     const request = { userId, state, k: Math.max(perSource, k), now, context: o.context, signal };
-    // One source after the other: a model source scores in a turn of its own (`model-source.ts`),
-    // so the requests waiting meanwhile are answered between two sources.
-    const outputs: SourceOutput[] = [];
-    for (const s of sources) outputs.push(await s.generate(request));
+    // Sources searched on a retrieval thread (the engine's `retrievalThreads`) start first and run
+    // while this thread builds the others, one after the other: a model source scores in a turn of
+    // its own (`model-source.ts`), so the requests waiting meanwhile are answered between two
+    // sources. (Interleaving this thread's sources of many requests instead delays them all.)
+    const offThread = sources.map((s) => (s.runsOffThread?.() === true ? s.generate(request) : undefined));
+    for (const p of offThread) p?.catch(() => undefined);
+    const outputs: SourceOutput[] = new Array<SourceOutput>(sources.length);
+    for (let i = 0; i < sources.length; i++) if (offThread[i] === undefined) outputs[i] = await sources[i].generate(request);
+    for (let i = 0; i < sources.length; i++) if (offThread[i] !== undefined) outputs[i] = await (offThread[i] as Promise<SourceOutput>);
     throwIfAborted(signal);
     const lists = new Map<string, Candidate[]>();
     const versions: string[] = [];

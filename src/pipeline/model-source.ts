@@ -54,6 +54,7 @@ export function createModelSource(engine: Engine, kind: string, options: ModelSo
 
   return {
     name: kind,
+    runsOffThread: () => engine.searchesOffThread(kind),
     async generate(request: SourceRequest): Promise<SourceOutput> {
       const input = capacity > 0 ? inputKey(request) : '';
       const served = engine.servingVersion(kind);

@@ -68,13 +68,14 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext): 
       config: { scope: 'read' },
       schema: {
         tags: ['system'],
-        summary: 'Request counts and latency per route, online CTR per model version and A/B variant, event counts, retention',
+        summary: 'Request counts and latency per route, online CTR per model version and A/B variant, event counts, retention, retrieval threads',
         querystring: metricsQuery,
       },
     },
     async (request, reply) => {
       const signal = requestSignal(reply);
       const stats = await ctx.storage.impressions.stats({ since: request.query.since, signal });
+      const threads = ctx.engine.retrievalThreadStats();
       return {
         uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
         requests: ctx.metrics.snapshot(),
@@ -92,6 +93,8 @@ export function registerSystemRoutes(app: FastifyInstance, ctx: ServerContext): 
         },
         // Retention windows, the last purge and what was purged since start (absent without a retention job).
         ...(ctx.retention === undefined ? {} : { retention: ctx.retention.status() }),
+        // Searches answered by the retrieval threads, and those handed back to the serving thread (absent without threads).
+        ...(threads === undefined ? {} : { retrievalThreads: threads }),
         // Which serving process answered, whether it is the trainer, how far it follows the others (with `startService`).
         ...(ctx.processInfo === undefined ? {} : { process: ctx.processInfo() }),
       };
