@@ -20,8 +20,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openStorage } from '../src/index.js';
-import { ROOT, jobsIdle, quantile, recommendLoad, startServer, stopServer, table, warmUp } from './serve-util.js';
+import { ROOT, jobsIdle, quantile, recommendLoad, startServer, stopServer, table, usersOf, warmUp } from './serve-util.js';
 import type { LoadRow } from './serve-util.js';
 
 const { values: args } = parseArgs({
@@ -44,15 +43,6 @@ interface Row {
   load1: LoadRow;
   load16: LoadRow;
   load: string;
-}
-
-async function usersOf(db: string): Promise<string[]> {
-  const storage = await openStorage(`sqlite://${db}`);
-  try {
-    return (await storage.users.list({ limit: 10_000 })).map((u) => u.id);
-  } finally {
-    await storage.close();
-  }
 }
 
 async function main(): Promise<void> {

@@ -19,8 +19,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'n
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openStorage } from '../src/index.js';
-import { ROOT, api, processMemory, quantile, recommendLoad, startServer, stopServer, table } from './serve-util.js';
+import { ROOT, api, processMemory, quantile, recommendLoad, startServer, stopServer, table, usersOf } from './serve-util.js';
 import type { LoadRow } from './serve-util.js';
 
 const { values: args } = parseArgs({
@@ -50,15 +49,6 @@ interface Row {
   /** Searches the threads answered / handed back (`/v1/metrics`), or `–` without threads. */
   searches: string;
   load: string;
-}
-
-async function usersOf(db: string): Promise<string[]> {
-  const storage = await openStorage(`sqlite://${db}`);
-  try {
-    return (await storage.users.list({ limit: 1_000_000 })).map((u) => u.id);
-  } finally {
-    await storage.close();
-  }
 }
 
 function say(text: string): void {

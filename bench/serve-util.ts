@@ -211,3 +211,13 @@ export function processMemory(pid: number | undefined): ProcessMemory | undefine
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
+
+/** Ids of the users stored in the SQLite file `db` (at most a million). */
+export async function usersOf(db: string): Promise<string[]> {
+  const storage = await openStorage(`sqlite://${db}`);
+  try {
+    return (await storage.users.list({ limit: 1_000_000 })).map((u) => u.id);
+  } finally {
+    await storage.close();
+  }
+}

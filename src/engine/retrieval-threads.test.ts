@@ -4,16 +4,16 @@
  * in a real SQLite file (EASE, item-kNN, the semantic model over a bag-of-words encoder, the
  * hybrid), and a thread that is gone or lacks a version hands the search back to the caller.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '../core/types.js';
-import { fromHalf } from '../encoders/embedding-pack.js';
 import { bagOfWordsEncoder } from '../encoders/test-support.js';
 import { createRng } from '../linalg/index.js';
 import { createSemantic } from '../models/semantic.js';
+import { packVectors } from '../models/test-support.js';
 import { loadMovieLensLatest } from '../ingest/index.js';
 import { createEase } from '../models/ease.js';
 import { csrFromCoo } from '../core/csr-matrix.js';
@@ -25,22 +25,10 @@ import type { Engine } from './engine.js';
 import { RetrievalThreads } from './retrieval-threads.js';
 
 const DEMO = fileURLToPath(new URL('../../data/demo/ml-latest-small', import.meta.url));
-const PACK = join(DEMO, 'embeddings/use-lite');
 /** Models searched on the threads; at 500 items the semantic model and the hybrid have no index and are scored exactly. */
 const THREADED = ['ease', 'itemknn'];
 const KINDS = [...THREADED, 'semantic', 'hybrid'];
 
-/** The demo catalogue's USE-lite vectors (9,742 × 512) from the vendored pack. */
-function packVectors(): { vectors: Float32Array; dim: number; rows: number } {
-  const manifest = JSON.parse(readFileSync(join(PACK, 'pack.json'), 'utf8')) as { dim: number; rows: number; vectors: string[] };
-  const vectors = new Float32Array(manifest.rows * manifest.dim);
-  let offset = 0;
-  for (const f of manifest.vectors) {
-    const data = readFileSync(join(PACK, f));
-    for (let p = 0; p < data.length; p += 2) vectors[offset++] = fromHalf(data.readUInt16LE(p));
-  }
-  return { vectors, dim: manifest.dim, rows: manifest.rows };
-}
 
 /** `snapshot` with every array copied into shared memory. */
 function shared(snapshot: ModelSnapshot): ModelSnapshot {

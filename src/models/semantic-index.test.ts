@@ -3,32 +3,16 @@
  * demo catalogue (shipped in data/demo as an embedding pack): recall@100 of the exact top 100, for
  * the index built now (format 2, int8 codes) and for one stored before the codes (format 1).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { csrFromCoo } from '../core/csr-matrix.js';
-import { fromHalf } from '../encoders/embedding-pack.js';
 import { createRng, gemm, topK } from '../linalg/index.js';
 import { buildIvfIndex, ivfArrays } from './ivf-index.js';
 import { principalSubspace } from './principal-subspace.js';
 import { createSemantic, INDEX_FORMAT, INDEX_RANK, SemanticModel } from './semantic.js';
 import { buildSemanticIndex, searchSemanticIndex } from './semantic-index.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { packVectors } from './test-support.js';
 import type { ModelSnapshot } from './snapshot.js';
-
-const PACK = fileURLToPath(new URL('../../data/demo/ml-latest-small/embeddings/use-lite', import.meta.url));
-
-function packVectors(): { vectors: Float32Array; dim: number; rows: number } {
-  const manifest = JSON.parse(readFileSync(join(PACK, 'pack.json'), 'utf8')) as { dim: number; rows: number; vectors: string[] };
-  const vectors = new Float32Array(manifest.rows * manifest.dim);
-  let offset = 0;
-  for (const f of manifest.vectors) {
-    const data = readFileSync(join(PACK, f));
-    for (let p = 0; p < data.length; p += 2) vectors[offset++] = fromHalf(data.readUInt16LE(p));
-  }
-  return { vectors, dim: manifest.dim, rows: manifest.rows };
-}
 
 /** Recall@100 of `restored.retrieve` against `model`'s exact scores, for 40 seeded users of 5–40 random items; checks the scores and the mask too. */
 function recallOnDemo(model: SemanticModel, restored: SemanticModel, rows: number): number {

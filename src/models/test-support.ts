@@ -1,10 +1,15 @@
 /**
- * Shared check of the retrieval-index tests: for each query, the exact top `k` by the reference
+ * Shared parts of the retrieval-index tests: for each query, the exact top `k` by the reference
  * model's `score`, and what each retriever's `retrieve` returns — never a masked item, the exact
- * score of every item returned — counted as recall@k over all queries and retrievers.
+ * score of every item returned — counted as recall@k over all queries and retrievers; and the
+ * vendored demo catalogue's USE-lite vectors.
  * @module
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { fromHalf } from '../encoders/embedding-pack.js';
 import { topK } from '../linalg/index.js';
 import type { Recommender, UserQuery } from './recommender.js';
 
@@ -39,4 +44,18 @@ export function recallAgainstExact(reference: Recommender, retrievers: readonly 
     }
   }
   return found / total;
+}
+
+const PACK = fileURLToPath(new URL('../../data/demo/ml-latest-small/embeddings/use-lite', import.meta.url));
+
+/** The demo catalogue's USE-lite vectors (9,742 × 512, row-major) from the vendored embedding pack. */
+export function packVectors(): { vectors: Float32Array; dim: number; rows: number } {
+  const manifest = JSON.parse(readFileSync(join(PACK, 'pack.json'), 'utf8')) as { dim: number; rows: number; vectors: string[] };
+  const vectors = new Float32Array(manifest.rows * manifest.dim);
+  let offset = 0;
+  for (const f of manifest.vectors) {
+    const data = readFileSync(join(PACK, f));
+    for (let p = 0; p < data.length; p += 2) vectors[offset++] = fromHalf(data.readUInt16LE(p));
+  }
+  return { vectors, dim: manifest.dim, rows: manifest.rows };
 }
