@@ -98,7 +98,8 @@ async function main(): Promise<void> {
         rows.map((r) => [r.label, r.run, r.load1.rps.toFixed(1), `${r.load1.p50} / ${r.load1.p99}`, r.load16.rps.toFixed(1), `${r.load16.p50} / ${r.load16.p99}`, r.load1.errors + r.load16.errors, r.searches, r.peakRssMb?.toFixed(0) ?? '–', r.load]),
       ),
     );
-    const median = (values: number[]): number => quantile(values, 0.5);
+    // The mean of the middle two for an even count of runs.
+    const median = (values: number[]): number => (quantile(values, 0.5) + quantile(values, (values.length - 1) / 2 / values.length)) / 2;
     const summary = settings.map(({ label }) => {
       const own = rows.filter((r) => r.label === label);
       return { label, rps1: median(own.map((r) => r.load1.rps)), p99_1: median(own.map((r) => r.load1.p99)), rps16: median(own.map((r) => r.load16.rps)), p99_16: median(own.map((r) => r.load16.p99)) };
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     say(
       table(
         ['threads', '@1 req/s', '@1 p99 ms', '@16 req/s', '@16 p99 ms'],
-        summary.map((s) => [s.label, `${s.rps1.toFixed(1)} (${(s.rps1 / ref.rps1).toFixed(2)}×)`, `${s.p99_1} (${(s.p99_1 / ref.p99_1).toFixed(2)}×)`, `${s.rps16.toFixed(1)} (${(s.rps16 / ref.rps16).toFixed(2)}×)`, `${s.p99_16} (${(s.p99_16 / ref.p99_16).toFixed(2)}×)`]),
+        summary.map((s) => [s.label, `${s.rps1.toFixed(1)} (${(s.rps1 / ref.rps1).toFixed(2)}×)`, `${s.p99_1.toFixed(0)} (${(s.p99_1 / ref.p99_1).toFixed(2)}×)`, `${s.rps16.toFixed(1)} (${(s.rps16 / ref.rps16).toFixed(2)}×)`, `${s.p99_16.toFixed(0)} (${(s.p99_16 / ref.p99_16).toFixed(2)}×)`]),
       ),
     );
   } finally {

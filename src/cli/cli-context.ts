@@ -92,9 +92,15 @@ export async function withEngine<T>(fn: (engine: Engine, cfg: Config) => Promise
   }
 }
 
-/** Threads of `server.retrievalThreads`: `auto` = the cores but one, between 1 and 4. */
+/**
+ * Threads of `server.retrievalThreads`: `auto` = the cores but one, at least 2 on a machine of 2
+ * cores or more (2 threads served 1M-item first lists faster than 1 on 2 cores,
+ * `bench/results/scale.md`), at most 4.
+ */
 export function retrievalThreadCount(setting: number | 'auto'): number {
-  return setting === 'auto' ? Math.min(4, Math.max(1, availableParallelism() - 1)) : setting;
+  if (setting !== 'auto') return setting;
+  const cores = availableParallelism();
+  return cores < 2 ? 1 : Math.min(4, Math.max(2, cores - 1));
 }
 
 export function print(json: unknown, table: () => string): void {

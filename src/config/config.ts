@@ -67,7 +67,7 @@ export const configSchema = z
         /**
          * Worker threads searching the retrieval indices of large model versions (semantic, hybrid,
          * EASE, item-kNN, …) beside the thread that answers requests; `auto` = one less than the
-         * machine's cores, at least 1 and at most 4; 0 = search on the serving thread (env
+         * machine's cores, at least 2 (1 on a single core) and at most 4; 0 = search on the serving thread (env
          * `LMREC_RETRIEVAL_THREADS`).
          */
         retrievalThreads: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default('auto'),
