@@ -43,9 +43,10 @@ import type { FeedbackPolicy } from './feedback-policy.js';
 import { ITEM_LINEAR_KINDS, checkHalfLife, recencyWeight, scoreWeighted } from './recency.js';
 import type { RecencyOptions } from './recency.js';
 import { HistoryTextVectors } from './history-text-vectors.js';
-import { decodeSharedTrainedModel, decodeTrainedModel, encodeTrainedModel } from './trained-model.js';
-import { RetrievalThreads } from './retrieval-threads.js';
+import { encodeTrainedModel } from './trained-model.js';
 import type { RetrievalThreadStats } from './retrieval-threads.js';
+import { DEFAULT_RETRIEVAL_MIN_ITEMS, ServedVersions } from './served-versions.js';
+import type { LoadedModel } from './served-versions.js';
 import type { TrainedModel } from './trained-model.js';
 
 /** Options of {@link createEngine}. */
@@ -84,9 +85,6 @@ export interface EngineOptions {
    */
   retrievalThreads?: { threads: number; minItems?: number };
 }
-
-/** Default of `EngineOptions.retrievalThreads.minItems`: below it, a search costs less than the hop to a thread. */
-export const DEFAULT_RETRIEVAL_MIN_ITEMS = 50_000;
 
 /** Default of {@link EngineOptions.historyLimit}. */
 export const DEFAULT_HISTORY_LIMIT = 5_000;
@@ -158,12 +156,6 @@ export interface TrainResult {
   interactions: number;
 }
 
-/** A decoded model version. */
-export interface LoadedModel {
-  trained: TrainedModel;
-  version: number;
-}
-
 /** What {@link Engine.scoreUser} computed: a score per item of the model's item dictionary. */
 export interface UserScores {
   model: string;
@@ -203,6 +195,9 @@ export interface TrainingData {
   lastSeq: number;
 }
 
+export { DEFAULT_RETRIEVAL_MIN_ITEMS };
+export type { LoadedModel };
+
 const MAX_K = 1000;
 
 /** Creates an engine over an open storage. The engine does not own the storage's lifetime unless asked. */
@@ -214,24 +209,11 @@ export function createEngine(storage: Storage, options: EngineOptions = {}): Eng
 export class Engine {
   private readonly logger: Logger;
   private readonly feedback: FeedbackPolicy;
-  /** Decoded versions by `<kind>@<version>`: the served one, the one before it (for rollback) and new ones being warmed. */
-  private readonly cache = new Map<string, TrainedModel>();
-  /** The version each model name serves now; requests read it without touching storage. */
-  private readonly serving = new Map<string, LoadedModel>();
-  /** Changes of `serving` (see {@link Engine.servingEpoch}). */
-  private servingChanges = 0;
-  /** Scratch buffers per decoded version (see `scratchOf`); dropped with the version. */
-  private readonly scratch = new WeakMap<TrainedModel, { scores: Float32Array; mask: Uint8Array }>();
-  /** Decodes in flight, so concurrent first requests decode a version once. */
-  private readonly decoding = new Map<string, Promise<TrainedModel | undefined>>();
+  /** Which versions serve, the decoded ones, their scratch buffers and the retrieval threads. */
+  private readonly versions: ServedVersions;
   /** How this engine puts items and behaviours into words (its domain template); LLM prompts use the same. */
   readonly verbalizer: Verbalizer;
   private cachedEncoder: Encoder | undefined;
-  /** Threads searching large versions (see {@link EngineOptions.retrievalThreads}). */
-  private readonly threads: RetrievalThreads | undefined;
-  private readonly threadMinItems: number;
-  /** Restores in the retrieval threads not yet answered. */
-  private readonly threadLoads = new Set<Promise<unknown>>();
   private readonly historyTexts = new HistoryTextVectors({
     encode: (history) => this.historyVector(history),
     onError: (error) => this.logger.log('warn', 'encoding a user history failed', { error: String(error) }),
@@ -247,27 +229,22 @@ export class Engine {
     if (options.recency) checkHalfLife(options.recency.halfLifeMs);
     const limit = options.historyLimit;
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new ValidationError(`historyLimit must be a positive integer, got ${limit}`, { details: { field: 'historyLimit' } });
-    const threads = options.retrievalThreads;
-    this.threadMinItems = threads?.minItems ?? DEFAULT_RETRIEVAL_MIN_ITEMS;
-    if (!Number.isInteger(this.threadMinItems) || this.threadMinItems < 0) throw new ValidationError(`retrievalThreads.minItems must be an integer ≥ 0, got ${threads?.minItems}`, { details: { field: 'retrievalThreads.minItems' } });
-    if (threads !== undefined && (!Number.isInteger(threads.threads) || threads.threads < 0)) throw new ValidationError(`retrievalThreads.threads must be an integer ≥ 0, got ${threads.threads}`, { details: { field: 'retrievalThreads.threads' } });
-    this.threads = threads !== undefined && threads.threads > 0 ? new RetrievalThreads({ threads: threads.threads, logger: this.logger }) : undefined;
+    this.versions = new ServedVersions(storage, { logger: this.logger, ...(options.retrievalThreads ? { retrievalThreads: options.retrievalThreads } : {}) });
   }
 
   /** Resolves once every version decoded so far is restored in the retrieval threads (or failed to be). */
-  async retrievalThreadsSettled(): Promise<void> {
-    while (this.threadLoads.size > 0) await Promise.all(this.threadLoads);
+  retrievalThreadsSettled(): Promise<void> {
+    return this.versions.threadsSettled();
   }
 
   /** Whether requests for `kind` are searched on a retrieval thread now (its served version is held there). */
   searchesOffThread(kind: string): boolean {
-    const served = this.serving.get(kind);
-    return served !== undefined && this.threads !== undefined && this.threads.holds(`${kind}@${served.version}`);
+    return this.versions.searchesOffThread(kind);
   }
 
   /** Counters of the retrieval threads; undefined when the engine has none. */
   retrievalThreadStats(): RetrievalThreadStats | undefined {
-    return this.threads?.stats();
+    return this.versions.threadStats();
   }
 
   /** Half-life of a user's interests in ms, or undefined when history events are not decayed. */
@@ -454,9 +431,9 @@ export class Engine {
       encodeTrainedModel(trained),
       { signal: options.signal },
     );
-    this.cache.set(`${kind}@${record.version}`, trained);
+    this.versions.add(kind, record.version, trained);
     // Without an activated version the latest serves, so a version trained here serves at once.
-    if ((await this.storage.models.active(kind, { signal: options.signal })) === undefined) this.serveLoaded(kind, { trained, version: record.version });
+    if ((await this.storage.models.active(kind, { signal: options.signal })) === undefined) this.versions.serveLoaded(kind, { trained, version: record.version });
     this.logger.log('info', `trained ${kind} v${record.version}`, { seconds: fit.seconds });
     if (fit.itemCap) {
       const { maxItems, kept, leftOut } = fit.itemCap;
@@ -472,75 +449,18 @@ export class Engine {
    * comes from memory until {@link Engine.serveVersion} swaps it or {@link Engine.invalidate} drops it.
    * Undefined when nothing is stored.
    */
-  async loadModel(kind: string, version?: number, signal?: AbortSignal): Promise<LoadedModel | undefined> {
-    // Storage also keeps artefacts that are not recommenders (e.g. the pipeline's `ranker`).
-    if (!isModelKind(kind)) return undefined;
-    if (version === undefined) {
-      const served = this.serving.get(kind);
-      if (served) return served;
-      const wanted = await this.storedServingVersion(kind, signal);
-      if (wanted === undefined) return undefined;
-      const loaded = await this.loadModel(kind, wanted, signal);
-      // A swap that landed while this request was decoding wins.
-      if (loaded && !this.serving.has(kind)) {
-        this.serving.set(kind, loaded);
-        this.servingChanges++;
-      }
-      return this.serving.get(kind) ?? loaded;
-    }
-    const key = `${kind}@${version}`;
-    const hit = this.cache.get(key);
-    if (hit) return { trained: hit, version };
-    let pending = this.decoding.get(key);
-    if (!pending) {
-      pending = this.decodeVersion(kind, version, signal).finally(() => this.decoding.delete(key));
-      this.decoding.set(key, pending);
-    }
-    const trained = await pending;
-    return trained ? { trained, version } : undefined;
-  }
-
-  private async decodeVersion(kind: string, version: number, signal?: AbortSignal): Promise<TrainedModel | undefined> {
-    // In chunks: the decoded arrays view them, so the payload is never held twice.
-    const record = await this.storage.models.loadChunks(kind, version, { signal });
-    if (!record) return undefined;
-    const key = `${kind}@${version}`;
-    const items = Number(record.meta.items);
-    if (this.threads && Number.isFinite(items) && items >= this.threadMinItems) {
-      const { trained, snapshot } = await decodeSharedTrainedModel(record.chunks);
-      this.cache.set(key, trained);
-      // Restored in the threads in the background: until they answer, this thread searches it.
-      if ((trained.model as { indexed?: boolean }).indexed === true && trained.model.retrieve) {
-        const load = this.threads.load(key, snapshot).then((ok) => {
-          // Dropped (or replaced) while the threads restored it.
-          if (ok && this.cache.get(key) !== trained) this.threads?.drop(key);
-        });
-        this.threadLoads.add(load);
-        void load.finally(() => this.threadLoads.delete(load));
-      }
-      return trained;
-    }
-    const trained = await decodeTrainedModel(record.chunks);
-    this.cache.set(key, trained);
-    return trained;
-  }
-
-  /** Drops decoded version `key` from memory and from the retrieval threads. */
-  private dropDecoded(key: string): void {
-    this.cache.delete(key);
-    this.threads?.drop(key);
+  loadModel(kind: string, version?: number, signal?: AbortSignal): Promise<LoadedModel | undefined> {
+    return this.versions.load(kind, version, signal);
   }
 
   /** The version storage says should serve: the activated one, else the latest; undefined when none is stored. */
-  async storedServingVersion(kind: string, signal?: AbortSignal): Promise<number | undefined> {
-    const active = await this.storage.models.active(kind, { signal });
-    if (active !== undefined) return active;
-    return (await this.storage.models.versions(kind, { signal }))[0]?.version;
+  storedServingVersion(kind: string, signal?: AbortSignal): Promise<number | undefined> {
+    return this.versions.storedServingVersion(kind, signal);
   }
 
   /** The version of `kind` requests are answered with now, when one has been resolved in memory. */
   servingVersion(kind: string): number | undefined {
-    return this.serving.get(kind)?.version;
+    return this.versions.servingVersion(kind);
   }
 
   /**
@@ -553,17 +473,9 @@ export class Engine {
   async serveVersion(kind: string, version: number, options: { signal?: AbortSignal } = {}): Promise<{ previous?: number }> {
     const loaded = await this.loadModel(kind, version, options.signal);
     if (!loaded) throw new NotFoundError(`model "${kind}" has no version ${version}`, { details: { model: kind, version } });
-    const previous = this.serving.get(kind)?.version;
-    this.serveLoaded(kind, loaded);
+    const previous = this.versions.servingVersion(kind);
+    this.versions.serveLoaded(kind, loaded);
     return previous === undefined ? {} : { previous };
-  }
-
-  private serveLoaded(kind: string, loaded: LoadedModel): void {
-    const previous = this.serving.get(kind)?.version;
-    this.serving.set(kind, loaded);
-    this.servingChanges++;
-    const keep = new Set([`${kind}@${loaded.version}`, `${kind}@${previous}`]);
-    for (const key of [...this.cache.keys()]) if (key.startsWith(`${kind}@`) && !keep.has(key)) this.dropDecoded(key);
   }
 
   /**
@@ -572,11 +484,7 @@ export class Engine {
    * then never answered from a cache.
    */
   forgetVersion(kind: string, version: number): void {
-    this.dropDecoded(`${kind}@${version}`);
-    if (this.serving.get(kind)?.version === version) {
-      this.serving.delete(kind);
-      this.servingChanges++;
-    }
+    this.versions.forget(kind, version);
   }
 
   /**
@@ -585,9 +493,7 @@ export class Engine {
    * cached, so nothing is decoded again unless the answer changed.
    */
   invalidate(kind?: string): void {
-    if (kind === undefined) this.serving.clear();
-    else this.serving.delete(kind);
-    this.servingChanges++;
+    this.versions.invalidate(kind);
   }
 
   /**
@@ -595,7 +501,7 @@ export class Engine {
    * (a version resolved, swapped, forgotten or invalidated): caches of answers key on it.
    */
   get servingEpoch(): number {
-    return this.servingChanges;
+    return this.versions.epoch;
   }
 
   /** The model used when a request names none. */
@@ -720,18 +626,20 @@ export class Engine {
     // A model with a retrieval index answers from it (recency weights reach it through the query's
     // values, except for the item-linear models, which are scored bucket by bucket).
     const indexed = (model as { indexed?: boolean }).indexed === true && (semantic || this.recencyHalfLifeMs() === undefined || !ITEM_LINEAR_KINDS.has(model.kind));
-    const key = `${kind}@${version}`;
-    if (indexed && model.retrieve && this.threads?.holds(key)) {
-      const exclude = new Set<number>();
-      for (const id of seen) {
-        const i = trained.items.indexOf(id);
-        if (i >= 0) exclude.add(i);
-      }
-      const retrieved = await this.threads.retrieve(key, query, k, Int32Array.from(exclude));
+    if (indexed && model.retrieve) {
+      const excluded = (): Int32Array => {
+        const at = new Set<number>();
+        for (const id of seen) {
+          const i = trained.items.indexOf(id);
+          if (i >= 0) at.add(i);
+        }
+        return Int32Array.from(at);
+      };
+      const retrieved = await this.versions.retrieveOnThread(kind, version, query, k, excluded);
       if (retrieved) return { model: kind, version, items: trained.items, indices: retrieved.indices, scores: retrieved.scores, usable, complete };
     }
     // From here on nothing awaits, so this version's scratch buffers serve one request at a time.
-    const scratch = this.scratchOf(trained);
+    const scratch = this.versions.scratchOf(trained);
     const marked: number[] = [];
     for (const id of seen) {
       const i = trained.items.indexOf(id);
@@ -749,16 +657,6 @@ export class Engine {
     } finally {
       for (const i of marked) scratch.mask[i] = 0;
     }
-  }
-
-  /** Per-version buffers of a request's scores and exclusion mask (one n-sized pair per version, not per request). */
-  private scratchOf(trained: TrainedModel): { scores: Float32Array; mask: Uint8Array } {
-    let s = this.scratch.get(trained);
-    if (!s) {
-      s = { scores: new Float32Array(trained.items.size), mask: new Uint8Array(trained.items.size) };
-      this.scratch.set(trained, s);
-    }
-    return s;
   }
 
   /** The k items most similar to `itemId` under a model; NotFoundError when the item is unknown. */
@@ -957,9 +855,7 @@ export class Engine {
 
   /** Closes the storage. */
   async close(): Promise<void> {
-    this.cache.clear();
-    this.serving.clear();
-    await this.threads?.close();
+    await this.versions.close();
     await this.options.encoder?.close();
     await this.storage.close();
   }
