@@ -53,6 +53,15 @@ export interface RetrievalThreadStats {
   declined: number;
 }
 
+/**
+ * `a` in a buffer of its own size. A message carries a typed array's whole buffer, so a 512-d vector
+ * viewing a batch of encoded texts would copy the batch (a user's text interest is such a view).
+ * Shared memory is not copied, so a view of it is posted as it is.
+ */
+function compact<T extends Int32Array | Float32Array>(a: T): T {
+  return a.buffer instanceof SharedArrayBuffer || a.byteLength === a.buffer.byteLength ? a : (a.slice() as T);
+}
+
 /** See the module description. */
 export class RetrievalThreads {
   private readonly slots: Slot[] = [];
@@ -145,9 +154,9 @@ export class RetrievalThreads {
     }
     const slot = best;
     const id = this.nextId++;
-    const message: QueryMessage = { userIdx: query.userIdx, items: query.items, values: query.values };
-    if (query.textVector) message.textVector = query.textVector;
-    if (query.sequence) message.sequence = query.sequence;
+    const message: QueryMessage = { userIdx: query.userIdx, items: compact(query.items), values: compact(query.values) };
+    if (query.textVector) message.textVector = compact(query.textVector);
+    if (query.sequence) message.sequence = compact(query.sequence);
     return new Promise<ThreadRetrieval | undefined>((resolve) => {
       slot.pending.set(id, { resolve });
       slot.worker.ref();
