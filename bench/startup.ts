@@ -2,7 +2,7 @@
  * What a client sees while `lmrec serve` starts on a stored database: the time from spawning the
  * process to the first answer of `/v1/health` (any status), to the first `status: ok`, and to the
  * first served recommendation list, with the answers seen on the way (connection refused, `starting`,
- * 503). Several trees can be compared in one run (`--root <checkout>`, repeated), each started
+ * 503) and the server's peak RSS by then. Several trees can be compared in one run (`--root <checkout>`, repeated), each started
  * `--runs` times on its own copy of the database, one after the other.
  *
  * Run with `npx tsx bench/startup.ts --db <prepared database> [--root <checkout> …] [--runs 3]`.
@@ -14,7 +14,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { KEY, ROOT, prepareDemoSliceDb, quantile, table } from './serve-util.js';
+import { KEY, ROOT, prepareDemoSliceDb, processMemory, quantile, table } from './serve-util.js';
 
 function argValues(name: string): string[] {
   const out: string[] = [];
@@ -52,6 +52,8 @@ interface StartRow {
   listsRefused: number;
   /** Latency of the health answers received while starting (ms), p99. */
   healthP99: number;
+  /** The server's peak RSS (`VmHWM`) when its first list was served, in MiB. */
+  peakRssMb: number;
 }
 
 /** Starts one server and polls it every 20 ms until it serves a list (or 10 minutes pass). */
@@ -64,7 +66,7 @@ async function measure(root: string, db: string, run: number): Promise<StartRow>
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const row: StartRow = { root, run, firstHealthMs: NaN, okMs: NaN, firstListMs: NaN, refused: 0, starting: 0, listsRefused: 0, healthP99: NaN };
+  const row: StartRow = { root, run, firstHealthMs: NaN, okMs: NaN, firstListMs: NaN, refused: 0, starting: 0, listsRefused: 0, healthP99: NaN, peakRssMb: NaN };
   const healthTimes: number[] = [];
   const base = `http://127.0.0.1:${port}`;
   const user = '1';
@@ -83,6 +85,7 @@ async function measure(root: string, db: string, run: number): Promise<StartRow>
         await list.arrayBuffer();
         if (list.status === 200) {
           row.firstListMs = performance.now() - t0;
+          row.peakRssMb = processMemory(child.pid)?.peakMb ?? NaN;
           if (Number.isNaN(row.okMs) && ((await (await fetch(`${base}/v1/health`)).json()) as { status?: string }).status === 'ok') row.okMs = performance.now() - t0;
           break;
         }
@@ -125,8 +128,8 @@ async function main(): Promise<void> {
     console.log(`\n## Start-up of \`lmrec serve\` (${cpu[0]?.model.trim() ?? 'CPU'} × ${cpu.length}, Node ${process.version}; database ${dbArg ?? 'demo slice, 200 users'})\n`);
     console.log(
       table(
-        ['tree', 'run', 'first /v1/health answer s', 'status ok s', 'first list s', 'connections refused', 'health `starting`', 'lists answered 503', 'health p99 ms while starting'],
-        rows.map((r) => [r.root, r.run, f(r.firstHealthMs), f(r.okMs), f(r.firstListMs), r.refused, r.starting, r.listsRefused, Number.isNaN(r.healthP99) ? '–' : r.healthP99.toFixed(1)]),
+        ['tree', 'run', 'first /v1/health answer s', 'status ok s', 'first list s', 'connections refused', 'health `starting`', 'lists answered 503', 'health p99 ms while starting', 'peak RSS GiB'],
+        rows.map((r) => [r.root, r.run, f(r.firstHealthMs), f(r.okMs), f(r.firstListMs), r.refused, r.starting, r.listsRefused, Number.isNaN(r.healthP99) ? '–' : r.healthP99.toFixed(1), Number.isNaN(r.peakRssMb) ? '–' : (r.peakRssMb / 1024).toFixed(2)]),
       ),
     );
   } finally {
