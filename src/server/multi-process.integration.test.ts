@@ -268,6 +268,6 @@ describe('lmrec serve --workers 2 on SQLite', () => {
       for (let r = 0; r < 10; r++) if ((await fresh<{ items: { id: string }[] }>('/v1/trending?k=1')).items[0]?.id !== item) return false;
       return true;
     };
-    await until(everywhere, 5_000);
+    await until(everywhere, 20_000);
   });
 });
