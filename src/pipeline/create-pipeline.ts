@@ -120,6 +120,12 @@ export interface PipelineOptions {
   llm?: PipelineLlmOptions;
   /** Receives warnings of background work (default silent). */
   logger?: Logger;
+  /**
+   * The live counts' start from their stored snapshot and the storing of a new one
+   * (`signals-snapshot.ts`; `minEvents`: events read beyond it before a new one is stored, default
+   * `SNAPSHOT_MIN_EVENTS`). On unless `false`.
+   */
+  signalsSnapshot?: false | { minEvents?: number };
   /** Clock, ms since epoch (default `Date.now`). */
   clock?: () => number;
   signal?: AbortSignal;
@@ -297,8 +303,10 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
   const clock = options.clock ?? Date.now;
   const signalOptions = { policy, trendingHalfLifeMs: options.trendingHalfLifeMs, topics: options.trendingTopics === false ? false : (options.trendingTopics ?? true) };
   const itemCache = new ItemCache(engine.storage);
+  const snapshot = options.signalsSnapshot === false ? undefined : { ...options.signalsSnapshot, onError: (error: unknown) => (options.logger ?? silentLogger).log('warn', 'storing the snapshot of the live counts failed; the next start reads every event', { error: String(error) }) };
   let signals = new LiveItemSignals(signalOptions);
-  await signals.load(engine.storage, { signal: options.signal });
+  const loaded = await signals.load(engine.storage, { signal: options.signal, snapshot });
+  if (loaded.snapshot !== 'off') (options.logger ?? silentLogger).log('info', `live counts loaded: ${loaded.snapshot === 'used' ? 'from their snapshot and ' : ''}${loaded.eventsRead} events read`, { snapshot: loaded.snapshot, eventsRead: loaded.eventsRead });
   const recencyHalfLifeMs = options.recencyHalfLifeMs ?? engine.recencyHalfLifeMs();
   const omitted = new Set(options.omitSources ?? []);
   const textVectors = engine.hasEncoder() ? new TextVectors(engine) : undefined;
@@ -674,7 +682,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       answers.clear();
       textVectors?.forgetUsers();
       const fresh = new LiveItemSignals(signalOptions);
-      await fresh.load(engine.storage, { signal: o.signal });
+      await fresh.load(engine.storage, { signal: o.signal, snapshot });
       signals = fresh;
       await reload(o);
     },
@@ -685,7 +693,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
       textVectors?.forgetUsers();
       engine.forgetAllUsers();
       const fresh = new LiveItemSignals(signalOptions);
-      await fresh.load(engine.storage, { signal: o.signal });
+      await fresh.load(engine.storage, { signal: o.signal, snapshot });
       signals = fresh;
       await reload(o);
     },
@@ -701,7 +709,7 @@ export async function createPipeline(engine: Engine, options: PipelineOptions = 
         return;
       }
       const fresh = new LiveItemSignals(signalOptions);
-      await fresh.load(engine.storage, { signal: o.signal });
+      await fresh.load(engine.storage, { signal: o.signal, snapshot });
       signals = fresh;
       await reload(o);
     },

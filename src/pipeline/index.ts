@@ -15,7 +15,7 @@ export type { BuildUserStateOptions, SessionOptions, UserState } from './user-st
 export { TrendingTracker, DEFAULT_TRENDING_HALF_LIFE_MS } from './trending-tracker.js';
 export type { TrendingEntry, TrendingTrackerOptions } from './trending-tracker.js';
 export { LiveItemSignals } from './live-item-signals.js';
-export type { LiveItemSignalsOptions } from './live-item-signals.js';
+export type { LiveItemSignalsOptions, SignalsLoadOptions, SignalsLoadReport } from './live-item-signals.js';
 export { createModelSource } from './model-source.js';
 export { createTrendingSource } from './trending-source.js';
 export { createFreshSource, recencyScore } from './fresh-source.js';

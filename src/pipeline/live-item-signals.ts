@@ -14,6 +14,8 @@ import { LoadTally } from './load-tally.js';
 import { TrendingTopics } from './trending-topics.js';
 import type { TrendingTopicsOptions } from './trending-topics.js';
 import { TrendingTracker } from './trending-tracker.js';
+import { SIGNALS_SNAPSHOT, decodeSignalsSnapshot, encodeSignalsSnapshot, signalsFingerprint } from './signals-snapshot.js';
+import type { SignalsSnapshot, SignalsSnapshotCover, SnapshotTag } from './signals-snapshot.js';
 
 /** Options of {@link LiveItemSignals}. */
 export interface LiveItemSignalsOptions {
@@ -25,6 +27,33 @@ export interface LiveItemSignalsOptions {
   /** Also track trending topics (genres, categories, tags); off unless given. */
   topics?: boolean | Omit<TrendingTopicsOptions, 'policy'>;
 }
+
+/** Options of {@link LiveItemSignals.load}. */
+export interface SignalsLoadOptions extends CallOptions {
+  /**
+   * Start from the stored snapshot of the counts when it still describes storage, and store a new
+   * one when this load read at least `minEvents` events beyond it (default
+   * {@link SNAPSHOT_MIN_EVENTS}); see `signals-snapshot.ts`. Off unless given.
+   */
+  snapshot?: { minEvents?: number; onError?: (error: unknown) => void };
+}
+
+/** What {@link LiveItemSignals.load} did. */
+export interface SignalsLoadReport {
+  /**
+   * `used`: the load started from the stored snapshot; `none`: none was stored; `stale`: one was
+   * stored for other counts or before an event it covered was deleted; `unreadable`: reading it
+   * failed; `off`: not asked for.
+   */
+  snapshot: 'used' | 'none' | 'stale' | 'unreadable' | 'off';
+  /** Events read from storage (those after the snapshot when one was used). */
+  eventsRead: number;
+  /** Resolves once a new snapshot is stored (true), or was not (false: too few new events, a user deleted meanwhile, a failed write). */
+  saved: Promise<boolean>;
+}
+
+/** Events a load must read beyond the stored snapshot before it stores a new one. */
+export const SNAPSHOT_MIN_EVENTS = 250_000;
 
 /** See the module description. */
 export class LiveItemSignals implements ItemSignals {
@@ -65,24 +94,56 @@ export class LiveItemSignals implements ItemSignals {
    * event loop, so a rebuild after a user deletion or a retention purge (millions of events) never
    * holds up requests, which keep the previous signals until this one is complete.
    */
-  async load(storage: Storage, options: CallOptions = {}): Promise<void> {
-    for await (const page of storage.items.scan({ signal: options.signal })) {
+  async load(storage: Storage, options: SignalsLoadOptions = {}): Promise<SignalsLoadReport> {
+    const { signal, snapshot } = options;
+    // A user deleted while this load runs may be in its counts: no snapshot is stored then.
+    const erasureMark = snapshot === undefined ? 0 : await storage.erasures.lastId({ signal });
+    for await (const page of storage.items.scan({ signal })) {
       this.observeItems(page, undefined);
       await yieldToEventLoop();
     }
     const topics = this.topics;
     topics?.beginLoad();
+    let report: SignalsLoadReport = { snapshot: 'off', eventsRead: 0, saved: Promise.resolve(false) };
+    let save: (() => Promise<boolean>) | undefined;
     try {
       // Every event is tallied per item once (one look-up), and each counter is given the items' sums at the end.
-      const tally = new LoadTally([Infinity, this.trending.halfLifeMs, ...(topics?.loadHalfLives ?? [])]);
-      for await (const page of storage.events.scanCounted({ signal: options.signal, batchSize: 5_000 })) {
+      const halfLives = [Infinity, this.trending.halfLifeMs, ...(topics?.loadHalfLives ?? [])];
+      const fingerprint = signalsFingerprint(this.policy, halfLives);
+      let tally = new LoadTally(halfLives);
+      let afterSeq = 0;
+      let covered = 0;
+      const tags: SnapshotTag[] = [];
+      if (snapshot !== undefined) {
+        const found = await readSignalsSnapshot(storage, halfLives, fingerprint, signal);
+        report = { ...report, snapshot: found.state };
+        if (found.snapshot !== undefined) {
+          ({ tally, dataSeq: afterSeq, events: covered } = found.snapshot);
+          this.loadedThroughSeq = afterSeq;
+          for (const t of found.snapshot.tags) {
+            topics?.observeLoadedTag(t);
+            tags.push(t);
+          }
+        }
+      }
+      let eventsRead = 0;
+      for await (const page of storage.events.scanCounted({ signal, batchSize: 5_000, afterSeq })) {
         for (const e of page) {
           if (e.itemId !== undefined) tally.add(e.itemId, feedbackWeight(e, this.policy), e.timestamp);
           topics?.observeLoadedTag(e);
+          if (snapshot !== undefined && e.type === 'tag' && e.text !== undefined && e.itemId !== undefined) tags.push({ type: e.type, itemId: e.itemId, value: e.value, text: e.text, timestamp: e.timestamp });
           if (e.seq > this.loadedThroughSeq) this.loadedThroughSeq = e.seq;
         }
+        eventsRead += page.length;
         this.observedSinceCut += page.length;
         await yieldToEventLoop();
+      }
+      report = { ...report, eventsRead };
+      // Not on a storage opened without write access (every start would try and fail).
+      if (snapshot !== undefined && eventsRead > 0 && eventsRead >= (snapshot.minEvents ?? SNAPSHOT_MIN_EVENTS) && storage.health().writes !== 'read-only') {
+        const cover: SignalsSnapshotCover = { dataSeq: this.loadedThroughSeq, events: covered + eventsRead, fingerprint };
+        const counted = tally;
+        save = () => saveSignalsSnapshot(storage, counted, tags, cover, erasureMark, snapshot.onError);
       }
       for (let from = 0; from < tally.countedSize; from += BIRTH_SLICE) {
         tally.forEachCount(from, from + BIRTH_SLICE, (itemId, counts, at) => {
@@ -103,6 +164,8 @@ export class LiveItemSignals implements ItemSignals {
     await this.buildBirthsInTurns();
     await yieldToEventLoop();
     this.recomputeCut();
+    // Stored after the load, in the background: the pipeline answers meanwhile.
+    return save === undefined ? report : { ...report, saved: save() };
   }
 
   /**
@@ -337,6 +400,40 @@ function upperBound(b: readonly { at: number }[], at: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * The stored snapshot of the counts when it still describes storage (see `signals-snapshot.ts`):
+ * written for these half-lives and this policy, and as many events stored at or below its seq as
+ * when it was written.
+ */
+async function readSignalsSnapshot(storage: Storage, halfLives: readonly number[], fingerprint: string, signal?: AbortSignal): Promise<{ state: SignalsLoadReport['snapshot']; snapshot?: SignalsSnapshot }> {
+  let stored;
+  try {
+    stored = await storage.snapshots.get(SIGNALS_SNAPSHOT, { signal });
+  } catch (error) {
+    if (signal?.aborted === true) throw error;
+    return { state: 'unreadable' };
+  }
+  if (stored === undefined) return { state: 'none' };
+  const snapshot = await decodeSignalsSnapshot(stored.meta, stored.payload, halfLives, fingerprint, yieldToEventLoop);
+  if (snapshot === undefined) return { state: 'stale' };
+  if ((await storage.events.count({ throughSeq: snapshot.dataSeq, signal })) !== snapshot.events) return { state: 'stale' };
+  return { state: 'used', snapshot };
+}
+
+/** Stores the snapshot of a load once the pipeline has what it needs (unless a user was deleted since the load began). */
+async function saveSignalsSnapshot(storage: Storage, tally: LoadTally, tags: readonly SnapshotTag[], cover: SignalsSnapshotCover, erasureMark: number, onError?: (error: unknown) => void): Promise<boolean> {
+  await yieldToEventLoop();
+  try {
+    if ((await storage.erasures.lastId()) !== erasureMark) return false;
+    const { meta, payload } = encodeSignalsSnapshot(tally, tags, cover);
+    await storage.snapshots.put(SIGNALS_SNAPSHOT, meta, payload);
+    return true;
+  } catch (error) {
+    onError?.(error);
+    return false;
+  }
 }
 
 /** Items handled per step of building the birth order. */

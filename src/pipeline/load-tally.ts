@@ -9,6 +9,9 @@
  * @module
  */
 
+/** Items restored between two pauses of {@link LoadTally.fromParts}. */
+const RESTORE_SLICE = 100_000;
+
 /** See the module description. */
 export class LoadTally {
   private readonly halfLives: readonly number[];
@@ -85,6 +88,48 @@ export class LoadTally {
     }
   }
 
+  /** The tally's state as arrays of its own size (views of its buffers), for {@link LoadTally.fromParts}. */
+  toParts(): LoadTallyParts {
+    const n = this.ids.length;
+    return {
+      ids: this.ids,
+      first: this.first.subarray(0, n),
+      last: this.last.subarray(0, n),
+      stamped: this.stamped.map((a) => a.subarray(0, n)),
+      counted: Int32Array.from(this.counted),
+    };
+  }
+
+  /**
+   * A tally holding `parts` (its arrays copied), which then goes on counting as the tally that made
+   * them would: adding the events after them gives what adding every event to one tally gives.
+   * Awaits `pause` every {@link RESTORE_SLICE} items. Rejects when the parts do not fit together or `halfLives`.
+   */
+  static async fromParts(halfLives: readonly number[], parts: LoadTallyParts, pause: () => Promise<void> = async () => undefined): Promise<LoadTally> {
+    const n = parts.ids.length;
+    const fits = parts.first.length === n && parts.last.length === n && parts.stamped.length === halfLives.length && parts.stamped.every((a) => a.length === n) && parts.counted.every((s) => s >= 0 && s < n);
+    if (!fits) throw new Error('the tally parts do not fit together');
+    const tally = new LoadTally(halfLives);
+    const capacity = Math.max(1024, n);
+    const copy = (a: Float64Array): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    tally.first = copy(parts.first);
+    tally.last = copy(parts.last);
+    tally.stamped = parts.stamped.map(copy);
+    // A million ids' map takes about a second: built a slice per turn of `pause`.
+    for (let s = 0; s < n; s++) {
+      tally.ids.push(parts.ids[s]);
+      tally.slotOf.set(parts.ids[s], s);
+      if ((s + 1) % RESTORE_SLICE === 0) await pause();
+    }
+    if (tally.slotOf.size !== n) throw new Error('the tally parts name an item twice');
+    for (const s of parts.counted) tally.counted.push(s);
+    return tally;
+  }
+
   private grow(): void {
     const bigger = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
       const b = new Float64Array(a.length * 2);
@@ -95,4 +140,14 @@ export class LoadTally {
     this.last = bigger(this.last);
     this.stamped = this.stamped.map(bigger);
   }
+}
+
+/** A {@link LoadTally}'s state (see {@link LoadTally.toParts}): per slot, its item, earliest and latest time and count per half-life. */
+export interface LoadTallyParts {
+  ids: readonly string[];
+  first: Float64Array;
+  last: Float64Array;
+  stamped: readonly Float64Array[];
+  /** Slots with a positive count, in the order of their first positive event. */
+  counted: Int32Array;
 }

@@ -261,9 +261,9 @@ async function pipelineRows(
     await engine.train('itemknn', { k: 100, shrink: 10 }, { signal: run.signal });
     const recent = createEngine(storage, { recency: { halfLifeMs: halfLifeDays * DAY } });
     const variants: [string, Awaited<ReturnType<typeof createPipeline>>][] = [
-      ['pipeline (all sources)', await createPipeline(engine, { ranker: 'none', clock: () => splitTime })],
-      ['pipeline without trending', await createPipeline(engine, { ranker: 'none', clock: () => splitTime, omitSources: ['trending'] })],
-      [`pipeline + recency ${halfLifeDays}d`, await createPipeline(recent, { ranker: 'none', clock: () => splitTime })],
+      ['pipeline (all sources)', await createPipeline(engine, { ranker: 'none', signalsSnapshot: false, clock: () => splitTime })],
+      ['pipeline without trending', await createPipeline(engine, { ranker: 'none', signalsSnapshot: false, clock: () => splitTime, omitSources: ['trending'] })],
+      [`pipeline + recency ${halfLifeDays}d`, await createPipeline(recent, { ranker: 'none', signalsSnapshot: false, clock: () => splitTime })],
     ];
     for (const [name, pipeline] of variants) {
       const acc = run.accumulator();

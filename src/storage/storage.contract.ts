@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortError, BackendError, ConflictError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { Event, Item, StoredEvent, User } from '../core/types.js';
 import type { CallOptions, Impression, Storage } from './storage.js';
+import { SNAPSHOT_CHUNK_BYTES } from './validation.js';
 
 /** What a contract factory provides for one test. */
 export interface StorageContractContext {
@@ -434,6 +435,21 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         expect(await storage.events.count({ itemId: 'nothing' })).toBe(0);
       });
 
+      it('count through a seq counts the events at or below it, and goes down when one of them is deleted', async () => {
+        const seqs = await storage.events.append([view('u1', 'i1', T0), view('u2', 'i1', T0 + 1), view('u1', 'i2', T0 + 2), view('u3', 'i3', T0 + 3)]);
+        expect(await storage.events.count({ throughSeq: seqs[2] })).toBe(3);
+        expect(await storage.events.count({ throughSeq: seqs[3] + 100 })).toBe(4);
+        expect(await storage.events.count({ throughSeq: 0 })).toBe(0);
+        expect(await storage.events.count({ throughSeq: seqs[2], itemId: 'i1' })).toBe(2);
+        await storage.users.delete('u2');
+        expect(await storage.events.count({ throughSeq: seqs[2] })).toBe(2);
+        // A later append takes new numbers: the count through an earlier seq stays down.
+        await storage.events.append([view('u2', 'i1', T0 + 1)]);
+        expect(await storage.events.count({ throughSeq: seqs[2] })).toBe(2);
+        await expectValidation(storage.events.count({ throughSeq: -1 }), { field: 'throughSeq' });
+        await expectValidation(storage.events.count({ throughSeq: 1.5 }), { field: 'throughSeq' });
+      });
+
       it('rejects invalid events naming index and field, writing none of the batch', async () => {
         const ok = view('u1', 'i1', T0);
         await expectValidation(storage.events.append([ok, { ...ok, type: 'watch' as Event['type'] }]), { index: 1, field: 'type' });
@@ -772,6 +788,54 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         await expectValidation(storage.settings.put('k', new Date() as never), { field: 'value' });
         await expectValidation(storage.settings.put('', 1), { field: 'key' });
         expect(await storage.settings.get('k')).toBeUndefined();
+      });
+    });
+
+    describe('snapshots', () => {
+      it('put, get, replace and delete a payload under a name', async () => {
+        expect(await storage.snapshots.get('signals')).toBeUndefined();
+        const payload = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);
+        const before = Date.now();
+        await storage.snapshots.put('signals', { dataSeq: 12, fingerprint: 'a', nested: [1, null, 'Ü'] }, payload);
+        const got = await storage.snapshots.get('signals');
+        expect(got?.meta).toEqual({ dataSeq: 12, fingerprint: 'a', nested: [1, null, 'Ü'] });
+        expect(got?.name).toBe('signals');
+        expect(got?.payload).toEqual(payload);
+        expect(got?.savedAt).toBeGreaterThanOrEqual(before - 1000);
+        await storage.snapshots.put('signals', { dataSeq: 13 }, new Uint8Array([1, 2, 3]));
+        expect(await storage.snapshots.get('signals')).toMatchObject({ meta: { dataSeq: 13 }, payload: new Uint8Array([1, 2, 3]) });
+        // Over several chunks, and one byte past a chunk's end.
+        const big = new Uint8Array(2 * SNAPSHOT_CHUNK_BYTES + 1).map((_, i) => (i * 7 + (i >> 13)) % 256);
+        await storage.snapshots.put('signals', { dataSeq: 14 }, big);
+        expect(Buffer.compare(Buffer.from((await storage.snapshots.get('signals'))?.payload ?? []), Buffer.from(big))).toBe(0);
+        await storage.snapshots.put('signals', { dataSeq: 15 }, new Uint8Array([4]));
+        expect((await storage.snapshots.get('signals'))?.payload).toEqual(new Uint8Array([4]));
+        await storage.snapshots.put('other', {}, new Uint8Array(0));
+        expect((await storage.snapshots.get('other'))?.payload.length).toBe(0);
+        expect(await storage.snapshots.delete('signals')).toBe(true);
+        expect(await storage.snapshots.delete('signals')).toBe(false);
+        expect(await storage.snapshots.get('signals')).toBeUndefined();
+        expect(await storage.snapshots.get('other')).toBeDefined();
+      });
+
+      it('a user deletion removes every snapshot, which may hold their events', async () => {
+        await storage.events.append([view('u1', 'i1', T0)]);
+        await storage.snapshots.put('a', {}, new Uint8Array([1]));
+        await storage.snapshots.put('b', {}, new Uint8Array([2]));
+        await storage.users.delete('nobody-with-events');
+        expect(await storage.snapshots.get('a')).toBeUndefined();
+        await storage.snapshots.put('a', {}, new Uint8Array([1]));
+        await storage.users.delete('u1');
+        expect(await storage.snapshots.get('a')).toBeUndefined();
+        expect(await storage.snapshots.get('b')).toBeUndefined();
+      });
+
+      it('put refuses a meta that is not a JSON object, a payload that is not bytes and an empty name, naming the field', async () => {
+        await expectValidation(storage.snapshots.put('s', [] as never, new Uint8Array(1)), { field: 'meta' });
+        await expectValidation(storage.snapshots.put('s', { n: Number.NaN }, new Uint8Array(1)), { field: 'meta' });
+        await expectValidation(storage.snapshots.put('s', {}, 'bytes' as never), { field: 'payload' });
+        await expectValidation(storage.snapshots.put('', {}, new Uint8Array(1)), { field: 'name' });
+        expect(await storage.snapshots.get('s')).toBeUndefined();
       });
     });
 

@@ -206,8 +206,12 @@ export interface EventStore {
   scanCounted(query?: Pick<EventQuery, 'afterSeq' | 'batchSize' | 'signal'>): AsyncIterable<CountedEvent[]>;
   /** The events of one user ordered by timestamp then seq (most recent last); `limit` keeps the latest. */
   forUser(userId: string, options?: CallOptions & { limit?: number }): Promise<StoredEvent[]>;
-  /** Number of events (optionally of one user and/or about one item). */
-  count(options?: CallOptions & { userId?: string; itemId?: string }): Promise<number>;
+  /**
+   * Number of events (optionally of one user and/or about one item, and/or with `seq` at or below
+   * `throughSeq`: since sequence numbers are never reused, a count through a seq that went down
+   * means an event it covered was deleted since).
+   */
+  count(options?: CallOptions & { userId?: string; itemId?: string; throughSeq?: number }): Promise<number>;
   /** Highest sequence number, 0 when empty. */
   lastSeq(options?: CallOptions): Promise<number>;
   /**
@@ -357,6 +361,35 @@ export interface SettingsStore {
   /** Replaces the value of `key` (JSON only: `ValidationError` otherwise) and returns it with its new version. */
   put(key: string, value: JsonValue, options?: CallOptions): Promise<StoredSetting>;
 }
+
+/** A derived artefact kept under a name; see {@link SnapshotStore}. */
+export interface StoredSnapshot {
+  name: string;
+  /** What the payload covers, as its writer describes it (JSON). */
+  meta: Record<string, JsonValue>;
+  payload: Uint8Array;
+  /** When it was put, ms since epoch. */
+  savedAt: number;
+}
+
+/**
+ * Derived state a process can rebuild from the other stores but would rather not (e.g. the live
+ * item counts a server tallies from every event on start), one payload per name, replaced whole.
+ * A user deletion removes every snapshot in its transaction (derived state may hold the user's
+ * events). Not part of `lmrec copy`: a copy's processes rebuild it. A payload is stored in chunks
+ * and read chunk by chunk, yielding between them, but handed over whole (at most {@link MAX_SNAPSHOT_BYTES}).
+ */
+export interface SnapshotStore {
+  /** The snapshot under `name`, or undefined when none is stored (or it was replaced while being read). */
+  get(name: string, options?: CallOptions): Promise<StoredSnapshot | undefined>;
+  /** Stores `payload` under `name`, replacing any; `ValidationError` beyond {@link MAX_SNAPSHOT_BYTES}. */
+  put(name: string, meta: Record<string, JsonValue>, payload: Uint8Array, options?: CallOptions): Promise<void>;
+  /** Removes the snapshot under `name`; true when one was stored. */
+  delete(name: string, options?: CallOptions): Promise<boolean>;
+}
+
+/** Largest snapshot payload a backend takes (below SQLite's 1 GB value and PostgreSQL's 1 GB `bytea`). */
+export const MAX_SNAPSHOT_BYTES = 512 * 1024 * 1024;
 
 /** One cached model answer; see {@link LlmCacheStore}. */
 export interface LlmCacheEntry {
@@ -613,6 +646,8 @@ export interface Storage {
   readonly imports: ImportStore;
   /** Operator settings changed at run time (see {@link SettingsStore}). */
   readonly settings: SettingsStore;
+  /** Derived state kept to be rebuilt faster (see {@link SnapshotStore}). */
+  readonly snapshots: SnapshotStore;
   /** Reads and writes with identities kept, for copying between backends (see {@link StorageTransfer}). */
   readonly transfer: StorageTransfer;
   /** Cached answers of generative models (see {@link LlmCacheStore}). */

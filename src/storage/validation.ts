@@ -8,6 +8,7 @@
 import { ConflictError, ValidationError } from '../core/errors.js';
 import { ITEMLESS_EVENT_TYPES, isEventType } from '../core/types.js';
 import type { Attributes, Event, EventType, Item, JsonValue, User } from '../core/types.js';
+import { MAX_SNAPSHOT_BYTES } from './storage.js';
 import type { BulkWrite, BulkWriteOptions, EmbeddingEntry, GeneratedText, ImportMark, TransferBatch } from './storage.js';
 
 /** JSON nesting deeper than this is rejected; it also stops cycles from recursing forever. */
@@ -353,4 +354,18 @@ export function validateTransferBatch(batch: TransferBatch): void {
     validateKey('embeddings.encoder', record.encoder);
     validateKey('embeddings.hash', record.hash);
   });
+}
+
+/** Size of the chunks a snapshot payload is stored in (both backends). */
+export const SNAPSHOT_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** The checks both backends make before a put: a JSON object for `meta`, bytes within {@link MAX_SNAPSHOT_BYTES}. */
+export function validateSnapshot(name: string, meta: unknown, payload: unknown): void {
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta) || !isJsonValue(meta)) {
+    throw new ValidationError(`snapshot ${name}: meta must be a JSON object`, { details: { field: 'meta', name } });
+  }
+  if (!(payload instanceof Uint8Array)) throw new ValidationError(`snapshot ${name}: payload must be bytes`, { details: { field: 'payload', name } });
+  if (payload.byteLength > MAX_SNAPSHOT_BYTES) {
+    throw new ValidationError(`snapshot ${name}: payload of ${payload.byteLength} bytes is over the ${MAX_SNAPSHOT_BYTES} a snapshot may hold`, { details: { field: 'payload', name, bytes: payload.byteLength, max: MAX_SNAPSHOT_BYTES } });
+  }
 }

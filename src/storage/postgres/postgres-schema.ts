@@ -208,6 +208,26 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE TRIGGER erasures_notify AFTER INSERT ON erasures FOR EACH STATEMENT EXECUTE FUNCTION lmrec_notify_changes();
     `,
   },
+  {
+    version: 5,
+    description: 'snapshots of derived state (the live item counts a server tallies on start)',
+    sql: `
+      CREATE TABLE snapshots (
+        name     text COLLATE "C" PRIMARY KEY,
+        meta     text NOT NULL,
+        version  integer NOT NULL,
+        chunks   integer NOT NULL,
+        bytes    bigint NOT NULL,
+        saved_at double precision NOT NULL
+      );
+      CREATE TABLE snapshot_chunks (
+        name text COLLATE "C" NOT NULL,
+        idx  integer NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (name, idx)
+      );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

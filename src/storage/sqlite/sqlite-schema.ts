@@ -220,6 +220,26 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    description: 'snapshots of derived state (the live item counts a server tallies on start)',
+    sql: `
+      CREATE TABLE IF NOT EXISTS snapshots (
+        name     TEXT PRIMARY KEY NOT NULL,
+        meta     TEXT NOT NULL,
+        version  INTEGER NOT NULL,
+        chunks   INTEGER NOT NULL,
+        bytes    INTEGER NOT NULL,
+        saved_at INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS snapshot_chunks (
+        name TEXT NOT NULL,
+        idx  INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (name, idx)
+      );
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

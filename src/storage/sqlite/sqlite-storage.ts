@@ -61,6 +61,7 @@ import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelSto
 import { createChunkReader } from './sqlite-chunk-reader.js';
 import { deleteEventsBefore, retentionArguments } from './sqlite-retention.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
+import { createSqliteSnapshotStore } from './sqlite-snapshot-store.js';
 import { createSqliteChangeStore } from './sqlite-change-store.js';
 import { createSqliteImpressionStore } from './sqlite-impression-store.js';
 import { createSqliteLeaseStore } from './sqlite-lease-store.js';
@@ -485,6 +486,9 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         const clicks = sql('DELETE FROM clicks WHERE impression_id IN (SELECT id FROM impressions WHERE user_id = ?)').run([id]).changes;
         const impressionCount = sql('DELETE FROM impressions WHERE user_id = ?').run([id]).changes;
         const user = sql('DELETE FROM users WHERE id = ?').run([id]).changes > 0;
+        // Derived state (the live counts' snapshot) may hold their events.
+        sql('DELETE FROM snapshot_chunks').run([]);
+        sql('DELETE FROM snapshots').run([]);
         return { user, events, impressions: impressionCount, clicks };
       });
     },
@@ -570,10 +574,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         return rows.map(eventFromRow);
       });
     },
-    async count(options: CallOptions & { userId?: string; itemId?: string } = {}) {
+    async count(options: CallOptions & { userId?: string; itemId?: string; throughSeq?: number } = {}) {
       enter(options.signal);
       const userId = options.userId === undefined ? undefined : validateKey('userId', options.userId);
       const itemId = options.itemId === undefined ? undefined : validateKey('itemId', options.itemId);
+      validateInteger('throughSeq', options.throughSeq, 0, 0);
       return run('events.count', options.signal, () => {
         const where: string[] = [];
         const params: SqliteValue[] = [];
@@ -584,6 +589,16 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         if (itemId !== undefined) {
           where.push('item_id = ?');
           params.push(itemId);
+        }
+        const through = options.throughSeq;
+        if (through !== undefined && where.length === 0) {
+          // All events less those after it: the whole count reads the smallest index, the rest a short range of the table.
+          const all = (sql('SELECT COUNT(*) AS n FROM events').get([]) as { n: number }).n;
+          return all - (sql('SELECT COUNT(*) AS n FROM events WHERE seq > ?').get([through]) as { n: number }).n;
+        }
+        if (through !== undefined) {
+          where.push('seq <= ?');
+          params.push(through);
         }
         const row = sql(`SELECT COUNT(*) AS n FROM events${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}`).get(params) as { n: number };
         return row.n;
@@ -718,6 +733,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
     erasures,
     imports,
     settings,
+    snapshots: createSqliteSnapshotStore(calls),
     transfer,
     llmCache,
     generatedTexts,

@@ -1,0 +1,113 @@
+/**
+ * The live counts' load, kept between starts: {@link LiveItemSignals.load} tallies every stored event
+ * per item (`load-tally.ts`), which at 10M events is most of a server's start. A snapshot holds that
+ * tally and the tag events the topics replay, with the highest `seq` it covers and how many events
+ * were stored at or below it; the next load starts from it and reads only the events after it.
+ *
+ * It is used only when it still describes storage exactly: same feedback policy and half-lives (the
+ * `fingerprint`), and the same number of events at or below its `seq` (sequence numbers are never
+ * reused, so a deleted event — a user deletion, retention, an import undone — lowers that count and
+ * the load reads everything again). Otherwise, or when it cannot be read, the load reads every event,
+ * as without one: a snapshot only ever saves time.
+ *
+ * Payload: the tally's Float64 arrays (earliest time, latest time, then one count per half-life, n
+ * each), its counted slots (Int32, in order), then UTF-8 JSON of the item ids and the tag events;
+ * the section lengths are in `meta`.
+ * @module
+ */
+import type { JsonValue } from '../core/types.js';
+import type { CountedEvent } from '../storage/storage.js';
+import { LoadTally } from './load-tally.js';
+
+/** Name of the live counts' snapshot in `storage.snapshots`. */
+export const SIGNALS_SNAPSHOT = 'live-signals';
+
+/** Version of the payload layout; another is not read. */
+const FORMAT = 1;
+
+/** A tag event as the topics replay it (`TrendingTopics.observeLoadedTag`). */
+export type SnapshotTag = Pick<CountedEvent, 'type' | 'itemId' | 'value' | 'text' | 'timestamp'>;
+
+/** What a snapshot covers besides the tally. */
+export interface SignalsSnapshotCover {
+  /** Highest event `seq` counted. */
+  dataSeq: number;
+  /** Events stored at or below `dataSeq` when they were read. */
+  events: number;
+  /** What the counts depend on besides the events (see {@link signalsFingerprint}). */
+  fingerprint: string;
+}
+
+/** A decoded snapshot. */
+export interface SignalsSnapshot extends SignalsSnapshotCover {
+  tally: LoadTally;
+  tags: SnapshotTag[];
+}
+
+/** What the tally's counts depend on besides the events: the feedback policy and the half-lives. */
+export function signalsFingerprint(policy: unknown, halfLives: readonly number[]): string {
+  return JSON.stringify({ policy, halfLives: halfLives.map((h) => (h === Infinity ? 'Infinity' : h)) });
+}
+
+/** The snapshot of `tally` and `tags` as `storage.snapshots.put` takes it. */
+export function encodeSignalsSnapshot(tally: LoadTally, tags: readonly SnapshotTag[], cover: SignalsSnapshotCover): { meta: Record<string, JsonValue>; payload: Uint8Array } {
+  const parts = tally.toParts();
+  const n = parts.ids.length;
+  const floats = (2 + parts.stamped.length) * n;
+  const text = new TextEncoder().encode(JSON.stringify({ ids: parts.ids, tags: tags.map((t) => [t.type, t.itemId ?? null, t.value ?? null, t.text ?? null, t.timestamp]) }));
+  const payload = new Uint8Array(floats * 8 + parts.counted.length * 4 + text.length);
+  const f = new Float64Array(payload.buffer, 0, floats);
+  f.set(parts.first, 0);
+  f.set(parts.last, n);
+  parts.stamped.forEach((a, h) => f.set(a, (2 + h) * n));
+  new Int32Array(payload.buffer, floats * 8, parts.counted.length).set(parts.counted);
+  payload.set(text, floats * 8 + parts.counted.length * 4);
+  return {
+    meta: { format: FORMAT, ...cover, items: n, halfLives: parts.stamped.length, counted: parts.counted.length, textBytes: text.length },
+    payload,
+  };
+}
+
+/**
+ * The snapshot stored as `meta` and `payload`, for a load with `halfLives` and `fingerprint`;
+ * undefined when it was written for other counts or its sections do not fit together. `pause` is
+ * awaited between slices of the restore (see {@link LoadTally.fromParts}).
+ */
+export async function decodeSignalsSnapshot(meta: Record<string, JsonValue>, payload: Uint8Array, halfLives: readonly number[], fingerprint: string, pause?: () => Promise<void>): Promise<SignalsSnapshot | undefined> {
+  const { format, dataSeq, events, items: n, halfLives: h, counted, textBytes } = meta;
+  if (format !== FORMAT || meta.fingerprint !== fingerprint || h !== halfLives.length) return undefined;
+  if (![dataSeq, events, n, counted, textBytes].every((v) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) return undefined;
+  const [seq, stored, items, countedSlots, textLength] = [dataSeq, events, n, counted, textBytes] as number[];
+  const floats = (2 + halfLives.length) * items;
+  if (payload.byteLength !== floats * 8 + countedSlots * 4 + textLength) return undefined;
+  // Float64 views need 8-byte alignment: a payload handed over at an odd offset is copied once.
+  const bytes = payload.byteOffset % 8 === 0 ? payload : payload.slice();
+  const f = new Float64Array(bytes.buffer, bytes.byteOffset, floats);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(floats * 8 + countedSlots * 4)));
+  } catch {
+    return undefined;
+  }
+  const { ids, tags } = (parsed ?? {}) as { ids?: unknown; tags?: unknown };
+  if (!Array.isArray(ids) || ids.length !== items || !ids.every((id) => typeof id === 'string') || !Array.isArray(tags)) return undefined;
+  let tally: LoadTally;
+  try {
+    tally = await LoadTally.fromParts(halfLives, {
+      ids,
+      first: f.subarray(0, items),
+      last: f.subarray(items, 2 * items),
+      stamped: halfLives.map((_, k) => f.subarray((2 + k) * items, (3 + k) * items)),
+      counted: new Int32Array(bytes.buffer, bytes.byteOffset + floats * 8, countedSlots),
+    }, pause);
+  } catch {
+    return undefined;
+  }
+  const replayed: SnapshotTag[] = [];
+  for (const t of tags) {
+    if (!Array.isArray(t) || t.length !== 5 || typeof t[4] !== 'number') return undefined;
+    const [type, itemId, value, text, timestamp] = t as [SnapshotTag['type'], string | null, number | null, string | null, number];
+    replayed.push({ type, timestamp, ...(itemId === null ? {} : { itemId }), ...(value === null ? {} : { value }), ...(text === null ? {} : { text }) });
+  }
+  return { tally, tags: replayed, dataSeq: seq, events: stored, fingerprint };
+}
