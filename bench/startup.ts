@@ -2,7 +2,7 @@
  * What a client sees while `lmrec serve` starts on a stored database: the time from spawning the
  * process to the first answer of `/v1/health` (any status), to the first `status: ok`, and to the
  * first served recommendation list, with the answers seen on the way (connection refused, `starting`,
- * 503) and the server's peak RSS by then. Several trees can be compared in one run (`--root <checkout>`, repeated), each started
+ * 503), the health answers' p99, slowest and count over 250 ms, and the server's peak RSS by then. Several trees can be compared in one run (`--root <checkout>`, repeated), each started
  * `--runs` times on its own copy of the database, one after the other.
  *
  * Run with `npx tsx bench/startup.ts --db <prepared database> [--root <checkout> …] [--runs 3]`.
@@ -52,6 +52,9 @@ interface StartRow {
   listsRefused: number;
   /** Latency of the health answers received while starting (ms), p99. */
   healthP99: number;
+  /** The slowest health answer while starting, and how many took over 250 ms (ms, count). */
+  healthMax: number;
+  healthSlow: number;
   /** The server's peak RSS (`VmHWM`) when its first list was served, in MiB. */
   peakRssMb: number;
 }
@@ -66,7 +69,7 @@ async function measure(root: string, db: string, run: number): Promise<StartRow>
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const row: StartRow = { root, run, firstHealthMs: NaN, okMs: NaN, firstListMs: NaN, refused: 0, starting: 0, listsRefused: 0, healthP99: NaN, peakRssMb: NaN };
+  const row: StartRow = { root, run, firstHealthMs: NaN, okMs: NaN, firstListMs: NaN, refused: 0, starting: 0, listsRefused: 0, healthP99: NaN, healthMax: NaN, healthSlow: 0, peakRssMb: NaN };
   const healthTimes: number[] = [];
   const base = `http://127.0.0.1:${port}`;
   const user = '1';
@@ -101,6 +104,8 @@ async function measure(root: string, db: string, run: number): Promise<StartRow>
     await exited;
   }
   row.healthP99 = healthTimes.length > 0 ? quantile(healthTimes, 0.99) : NaN;
+  row.healthMax = healthTimes.length > 0 ? Math.max(...healthTimes) : NaN;
+  row.healthSlow = healthTimes.filter((ms) => ms > 250).length;
   return row;
 }
 
@@ -128,8 +133,8 @@ async function main(): Promise<void> {
     console.log(`\n## Start-up of \`lmrec serve\` (${cpu[0]?.model.trim() ?? 'CPU'} × ${cpu.length}, Node ${process.version}; database ${dbArg ?? 'demo slice, 200 users'})\n`);
     console.log(
       table(
-        ['tree', 'run', 'first /v1/health answer s', 'status ok s', 'first list s', 'connections refused', 'health `starting`', 'lists answered 503', 'health p99 ms while starting', 'peak RSS GiB'],
-        rows.map((r) => [r.root, r.run, f(r.firstHealthMs), f(r.okMs), f(r.firstListMs), r.refused, r.starting, r.listsRefused, Number.isNaN(r.healthP99) ? '–' : r.healthP99.toFixed(1), Number.isNaN(r.peakRssMb) ? '–' : (r.peakRssMb / 1024).toFixed(2)]),
+        ['tree', 'run', 'first /v1/health answer s', 'status ok s', 'first list s', 'connections refused', 'health `starting`', 'lists answered 503', 'health p99 ms while starting', 'slowest health ms', 'health answers > 250 ms', 'peak RSS GiB'],
+        rows.map((r) => [r.root, r.run, f(r.firstHealthMs), f(r.okMs), f(r.firstListMs), r.refused, r.starting, r.listsRefused, Number.isNaN(r.healthP99) ? '–' : r.healthP99.toFixed(1), Number.isNaN(r.healthMax) ? '–' : r.healthMax.toFixed(0), r.healthSlow, Number.isNaN(r.peakRssMb) ? '–' : (r.peakRssMb / 1024).toFixed(2)]),
       ),
     );
   } finally {

@@ -404,8 +404,8 @@ function upperBound(b: readonly { at: number }[], at: number): number {
 
 /**
  * The stored snapshot of the counts when it still describes storage (see `signals-snapshot.ts`):
- * written for these half-lives and this policy, and as many events stored at or below its seq as
- * when it was written.
+ * written for these half-lives and this policy, over events none of which was deleted since (every
+ * deletion of events removes the snapshots in its transaction) and no further than the latest seq.
  */
 async function readSignalsSnapshot(storage: Storage, halfLives: readonly number[], fingerprint: string, signal?: AbortSignal): Promise<{ state: SignalsLoadReport['snapshot']; snapshot?: SignalsSnapshot }> {
   let stored;
@@ -418,7 +418,8 @@ async function readSignalsSnapshot(storage: Storage, halfLives: readonly number[
   if (stored === undefined) return { state: 'none' };
   const snapshot = await decodeSignalsSnapshot(stored.meta, stored.payload, halfLives, fingerprint, yieldToEventLoop);
   if (snapshot === undefined) return { state: 'stale' };
-  if ((await storage.events.count({ throughSeq: snapshot.dataSeq, signal })) !== snapshot.events) return { state: 'stale' };
+  // A snapshot of another database (a file replaced, a copy that did not carry its events).
+  if ((await storage.events.lastSeq({ signal })) < snapshot.dataSeq) return { state: 'stale' };
   return { state: 'used', snapshot };
 }
 
@@ -427,7 +428,7 @@ async function saveSignalsSnapshot(storage: Storage, tally: LoadTally, tags: rea
   await yieldToEventLoop();
   try {
     if ((await storage.erasures.lastId()) !== erasureMark) return false;
-    const { meta, payload } = encodeSignalsSnapshot(tally, tags, cover);
+    const { meta, payload } = await encodeSignalsSnapshot(tally, tags, cover, yieldToEventLoop);
     await storage.snapshots.put(SIGNALS_SNAPSHOT, meta, payload);
     return true;
   } catch (error) {

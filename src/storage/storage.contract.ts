@@ -435,21 +435,6 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         expect(await storage.events.count({ itemId: 'nothing' })).toBe(0);
       });
 
-      it('count through a seq counts the events at or below it, and goes down when one of them is deleted', async () => {
-        const seqs = await storage.events.append([view('u1', 'i1', T0), view('u2', 'i1', T0 + 1), view('u1', 'i2', T0 + 2), view('u3', 'i3', T0 + 3)]);
-        expect(await storage.events.count({ throughSeq: seqs[2] })).toBe(3);
-        expect(await storage.events.count({ throughSeq: seqs[3] + 100 })).toBe(4);
-        expect(await storage.events.count({ throughSeq: 0 })).toBe(0);
-        expect(await storage.events.count({ throughSeq: seqs[2], itemId: 'i1' })).toBe(2);
-        await storage.users.delete('u2');
-        expect(await storage.events.count({ throughSeq: seqs[2] })).toBe(2);
-        // A later append takes new numbers: the count through an earlier seq stays down.
-        await storage.events.append([view('u2', 'i1', T0 + 1)]);
-        expect(await storage.events.count({ throughSeq: seqs[2] })).toBe(2);
-        await expectValidation(storage.events.count({ throughSeq: -1 }), { field: 'throughSeq' });
-        await expectValidation(storage.events.count({ throughSeq: 1.5 }), { field: 'throughSeq' });
-      });
-
       it('rejects invalid events naming index and field, writing none of the batch', async () => {
         const ok = view('u1', 'i1', T0);
         await expectValidation(storage.events.append([ok, { ...ok, type: 'watch' as Event['type'] }]), { index: 1, field: 'type' });
@@ -818,16 +803,27 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         expect(await storage.snapshots.get('other')).toBeDefined();
       });
 
-      it('a user deletion removes every snapshot, which may hold their events', async () => {
-        await storage.events.append([view('u1', 'i1', T0)]);
-        await storage.snapshots.put('a', {}, new Uint8Array([1]));
-        await storage.snapshots.put('b', {}, new Uint8Array([2]));
-        await storage.users.delete('nobody-with-events');
-        expect(await storage.snapshots.get('a')).toBeUndefined();
-        await storage.snapshots.put('a', {}, new Uint8Array([1]));
+      it('every write that deletes events or inserts them with their seqs removes every snapshot; other writes keep them', async () => {
+        const put = async (): Promise<void> => {
+          await storage.snapshots.put('a', {}, new Uint8Array([1]));
+          await storage.snapshots.put('b', {}, new Uint8Array([2]));
+        };
+        const gone = async (): Promise<boolean> => (await storage.snapshots.get('a')) === undefined && (await storage.snapshots.get('b')) === undefined;
+        await put();
+        const seqs = await storage.events.append([view('u1', 'i1', T0), view('u2', 'i1', T0 + 10)]);
+        await storage.items.upsert([item('i1')]);
+        await storage.bulkWrite({ events: [view('u3', 'i1', T0 + 20)] });
+        expect(await gone()).toBe(false);
         await storage.users.delete('u1');
-        expect(await storage.snapshots.get('a')).toBeUndefined();
-        expect(await storage.snapshots.get('b')).toBeUndefined();
+        expect(await gone()).toBe(true);
+        await put();
+        expect(await storage.events.deleteBefore(T0 - 1)).toBe(0);
+        expect(await gone()).toBe(false);
+        expect(await storage.events.deleteBefore(T0 + 15)).toBe(1);
+        expect(await gone()).toBe(true);
+        await put();
+        await storage.transfer.write({ events: [{ ...view('u9', 'i1', T0 + 1), seq: seqs[0] }] });
+        expect(await gone()).toBe(true);
       });
 
       it('put refuses a meta that is not a JSON object, a payload that is not bytes and an empty name, naming the field', async () => {

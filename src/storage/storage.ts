@@ -206,12 +206,8 @@ export interface EventStore {
   scanCounted(query?: Pick<EventQuery, 'afterSeq' | 'batchSize' | 'signal'>): AsyncIterable<CountedEvent[]>;
   /** The events of one user ordered by timestamp then seq (most recent last); `limit` keeps the latest. */
   forUser(userId: string, options?: CallOptions & { limit?: number }): Promise<StoredEvent[]>;
-  /**
-   * Number of events (optionally of one user and/or about one item, and/or with `seq` at or below
-   * `throughSeq`: since sequence numbers are never reused, a count through a seq that went down
-   * means an event it covered was deleted since).
-   */
-  count(options?: CallOptions & { userId?: string; itemId?: string; throughSeq?: number }): Promise<number>;
+  /** Number of events (optionally of one user and/or about one item). */
+  count(options?: CallOptions & { userId?: string; itemId?: string }): Promise<number>;
   /** Highest sequence number, 0 when empty. */
   lastSeq(options?: CallOptions): Promise<number>;
   /**
@@ -375,8 +371,9 @@ export interface StoredSnapshot {
 /**
  * Derived state a process can rebuild from the other stores but would rather not (e.g. the live
  * item counts a server tallies from every event on start), one payload per name, replaced whole.
- * A user deletion removes every snapshot in its transaction (derived state may hold the user's
- * events). Not part of `lmrec copy`: a copy's processes rebuild it. A payload is stored in chunks
+ * Every write that deletes events (a user deletion, retention, an import undone) or inserts them
+ * with their own seqs (`transfer`) removes every snapshot in its transaction: a snapshot that is
+ * stored describes events none of which was deleted since, and none inserted below its seq. Not part of `lmrec copy`: a copy's processes rebuild it. A payload is stored in chunks
  * and read chunk by chunk, yielding between them, but handed over whole (at most {@link MAX_SNAPSHOT_BYTES}).
  */
 export interface SnapshotStore {

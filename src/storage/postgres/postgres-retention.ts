@@ -6,11 +6,14 @@
  */
 import type { ImpressionDeletion } from '../storage.js';
 import type { PgQueryFn } from './postgres-calls.js';
+import { clearPostgresSnapshots } from './postgres-snapshot-store.js';
 
 /** Deletes at most `limit` (all when undefined) events with `ts < before`, oldest first. */
 export async function deleteEventsBefore(query: PgQueryFn, before: number, limit: number | undefined): Promise<number> {
   const result = await query('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < $1 ORDER BY ts, seq LIMIT $2)', [before, limit ?? null]);
-  return result.rowCount ?? 0;
+  const deleted = result.rowCount ?? 0;
+  if (deleted > 0) await clearPostgresSnapshots(query);
+  return deleted;
 }
 
 /** Deletes at most `limit` (all when undefined) impressions created before `before`, and their clicks. */

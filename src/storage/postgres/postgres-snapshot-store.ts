@@ -10,7 +10,7 @@ import type { JsonValue } from '../../core/types.js';
 import type { CallOptions, SnapshotStore, StoredSnapshot } from '../storage.js';
 import { SNAPSHOT_CHUNK_BYTES, validateKey, validateSnapshot } from '../validation.js';
 import { bytesOf } from './pg-driver.js';
-import type { PostgresCalls } from './postgres-calls.js';
+import type { PgQueryFn, PostgresCalls } from './postgres-calls.js';
 
 interface HeadRow {
   meta: string;
@@ -18,6 +18,15 @@ interface HeadRow {
   chunks: number;
   bytes: number;
   saved_at: number;
+}
+
+/**
+ * Removes every snapshot; each write that deletes events or inserts them below the latest seq calls
+ * it inside its transaction (derived state may hold those events, or lack them).
+ */
+export async function clearPostgresSnapshots(query: PgQueryFn): Promise<void> {
+  await query('DELETE FROM snapshot_chunks');
+  await query('DELETE FROM snapshots');
 }
 
 /** The {@link SnapshotStore} of one PostgreSQL storage. */

@@ -65,7 +65,7 @@ import { checkPostgresChunkBytes, createPostgresModelStore } from './postgres-mo
 import { deleteEventsBefore, deleteImpressionsBefore } from './postgres-retention.js';
 import { migratePostgresSchema } from './postgres-schema.js';
 import { createPostgresSettingsStore } from './postgres-settings-store.js';
-import { createPostgresSnapshotStore } from './postgres-snapshot-store.js';
+import { clearPostgresSnapshots, createPostgresSnapshotStore } from './postgres-snapshot-store.js';
 import { createPostgresChangeStore } from './postgres-change-store.js';
 import { createPostgresWatch } from './postgres-watch.js';
 import { createPostgresLeaseStore } from './postgres-lease-store.js';
@@ -291,8 +291,7 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
         const impressionCount = (await query('DELETE FROM impressions WHERE user_id = $1', [id])).rowCount ?? 0;
         const user = ((await query('DELETE FROM users WHERE id = $1', [id])).rowCount ?? 0) > 0;
         // Derived state (the live counts' snapshot) may hold their events.
-        await query('DELETE FROM snapshot_chunks');
-        await query('DELETE FROM snapshots');
+        await clearPostgresSnapshots(query);
         return { user, events, impressions: impressionCount, clicks };
       });
     },
@@ -381,11 +380,10 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
         ).rows.map(eventFromRow),
       );
     },
-    async count(options: CallOptions & { userId?: string; itemId?: string; throughSeq?: number } = {}) {
+    async count(options: CallOptions & { userId?: string; itemId?: string } = {}) {
       enter(options.signal);
       const userId = options.userId === undefined ? undefined : validateKey('userId', options.userId);
       const itemId = options.itemId === undefined ? undefined : validateKey('itemId', options.itemId);
-      validateInteger('throughSeq', options.throughSeq, 0, 0);
       return read('events.count', options.signal, async (query) => {
         const where: string[] = [];
         const params: PgValue[] = [];
@@ -396,10 +394,6 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
         if (itemId !== undefined) {
           params.push(itemId);
           where.push(`item_id = $${params.length}`);
-        }
-        if (options.throughSeq !== undefined) {
-          params.push(options.throughSeq);
-          where.push(`seq <= $${params.length}`);
         }
         const text = `SELECT COUNT(*) AS n FROM events${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}`;
         return (await query<{ n: number }>(text, params)).rows[0].n;
@@ -565,7 +559,11 @@ export async function createPostgresStorage(options: PostgresStorageOptions): Pr
       }
       return written;
     } catch (error) {
-      return undoChunkedWrite(error, written, eventRanges, chunkRows, (first, last) => write('bulkWrite.undo', undefined, async (query) => (await query('DELETE FROM events WHERE seq BETWEEN $1 AND $2', [first, last])).rowCount ?? 0));
+      return undoChunkedWrite(error, written, eventRanges, chunkRows, (first, last) => write('bulkWrite.undo', undefined, async (query) => {
+          const undone = (await query('DELETE FROM events WHERE seq BETWEEN $1 AND $2', [first, last])).rowCount ?? 0;
+          if (undone > 0) await clearPostgresSnapshots(query);
+          return undone;
+        }));
     }
   }
 

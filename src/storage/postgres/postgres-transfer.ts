@@ -14,11 +14,14 @@ import { insertStoredEvents } from './postgres-event-log.js';
 import { insertImports } from './postgres-import-store.js';
 import { insertModelVersion } from './postgres-model-store.js';
 import { insertSettings, listSettings } from './postgres-settings-store.js';
+import { clearPostgresSnapshots } from './postgres-snapshot-store.js';
 import { impressionFromRow, upsertEmbeddings, vectorFromBytes } from './postgres-rows.js';
 
 const DEFAULT_BATCH = 1_000;
 
 async function writeBatch(query: PgQueryFn, batch: TransferBatch): Promise<void> {
+  // Events with their own seqs may land below the latest one.
+  if ((batch.events ?? []).length > 0) await clearPostgresSnapshots(query);
   await insertStoredEvents(query, batch.events ?? []);
   for (const impression of batch.impressions ?? []) {
     const inserted = await query(

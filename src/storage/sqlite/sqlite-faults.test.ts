@@ -143,6 +143,7 @@ describe('sqlite faults', () => {
   it('deletes the events of earlier chunks again when a later chunk fails, and logs no import', async () => {
     const storage = open();
     await storage.events.append([view('old', 'old', T0)]);
+    await storage.snapshots.put('live-signals', {}, new Uint8Array([1]));
     // A trigger stands in for a driver failure (disk full, I/O error) in the third chunk.
     raw().exec(`CREATE TRIGGER refuse_boom BEFORE INSERT ON events WHEN NEW.text = 'boom'
       BEGIN SELECT RAISE(ABORT, 'boom refused'); END`);
@@ -154,6 +155,8 @@ describe('sqlite faults', () => {
     expect((error as Error).message).toMatch(/boom refused.*the 20 events written before it were deleted again; 0 item and 1 user upserts stay/);
     expect(await storage.events.count()).toBe(1);
     expect(await storage.imports.list()).toEqual([]);
+    // Derived state may have counted the events taken back: snapshots go with them.
+    expect(await storage.snapshots.get('live-signals')).toBeUndefined();
   });
 
   it('opens a database asked read-only with ?readonly=true: reads served, writes refused, health says so', async () => {

@@ -8,6 +8,7 @@
 import type { ImpressionDeletion } from '../storage.js';
 import { validateRetention } from '../validation.js';
 import type { SqliteCalls } from './sqlite-calls.js';
+import { clearSqliteSnapshots } from './sqlite-snapshot-store.js';
 
 /** Checks a retention cut-off and batch size; `limit` unset means every matching row. */
 export function retentionArguments(before: number, limit: number | undefined): { before: number; limit: number } {
@@ -18,7 +19,9 @@ export function retentionArguments(before: number, limit: number | undefined): {
 
 /** Deletes at most `limit` events with `ts < before`, oldest first; call inside a write transaction. */
 export function deleteEventsBefore(sql: SqliteCalls['sql'], before: number, limit: number): number {
-  return sql('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? ORDER BY ts, seq LIMIT ?)').run([before, limit]).changes;
+  const deleted = sql('DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? ORDER BY ts, seq LIMIT ?)').run([before, limit]).changes;
+  if (deleted > 0) clearSqliteSnapshots(sql);
+  return deleted;
 }
 
 /** Deletes at most `limit` impressions created before `before` and their clicks; call inside a write transaction. */

@@ -20,6 +20,15 @@ interface HeadRow {
   saved_at: number;
 }
 
+/**
+ * Removes every snapshot; each write that deletes events or inserts them below the latest seq calls
+ * it inside its transaction (derived state may hold those events, or lack them).
+ */
+export function clearSqliteSnapshots(sql: SqliteCalls['sql']): void {
+  sql('DELETE FROM snapshot_chunks').run([]);
+  sql('DELETE FROM snapshots').run([]);
+}
+
 /** The {@link SnapshotStore} of one SQLite storage. */
 export function createSqliteSnapshotStore({ sql, enter, run, write }: SqliteCalls): SnapshotStore {
   const head = (name: string, signal?: AbortSignal): HeadRow | undefined =>

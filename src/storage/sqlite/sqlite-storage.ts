@@ -61,7 +61,7 @@ import { MODEL_CHUNKS_SCHEMA_VERSION, checkModelChunkBytes, createSqliteModelSto
 import { createChunkReader } from './sqlite-chunk-reader.js';
 import { deleteEventsBefore, retentionArguments } from './sqlite-retention.js';
 import { createSqliteSettingsStore } from './sqlite-settings-store.js';
-import { createSqliteSnapshotStore } from './sqlite-snapshot-store.js';
+import { clearSqliteSnapshots, createSqliteSnapshotStore } from './sqlite-snapshot-store.js';
 import { createSqliteChangeStore } from './sqlite-change-store.js';
 import { createSqliteImpressionStore } from './sqlite-impression-store.js';
 import { createSqliteLeaseStore } from './sqlite-lease-store.js';
@@ -487,8 +487,7 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         const impressionCount = sql('DELETE FROM impressions WHERE user_id = ?').run([id]).changes;
         const user = sql('DELETE FROM users WHERE id = ?').run([id]).changes > 0;
         // Derived state (the live counts' snapshot) may hold their events.
-        sql('DELETE FROM snapshot_chunks').run([]);
-        sql('DELETE FROM snapshots').run([]);
+        clearSqliteSnapshots(sql);
         return { user, events, impressions: impressionCount, clicks };
       });
     },
@@ -574,11 +573,10 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         return rows.map(eventFromRow);
       });
     },
-    async count(options: CallOptions & { userId?: string; itemId?: string; throughSeq?: number } = {}) {
+    async count(options: CallOptions & { userId?: string; itemId?: string } = {}) {
       enter(options.signal);
       const userId = options.userId === undefined ? undefined : validateKey('userId', options.userId);
       const itemId = options.itemId === undefined ? undefined : validateKey('itemId', options.itemId);
-      validateInteger('throughSeq', options.throughSeq, 0, 0);
       return run('events.count', options.signal, () => {
         const where: string[] = [];
         const params: SqliteValue[] = [];
@@ -589,16 +587,6 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
         if (itemId !== undefined) {
           where.push('item_id = ?');
           params.push(itemId);
-        }
-        const through = options.throughSeq;
-        if (through !== undefined && where.length === 0) {
-          // All events less those after it: the whole count reads the smallest index, the rest a short range of the table.
-          const all = (sql('SELECT COUNT(*) AS n FROM events').get([]) as { n: number }).n;
-          return all - (sql('SELECT COUNT(*) AS n FROM events WHERE seq > ?').get([through]) as { n: number }).n;
-        }
-        if (through !== undefined) {
-          where.push('seq <= ?');
-          params.push(through);
         }
         const row = sql(`SELECT COUNT(*) AS n FROM events${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}`).get(params) as { n: number };
         return row.n;
@@ -715,7 +703,11 @@ export function createSqliteStorage(options: SqliteStorageOptions): Storage {
       }
       return written;
     } catch (error) {
-      return undoChunkedWrite(error, written, eventRanges, chunkRows, (first, last) => write('bulkWrite.undo', undefined, () => sql('DELETE FROM events WHERE seq BETWEEN ? AND ?').run([first, last]).changes));
+      return undoChunkedWrite(error, written, eventRanges, chunkRows, (first, last) => write('bulkWrite.undo', undefined, () => {
+          const undone = sql('DELETE FROM events WHERE seq BETWEEN ? AND ?').run([first, last]).changes;
+          if (undone > 0) clearSqliteSnapshots(sql);
+          return undone;
+        }));
     }
   }
 

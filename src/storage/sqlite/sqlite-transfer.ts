@@ -14,6 +14,7 @@ import { encodeJson, validateInteger, validateKey, validateMeta, validateTransfe
 import type { SqliteCalls } from './sqlite-calls.js';
 import { insertImpression } from './sqlite-impression-store.js';
 import { toBytes } from './sqlite-driver.js';
+import { clearSqliteSnapshots } from './sqlite-snapshot-store.js';
 
 const DEFAULT_BATCH = 1_000;
 
@@ -45,6 +46,8 @@ export function createSqliteTransfer({ sql, enter, run, write }: SqliteCalls, op
 
   function writeBatch(batch: TransferBatch): void {
     const insertEvent = sql('INSERT INTO events (seq, user_id, item_id, type, value, text, ts, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    // Events with their own seqs may land below the latest one.
+    if ((batch.events ?? []).length > 0) clearSqliteSnapshots(sql);
     for (const e of batch.events ?? []) {
       if (sql('SELECT 1 AS one FROM events WHERE seq = ?').get([e.seq]) !== undefined) {
         throw new ConflictError(`event seq ${e.seq} is already stored`, { details: { field: 'seq', seq: e.seq } });
