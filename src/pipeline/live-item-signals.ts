@@ -48,7 +48,7 @@ export interface SignalsLoadReport {
   snapshot: 'used' | 'none' | 'stale' | 'unreadable' | 'off';
   /** Events read from storage (those after the snapshot when one was used). */
   eventsRead: number;
-  /** Resolves once a new snapshot is stored (true), or was not (false: too few new events, a user deleted meanwhile, a failed write). */
+  /** Resolves once a new snapshot is stored (true), or was not (false: too few new events, events deleted meanwhile, a failed write). */
   saved: Promise<boolean>;
 }
 
@@ -96,8 +96,8 @@ export class LiveItemSignals implements ItemSignals {
    */
   async load(storage: Storage, options: SignalsLoadOptions = {}): Promise<SignalsLoadReport> {
     const { signal, snapshot } = options;
-    // A user deleted while this load runs may be in its counts: no snapshot is stored then.
-    const erasureMark = snapshot === undefined ? 0 : await storage.erasures.lastId({ signal });
+    // Events deleted while this load runs may be in its counts: no snapshot is stored then.
+    const generation = snapshot === undefined ? 0 : await storage.snapshots.generation({ signal });
     for await (const page of storage.items.scan({ signal })) {
       this.observeItems(page, undefined);
       await yieldToEventLoop();
@@ -143,7 +143,7 @@ export class LiveItemSignals implements ItemSignals {
       if (snapshot !== undefined && eventsRead > 0 && eventsRead >= (snapshot.minEvents ?? SNAPSHOT_MIN_EVENTS) && storage.health().writes !== 'read-only') {
         const cover: SignalsSnapshotCover = { dataSeq: this.loadedThroughSeq, events: covered + eventsRead, fingerprint };
         const counted = tally;
-        save = () => saveSignalsSnapshot(storage, counted, tags, cover, erasureMark, snapshot.onError);
+        save = () => saveSignalsSnapshot(storage, counted, tags, cover, generation, snapshot.onError);
       }
       for (let from = 0; from < tally.countedSize; from += BIRTH_SLICE) {
         tally.forEachCount(from, from + BIRTH_SLICE, (itemId, counts, at) => {
@@ -423,14 +423,16 @@ async function readSignalsSnapshot(storage: Storage, halfLives: readonly number[
   return { state: 'used', snapshot };
 }
 
-/** Stores the snapshot of a load once the pipeline has what it needs (unless a user was deleted since the load began). */
-async function saveSignalsSnapshot(storage: Storage, tally: LoadTally, tags: readonly SnapshotTag[], cover: SignalsSnapshotCover, erasureMark: number, onError?: (error: unknown) => void): Promise<boolean> {
+/**
+ * Stores the snapshot of a load once the pipeline has what it needs, unless events were deleted since
+ * the load began (`generation`: the snapshots' removals counted then).
+ */
+async function saveSignalsSnapshot(storage: Storage, tally: LoadTally, tags: readonly SnapshotTag[], cover: SignalsSnapshotCover, generation: number, onError?: (error: unknown) => void): Promise<boolean> {
   await yieldToEventLoop();
   try {
-    if ((await storage.erasures.lastId()) !== erasureMark) return false;
+    if ((await storage.snapshots.generation()) !== generation) return false;
     const { meta, payload } = await encodeSignalsSnapshot(tally, tags, cover, yieldToEventLoop);
-    await storage.snapshots.put(SIGNALS_SNAPSHOT, meta, payload);
-    return true;
+    return await storage.snapshots.put(SIGNALS_SNAPSHOT, meta, payload, { ifGeneration: generation });
   } catch (error) {
     onError?.(error);
     return false;

@@ -145,7 +145,7 @@ describe('the live counts started from a stored snapshot', () => {
     });
   });
 
-  it('ignore a snapshot that does not decode, and store none when a user was deleted during the load', async () => {
+  it('ignore a snapshot that does not decode, and store none when events were deleted during the load', async () => {
     await withStorage(async (storage) => {
       await seedCatalogue(storage);
       await storage.events.append(events(4, 2_000));
@@ -165,6 +165,12 @@ describe('the live counts started from a stored snapshot', () => {
       await storage.users.delete('u3');
       expect(await raced.saved).toBe(false);
       expect(await storage.snapshots.get(SIGNALS_SNAPSHOT)).toBeUndefined();
+      // Retention alike: the counts may hold the events it took.
+      const retained = await new LiveItemSignals(OPTIONS).load(storage, { snapshot: { minEvents: 1 } });
+      expect(await storage.events.deleteBefore(T0 + 86_400_000)).toBeGreaterThan(0);
+      expect(await retained.saved).toBe(false);
+      expect(await storage.snapshots.get(SIGNALS_SNAPSHOT)).toBeUndefined();
+      expect(await (await new LiveItemSignals(OPTIONS).load(storage, { snapshot: { minEvents: 1 } })).saved).toBe(true);
     });
   });
 });

@@ -824,6 +824,17 @@ export function runStorageContract(name: string, factory: StorageContractFactory
         await put();
         await storage.transfer.write({ events: [{ ...view('u9', 'i1', T0 + 1), seq: seqs[0] }] });
         expect(await gone()).toBe(true);
+        // Each removal counts: a put made of what was read before one is refused.
+        const before = await storage.snapshots.generation();
+        expect(await storage.snapshots.put('a', {}, new Uint8Array([1]), { ifGeneration: before })).toBe(true);
+        await storage.users.delete('u9');
+        expect(await storage.snapshots.generation()).toBe(before + 1);
+        expect(await storage.snapshots.put('a', {}, new Uint8Array([1]), { ifGeneration: before })).toBe(false);
+        expect(await storage.snapshots.get('a')).toBeUndefined();
+        expect(await storage.snapshots.put('a', {}, new Uint8Array([1]))).toBe(true);
+        // Writes that delete nothing do not count.
+        await storage.events.deleteBefore(T0 - 1);
+        expect(await storage.snapshots.generation()).toBe(before + 1);
       });
 
       it('put refuses a meta that is not a JSON object, a payload that is not bytes and an empty name, naming the field', async () => {

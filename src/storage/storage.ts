@@ -379,8 +379,18 @@ export interface StoredSnapshot {
 export interface SnapshotStore {
   /** The snapshot under `name`, or undefined when none is stored (or it was replaced while being read). */
   get(name: string, options?: CallOptions): Promise<StoredSnapshot | undefined>;
-  /** Stores `payload` under `name`, replacing any; `ValidationError` beyond {@link MAX_SNAPSHOT_BYTES}. */
-  put(name: string, meta: Record<string, JsonValue>, payload: Uint8Array, options?: CallOptions): Promise<void>;
+  /**
+   * How many times the snapshots were removed by a write of events so far. A writer that reads it
+   * before reading the events its snapshot is made of passes it to {@link SnapshotStore.put} as
+   * `ifGeneration`, so a deletion while it read them is not outlived by its snapshot.
+   */
+  generation(options?: CallOptions): Promise<number>;
+  /**
+   * Stores `payload` under `name`, replacing any; true when stored, false when `ifGeneration` is
+   * given and the snapshots were removed since (checked in the write's transaction).
+   * `ValidationError` beyond {@link MAX_SNAPSHOT_BYTES}.
+   */
+  put(name: string, meta: Record<string, JsonValue>, payload: Uint8Array, options?: CallOptions & { ifGeneration?: number }): Promise<boolean>;
   /** Removes the snapshot under `name`; true when one was stored. */
   delete(name: string, options?: CallOptions): Promise<boolean>;
 }

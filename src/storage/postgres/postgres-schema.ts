@@ -228,6 +228,13 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'the number of times snapshots were removed by a write of events (a snapshot read before one is not stored)',
+    sql: `
+      INSERT INTO counters (name, value) VALUES ('snapshot-clears', 0) ON CONFLICT (name) DO NOTHING;
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

@@ -27,6 +27,7 @@ interface HeadRow {
 export async function clearPostgresSnapshots(query: PgQueryFn): Promise<void> {
   await query('DELETE FROM snapshot_chunks');
   await query('DELETE FROM snapshots');
+  await query("UPDATE counters SET value = value + 1 WHERE name = 'snapshot-clears'");
 }
 
 /** The {@link SnapshotStore} of one PostgreSQL storage. */
@@ -52,12 +53,19 @@ export function createPostgresSnapshotStore({ enter, read, write }: PostgresCall
       if (at !== payload.length || (await head(name, options?.signal))?.version !== first.version) return undefined;
       return { name, meta: JSON.parse(first.meta) as Record<string, JsonValue>, payload, savedAt: first.saved_at };
     },
-    async put(name: string, meta: Record<string, JsonValue>, payload: Uint8Array, options?: CallOptions) {
+    async generation(options?: CallOptions) {
+      enter(options?.signal);
+      return read('snapshots.generation', options?.signal, async (query) => (await query<{ value: number }>("SELECT value FROM counters WHERE name = 'snapshot-clears'")).rows[0]?.value ?? 0);
+    },
+    async put(name: string, meta: Record<string, JsonValue>, payload: Uint8Array, options?: CallOptions & { ifGeneration?: number }) {
       enter(options?.signal);
       validateKey('name', name);
       validateSnapshot(name, meta, payload);
       const chunks = Math.ceil(payload.length / SNAPSHOT_CHUNK_BYTES);
-      await write('snapshots.put', options?.signal, async (query) => {
+      return write('snapshots.put', options?.signal, async (query) => {
+        // The counter's row lock orders this put and any removal: one that commits first is seen here.
+        const generation = (await query<{ value: number }>("SELECT value FROM counters WHERE name = 'snapshot-clears' FOR UPDATE")).rows[0]?.value ?? 0;
+        if (options?.ifGeneration !== undefined && generation !== options.ifGeneration) return false;
         await query('DELETE FROM snapshot_chunks WHERE name = $1', [name]);
         for (let idx = 0; idx < chunks; idx++) {
           await query('INSERT INTO snapshot_chunks (name, idx, data) VALUES ($1, $2, $3)', [name, idx, payload.subarray(idx * SNAPSHOT_CHUNK_BYTES, Math.min(payload.length, (idx + 1) * SNAPSHOT_CHUNK_BYTES))]);
@@ -67,6 +75,7 @@ export function createPostgresSnapshotStore({ enter, read, write }: PostgresCall
            ON CONFLICT (name) DO UPDATE SET meta = excluded.meta, version = snapshots.version + 1, chunks = excluded.chunks, bytes = excluded.bytes, saved_at = excluded.saved_at`,
           [name, JSON.stringify(meta), chunks, payload.length, Date.now()],
         );
+        return true;
       });
     },
     async delete(name: string, options?: CallOptions) {

@@ -240,6 +240,17 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    description: 'the number of times snapshots were removed by a write of events (a snapshot read before one is not stored)',
+    sql: `
+      CREATE TABLE IF NOT EXISTS snapshot_clears (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        generation INTEGER NOT NULL
+      );
+      INSERT OR IGNORE INTO snapshot_clears (id, generation) VALUES (1, 0);
+    `,
+  },
 ];
 
 /** Latest schema version this build knows. */

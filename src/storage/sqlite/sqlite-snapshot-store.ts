@@ -27,6 +27,11 @@ interface HeadRow {
 export function clearSqliteSnapshots(sql: SqliteCalls['sql']): void {
   sql('DELETE FROM snapshot_chunks').run([]);
   sql('DELETE FROM snapshots').run([]);
+  sql('UPDATE snapshot_clears SET generation = generation + 1 WHERE id = 1').run([]);
+}
+
+function generationOf(sql: SqliteCalls['sql']): number {
+  return (sql('SELECT generation FROM snapshot_clears WHERE id = 1').get([]) as { generation: number } | undefined)?.generation ?? 0;
 }
 
 /** The {@link SnapshotStore} of one SQLite storage. */
@@ -54,13 +59,18 @@ export function createSqliteSnapshotStore({ sql, enter, run, write }: SqliteCall
       if (at !== payload.length || head(name, options?.signal)?.version !== first.version) return undefined;
       return { name, meta: JSON.parse(first.meta) as Record<string, JsonValue>, payload, savedAt: first.saved_at };
     },
-    async put(name: string, meta: Record<string, JsonValue>, payload: Uint8Array, options?: CallOptions) {
+    async generation(options?: CallOptions) {
+      enter(options?.signal);
+      return run('snapshots.generation', options?.signal, () => generationOf(sql));
+    },
+    async put(name: string, meta: Record<string, JsonValue>, payload: Uint8Array, options?: CallOptions & { ifGeneration?: number }) {
       enter(options?.signal);
       validateKey('name', name);
       validateSnapshot(name, meta, payload);
       const text = JSON.stringify(meta);
       const chunks = Math.ceil(payload.length / SNAPSHOT_CHUNK_BYTES);
-      await write('snapshots.put', options?.signal, () => {
+      return write('snapshots.put', options?.signal, () => {
+        if (options?.ifGeneration !== undefined && generationOf(sql) !== options.ifGeneration) return false;
         const row = sql('SELECT version FROM snapshots WHERE name = ?').get([name]) as { version: number } | undefined;
         sql('DELETE FROM snapshot_chunks WHERE name = ?').run([name]);
         const insert = sql('INSERT INTO snapshot_chunks (name, idx, data) VALUES (?, ?, ?)');
@@ -68,6 +78,7 @@ export function createSqliteSnapshotStore({ sql, enter, run, write }: SqliteCall
         sql(
           'INSERT INTO snapshots (name, meta, version, chunks, bytes, saved_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET meta = excluded.meta, version = excluded.version, chunks = excluded.chunks, bytes = excluded.bytes, saved_at = excluded.saved_at',
         ).run([name, text, (row?.version ?? 0) + 1, chunks, payload.length, Date.now()]);
+        return true;
       });
     },
     async delete(name: string, options?: CallOptions) {
